@@ -1,0 +1,134 @@
+"""The hierarchy format (``hierarchies/*.yaml``): a graded list of exposure steps.
+
+A hierarchy template names scenarios and levels; the session engine copies it
+for a client, who may then reorder and re-rate the steps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError
+
+from vrtherapy.authoring.common import Id, Model, Name, Percent
+from vrtherapy.authoring.errors import AuthoringError, Problem
+from vrtherapy.authoring.validation import validate
+from vrtherapy.authoring.yamlsource import Document, SourceMap, read_yaml
+
+Minutes = Annotated[float, Field(gt=0, le=240)]
+
+
+class ExpectancySpec(Model):
+    """Inhibitory learning: the feared outcome asked about before and after a trial."""
+
+    feared_outcome: str
+    question: str = "How likely is it that this will happen? (0–100%)"
+
+
+class HierarchyStep(Model):
+    scenario: Id
+    level: Name | None = None
+    intensity: Percent | None = None
+    anticipated_suds: Percent
+    title: str | None = None
+    notes: str | None = None
+    expectancy: ExpectancySpec | None = None
+
+
+class HabituationSettings(Model):
+    """Propose stepping up when SUDS fell by ``drop`` of the step's peak and held."""
+
+    drop: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    hold_min: Annotated[float, Field(ge=0, le=60)] = 2.0
+    absolute_threshold: Percent | None = None
+    min_time_on_step_min: Annotated[float, Field(ge=0, le=120)] = 3.0
+
+
+class VariabilitySettings(Model):
+    enabled: bool = False
+    band: Annotated[int, Field(ge=1, le=5)] = 1
+    seed: int | None = None
+
+
+class InhibitorySettings(Model):
+    """Propose up (or a variation) when the expectancy was violated by ``violation_margin``."""
+
+    violation_margin: Percent = 20.0
+    min_trial_min: Annotated[float, Field(ge=0, le=120)] = 3.0
+    variability: VariabilitySettings = VariabilitySettings()
+
+
+class StepDownSettings(Model):
+    ceiling: Percent = 85.0
+    consecutive: Annotated[int, Field(ge=1, le=10)] = 2
+    on_stop_request: bool = True
+    comfort_threshold: Annotated[float, Field(ge=0, le=20)] | None = 10.0
+
+
+class ProgressionSettings(Model):
+    mode: Literal["habituation", "inhibitory", "manual"] = "habituation"
+    auto: bool = False
+    habituation: HabituationSettings = HabituationSettings()
+    inhibitory: InhibitorySettings = InhibitorySettings()
+    step_down: StepDownSettings = StepDownSettings()
+
+
+class PromptSettings(Model):
+    suds_interval_min: Minutes = 2.0
+    settle_time_s: Annotated[float, Field(ge=0, le=600)] = 30.0
+    timeout_s: Annotated[float, Field(ge=5, le=600)] = 45.0
+    comfort_enabled: bool = False
+    comfort_interval_min: Minutes = 1.0
+
+
+class HierarchySpec(Model):
+    """A validated hierarchy template. Build one with :func:`load_hierarchy`."""
+
+    id: Id
+    title: str
+    description: str = ""
+    suds_scale: Literal[10, 100] = 100
+    prompts: PromptSettings = PromptSettings()
+    progression: ProgressionSettings = ProgressionSettings()
+    steps: Annotated[list[HierarchyStep], Field(min_length=1)]
+
+
+def _valid_steps(data: Any) -> list[tuple[int, HierarchyStep]]:
+    """The steps that validate on their own, for checks after a structural error."""
+    raw = data.get("steps") if isinstance(data, dict) else None
+    out: list[tuple[int, HierarchyStep]] = []
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
+        with contextlib.suppress(ValidationError):
+            out.append((i, HierarchyStep.model_validate(item)))
+    return out
+
+
+def check_steps(steps: list[tuple[int, HierarchyStep]], source: SourceMap) -> list[Problem]:
+    """Checks within one hierarchy file (references to scenarios are checked by the library)."""
+    problems: list[Problem] = []
+    for i, step in steps:
+        if (step.level is None) == (step.intensity is None):
+            problems.append(
+                source.problem(
+                    ("steps", i),
+                    "a step needs exactly one of 'level' or 'intensity'",
+                    "name a level of the scenario, or give an intensity 0–100",
+                )
+            )
+    return problems
+
+
+def hierarchy_from_document(doc: Document) -> HierarchySpec:
+    spec, problems = validate(HierarchySpec, doc)
+    steps = list(enumerate(spec.steps)) if spec is not None else _valid_steps(doc.data)
+    problems = problems + check_steps(steps, doc.source)
+    if problems or spec is None:
+        raise AuthoringError(problems)
+    return spec
+
+
+def load_hierarchy(path: Path) -> HierarchySpec:
+    """Load and validate one hierarchy file on its own (scenario references unchecked)."""
+    return hierarchy_from_document(read_yaml(path))

@@ -1,0 +1,177 @@
+"""The vocabulary of procedural objects a scenario may place, with their arguments.
+
+Scene authors write ``procedural: balcony`` and ``args: {height: $height}``;
+this catalogue is what the loader checks those names and values against. The
+world builders (``vrtherapy.world``) implement one builder per kind listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ArgType = Literal["number", "int", "boolean", "choice", "color"]
+
+
+@dataclass(frozen=True)
+class Arg:
+    type: ArgType
+    default: float | int | bool | str
+    description: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _n(default: float, lo: float, hi: float, description: str) -> Arg:
+    return Arg("number", default, description, lo, hi)
+
+
+def _i(default: int, lo: int, hi: int, description: str) -> Arg:
+    return Arg("int", default, description, lo, hi)
+
+
+def _b(default: bool, description: str) -> Arg:
+    return Arg("boolean", default, description)
+
+
+def _c(default: str, choices: tuple[str, ...], description: str) -> Arg:
+    return Arg("choice", default, description, choices=choices)
+
+
+def _col(default: str, description: str) -> Arg:
+    return Arg("color", default, description)
+
+
+SIZE = {
+    "width": _n(1.0, 0.01, 500, "size along x, metres"),
+    "depth": _n(1.0, 0.01, 500, "size along z, metres"),
+    "height": _n(1.0, 0.01, 500, "size along y, metres"),
+}
+
+CATALOGUE: dict[str, dict[str, Arg]] = {
+    "box": {**SIZE, "color": _col("#b0b0b0", "surface colour")},
+    "cylinder": {
+        "radius": _n(0.5, 0.01, 100, "radius, metres"),
+        "height": _n(1.0, 0.01, 500, "height, metres"),
+        "color": _col("#b0b0b0", "surface colour"),
+    },
+    "sphere": {
+        "radius": _n(0.5, 0.01, 100, "radius, metres"),
+        "color": _col("#b0b0b0", "surface colour"),
+    },
+    "ground": {
+        "size": _n(200, 1, 5000, "edge length of the square ground, metres"),
+        "surface": _c("grass", ("grass", "pavement", "concrete", "sand", "water"), "material"),
+    },
+    "calm_room": {
+        "width": _n(5, 2, 20, "room width, metres"),
+        "depth": _n(6, 2, 20, "room depth, metres"),
+        "plants": _i(3, 0, 12, "number of potted plants"),
+        "window_view": _c("sea", ("sea", "forest", "meadow"), "what the window shows"),
+    },
+    "room": {
+        **SIZE,
+        "wall_color": _col("#d8d4cc", "wall colour"),
+        "door": _b(True, "draw a door"),
+        "windows": _i(0, 0, 8, "number of windows"),
+    },
+    "building": {
+        "floors": _i(10, 1, 80, "number of storeys"),
+        "floor_height": _n(3.5, 2.4, 6, "height of one storey, metres"),
+        "atrium": _b(True, "open atrium in the middle"),
+        "width": _n(30, 5, 200, "footprint width, metres"),
+        "depth": _n(30, 5, 200, "footprint depth, metres"),
+    },
+    "balcony": {
+        "height": _n(0, 0, 500, "balcony floor height above the ground, metres"),
+        "width": _n(3, 0.5, 20, "width, metres"),
+        "depth": _n(1.5, 0.5, 10, "how far it sticks out, metres"),
+        "railing": _b(True, "railing present"),
+        "railing_height": _n(1.1, 0.2, 1.6, "railing height, metres"),
+        "glass_floor": _b(False, "transparent floor"),
+    },
+    "glass_elevator": {
+        "height": _n(0, 0, 500, "cabin floor height, metres"),
+        "rail": _b(True, "waist rail inside the cabin"),
+    },
+    "bridge": {
+        "length": _n(20, 2, 300, "length, metres"),
+        "width": _n(1.5, 0.3, 10, "walkway width, metres"),
+        "height": _n(7, 0, 500, "height above the ground, metres"),
+        "style": _c("solid", ("solid", "rope"), "construction"),
+        "slat_gap": _n(0.0, 0, 0.6, "gap between slats of a rope bridge, metres"),
+        "sway": _n(0.0, 0, 1, "how much it moves in the wind, 0..1"),
+    },
+    "airplane_cabin": {
+        "rows": _i(12, 2, 60, "seat rows"),
+        "window_shade": _b(False, "window shade closed"),
+        "phase": _c(
+            "parked",
+            ("parked", "engines_on", "taxi", "takeoff", "cruise", "landing"),
+            "flight phase shown outside the window",
+        ),
+    },
+    "spider": {
+        "size": _n(0.05, 0.005, 0.5, "body length, metres"),
+        "speed": _n(0.0, 0, 1, "walking speed, metres per second"),
+        "contained": _b(False, "inside a glass jar"),
+        "seed": _i(0, 0, 1_000_000, "variation seed"),
+    },
+    "avatar": {
+        "seed": _i(0, 0, 1_000_000, "appearance seed"),
+        "pose": _c("standing", ("standing", "seated"), "posture"),
+        "attitude": _c(
+            "neutral", ("friendly", "neutral", "bored", "hostile"), "facial expression and idle"
+        ),
+        "gaze": _n(0.5, 0, 1, "how often the avatar looks at the client, 0..1"),
+    },
+    "audience": {
+        "size": _i(8, 0, 200, "number of people"),
+        "attitude": _c("neutral", ("positive", "neutral", "negative"), "how the audience behaves"),
+        "rows": _i(2, 1, 20, "seat rows"),
+        "seed": _i(0, 0, 1_000_000, "appearance seed"),
+    },
+    "podium": {"height": _n(1.1, 0.5, 1.5, "lectern height, metres")},
+    "cafe": {
+        "tables": _i(6, 1, 40, "number of tables"),
+        "patrons": _i(4, 0, 80, "number of people sitting"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "bus": {
+        "passengers": _i(6, 0, 60, "number of passengers"),
+        "standing": _i(0, 0, 40, "passengers standing in the aisle"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "shop": {
+        "aisles": _i(4, 1, 20, "number of aisles"),
+        "shoppers": _i(4, 0, 80, "number of shoppers"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "street": {
+        "length": _n(80, 10, 500, "length, metres"),
+        "pedestrians": _i(10, 0, 200, "number of pedestrians"),
+        "traffic": _i(4, 0, 60, "number of cars"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "small_room": {
+        **SIZE,
+        "door_open": _b(True, "door open"),
+        "light": _n(1.0, 0, 1, "light level, 0..1"),
+    },
+    "elevator_cabin": {
+        "width": _n(1.4, 0.8, 4, "cabin width, metres"),
+        "depth": _n(1.4, 0.8, 4, "cabin depth, metres"),
+        "doors_open": _b(True, "doors open"),
+        "occupants": _i(0, 0, 10, "other people inside"),
+    },
+    "plant": {"height": _n(1.0, 0.1, 4, "height, metres"), "seed": _i(0, 0, 1_000_000, "seed")},
+    "sofa": {"width": _n(2.0, 0.8, 4, "width, metres"), "color": _col("#6f8f9f", "fabric")},
+    "table": {**SIZE, "color": _col("#8a6a4a", "wood colour")},
+    "chair": {"color": _col("#5a4a3a", "colour")},
+    "lamp": {"height": _n(1.6, 0.3, 3, "height, metres"), "lit": _b(True, "light switched on")},
+}
+
+
+def kinds() -> list[str]:
+    return sorted(CATALOGUE)

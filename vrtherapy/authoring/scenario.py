@@ -1,0 +1,487 @@
+"""The scenario format (``scenes/*.yaml``): one exposure scene and its intensity model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from vrtherapy.authoring.common import (
+    BoolOrRef,
+    ColorOrRef,
+    Id,
+    Model,
+    Name,
+    NumberOrRef,
+    Percent,
+    is_ref,
+    ref_name,
+)
+from vrtherapy.authoring.errors import AuthoringError, Problem
+from vrtherapy.authoring.procedural import CATALOGUE, Arg
+from vrtherapy.authoring.validation import closest, did_you_mean, validate
+from vrtherapy.authoring.yamlsource import DataPath, Document, SourceMap, read_yaml
+
+Family = Literal[
+    "heights",
+    "spiders",
+    "flying",
+    "public_speaking",
+    "social",
+    "agoraphobia",
+    "enclosed",
+    "calm",
+    "custom",
+]
+ParamValue = float | bool | str
+_M = TypeVar("_M", bound=BaseModel)
+ASSET_SUFFIXES = (".glb", ".gltf", ".obj")
+AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
+
+
+class ParameterSpec(Model):
+    """A named knob of a scenario's intensity: a number, a boolean or a choice."""
+
+    type: Literal["number", "boolean", "choice"]
+    label: str | None = None
+    description: str | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: Annotated[list[str], Field(min_length=2)] | None = None
+
+
+class LevelSpec(Model):
+    """A named point on the intensity scale that gives every parameter a value."""
+
+    name: Name
+    title: str | None = None
+    description: str | None = None
+    intensity: Percent | None = None
+    values: dict[str, ParamValue] = {}
+
+
+class TransformSpec(Model):
+    position: Annotated[list[NumberOrRef], Field(min_length=3, max_length=3)] = [0.0, 0.0, 0.0]
+    rotation: Annotated[list[NumberOrRef], Field(min_length=3, max_length=3)] = [0.0, 0.0, 0.0]
+    scale: NumberOrRef = 1.0
+
+
+class MaterialSpec(Model):
+    color: ColorOrRef | None = None
+    opacity: NumberOrRef | None = None
+    roughness: NumberOrRef | None = None
+    emissive: NumberOrRef | None = None
+
+
+class ObjectSpec(Model):
+    """A thing in the scene: a procedural kind with arguments, or an asset file."""
+
+    name: Name
+    procedural: str | None = None
+    asset: str | None = None
+    args: dict[str, Any] = {}
+    transform: TransformSpec = TransformSpec()
+    material: MaterialSpec | None = None
+    visible: BoolOrRef = True
+    children: list[ObjectSpec] = []
+
+
+class AudioSpec(Model):
+    file: str | None = None
+    sound: Literal["wind", "rain", "cafe_murmur", "traffic", "cabin_hum", "room_tone"] | None = None
+    volume: NumberOrRef = 0.5
+
+
+class EnvironmentSpec(Model):
+    sky: Literal["clear_day", "overcast", "dusk", "night", "indoor"] = "clear_day"
+    lighting: Literal["daylight", "soft", "dim", "night", "indoor_warm", "indoor_cool"] = "daylight"
+    fog: NumberOrRef = 0.0
+    wind: NumberOrRef = 0.0
+    ambient_audio: AudioSpec | None = None
+
+
+class PartnerSpec(Model):
+    """A virtual social partner; its lines come from the dialogue it names."""
+
+    id: Name
+    name: str
+    role: str | None = None
+    dialogue: str | None = None
+    avatar: dict[str, Any] = {}
+    transform: TransformSpec = TransformSpec()
+
+
+class ScenarioSpec(Model):
+    """A validated scenario. Build one with :func:`load_scenario`."""
+
+    id: Id
+    title: str
+    family: Family
+    description: str = ""
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    calm_scene: Id | None = "calm.room"
+    parameters: dict[Name, ParameterSpec] = {}
+    levels: Annotated[list[LevelSpec], Field(min_length=1)]
+    environment: EnvironmentSpec = EnvironmentSpec()
+    objects: list[ObjectSpec] = []
+    partners: list[PartnerSpec] = []
+
+    def level(self, name: str) -> LevelSpec:
+        for lv in self.levels:
+            if lv.name == name:
+                return lv
+        raise KeyError(name)
+
+    @property
+    def level_names(self) -> list[str]:
+        return [lv.name for lv in self.levels]
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The parts of a scenario that validated, each with its index in the file.
+
+    When the whole file validates these are simply its sections; when it does not,
+    the sections that still validate on their own are salvaged, so that one run
+    reports problems of every kind, not only the structural ones.
+    """
+
+    parameters: dict[str, ParameterSpec]
+    levels: list[tuple[int, LevelSpec]]
+    all_levels_valid: bool
+    environment: EnvironmentSpec | None
+    objects: list[tuple[int, ObjectSpec]]
+    partners: list[tuple[int, PartnerSpec]]
+
+    @classmethod
+    def of(cls, spec: ScenarioSpec) -> _Parts:
+        return cls(
+            dict(spec.parameters),
+            list(enumerate(spec.levels)),
+            True,
+            spec.environment,
+            list(enumerate(spec.objects)),
+            list(enumerate(spec.partners)),
+        )
+
+    @classmethod
+    def salvage(cls, data: Any) -> _Parts:
+        if not isinstance(data, dict):
+            return cls({}, [], False, None, [], [])
+        raw_params = data.get("parameters")
+        params: dict[str, ParameterSpec] = {}
+        if isinstance(raw_params, dict):
+            for name, raw in raw_params.items():
+                p = _try(ParameterSpec, raw)
+                if isinstance(name, str) and p is not None:
+                    params[name] = p
+        levels = _try_items(LevelSpec, data.get("levels"))
+        raw_levels = data.get("levels")
+        all_valid = isinstance(raw_levels, list) and len(levels) == len(raw_levels)
+        env = _try(EnvironmentSpec, data.get("environment", {}))
+        return cls(
+            params,
+            levels,
+            all_valid,
+            env,
+            _try_items(ObjectSpec, data.get("objects")),
+            _try_items(PartnerSpec, data.get("partners")),
+        )
+
+
+def _try(model: type[_M], raw: Any) -> _M | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def _try_items(model: type[_M], raw: Any) -> list[tuple[int, _M]]:
+    if not isinstance(raw, list):
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        v = _try(model, item)
+        if v is not None:
+            out.append((i, v))
+    return out
+
+
+class _Checker:
+    """Checks that need the whole scenario: references, levels, assets."""
+
+    def __init__(self, spec: _Parts, source: SourceMap, base_dirs: list[Path]) -> None:
+        self.spec = spec
+        self.source = source
+        self.base_dirs = base_dirs
+        self.problems: list[Problem] = []
+
+    def add(
+        self, path: DataPath, message: str, hint: str | None = None, at_key: bool = False
+    ) -> None:
+        self.problems.append(self.source.problem(path, message, hint, at_key=at_key))
+
+    def run(self) -> list[Problem]:
+        for name, p in self.spec.parameters.items():
+            self.parameter(("parameters", name), p)
+        self.levels()
+        self.objects(self.spec.objects, ("objects",), set())
+        env = self.spec.environment
+        if env is not None:
+            self.refs(env.fog, ("environment", "fog"), "number")
+            self.refs(env.wind, ("environment", "wind"), "number")
+            if env.ambient_audio is not None:
+                self.audio(env.ambient_audio, ("environment", "ambient_audio"))
+        seen: dict[str, int] = {}
+        for i, partner in self.spec.partners:
+            path: DataPath = ("partners", i)
+            if partner.id in seen:
+                self.add((*path, "id"), f"duplicate partner id '{partner.id}'")
+            seen[partner.id] = i
+            self.transform(partner.transform, (*path, "transform"))
+            self.args("avatar", partner.avatar, (*path, "avatar"))
+        return self.problems
+
+    def parameter(self, path: DataPath, p: ParameterSpec) -> None:
+        if p.type == "number":
+            if p.min is None or p.max is None:
+                missing = "min" if p.min is None else "max"
+                self.add(path, f"number parameter needs '{missing}'", "add 'min:' and 'max:'")
+            elif p.min >= p.max:
+                self.add((*path, "max"), f"max ({p.max:g}) must be greater than min ({p.min:g})")
+            if p.choices is not None:
+                self.add((*path, "choices"), "only a choice parameter has 'choices'", at_key=True)
+        else:
+            for key in ("min", "max", "unit"):
+                if getattr(p, key) is not None:
+                    self.add((*path, key), f"a {p.type} parameter has no '{key}'", at_key=True)
+            if p.type == "choice" and p.choices is None:
+                self.add(path, "choice parameter needs 'choices'", "add 'choices: [a, b]'")
+            if p.type == "boolean" and p.choices is not None:
+                self.add((*path, "choices"), "a boolean parameter has no 'choices'", at_key=True)
+            if p.choices is not None and len(set(p.choices)) != len(p.choices):
+                self.add((*path, "choices"), "choices must be different from each other")
+
+    def levels(self) -> None:
+        params = self.spec.parameters
+        seen: dict[str, int] = {}
+        last_anchor: float | None = None
+        for i, lv in self.spec.levels:
+            path: DataPath = ("levels", i)
+            if lv.name in seen:
+                self.add(
+                    (*path, "name"),
+                    f"duplicate level name '{lv.name}' (also level {seen[lv.name] + 1})",
+                )
+            seen.setdefault(lv.name, i)
+            for missing in [p for p in params if p not in lv.values]:
+                self.add(
+                    (*path, "values"),
+                    f"level '{lv.name}' does not set parameter '{missing}'",
+                    f"add '{missing}: ...' to this level's values; every level sets every "
+                    "parameter",
+                )
+            for key, value in lv.values.items():
+                vpath = (*path, "values", key)
+                if key not in params:
+                    self.add(
+                        vpath,
+                        f"level '{lv.name}' sets unknown parameter '{key}'",
+                        did_you_mean(key, params, "parameters")
+                        if params
+                        else "declare it under 'parameters:' first",
+                        at_key=True,
+                    )
+                    continue
+                self.value_fits(vpath, params[key], key, value)
+            if lv.intensity is not None:
+                if last_anchor is not None and lv.intensity <= last_anchor:
+                    self.add(
+                        (*path, "intensity"),
+                        f"level intensities must increase: {lv.intensity:g} is not above "
+                        f"{last_anchor:g}",
+                    )
+                last_anchor = lv.intensity
+        anchors = [lv.intensity for _, lv in self.spec.levels]
+        if (
+            self.spec.all_levels_valid
+            and any(a is not None for a in anchors)
+            and any(a is None for a in anchors)
+        ):
+            self.add(
+                ("levels",),
+                "either every level sets 'intensity' or none does",
+                "without 'intensity', levels are spread evenly over 0–100",
+            )
+
+    def value_fits(self, path: DataPath, p: ParameterSpec, name: str, value: Any) -> None:
+        if p.type == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.add(path, f"parameter '{name}' is a number, got {value!r}")
+            elif p.min is not None and p.max is not None and not p.min <= value <= p.max:
+                unit = f" {p.unit}" if p.unit else ""
+                self.add(
+                    path,
+                    f"{value:g}{unit} is outside the range of '{name}' ({p.min:g}–{p.max:g}{unit})",
+                )
+        elif p.type == "boolean":
+            if not isinstance(value, bool):
+                self.add(path, f"parameter '{name}' is true or false, got {value!r}")
+        elif p.choices is not None and value not in p.choices:
+            self.add(
+                path,
+                f"'{value}' is not a choice of '{name}'",
+                did_you_mean(str(value), p.choices, "choices"),
+            )
+
+    def refs(self, value: Any, path: DataPath, expected: str) -> None:
+        """Check a value that may be a $reference (recursing into lists and mappings)."""
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                self.refs(v, (*path, i), expected)
+            return
+        if not is_ref(value):
+            return
+        name = ref_name(value)
+        p = self.spec.parameters.get(name)
+        if p is None:
+            hint = (
+                did_you_mean(name, self.spec.parameters, "parameters")
+                if self.spec.parameters
+                else "this scenario declares no parameters"
+            )
+            self.add(path, f"'{value}' refers to an undefined parameter '{name}'", hint)
+        elif expected != "any" and _kind(p.type) != expected:
+            self.add(path, f"'{value}' is a {p.type} parameter, but a {expected} is needed here")
+
+    def transform(self, t: TransformSpec, path: DataPath) -> None:
+        self.refs(t.position, (*path, "position"), "number")
+        self.refs(t.rotation, (*path, "rotation"), "number")
+        self.refs(t.scale, (*path, "scale"), "number")
+
+    def objects(self, objs: list[tuple[int, ObjectSpec]], path: DataPath, names: set[str]) -> None:
+        for i, obj in objs:
+            opath: DataPath = (*path, i)
+            if obj.name in names:
+                self.add((*opath, "name"), f"duplicate object name '{obj.name}'")
+            names.add(obj.name)
+            if (obj.procedural is None) == (obj.asset is None):
+                self.add(
+                    opath,
+                    f"object '{obj.name}' needs exactly one of 'procedural' or 'asset'",
+                    "write 'procedural: <kind>' for a built-in object or 'asset: <file>'",
+                )
+            if obj.procedural is not None:
+                if obj.procedural not in CATALOGUE:
+                    self.add(
+                        (*opath, "procedural"),
+                        f"unknown procedural kind '{obj.procedural}'",
+                        did_you_mean(obj.procedural, CATALOGUE, "kinds"),
+                    )
+                else:
+                    self.args(obj.procedural, obj.args, (*opath, "args"))
+            elif obj.args:
+                self.add((*opath, "args"), "'args' only applies to procedural objects", at_key=True)
+            if obj.asset is not None:
+                self.file(obj.asset, (*opath, "asset"), ASSET_SUFFIXES, "asset")
+            self.transform(obj.transform, (*opath, "transform"))
+            if obj.material is not None:
+                m = obj.material
+                mpath = (*opath, "material")
+                self.refs(m.color, (*mpath, "color"), "choice")
+                for key in ("opacity", "roughness", "emissive"):
+                    self.refs(getattr(m, key), (*mpath, key), "number")
+            self.refs(obj.visible, (*opath, "visible"), "boolean")
+            self.objects(list(enumerate(obj.children)), (*opath, "children"), names)
+
+    def args(self, kind: str, args: dict[str, Any], path: DataPath) -> None:
+        spec = CATALOGUE.get(kind, {})
+        for key, value in args.items():
+            apath = (*path, key)
+            arg = spec.get(key)
+            if arg is None:
+                self.add(
+                    apath,
+                    f"'{kind}' has no argument '{key}'",
+                    did_you_mean(key, spec, "its arguments"),
+                    at_key=True,
+                )
+                continue
+            if is_ref(value):
+                self.refs(value, apath, _kind(arg.type))
+                continue
+            error = _arg_error(arg, value)
+            if error:
+                self.add(apath, f"argument '{key}' of '{kind}': {error}")
+
+    def audio(self, audio: AudioSpec, path: DataPath) -> None:
+        if (audio.file is None) == (audio.sound is None):
+            self.add(path, "ambient audio needs exactly one of 'file' or 'sound'")
+        if audio.file is not None:
+            self.file(audio.file, (*path, "file"), AUDIO_SUFFIXES, "audio file")
+        self.refs(audio.volume, (*path, "volume"), "number")
+
+    def file(self, name: str, path: DataPath, suffixes: tuple[str, ...], what: str) -> None:
+        if not name.lower().endswith(suffixes):
+            self.add(path, f"{what} '{name}' must be one of: {', '.join(suffixes)}")
+            return
+        if resolve_file(name, self.base_dirs) is None:
+            looked = ", ".join(str(d) for d in self.base_dirs)
+            self.add(path, f"{what} '{name}' not found", f"looked in: {looked}")
+
+
+def _kind(param_type: str) -> str:
+    return {"number": "number", "int": "number", "boolean": "boolean"}.get(param_type, "choice")
+
+
+def _arg_error(arg: Arg, value: Any) -> str | None:
+    if arg.type in ("number", "int"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expected a number, got {value!r}"
+        if arg.type == "int" and not float(value).is_integer():
+            return f"expected a whole number, got {value!r}"
+        if arg.min is not None and arg.max is not None and not arg.min <= value <= arg.max:
+            return f"{value:g} is outside {arg.min:g}–{arg.max:g}"
+    elif arg.type == "boolean":
+        if not isinstance(value, bool):
+            return f"expected true or false, got {value!r}"
+    elif arg.type == "choice":
+        if value not in arg.choices:
+            guess = closest(str(value), arg.choices)
+            extra = f" (did you mean '{guess}'?)" if guess else ""
+            return f"'{value}' is not one of {', '.join(arg.choices)}{extra}"
+    elif arg.type == "color" and not (
+        isinstance(value, str) and len(value) == 7 and value.startswith("#")
+    ):
+        return f"expected a colour like '#a0b0c0', got {value!r}"
+    return None
+
+
+def resolve_file(name: str, base_dirs: list[Path]) -> Path | None:
+    """Find an authored file reference relative to the given directories, in order."""
+    for base in base_dirs:
+        candidate = (base / name).resolve()
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def scenario_from_document(doc: Document, base_dirs: list[Path]) -> ScenarioSpec:
+    spec, problems = validate(ScenarioSpec, doc)
+    parts = _Parts.of(spec) if spec is not None else _Parts.salvage(doc.data)
+    problems = problems + _Checker(parts, doc.source, base_dirs).run()
+    if problems or spec is None:
+        raise AuthoringError(problems)
+    return spec
+
+
+def load_scenario(path: Path, asset_dirs: list[Path] | None = None) -> ScenarioSpec:
+    """Load and validate one scenario file; raise AuthoringError listing every problem.
+
+    Asset and audio paths are looked up next to the file first, then in ``asset_dirs``.
+    """
+    doc = read_yaml(path)
+    return scenario_from_document(doc, [path.parent, *(asset_dirs or [])])

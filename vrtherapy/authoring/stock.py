@@ -1,0 +1,39 @@
+"""Where the stock scenes, hierarchies, assets and schemas live.
+
+In a source checkout they are top-level folders beside the package; in an
+installed wheel they are copied into ``vrtherapy/_stock``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def stock_root() -> Path:
+    """The folder holding ``scenes/``, ``hierarchies/``, ``assets/`` and ``schemas/``."""
+    override = os.environ.get("VRTHERAPY_STOCK")
+    if override:
+        return Path(override)
+    installed = _PACKAGE / "_stock"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parent
+
+
+def scenes_dir() -> Path:
+    return stock_root() / "scenes"
+
+
+def hierarchies_dir() -> Path:
+    return stock_root() / "hierarchies"
+
+
+def assets_dir() -> Path:
+    return stock_root() / "assets"
+
+
+def schemas_dir() -> Path:
+    return stock_root() / "schemas"

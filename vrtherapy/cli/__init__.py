@@ -1,0 +1,1 @@
+"""The ``vrtherapy`` command line."""

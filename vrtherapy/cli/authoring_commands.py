@@ -1,0 +1,89 @@
+"""``validate``, ``schema`` and ``list``: the scene author's commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from vrtherapy.authoring import AuthoringError, load_library
+from vrtherapy.authoring.intensity import level_anchors, level_intensity
+from vrtherapy.authoring.schema import write_schemas
+from vrtherapy.authoring.stock import scenes_dir, schemas_dir
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate_command(paths: tuple[Path, ...]) -> None:
+    """Check scenario and hierarchy files; print every problem as file:line:column.
+
+    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/
+    and hierarchies/ folders. Hierarchies are checked against the given
+    scenarios plus the stock scenes. Exits 1 if any problem is found.
+    """
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for p in missing:
+            click.echo(f"{p}: no such file or folder", err=True)
+        sys.exit(2)
+    try:
+        lib = load_library(list(paths) or None, context=[scenes_dir()] if paths else None)
+    except AuthoringError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    click.echo(
+        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), no problems"
+    )
+
+
+@click.command("schema")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write the schemas to (default: the project's schemas/ folder).",
+)
+def schema_command(out: Path | None) -> None:
+    """Write JSON Schemas for the scenario and hierarchy formats.
+
+    Editors with YAML language support validate and autocomplete files that
+    start with a line such as
+    '# yaml-language-server: $schema=../schemas/scenario.schema.json'.
+    """
+    folder = out or schemas_dir()
+    for path in write_schemas(folder):
+        click.echo(f"wrote {path}")
+
+
+@click.command("list")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def list_command(paths: tuple[Path, ...]) -> None:
+    """List scenarios with their levels and hierarchies with their steps."""
+    try:
+        lib = load_library(list(paths) or None, context=[scenes_dir()] if paths else None)
+    except AuthoringError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    click.echo("Scenarios")
+    for sid in sorted(lib.scenarios):
+        s = lib.scenarios[sid]
+        click.echo(f"  {sid}  ({s.family})  {s.title}")
+        for lv, anchor in zip(s.levels, level_anchors(s), strict=True):
+            title = f"  {lv.title}" if lv.title else ""
+            click.echo(f"      {anchor:5.1f}  {lv.name}{title}")
+    click.echo("Hierarchies")
+    for hid in sorted(lib.hierarchies):
+        h = lib.hierarchies[hid]
+        click.echo(
+            f"  {hid}  {h.title}  (mode {h.progression.mode}, SUDS 0–{h.suds_scale}, "
+            f"prompt every {h.prompts.suds_interval_min:g} min)"
+        )
+        for i, step in enumerate(h.steps, 1):
+            target = f"level {step.level}" if step.level else f"intensity {step.intensity:g}"
+            if step.level and step.scenario in lib.scenarios:
+                target += f" ({level_intensity(lib.scenarios[step.scenario], step.level):g})"
+            click.echo(
+                f"      {i:2d}. {step.scenario}  {target}  anticipated SUDS "
+                f"{step.anticipated_suds:g}"
+            )

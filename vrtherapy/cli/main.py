@@ -1,0 +1,42 @@
+"""Entry point: ``vrtherapy COMMAND``. Each command lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from vrtherapy import __version__
+from vrtherapy.cli.authoring_commands import list_command, schema_command, validate_command
+from vrtherapy.cli.demo_command import demo_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vrtherapy")
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail to standard error.")
+def cli(verbose: bool) -> None:
+    """vrtherapy: virtual-reality exposure therapy and social-skills training.
+
+    Scene authors write scenarios (scenes/*.yaml) and hierarchies
+    (hierarchies/*.yaml); `validate` checks them, `list` shows them, and
+    `demo` runs a complete session with a synthetic client.
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+cli.add_command(validate_command)
+cli.add_command(schema_command)
+cli.add_command(list_command)
+cli.add_command(demo_command)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
