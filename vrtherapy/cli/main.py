@@ -9,7 +9,12 @@ import click
 
 from vrtherapy import __version__
 from vrtherapy.cli.authoring_commands import list_command, schema_command, validate_command
-from vrtherapy.cli.demo_command import demo_command
+from vrtherapy.cli.session_commands import (
+    demo_command,
+    sessions_command,
+    show_command,
+    verify_command,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +25,8 @@ def cli(verbose: bool) -> None:
 
     Scene authors write scenarios (scenes/*.yaml) and hierarchies
     (hierarchies/*.yaml); `validate` checks them, `list` shows them, and
-    `demo` runs a complete session with a synthetic client.
+    `demo` runs a complete session with a synthetic client; `sessions`, `show`
+    and `verify` list, print and integrity-check stored session records.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
@@ -32,6 +38,9 @@ cli.add_command(validate_command)
 cli.add_command(schema_command)
 cli.add_command(list_command)
 cli.add_command(demo_command)
+cli.add_command(sessions_command)
+cli.add_command(show_command)
+cli.add_command(verify_command)
 
 
 def main() -> None:

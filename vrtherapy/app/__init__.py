@@ -1,0 +1,1 @@
+"""The wiring: start-up, the demo, threads and shutdown."""

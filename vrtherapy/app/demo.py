@@ -1,0 +1,161 @@
+"""A complete demonstration session in accelerated time, with no headset.
+
+A synthetic client answers the prompts; a scripted therapist accepts the
+hierarchy manager's proposals after a short pause. Everything goes through the
+real engine and store, so the record is a real, verifiable session record.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from vrtherapy.authoring import HierarchySpec, Library
+from vrtherapy.session import commands as c
+from vrtherapy.session import events as ev
+from vrtherapy.session.clients import Clients
+from vrtherapy.session.clock import ManualClock
+from vrtherapy.session.engine import Engine
+from vrtherapy.session.store.base import EventStore
+from vrtherapy.session.synthetic import ClientProfile, SyntheticClient
+from vrtherapy.session.timeline import clock, describe
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    session_id: str
+    client_code: str
+    events: int
+    accepted_up: int
+    step_down_proposals: int
+    top_step_reached: bool
+    session_minutes: float
+    end_reason: str
+
+
+def run_demo(
+    store: EventStore,
+    library: Library,
+    hierarchy: HierarchySpec,
+    *,
+    seed: int = 7,
+    tick_s: float = 5.0,
+    decision_delay_s: float = 15.0,
+    max_minutes: float = 120.0,
+    echo: Callable[[str], None] = print,
+    on_tick: Callable[[Engine], None] | None = None,
+) -> DemoResult:
+    clk = ManualClock(wall_start=time.time())
+    counter = itertools.count(1)
+
+    def new_id() -> str:
+        return f"{seed:04d}{next(counter):08d}"
+
+    clients = Clients(store, clk)
+    code = clients.create(hierarchy)
+    echo(f"created pseudonymous client {code} with hierarchy '{hierarchy.id}'")
+    engine = Engine.start(store, library, clk, code, hierarchy, new_id=new_id)
+    client = SyntheticClient(ClientProfile(seed=seed), hierarchy.suds_scale)
+    cmd_ids = (f"demo-{seed}-{i}" for i in itertools.count(1))
+    proposal_seen_at: dict[str, float] = {}
+    directions: dict[str, str] = {}
+    accepted_up = 0
+    step_downs = 0
+    top_reached = False
+
+    def show(events: tuple[ev.Event, ...]) -> None:
+        nonlocal accepted_up, step_downs, top_reached
+        for e in events:
+            p = e.payload
+            if isinstance(p, ev.StepEntered):
+                client.enter_step(p.index, e.session_time)
+                top_reached = top_reached or p.index == len(hierarchy.steps) - 1
+            if isinstance(p, ev.ProgressionProposed):
+                directions[p.proposal_id] = p.direction
+                step_downs += p.direction in ("down", "calm")
+            if isinstance(p, ev.ProgressionDecided) and p.decision == "accepted":
+                accepted_up += directions.get(p.proposal_id) in ("up", "variation")
+            line = describe(e)
+            if line:
+                echo(f"{clock(e.session_time)}  {line}")
+
+    show(tuple(store.read(engine.session_id)))
+    engine.subscribe(lambda _snap, events: show(events))
+
+    def send(cmd: c.Command) -> None:
+        outcome = engine.handle(cmd)
+        if not outcome.accepted:
+            echo(f"{clock(engine.now())}  (command refused: {outcome.reason})")
+
+    while engine.state.running:
+        clk.advance(tick_s)
+        engine.tick()
+        snap = engine.snapshot
+        step = hierarchy.steps[snap.step_index]
+        now = engine.now()
+        for prompt in snap.prompts:
+            if prompt.kind == "suds":
+                value = client.answer_suds(step.anticipated_suds, snap.intensity, now)
+                if value is not None:
+                    send(c.RecordSuds(next(cmd_ids), "client", value, "headset", prompt.prompt_id))
+            elif prompt.kind == "comfort":
+                comfort = client.answer_comfort()
+                if comfort is not None:
+                    send(
+                        c.RecordComfort(
+                            next(cmd_ids), "client", comfort, "headset", prompt.prompt_id
+                        )
+                    )
+            else:
+                phase: Literal["before", "after"] = (
+                    "before" if prompt.kind == "expectancy_before" else "after"
+                )
+                likely = client.answer_expectancy(phase, step.anticipated_suds, snap.intensity, now)
+                if likely is not None:
+                    send(
+                        c.RecordExpectancy(
+                            next(cmd_ids), "client", phase, likely, prompt_id=prompt.prompt_id
+                        )
+                    )
+        proposal = engine.snapshot.proposal
+        if proposal is not None:
+            seen = proposal_seen_at.setdefault(proposal.proposal_id, now)
+            if now - seen >= decision_delay_s:
+                send(c.AcceptProposal(next(cmd_ids), "therapist", proposal.proposal_id))
+        if on_tick is not None:
+            on_tick(engine)
+        done = _completed(engine, hierarchy)
+        if done:
+            send(c.EndSession(next(cmd_ids), "therapist", done))
+        elif now >= max_minutes * 60:
+            send(c.EndSession(next(cmd_ids), "therapist", "time limit reached"))
+    state = engine.state
+    return DemoResult(
+        engine.session_id,
+        code,
+        state.last_seq,
+        accepted_up,
+        step_downs,
+        top_reached,
+        engine.now() / 60,
+        state.end_reason,
+    )
+
+
+def _completed(engine: Engine, hierarchy: HierarchySpec) -> str | None:
+    """The top step is done once its SUDS halved from the peak and held for the hold time."""
+    state = engine.state
+    if state.step_index != len(hierarchy.steps) - 1:
+        return None
+    ratings = state.step_ratings
+    if len(ratings) < 3:
+        return None
+    settings = hierarchy.progression.habituation
+    peak = max(r.normalised for r in ratings)
+    held = [r for r in ratings if r.time >= engine.now() - settings.hold_min * 60]
+    if held and all(r.normalised <= (1 - settings.drop) * peak for r in held[-2:]):
+        return "hierarchy completed: distress on the top step fell by half and held"
+    return None

@@ -1,0 +1,2 @@
+"""The clinical core: events, state, commands, progression policies, prompts, the
+store, clients and the synthetic client. No rendering and no GL here."""

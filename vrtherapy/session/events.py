@@ -1,0 +1,291 @@
+"""Session events: every change to a session or a client is one immutable event.
+
+An event is an envelope (stream, sequence number, wall-clock time, session
+time, actor, hash chain) around a typed payload. Payloads are frozen
+dataclasses registered by their ``KIND`` so they round-trip through JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypeVar
+
+Actor = Literal["therapist", "client", "system", "coach"]
+SafetyKind = Literal["pause", "blackout", "calm_scene", "resume", "stop"]
+PromptKind = Literal["suds", "comfort", "expectancy_before", "expectancy_after"]
+PromptTrigger = Literal["timer", "step_entry", "therapist", "coach", "trial_end"]
+RatingSource = Literal["headset", "therapist", "coach"]
+Direction = Literal["up", "down", "variation", "calm"]
+Decision = Literal["accepted", "declined", "overridden", "withdrawn"]
+
+_REGISTRY: dict[str, type[Payload]] = {}
+P = TypeVar("P", bound="Payload")
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Base of all event payloads; subclasses set ``KIND``."""
+
+    KIND: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.KIND:
+            if cls.KIND in _REGISTRY:
+                raise TypeError(f"duplicate event kind {cls.KIND}")
+            _REGISTRY[cls.KIND] = cls
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = _plain(dataclasses.asdict(self))
+        return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def payload_from(kind: str, data: dict[str, Any]) -> Payload:
+    cls = _REGISTRY.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown event kind '{kind}'")
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key in names:
+            kwargs[key] = _tuplify(value)
+    return cls(**kwargs)
+
+
+def _tuplify(value: Any) -> Any:
+    """JSON lists become tuples so that payloads stay immutable and hashable-ish."""
+    if isinstance(value, list):
+        return tuple(_tuplify(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Event:
+    """A stored event: the payload plus where and when it happened."""
+
+    stream: str
+    seq: int
+    wall_time: float  # seconds since the epoch, UTC
+    session_time: float  # seconds since the session started (0 for client streams)
+    actor: Actor
+    payload: Payload
+    prev_hash: str = ""
+    hash: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.payload.KIND
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event decided by the engine, not yet stored (no sequence number or hash)."""
+
+    actor: Actor
+    payload: Payload
+    session_time: float
+
+
+# --- session life cycle ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionStarted(Payload):
+    KIND: ClassVar[str] = "session_started"
+    client_code: str
+    hierarchy: dict[str, Any]  # the client's hierarchy at start (HierarchySpec as data)
+    start_step: int
+    previous_session: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionEnded(Payload):
+    KIND: ClassVar[str] = "session_ended"
+    reason: str
+
+
+@dataclass(frozen=True)
+class SafetyAction(Payload):
+    """Pause, blackout, calm scene, resume or stop; always accepted."""
+
+    KIND: ClassVar[str] = "safety_action"
+    action: SafetyKind
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ClientStopRequested(Payload):
+    KIND: ClassVar[str] = "client_stop_requested"
+
+
+@dataclass(frozen=True)
+class ScenarioLoadFailed(Payload):
+    KIND: ClassVar[str] = "scenario_load_failed"
+    scenario: str
+    message: str
+
+
+# --- hierarchy position and intensity -----------------------------------------
+
+
+@dataclass(frozen=True)
+class StepEntered(Payload):
+    KIND: ClassVar[str] = "step_entered"
+    index: int
+    scenario: str
+    level: str | None
+    intensity: float
+    reason: str  # start, step_up, step_down, variation, therapist, resume
+
+
+@dataclass(frozen=True)
+class IntensityChanged(Payload):
+    KIND: ClassVar[str] = "intensity_changed"
+    intensity: float
+
+
+@dataclass(frozen=True)
+class ParameterChanged(Payload):
+    KIND: ClassVar[str] = "parameter_changed"
+    name: str
+    value: float | bool | str | None  # None clears a direct setting
+
+
+@dataclass(frozen=True)
+class AutoModeChanged(Payload):
+    KIND: ClassVar[str] = "auto_mode_changed"
+    enabled: bool
+
+
+# --- ratings -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptIssued(Payload):
+    KIND: ClassVar[str] = "prompt_issued"
+    prompt_id: str
+    prompt: PromptKind
+    trigger: PromptTrigger
+
+
+@dataclass(frozen=True)
+class PromptTimedOut(Payload):
+    KIND: ClassVar[str] = "prompt_timed_out"
+    prompt_id: str
+    prompt: PromptKind
+
+
+@dataclass(frozen=True)
+class SudsRated(Payload):
+    KIND: ClassVar[str] = "suds_rated"
+    value: float
+    scale: int  # 10 or 100
+    normalised: float  # 0..100
+    source: RatingSource
+    trigger: str  # the prompt's trigger, or 'unprompted'
+    step_index: int
+    intensity: float
+    parameters: dict[str, float | bool | str] = field(default_factory=dict)
+    prompt_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ComfortRated(Payload):
+    """Fast Motion Sickness scale, 0 (none) to 20 (frank sickness)."""
+
+    KIND: ClassVar[str] = "comfort_rated"
+    value: float
+    source: RatingSource
+    step_index: int
+    prompt_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectancyRecorded(Payload):
+    KIND: ClassVar[str] = "expectancy_recorded"
+    phase: Literal["before", "after"]
+    feared_outcome: str
+    likelihood: float  # 0..100 %
+    step_index: int
+    prompt_id: str | None = None
+
+
+# --- progression ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressionProposed(Payload):
+    KIND: ClassVar[str] = "progression_proposed"
+    proposal_id: str
+    direction: Direction
+    from_step: int
+    target_step: int
+    rule: str
+    reason: str
+    numbers: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProgressionDecided(Payload):
+    KIND: ClassVar[str] = "progression_decided"
+    proposal_id: str
+    decision: Decision
+    note: str = ""
+
+
+# --- everything else -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionnaireAnswered(Payload):
+    KIND: ClassVar[str] = "questionnaire_answered"
+    questionnaire: str  # e.g. 'ssq', 'ssq_post'
+    answers: dict[str, float]
+    when: str = ""  # 'baseline', 'post', ...
+
+
+@dataclass(frozen=True)
+class NoteAdded(Payload):
+    KIND: ClassVar[str] = "note_added"
+    text: str
+
+
+@dataclass(frozen=True)
+class PartnerEvent(Payload):
+    """Room for the dialogue system: a partner said a line, changed attitude, …"""
+
+    KIND: ClassVar[str] = "partner_event"
+    partner_id: str
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# --- client streams ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientCreated(Payload):
+    KIND: ClassVar[str] = "client_created"
+    code: str
+
+
+@dataclass(frozen=True)
+class HierarchyAssigned(Payload):
+    """The client's hierarchy was set (from a template, or edited): the full result."""
+
+    KIND: ClassVar[str] = "hierarchy_assigned"
+    hierarchy: dict[str, Any]
+    source: str  # 'template:<id>' or a description of the edit
+
+
+def kinds() -> list[str]:
+    return sorted(_REGISTRY)

@@ -1,0 +1,108 @@
+"""An immutable, cheap view of a session for the renderer and the console.
+
+Safety comes first: a reader that looks at nothing else still knows whether the
+client must see a blackout, the calm scene or a paused scene.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vrtherapy.authoring import Library
+from vrtherapy.session.commands import current_parameters
+from vrtherapy.session.state import SessionState
+
+
+@dataclass(frozen=True)
+class PromptView:
+    prompt_id: str
+    kind: str
+    trigger: str
+    issued_at: float
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    proposal_id: str
+    direction: str
+    from_step: int
+    target_step: int
+    rule: str
+    reason: str
+    numbers: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    safety: str  # none, paused, blackout, calm_scene
+    safety_reason: str
+    status: str  # not_started, running, ended
+    session_id: str
+    client_code: str
+    calm_scene: str
+    step_index: int
+    step_count: int
+    step_title: str
+    scenario: str
+    level: str | None
+    anticipated_suds: float
+    intensity: float
+    parameters: tuple[tuple[str, float | bool | str], ...]
+    overrides: tuple[tuple[str, float | bool | str], ...]
+    suds_scale: int
+    prompts: tuple[PromptView, ...]
+    proposal: ProposalView | None
+    auto_mode: bool
+    session_time: float
+    time_on_step: float
+    since_last_rating: float | None
+    last_suds: float | None
+    ratings_on_step: int
+    load_error: str
+    partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
+    last_seq: int
+
+
+def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
+    h = state.hierarchy
+    step = h.steps[state.step_index] if h is not None and h.steps else None
+    scenario = library.scenarios.get(step.scenario) if step else None
+    last = state.ratings[-1] if state.ratings else None
+    p = state.proposal
+    return Snapshot(
+        safety=state.safety,
+        safety_reason=state.safety_reason,
+        status=state.status,
+        session_id=state.session_id,
+        client_code=state.client_code,
+        calm_scene=(scenario.calm_scene if scenario and scenario.calm_scene else "calm.room"),
+        step_index=state.step_index,
+        step_count=state.step_count,
+        step_title=(step.title or (scenario.title if scenario else step.scenario) if step else ""),
+        scenario=step.scenario if step else "",
+        level=step.level if step else None,
+        anticipated_suds=step.anticipated_suds if step else 0.0,
+        intensity=state.intensity,
+        parameters=tuple(sorted(current_parameters(state, library).items())),
+        overrides=state.overrides,
+        suds_scale=h.suds_scale if h else 100,
+        prompts=tuple(
+            PromptView(x.prompt_id, x.kind, x.trigger, x.issued_at) for x in state.prompts
+        ),
+        proposal=(
+            ProposalView(
+                p.proposal_id, p.direction, p.from_step, p.target_step, p.rule, p.reason, p.numbers
+            )
+            if p
+            else None
+        ),
+        auto_mode=state.auto_mode,
+        session_time=now,
+        time_on_step=max(0.0, now - state.step_entered_at),
+        since_last_rating=(now - last.time) if last else None,
+        last_suds=last.value if last else None,
+        ratings_on_step=len(state.step_ratings),
+        load_error=state.load_error,
+        partners=state.partners,
+        last_seq=state.last_seq,
+    )

@@ -1,0 +1,251 @@
+"""Session state as a pure fold over its events.
+
+``replay(events)`` rebuilds exactly the state the engine had; nothing here
+reads a clock, a file or a random generator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from vrtherapy.authoring.hierarchy import HierarchySpec
+from vrtherapy.session import events as ev
+
+SafetyState = Literal["none", "paused", "blackout", "calm_scene"]
+Status = Literal["not_started", "running", "ended"]
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One SUDS rating, normalised to 0–100, as the policies see it."""
+
+    time: float  # session time, s
+    value: float  # raw value on its scale
+    normalised: float  # 0..100
+    step_index: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    prompt_id: str
+    kind: ev.PromptKind
+    trigger: ev.PromptTrigger
+    issued_at: float
+
+
+@dataclass(frozen=True)
+class Proposal:
+    proposal_id: str
+    direction: ev.Direction
+    from_step: int
+    target_step: int
+    rule: str
+    reason: str
+    numbers: tuple[tuple[str, float], ...]
+    proposed_at: float
+
+
+@dataclass(frozen=True)
+class Expectancy:
+    before: float | None = None
+    after: float | None = None
+    feared_outcome: str = ""
+
+
+@dataclass(frozen=True)
+class SessionState:
+    session_id: str = ""
+    client_code: str = ""
+    hierarchy: HierarchySpec | None = None
+    status: Status = "not_started"
+    end_reason: str = ""
+    safety: SafetyState = "none"
+    safety_reason: str = ""
+    step_index: int = 0
+    step_entered_at: float = 0.0
+    step_entries: int = 0  # how many times any step was entered
+    intensity: float = 0.0
+    overrides: tuple[tuple[str, float | bool | str], ...] = ()
+    auto_mode: bool = False
+    ratings: tuple[Rating, ...] = ()
+    comfort: tuple[tuple[float, float, int], ...] = ()  # (time, value, step)
+    prompts: tuple[Prompt, ...] = ()  # pending
+    last_prompt_at: dict[str, float] = field(default_factory=dict)
+    timed_out_prompts: int = 0
+    expectancy: tuple[tuple[int, Expectancy], ...] = ()  # by step entry number
+    proposal: Proposal | None = None
+    last_decision_at: float | None = None
+    last_decision: str = ""
+    proposals_made: int = 0
+    stop_requested_at: float | None = None
+    load_error: str = ""
+    notes: tuple[tuple[float, str], ...] = ()
+    questionnaires: tuple[tuple[str, str], ...] = ()  # (questionnaire, when)
+    partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
+    last_seq: int = 0
+    session_time: float = 0.0
+    started_wall: float = 0.0
+
+    # -- derived views -----------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    @property
+    def step_count(self) -> int:
+        return len(self.hierarchy.steps) if self.hierarchy else 0
+
+    @property
+    def step_ratings(self) -> tuple[Rating, ...]:
+        """Ratings since the current step was last entered."""
+        return tuple(
+            r
+            for r in self.ratings
+            if r.step_index == self.step_index and r.time >= self.step_entered_at
+        )
+
+    @property
+    def last_rating_at(self) -> float | None:
+        return self.ratings[-1].time if self.ratings else None
+
+    @property
+    def current_expectancy(self) -> Expectancy:
+        for entry, e in self.expectancy:
+            if entry == self.step_entries:
+                return e
+        return Expectancy()
+
+    def pending(self, kind: str) -> Prompt | None:
+        return next((p for p in self.prompts if p.kind == kind), None)
+
+
+def apply(state: SessionState, event: ev.Event) -> SessionState:
+    """The state after one more event."""
+    s = dataclasses.replace(state, last_seq=event.seq, session_time=event.session_time)
+    p = event.payload
+    t = event.session_time
+    r = dataclasses.replace
+    if isinstance(p, ev.SessionStarted):
+        return r(
+            s,
+            session_id=event.stream,
+            client_code=p.client_code,
+            hierarchy=HierarchySpec.model_validate(p.hierarchy),
+            status="running",
+            step_index=p.start_step,
+            auto_mode=False,
+            started_wall=event.wall_time,
+        )
+    if isinstance(p, ev.SessionEnded):
+        return r(s, status="ended", end_reason=p.reason, prompts=(), proposal=None)
+    if isinstance(p, ev.SafetyAction):
+        if p.action == "resume":
+            return r(s, safety="none", safety_reason="")
+        if p.action == "stop":
+            return r(s, safety="blackout", safety_reason=p.reason or "stopped")
+        if p.action == "pause":
+            return r(s, safety="paused", safety_reason=p.reason)
+        return r(s, safety=p.action, safety_reason=p.reason)
+    if isinstance(p, ev.ClientStopRequested):
+        return r(s, stop_requested_at=t)
+    if isinstance(p, ev.ScenarioLoadFailed):
+        return r(s, load_error=f"{p.scenario}: {p.message}")
+    if isinstance(p, ev.StepEntered):
+        return r(
+            s,
+            step_index=p.index,
+            step_entered_at=t,
+            step_entries=s.step_entries + 1,
+            intensity=p.intensity,
+            overrides=(),
+            prompts=tuple(x for x in s.prompts if x.kind == "comfort"),
+            stop_requested_at=None,
+            load_error="",
+        )
+    if isinstance(p, ev.IntensityChanged):
+        return r(s, intensity=p.intensity)
+    if isinstance(p, ev.ParameterChanged):
+        rest = tuple((k, v) for k, v in s.overrides if k != p.name)
+        return r(s, overrides=rest if p.value is None else (*rest, (p.name, p.value)))
+    if isinstance(p, ev.AutoModeChanged):
+        return r(s, auto_mode=p.enabled)
+    if isinstance(p, ev.PromptIssued):
+        prompt = Prompt(p.prompt_id, p.prompt, p.trigger, t)
+        others = tuple(x for x in s.prompts if x.kind != p.prompt)
+        return r(s, prompts=(*others, prompt), last_prompt_at={**s.last_prompt_at, p.prompt: t})
+    if isinstance(p, ev.PromptTimedOut):
+        return r(
+            s,
+            prompts=tuple(x for x in s.prompts if x.prompt_id != p.prompt_id),
+            timed_out_prompts=s.timed_out_prompts + 1,
+        )
+    if isinstance(p, ev.SudsRated):
+        rating = Rating(t, p.value, p.normalised, p.step_index, p.source)
+        return r(s, ratings=(*s.ratings, rating), prompts=_answered(s, "suds", p.prompt_id))
+    if isinstance(p, ev.ComfortRated):
+        return r(
+            s,
+            comfort=(*s.comfort, (t, p.value, p.step_index)),
+            prompts=_answered(s, "comfort", p.prompt_id),
+        )
+    if isinstance(p, ev.ExpectancyRecorded):
+        cur = s.current_expectancy
+        new = (
+            r(cur, before=p.likelihood, feared_outcome=p.feared_outcome)
+            if p.phase == "before"
+            else r(cur, after=p.likelihood, feared_outcome=p.feared_outcome or cur.feared_outcome)
+        )
+        kept = tuple((k, v) for k, v in s.expectancy if k != s.step_entries)
+        return r(
+            s,
+            expectancy=(*kept, (s.step_entries, new)),
+            prompts=_answered(s, f"expectancy_{p.phase}", p.prompt_id),
+        )
+    if isinstance(p, ev.ProgressionProposed):
+        proposal = Proposal(
+            p.proposal_id,
+            p.direction,
+            p.from_step,
+            p.target_step,
+            p.rule,
+            p.reason,
+            tuple(sorted(p.numbers.items())),
+            t,
+        )
+        return r(s, proposal=proposal, proposals_made=s.proposals_made + 1)
+    if isinstance(p, ev.ProgressionDecided):
+        if s.proposal is None or s.proposal.proposal_id != p.proposal_id:
+            return s
+        return r(s, proposal=None, last_decision_at=t, last_decision=p.decision)
+    if isinstance(p, ev.NoteAdded):
+        return r(s, notes=(*s.notes, (t, p.text)))
+    if isinstance(p, ev.QuestionnaireAnswered):
+        return r(s, questionnaires=(*s.questionnaires, (p.questionnaire, p.when)))
+    if isinstance(p, ev.PartnerEvent):
+        current = dict(s.partners)
+        fields = dict(current.get(p.partner_id, ()))
+        fields.update(p.data)
+        fields["last_event"] = p.event
+        current[p.partner_id] = tuple(sorted(fields.items()))
+        return r(s, partners=tuple(sorted(current.items())))
+    return s
+
+
+def _answered(s: SessionState, kind: str, prompt_id: str | None) -> tuple[Prompt, ...]:
+    """A rating answers the pending prompt of its kind (named or not)."""
+    return tuple(
+        x
+        for x in s.prompts
+        if not (x.kind == kind and (prompt_id is None or x.prompt_id == prompt_id))
+    )
+
+
+def replay(events: Iterable[ev.Event], initial: SessionState | None = None) -> SessionState:
+    state = initial or SessionState()
+    for e in events:
+        state = apply(state, e)
+    return state

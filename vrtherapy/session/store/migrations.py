@@ -1,0 +1,43 @@
+"""Schema versions of the event store. Append a new version; never edit an old one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+SCHEMA_VERSION = 1
+
+
+def _v1(dialect: str) -> list[str]:
+    real = "DOUBLE PRECISION" if dialect == "postgres" else "REAL"
+    return [
+        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+        f"""CREATE TABLE streams (
+            stream TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            client_code TEXT NOT NULL,
+            created_at {real} NOT NULL,
+            head_seq INTEGER NOT NULL,
+            head_hash TEXT NOT NULL,
+            updated_at {real} NOT NULL)""",
+        f"""CREATE TABLE events (
+            stream TEXT NOT NULL REFERENCES streams(stream),
+            seq INTEGER NOT NULL,
+            wall_time {real} NOT NULL,
+            session_time {real} NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            PRIMARY KEY (stream, seq))""",
+        """CREATE TABLE commands (
+            command_id TEXT PRIMARY KEY,
+            stream TEXT NOT NULL REFERENCES streams(stream),
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            applied_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX streams_by_client ON streams (client_code, kind)",
+    ]
+
+
+MIGRATIONS: dict[int, Callable[[str], list[str]]] = {1: _v1}

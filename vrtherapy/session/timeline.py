@@ -1,0 +1,78 @@
+"""One readable line per event, for the demo, the CLI and the console's event log."""
+
+from __future__ import annotations
+
+from vrtherapy.session import events as ev
+
+
+def clock(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m:3d}:{s:02d}"
+
+
+def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
+    """The line for an event, or None for events only shown when ``verbose``."""
+    p = e.payload
+    who = e.actor
+    if isinstance(p, ev.SessionStarted):
+        steps = len(p.hierarchy.get("steps", []))
+        return (
+            f"session started for client {p.client_code}: '{p.hierarchy.get('title')}', "
+            f"{steps} steps, starting at step {p.start_step + 1}"
+        )
+    if isinstance(p, ev.StepEntered):
+        at = f"level {p.level}, " if p.level else ""
+        why = p.reason.replace("_", " ")
+        return f"── step {p.index + 1}: {p.scenario} ({at}intensity {p.intensity:.0f}) [{why}]"
+    if isinstance(p, ev.SudsRated):
+        scale = f"/{p.scale}"
+        return f"SUDS {p.value:g}{scale} from {p.source} ({p.trigger.replace('_', ' ')})"
+    if isinstance(p, ev.PromptIssued):
+        return (
+            f"asks for {p.prompt.replace('_', ' ')} ({p.trigger.replace('_', ' ')})"
+            if verbose
+            else None
+        )
+    if isinstance(p, ev.PromptTimedOut):
+        return f"no answer to the {p.prompt.replace('_', ' ')} prompt (timed out)"
+    if isinstance(p, ev.ComfortRated):
+        return f"comfort (motion sickness) {p.value:g}/20" if verbose or p.value >= 5 else None
+    if isinstance(p, ev.ExpectancyRecorded):
+        return f"expectancy {p.phase}: '{p.feared_outcome}' {p.likelihood:g}% likely"
+    if isinstance(p, ev.ProgressionProposed):
+        arrow = {
+            "up": "▲ step up",
+            "down": "▼ step down",
+            "variation": "◆ variation",
+            "calm": "▼ calm scene",
+        }[p.direction]
+        return f"PROPOSAL {arrow} to step {p.target_step + 1}: {p.reason}"
+    if isinstance(p, ev.ProgressionDecided):
+        note = f" ({p.note})" if p.note else ""
+        return f"proposal {p.decision} by {who}{note}"
+    if isinstance(p, ev.SafetyAction):
+        reason = f": {p.reason}" if p.reason else ""
+        return f"SAFETY {p.action.replace('_', ' ')} by {who}{reason}"
+    if isinstance(p, ev.ClientStopRequested):
+        return "the client asked to stop"
+    if isinstance(p, ev.SessionEnded):
+        return f"session ended: {p.reason}"
+    if isinstance(p, ev.IntensityChanged):
+        return f"intensity set to {p.intensity:.0f} by {who}"
+    if isinstance(p, ev.ParameterChanged):
+        return f"parameter {p.name} = {p.value} by {who}"
+    if isinstance(p, ev.AutoModeChanged):
+        return f"auto mode {'on' if p.enabled else 'off'}"
+    if isinstance(p, ev.NoteAdded):
+        return f"note: {p.text}"
+    if isinstance(p, ev.QuestionnaireAnswered):
+        return (
+            f"questionnaire {p.questionnaire} answered ({p.when})"
+            if p.when
+            else f"questionnaire {p.questionnaire} answered"
+        )
+    if isinstance(p, ev.ScenarioLoadFailed):
+        return f"scenario {p.scenario} failed to load: {p.message}"
+    if isinstance(p, ev.PartnerEvent):
+        return f"partner {p.partner_id}: {p.event}"
+    return None

@@ -1,0 +1,78 @@
+"""What the world hands to the renderer: meshes, materials, draw items, the environment look.
+
+This module is the contract between ``vrtherapy.world`` (builds scenes; numpy and
+trimesh only, never GL) and ``vrtherapy.render`` (draws them). Conventions:
+right-handed, metres, +y up, the client faces -z at the start; 4x4 matrices are
+numpy float32 arrays acting on column vectors (``world = M @ local``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+F32 = npt.NDArray[np.float32]
+U32 = npt.NDArray[np.uint32]
+
+
+@dataclass(frozen=True, eq=False)
+class Mesh:
+    """Triangle mesh in its own local frame.
+
+    ``key`` is a content hash: two meshes with the same key hold identical data,
+    so the renderer uploads a key once and draws all items sharing it instanced.
+    ``colors`` are linear RGBA per vertex (ambient occlusion may be baked in).
+    """
+
+    key: str
+    positions: F32  # (N, 3)
+    normals: F32  # (N, 3), unit length
+    colors: F32  # (N, 4), linear RGBA
+    indices: U32  # (M, 3)
+
+
+@dataclass(frozen=True)
+class Material:
+    """Per-item look. ``tint`` multiplies the vertex colours (linear RGBA)."""
+
+    tint: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    roughness: float = 0.8
+    emissive: float = 0.0  # 0 = lit normally, 1 = fully self-lit (screens, lamps, sky)
+
+    @property
+    def transparent(self) -> bool:
+        return self.tint[3] < 0.999
+
+
+@dataclass(frozen=True, eq=False)
+class DrawItem:
+    mesh: Mesh
+    transform: F32  # (4, 4) local -> world
+    material: Material = Material()
+
+
+@dataclass(frozen=True)
+class EnvironmentLook:
+    """Sky, light and fog for the renderer (linear RGB)."""
+
+    sky_zenith: tuple[float, float, float] = (0.25, 0.45, 0.85)
+    sky_horizon: tuple[float, float, float] = (0.75, 0.85, 0.95)
+    ground_ambient: tuple[float, float, float] = (0.25, 0.22, 0.2)
+    sun_direction: tuple[float, float, float] = (-0.4, -1.0, -0.3)  # direction light travels
+    sun_color: tuple[float, float, float] = (1.0, 0.95, 0.85)
+    sun_intensity: float = 1.0
+    ambient_intensity: float = 0.35
+    fog_density: float = 0.0  # exponential fog, per metre
+    fog_color: tuple[float, float, float] = (0.75, 0.85, 0.95)
+
+
+@dataclass(frozen=True)
+class DrawList:
+    """Everything needed to draw one moment of a scene; immutable once made."""
+
+    items: tuple[DrawItem, ...]
+    environment: EnvironmentLook = field(default_factory=EnvironmentLook)
+    eye_height: float = 1.6  # where the client's eyes start above the floor they stand on
+    standing_height: float = 0.0  # height of the floor the client stands on (balcony, bridge)
