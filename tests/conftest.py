@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# GL tests render through Mesa's EGL without a display; PyOpenGL picks its platform
+# when OpenGL is first imported, so this must happen before any test imports it.
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 import pytest
 

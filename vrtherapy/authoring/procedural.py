@@ -43,11 +43,16 @@ def _col(default: str, description: str) -> Arg:
     return Arg("color", default, description)
 
 
-SIZE = {
-    "width": _n(1.0, 0.01, 500, "size along x, metres"),
-    "depth": _n(1.0, 0.01, 500, "size along z, metres"),
-    "height": _n(1.0, 0.01, 500, "size along y, metres"),
-}
+def _size(width: float = 1.0, height: float = 1.0, depth: float = 1.0) -> dict[str, Arg]:
+    """width, depth and height arguments (metres) with the given defaults."""
+    return {
+        "width": _n(width, 0.01, 500, "size along x, metres"),
+        "depth": _n(depth, 0.01, 500, "size along z, metres"),
+        "height": _n(height, 0.01, 500, "size along y, metres"),
+    }
+
+
+SIZE = _size()
 
 CATALOGUE: dict[str, dict[str, Arg]] = {
     "box": {**SIZE, "color": _col("#b0b0b0", "surface colour")},
@@ -71,7 +76,7 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "window_view": _c("sea", ("sea", "forest", "meadow"), "what the window shows"),
     },
     "room": {
-        **SIZE,
+        **_size(width=4.0, height=2.7, depth=5.0),
         "wall_color": _col("#d8d4cc", "wall colour"),
         "door": _b(True, "draw a door"),
         "windows": _i(0, 0, 8, "number of windows"),
@@ -155,7 +160,7 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "seed": _i(0, 0, 1_000_000, "layout seed"),
     },
     "small_room": {
-        **SIZE,
+        **_size(width=2.0, height=2.3, depth=2.0),
         "door_open": _b(True, "door open"),
         "light": _n(1.0, 0, 1, "light level, 0..1"),
     },

@@ -9,6 +9,8 @@ import click
 
 from vrtherapy import __version__
 from vrtherapy.cli.authoring_commands import list_command, schema_command, validate_command
+from vrtherapy.cli.render_commands import bench_command, snapshot_command
+from vrtherapy.cli.run_command import run_command
 from vrtherapy.cli.session_commands import (
     demo_command,
     sessions_command,
@@ -41,6 +43,9 @@ cli.add_command(demo_command)
 cli.add_command(sessions_command)
 cli.add_command(show_command)
 cli.add_command(verify_command)
+cli.add_command(snapshot_command)
+cli.add_command(bench_command)
+cli.add_command(run_command)
 
 
 def main() -> None:

@@ -39,3 +39,22 @@ class ManualClock:
 
     def monotonic(self) -> float:
         return self._t
+
+
+class ScaledClock:
+    """Session time that runs ``scale`` times faster than real time (demos and tests).
+
+    Wall-clock timestamps stay real.
+    """
+
+    def __init__(self, scale: float) -> None:
+        if scale <= 0:
+            raise ValueError("the time scale must be positive")
+        self.scale = scale
+        self._t0 = time.monotonic()
+
+    def wall(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return (time.monotonic() - self._t0) * self.scale

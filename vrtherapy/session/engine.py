@@ -152,6 +152,11 @@ class Engine:
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
+    def refresh_snapshot(self) -> Snapshot:
+        """Re-make the snapshot so its timers show the current time."""
+        self._snapshot = make_snapshot(self._state, self.library, self.now())
+        return self._snapshot
+
     def subscribe(self, listener: Callable[[Snapshot, tuple[ev.Event, ...]], None]) -> None:
         """Call ``listener(snapshot, new_events)`` after every stored change."""
         self._listeners.append(listener)

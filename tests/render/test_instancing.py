@@ -1,0 +1,69 @@
+"""Instanced drawing: draw calls stay constant as objects multiply, pixels match the
+one-call-per-object path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.gl_support import box, draw, item, scene
+from vrtherapy.display.headless import HeadlessDisplay
+from vrtherapy.render import Renderer
+from vrtherapy.world.types import DrawList
+
+
+def grid_of_boxes(n: int) -> DrawList:
+    """``n`` identical boxes in rows in front of the viewer, plus a floor (2 meshes)."""
+    cube = box((0.3, 0.3, 0.3), (0.7, 0.6, 0.2, 1.0))
+    floor = box((30, 0.1, 30), (0.4, 0.4, 0.4, 1.0))
+    items = [item(floor, 0, -0.05, 0)]
+    per_row = 10
+    for i in range(n):
+        row, col = divmod(i, per_row)
+        tint = (1.0, 0.5 + 0.05 * (i % 10), 1.0 - 0.05 * row, 1.0)
+        items.append(item(cube, -2.25 + 0.5 * col, 0.15, -2.0 - 0.6 * row, tint))
+    return scene(*items)
+
+
+@pytest.mark.parametrize("n", [1, 10, 60, 200])
+def test_draw_calls_do_not_grow_with_the_number_of_boxes(
+    display: HeadlessDisplay, renderer: Renderer, n: int
+) -> None:
+    draw(display, renderer, grid_of_boxes(n))
+    stats = renderer.last_frame_stats
+    eyes = display.eyes
+    assert stats.draw_calls == eyes * 3  # floor batch, box batch, sky
+    assert stats.triangles == eyes * (12 * (n + 1) + 1)
+
+
+def test_naive_path_makes_one_call_per_object(display: HeadlessDisplay, renderer: Renderer) -> None:
+    renderer.instancing = False
+    draw(display, renderer, grid_of_boxes(60))
+    assert renderer.last_frame_stats.draw_calls == display.eyes * (61 + 1)
+
+
+def test_instanced_and_naive_paths_give_the_same_pixels(
+    display: HeadlessDisplay, renderer: Renderer
+) -> None:
+    dl = grid_of_boxes(60)
+    instanced = draw(display, renderer, dl)
+    calls_instanced = renderer.last_frame_stats.gl_calls
+    renderer.instancing = False
+    naive = draw(display, renderer, dl)
+    assert renderer.last_frame_stats.gl_calls > 3 * calls_instanced
+    for a, b in zip(instanced, naive, strict=True):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+    # and the picture holds the boxes (tinted, so not one flat colour)
+    assert len(np.unique(instanced[0].reshape(-1, 3), axis=0)) > 20
+
+
+def test_static_scene_uploads_instances_once(display: HeadlessDisplay, renderer: Renderer) -> None:
+    dl = grid_of_boxes(30)
+    draw(display, renderer, dl)
+    first = renderer.last_frame_stats.gl_calls
+    draw(display, renderer, dl)
+    second = renderer.last_frame_stats.gl_calls
+    assert second < first  # no instance buffer update when nothing moved
+    moved = grid_of_boxes(31)
+    draw(display, renderer, moved)
+    assert renderer.last_frame_stats.gl_calls > second

@@ -1,0 +1,76 @@
+"""``vrtherapy snapshot`` and ``vrtherapy bench`` as a person runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from vrtherapy.cli.main import cli
+
+pytest.importorskip("vrtherapy.world")
+
+
+def test_snapshot_writes_both_eyes_side_by_side(tmp_path: Path) -> None:
+    out = tmp_path / "calm.png"
+    result = CliRunner().invoke(
+        cli, ["snapshot", "calm.room", "--out", str(out), "--eye", "both", "--size", "160x120"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output
+    image = np.asarray(Image.open(out))
+    assert image.shape == (120, 320, 3)
+    left, right = image[:, :160], image[:, 160:]
+    assert left.std() > 20 and not np.array_equal(left, right)
+
+
+def test_snapshot_levels_differ(tmp_path: Path) -> None:
+    images = []
+    for level in ("ground", "floor_20"):
+        out = tmp_path / f"{level}.png"
+        args = ["snapshot", "heights.balcony", "--level", level, "--out", str(out)]
+        result = CliRunner().invoke(cli, [*args, "--size", "96x72", "--pitch", "-45"])
+        assert result.exit_code == 0, result.output
+        images.append(np.asarray(Image.open(out)).astype(int))
+    assert np.abs(images[0] - images[1]).mean() > 10
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["snapshot", "no.such", "--out", "x.png"], "no scenario 'no.such'"),
+        (["snapshot", "calm.room", "--level", "top", "--out", "x.png"], "has no level 'top'"),
+        (["snapshot", "calm.room", "--out", "/proc/x/y.png", "--size", "32x24"], "cannot write"),
+        (["snapshot", "calm.room", "--out", "x.png", "--size", "big"], "is not WIDTHxHEIGHT"),
+    ],
+)
+def test_snapshot_errors_are_one_line_without_traceback(args: list[str], message: str) -> None:
+    env = {**os.environ, "PYOPENGL_PLATFORM": "egl"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "vrtherapy", *args], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
+    result = CliRunner().invoke(cli, ["bench", "--frames", "2", "--size", "48x36"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for scene in ("audience of 15", "audience of 60", "heights.balcony", "calm.room"):
+        assert any(line.startswith(scene) for line in lines), scene
+    assert sum("naive/inst" in line for line in lines) == 4
+
+    def draws(scene: str) -> int:
+        row = next(line for line in lines if line.startswith(scene))
+        return int(row.split("instanced")[1].split()[0])
+
+    # four times the audience, (almost) the same draw calls
+    assert draws("audience of 60") <= draws("audience of 15") + 8

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vrtherapy.authoring.procedural import CATALOGUE
+from vrtherapy.world import BUILDERS, build
+from vrtherapy.world.model import walk
+from vrtherapy.world.types import Mesh
+
+KINDS = sorted(CATALOGUE)
+SEEDED = [k for k in KINDS if "seed" in CATALOGUE[k]]
+
+
+def meshes(kind: str, **args: object) -> list[Mesh]:
+    built = build(kind, args)  # type: ignore[arg-type]
+    return [p.mesh for _, p, _ in walk(built.root) if p.mesh is not None]
+
+
+def test_every_catalogue_kind_has_a_builder() -> None:
+    assert set(BUILDERS) == set(CATALOGUE)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_kind_builds_with_defaults_into_sound_geometry(kind: str) -> None:
+    ms = meshes(kind)
+    assert ms, f"{kind} drew nothing"
+    for m in ms:
+        assert len(m.positions) >= 3 and len(m.indices) >= 1
+        assert np.isfinite(m.positions).all() and np.isfinite(m.colors).all()
+        np.testing.assert_allclose(np.linalg.norm(m.normals, axis=1), 1.0, atol=1e-4)
+        assert m.indices.max() < len(m.positions)
+        assert m.positions.dtype == np.float32 and m.indices.dtype == np.uint32
+        assert ((m.colors >= 0) & (m.colors <= 1)).all()
+
+
+@pytest.mark.parametrize("kind", SEEDED)
+def test_seed_decides_the_look(kind: str) -> None:
+    def keys(seed: int) -> list[tuple[str, str]]:
+        built = build(kind, {"seed": seed})
+        return [
+            (
+                p.mesh.key if p.mesh else "",
+                repr(p.material) + repr(np.round(p.transform, 4).tolist()),
+            )
+            for _, p, _ in walk(built.root)
+        ]
+
+    assert keys(5) == keys(5)
+    assert keys(5) != keys(6)
+
+
+def test_sixty_person_audience_shares_a_few_meshes() -> None:
+    built = build("audience", {"size": 60, "rows": 5})
+    parts = [p for _, p, _ in walk(built.root) if p.mesh is not None]
+    people = [p for p in built.root.children if p.name.startswith("member_")]
+    assert len(people) == 60
+    distinct = {p.mesh.key for p in parts if p.mesh is not None}
+    assert len(parts) > 60 * 15  # every person is many segments ...
+    assert len(distinct) <= 25  # ... drawn from one small shared set
+    bigger = build("audience", {"size": 120, "rows": 6})
+    more = {p.mesh.key for _, p, _ in walk(bigger.root) if p.mesh is not None}
+    assert len(more) <= 25
+
+
+def test_ambient_occlusion_darkens_walls_near_the_floor() -> None:
+    m = meshes("box", height=2.0, color="#ffffff")[0]
+    side = np.abs(m.normals[:, 1]) < 0.1
+    low = side & (m.positions[:, 1] < 0.01)
+    high = side & (m.positions[:, 1] > 1.99)
+    assert m.colors[low, 0].max() < m.colors[high, 0].min()
+
+
+def test_rope_bridge_slats_leave_the_gaps_asked_for() -> None:
+    def slat_z(gap: float) -> np.ndarray:
+        built = build("bridge", {"style": "rope", "slat_gap": gap, "length": 10})
+        deck = next(p for p in built.root.children if p.name == "deck")
+        return np.array([p.transform[2, 3] for p in deck.children if p.name.startswith("slat_")])
+
+    tight, gappy = slat_z(0.0), slat_z(0.3)
+    assert np.diff(tight).mean() == pytest.approx(-0.2, abs=1e-4)
+    assert np.diff(gappy).mean() == pytest.approx(-0.5, abs=1e-4)
+    assert len(tight) > 2 * len(gappy)
+    slats = {
+        p.mesh.key
+        for p in next(
+            c for c in build("bridge", {"style": "rope"}).root.children if c.name == "deck"
+        ).children
+        if p.name.startswith("slat_") and p.mesh is not None
+    }
+    assert len(slats) == 1
+
+
+def test_building_storeys_and_shared_windows() -> None:
+    built = build("building", {"floors": 10, "floor_height": 3.0, "atrium": False})
+    structure = next(p for p in built.root.children if p.name == "structure")
+    assert structure.mesh is not None
+    assert structure.mesh.positions[:, 1].max() == pytest.approx(30.5, abs=0.01)
+    windows = [p for p in built.root.children if p.name.startswith("window_")]
+    assert len(windows) > 40
+    assert len({p.mesh.key for p in windows if p.mesh is not None}) == 1
+    atrium = build("building", {"floors": 10, "atrium": True})
+    assert any(p.name == "galleries" for p in atrium.root.children)
+
+
+def extent(kind: str, part: str) -> np.ndarray:
+    """Size (x, y, z) of the named part's mesh as built with the catalogue defaults."""
+    built = build(kind, {})
+    mesh = next(p.mesh for _, p, _ in walk(built.root) if p.name == part)
+    assert mesh is not None
+    return np.ptp(mesh.positions, axis=0)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("kind", "size"), [("room", (4.0, 2.7, 5.0)), ("small_room", (2.0, 2.3, 2.0))]
+)
+def test_rooms_default_to_a_room_sized_room(kind: str, size: tuple[float, float, float]) -> None:
+    w, h, d = size
+    assert {a: CATALOGUE[kind][a].default for a in ("width", "height", "depth")} == {
+        "width": w,
+        "height": h,
+        "depth": d,
+    }
+    # The floor is the room's footprint; the walls stand the room's height tall.
+    floor = extent(kind, "floor")
+    assert floor[0] == pytest.approx(w + 0.2) and floor[2] == pytest.approx(d + 0.2)
+    assert extent(kind, "walls")[1] == pytest.approx(h)
+
+
+def test_box_keeps_its_unit_size_default() -> None:
+    np.testing.assert_allclose(extent("box", "box"), (1.0, 1.0, 1.0), atol=1e-6)

@@ -1,0 +1,130 @@
+"""What the client sees, decided from the session snapshot: which scene, its
+parameters, the fade, and the in-headset panels. Pure logic, no GL.
+
+Safety comes first: a blackout is black on the very next frame; the calm scene
+and step changes fade through black; a paused scene holds still.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from vrtherapy.render.overlay import Overlay, SudsPanel
+from vrtherapy.session.snapshot import Snapshot
+
+WAITING_SCENE = "calm.room"
+PROMPTS = {
+    "suds": ("How anxious do you feel right now?", "no distress", "worst imaginable"),
+    "comfort": ("How sick do you feel right now?", "not at all", "very sick"),
+    "expectancy_before": ("How likely is it that your fear comes true?", "0 %", "100 %"),
+    "expectancy_after": ("How likely is it now that your fear comes true?", "0 %", "100 %"),
+}
+
+
+@dataclass(frozen=True)
+class Presentation:
+    scenario: str
+    values: tuple[tuple[str, float | bool | str], ...]
+    fade: float  # 0 = scene, 1 = black
+    overlay: Overlay
+    animate: bool
+    key: tuple[object, ...]  # changes whenever a different scene is shown
+
+
+@dataclass(frozen=True)
+class Slider:
+    """The client's in-headset slider: 0..1 of the current prompt's scale."""
+
+    value: float | None = None
+    confirmed: bool = False
+
+
+def prompt_scale(kind: str, suds_scale: int) -> int:
+    return {"suds": suds_scale, "comfort": 20}.get(kind, 100)
+
+
+def active_prompt(snap: Snapshot | None) -> tuple[str, str] | None:
+    """(prompt id, kind) the headset should show, SUDS first."""
+    if snap is None or snap.status != "running" or snap.safety != "none":
+        return None
+    order = ("suds", "expectancy_before", "expectancy_after", "comfort")
+    for kind in order:
+        for p in snap.prompts:
+            if p.kind == kind:
+                return p.prompt_id, kind
+    return None
+
+
+class Director:
+    """Turns snapshots into presentations, with a fade through black between scenes."""
+
+    def __init__(self, fade_s: float = 0.5) -> None:
+        self.fade_s = fade_s
+        self._shown: Presentation | None = None  # the scene on screen (or fading out)
+        self._switch_at: float | None = None  # when the current fade started
+
+    def wanted(self, snap: Snapshot | None, slider: Slider) -> Presentation:
+        """The presentation the snapshot asks for, before fades are applied."""
+        if snap is None or snap.status == "not_started":
+            return _plain(WAITING_SCENE, "Welcome. Your session will start soon.", ("waiting",))
+        if snap.status == "ended":
+            return _plain(
+                WAITING_SCENE, "The session has ended. You can take off the headset.", ("ended",)
+            )
+        if snap.safety == "blackout":
+            return Presentation(WAITING_SCENE, (), 1.0, Overlay(), False, ("blackout",))
+        if snap.safety == "calm_scene":
+            return Presentation(
+                snap.calm_scene, (), 0.0, Overlay(), True, ("calm", snap.calm_scene)
+            )
+        overlay = Overlay()
+        if snap.safety == "paused":
+            overlay = Overlay(instruction="Paused. Take a moment; your therapist is with you.")
+        else:
+            active = active_prompt(snap)
+            if active is not None:
+                kind = active[1]
+                scale = prompt_scale(kind, snap.suds_scale)
+                question, low, high = PROMPTS[kind]
+                value = None if slider.value is None else round(slider.value * scale, 1)
+                overlay = Overlay(
+                    suds=SudsPanel(value, scale, question, low, high, slider.confirmed),
+                    instruction="Move the stick, then press the trigger to answer.",
+                )
+        key = ("step", snap.step_index, snap.scenario)
+        return Presentation(
+            snap.scenario, snap.parameters, 0.0, overlay, snap.safety != "paused", key
+        )
+
+    def update(self, snap: Snapshot | None, slider: Slider, now: float) -> Presentation:
+        want = self.wanted(snap, slider)
+        half = self.fade_s / 2
+        if want.fade >= 1.0 or half <= 0:  # blackout is black on the next frame, no fade
+            self._shown, self._switch_at = want, None
+            return want
+        shown = self._shown
+        if shown is None or shown.fade >= 1.0:
+            # from nothing or from black: fade in
+            self._shown, self._switch_at = want, now - half
+            shown = want
+        elif want.key != shown.key and self._switch_at is None:
+            self._switch_at = now  # start fading the old scene out
+        if self._switch_at is None:
+            self._shown = want
+            return want
+        t = now - self._switch_at
+        if t < half and want.key != shown.key:
+            # fading out: the old scene holds still, no panels
+            return replace(shown, fade=t / half, overlay=Overlay(), animate=False)
+        if want.key != shown.key:
+            self._switch_at = now - half  # switch scenes at black
+        self._shown = want
+        t = now - self._switch_at
+        if t >= self.fade_s:
+            self._switch_at = None
+            return want
+        return replace(want, fade=min(1.0, max(0.0, 1.0 - (t - half) / half)))
+
+
+def _plain(scenario: str, instruction: str, key: tuple[object, ...]) -> Presentation:
+    return Presentation(scenario, (), 0.0, Overlay(instruction=instruction), True, key)

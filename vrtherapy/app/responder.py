@@ -1,0 +1,73 @@
+"""The synthetic client answering in-headset prompts during `vrtherapy run`.
+
+Used for demonstrations and the console's end-to-end tests, when no person
+wears the headset. Runs on the engine thread, from the console's tick.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Literal
+
+from vrtherapy.session import commands as c
+from vrtherapy.session.service import SessionService
+from vrtherapy.session.synthetic import ClientProfile, SyntheticClient
+
+
+class SyntheticResponder:
+    def __init__(self, service: SessionService, seed: int = 7, delay_s: float = 3.0) -> None:
+        self.service = service
+        self.seed = seed
+        self.delay_s = delay_s  # session seconds before the client answers
+        self._client: SyntheticClient | None = None
+        self._session: str | None = None
+        self._entries = -1
+        self._seen: dict[str, float] = {}
+        self._done: set[str] = set()  # prompts answered or deliberately left unanswered
+        self._ids = (f"synthetic-{seed}-{n}" for n in itertools.count(1))
+
+    def tick(self) -> None:
+        engine = self.service.engine
+        if engine is None or not engine.state.running:
+            return
+        state, snap = engine.state, engine.snapshot
+        if self._session != engine.session_id or self._client is None:
+            self._session = engine.session_id
+            self._client = SyntheticClient(ClientProfile(seed=self.seed), snap.suds_scale)
+            self._entries = -1
+        if state.step_entries != self._entries:
+            self._entries = state.step_entries
+            self._client.enter_step(state.step_index, state.step_entered_at)
+        if snap.safety != "none":
+            return
+        now = engine.now()
+        for prompt in snap.prompts:
+            if prompt.prompt_id in self._done:
+                continue
+            first = self._seen.setdefault(prompt.prompt_id, now)
+            if now - first < self.delay_s:
+                continue
+            self._done.add(prompt.prompt_id)
+            self._answer(prompt.kind, prompt.prompt_id, snap.anticipated_suds, snap.intensity, now)
+
+    def _answer(
+        self, kind: str, prompt_id: str, anticipated: float, intensity: float, now: float
+    ) -> None:
+        client = self._client
+        assert client is not None
+        cid = next(self._ids)
+        if kind == "suds":
+            v = client.answer_suds(anticipated, intensity, now)
+            if v is not None:
+                self.service.handle(c.RecordSuds(cid, "client", v, "headset", prompt_id))
+        elif kind == "comfort":
+            v = client.answer_comfort()
+            if v is not None:
+                self.service.handle(c.RecordComfort(cid, "client", v, "headset", prompt_id))
+        else:
+            phase: Literal["before", "after"] = "before" if kind == "expectancy_before" else "after"
+            v = client.answer_expectancy(phase, anticipated, intensity, now)
+            if v is not None:
+                self.service.handle(
+                    c.RecordExpectancy(cid, "client", phase, v, prompt_id=prompt_id)
+                )

@@ -1,0 +1,201 @@
+"""`vrtherapy run`: the engine with a display, the renderer and the therapist console.
+
+Main thread: the display backend and the renderer (it owns GL and never waits
+on disk, network or the console). Engine thread: the console server, the
+session engine and its store. The render loop reads the latest session
+snapshot (one reference) and hands client input to the engine thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vrtherapy.app.director import Director, Presentation, Slider, active_prompt, prompt_scale
+from vrtherapy.authoring import Library, ScenarioSpec
+from vrtherapy.authoring.stock import assets_dir
+from vrtherapy.console.mirror import MirrorBuffer
+from vrtherapy.console.server import ConsoleConfig, ConsoleServer
+from vrtherapy.display.base import DisplayBackend, EyeView, QuitRequest, StopRequest, SudsInput
+from vrtherapy.session import commands as c
+from vrtherapy.session.service import SessionService
+from vrtherapy.session.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    frames: int | None = None  # stop after this many frames (tests, benchmarks)
+    pace_hz: float | None = 90.0  # headless: render at most this often
+    mirror_size: tuple[int, int] = (320, 200)
+    end_when_session_ends: bool = False
+
+
+class Worlds:
+    """Built worlds by scenario id; a scenario that fails to build falls back to the calm room."""
+
+    def __init__(self, library: Library, report: Callable[[str, str], None]) -> None:
+        self.library = library
+        self.report = report
+        self._worlds: dict[str, Any] = {}
+        self._failed: set[str] = set()
+
+    def get(self, scenario: str, values: dict[str, float | bool | str]) -> Any:
+        from vrtherapy.world import build_world
+
+        world = self._worlds.get(scenario)
+        if world is None and scenario not in self._failed:
+            spec: ScenarioSpec | None = self.library.scenarios.get(scenario)
+            try:
+                if spec is None:
+                    raise KeyError(f"no scenario '{scenario}' in the library")
+                world = build_world(spec, values, asset_dirs=[assets_dir()])
+                self._worlds[scenario] = world
+                if world.problems:
+                    self.report(scenario, "; ".join(world.problems))
+            except Exception as exc:  # any failure: never a frozen or broken frame
+                log.exception("scenario %s failed to build", scenario)
+                self._failed.add(scenario)
+                self.report(scenario, str(exc) or type(exc).__name__)
+                world = None
+        if world is None:
+            if scenario == "calm.room":
+                return None
+            return self.get("calm.room", {})
+        if values:
+            world.set_parameters(values)
+        return world
+
+
+class RenderLoop:
+    """One frame after another until the display stops or the session ends."""
+
+    def __init__(
+        self,
+        service: SessionService,
+        server: ConsoleServer,
+        display: DisplayBackend,
+        options: RunOptions,
+    ) -> None:
+        from vrtherapy.render import MirrorReadback, Renderer
+
+        self.service = service
+        self.server = server
+        self.display = display
+        self.options = options
+        self.director = Director()
+        self.slider = Slider()
+        self.renderer = Renderer()
+        self.readback = MirrorReadback(*options.mirror_size)
+        self.mirror: MirrorBuffer = server.mirror
+        self.worlds = Worlds(service.library, self._report_failure)
+        self.frames = 0
+        self.presentation: Presentation | None = None
+        self._mirror_time = 0.0
+        self._started = time.monotonic()
+        self._prompt_id: str | None = None
+
+    def _report_failure(self, scenario: str, message: str) -> None:
+        cid = f"load-failure-{scenario}-{time.monotonic_ns()}"
+        self.server.call(
+            lambda: self.service.handle(c.ReportLoadFailure(cid, "system", scenario, message))
+        )
+
+    def run(self) -> None:
+        period = 1.0 / self.options.pace_hz if self.options.pace_hz else 0.0
+        next_frame = time.monotonic()
+        while True:
+            if self.options.frames is not None and self.frames >= self.options.frames:
+                return
+            snap = self.service.snapshot
+            if self.options.end_when_session_ends and snap is not None and snap.status == "ended":
+                return
+            if self._input(snap):
+                return
+            result = self.display.frame(self._frame_for(snap))
+            if result == "stopped":
+                return
+            self.frames += 1
+            if period:
+                next_frame += period
+                delay = next_frame - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                else:
+                    next_frame = time.monotonic()
+
+    def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
+        def render(views: Any, t: float) -> None:
+            self._render(views, t, snap)
+
+        return render
+
+    def _render(self, views: Any, t: float, snap: Snapshot | None) -> None:
+        now = time.monotonic() - self._started
+        pres = self.director.update(snap, self.slider, now)
+        self.presentation = pres
+        world = None if pres.fade >= 1.0 else self.worlds.get(pres.scenario, dict(pres.values))
+        if world is not None:
+            if pres.animate:
+                world.advance(now)
+            draw_list = world.draw_list()
+        else:
+            from vrtherapy.world.types import DrawList
+
+            draw_list = DrawList(items=())
+        fade = pres.fade if world is not None else 1.0
+        self.renderer.render(views, draw_list, pres.overlay, fade, now)
+        left: EyeView = views[0]
+        self.readback.capture(left.framebuffer, left.viewport)
+        image = self.readback.latest()
+        if image is not None and self.readback.latest_time != self._mirror_time:
+            self._mirror_time = self.readback.latest_time
+            self.mirror.put(image, blackout=fade >= 1.0)
+
+    def _input(self, snap: Snapshot | None) -> bool:
+        """Client input from the headset or window; True when the display wants to quit."""
+        active = active_prompt(snap)
+        prompt_id = active[0] if active else None
+        if prompt_id != self._prompt_id:
+            self._prompt_id, self.slider = prompt_id, Slider()
+        for event in self.display.poll_input():
+            if isinstance(event, QuitRequest):
+                return True
+            if isinstance(event, StopRequest):
+                cid = f"client-stop-{time.monotonic_ns()}"
+                self.server.call(lambda cid=cid: self.service.handle(c.ClientStop(cid)))  # type: ignore[misc]
+            elif isinstance(event, SudsInput) and active is not None and snap is not None:
+                self.slider = Slider(min(1.0, max(0.0, event.value)), event.confirmed)
+                if event.confirmed:
+                    self._answer(active, snap, self.slider.value or 0.0)
+        return False
+
+    def _answer(self, active: tuple[str, str], snap: Snapshot, fraction: float) -> None:
+        prompt_id, kind = active
+        value = round(fraction * prompt_scale(kind, snap.suds_scale))
+        cid = f"headset-{prompt_id}"  # one answer per prompt, however often confirmed
+        command: c.Command
+        if kind == "suds":
+            command = c.RecordSuds(cid, "client", float(value), "headset", prompt_id)
+        elif kind == "comfort":
+            command = c.RecordComfort(cid, "client", float(value), "headset", prompt_id)
+        else:
+            phase = "before" if kind == "expectancy_before" else "after"
+            command = c.RecordExpectancy(cid, "client", phase, float(value), prompt_id=prompt_id)  # type: ignore[arg-type]
+        self.server.call(lambda: self.service.handle(command))
+
+    def close(self) -> None:
+        self.readback.release()
+        self.renderer.release()
+
+
+def data_folder() -> Path:
+    from vrtherapy.session.store.open import data_dir
+
+    return data_dir()

@@ -1,0 +1,140 @@
+"""Scenes for the render commands: stock scenarios at a level or intensity, and the
+reference scenes ``vrtherapy bench`` measures. Errors are :class:`RenderCommandError`
+with a one-line message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from vrtherapy.authoring import AuthoringError, ScenarioSpec, load_library, parameter_values
+from vrtherapy.authoring.intensity import ParameterError, level_intensity
+from vrtherapy.authoring.stock import assets_dir
+from vrtherapy.world.types import DrawList
+
+
+class RenderCommandError(Exception):
+    """Something the person running the command can fix; the message is one line."""
+
+
+class WorldLike(Protocol):
+    """What the render commands use of ``vrtherapy.world.World``."""
+
+    def advance(self, t: float) -> None: ...
+
+    def draw_list(self) -> DrawList: ...
+
+
+def stock_scenario(scenario_id: str) -> ScenarioSpec:
+    try:
+        lib = load_library()
+    except AuthoringError as exc:
+        first = str(exc.problems[0]) if exc.problems else str(exc)
+        raise RenderCommandError(f"the stock library does not load: {first}") from None
+    try:
+        return lib.scenario(scenario_id)
+    except KeyError as exc:
+        raise RenderCommandError(str(exc.args[0])) from None
+
+
+def scenario_values(
+    spec: ScenarioSpec, level: str | None, intensity: float | None
+) -> tuple[dict[str, Any], str]:
+    """Parameter values at a named level or an intensity (default: the first level)."""
+    try:
+        if level is not None:
+            at = level_intensity(spec, level)
+            label = f"level {level}"
+        elif intensity is not None:
+            at, label = intensity, f"intensity {intensity:g}"
+        else:
+            level = spec.levels[0].name
+            at, label = level_intensity(spec, level), f"level {level}"
+        return dict(parameter_values(spec, at)), label
+    except ParameterError as exc:
+        names = ", ".join(spec.level_names)
+        hint = f" (levels: {names})" if level is not None else ""
+        raise RenderCommandError(f"{exc}{hint}") from None
+
+
+def build(spec: ScenarioSpec, values: dict[str, Any], seed: int = 0) -> WorldLike:
+    """The world of ``spec`` at ``values``, through ``vrtherapy.world.build_world``."""
+    try:
+        from vrtherapy.world import build_world
+    except ImportError as exc:
+        raise RenderCommandError(
+            f"the scene builder (vrtherapy.world.build_world) is not available: {exc}"
+        ) from None
+    try:
+        world: WorldLike = build_world(spec, values, seed=seed, asset_dirs=[assets_dir()])
+    except Exception as exc:  # a builder bug must not end in a traceback for the user
+        raise RenderCommandError(f"could not build scenario '{spec.id}': {exc}") from None
+    return world
+
+
+def audience_scenario(size: int) -> ScenarioSpec:
+    """A public-speaking hall: the client at a lectern facing ``size`` seated people."""
+    rows = 4 if size > 20 else 2
+    return ScenarioSpec.model_validate(
+        {
+            "id": f"bench.audience_{size}",
+            "title": f"Talk to an audience of {size}",
+            "family": "public_speaking",
+            "levels": [{"name": "only"}],
+            "environment": {"sky": "indoor", "lighting": "indoor_cool"},
+            "objects": [
+                {
+                    "name": "hall",
+                    "procedural": "room",
+                    "args": {"width": 16, "depth": 14, "height": 4, "windows": 4},
+                    "transform": {"position": [0, 0, -5]},
+                },
+                {"name": "lectern", "procedural": "podium", "args": {"height": 1.1},
+                 "transform": {"position": [0, 0, -0.6]}},
+                {
+                    "name": "audience",
+                    "procedural": "audience",
+                    "args": {"size": size, "rows": rows, "attitude": "neutral", "seed": 7},
+                    "transform": {"position": [0, 0, -4]},
+                },
+            ],
+        }
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BenchScene:
+    name: str
+    make: Callable[[], WorldLike]
+
+
+def tallest_level(spec: ScenarioSpec, parameter: str = "height") -> str:
+    """The last of the levels with the greatest value of ``parameter``."""
+
+    def value(values: dict[str, Any]) -> float:
+        v = values.get(parameter, 0.0)
+        return float(v) if isinstance(v, int | float) else 0.0
+
+    best = max(value(lv.values) for lv in spec.levels)
+    return [lv.name for lv in spec.levels if value(lv.values) == best][-1]
+
+
+def reference_scenes() -> list[BenchScene]:
+    def audience(n: int) -> Callable[[], WorldLike]:
+        return lambda: build(audience_scenario(n), {})
+
+    def stock(scenario_id: str, level: Callable[[ScenarioSpec], str]) -> Callable[[], WorldLike]:
+        def make() -> WorldLike:
+            spec = stock_scenario(scenario_id)
+            values, _ = scenario_values(spec, level(spec), None)
+            return build(spec, values)
+
+        return make
+
+    return [
+        BenchScene("audience of 15", audience(15)),
+        BenchScene("audience of 60", audience(60)),
+        BenchScene("heights.balcony, tallest", stock("heights.balcony", tallest_level)),
+        BenchScene("calm.room", stock("calm.room", lambda s: s.levels[0].name)),
+    ]

@@ -1,0 +1,191 @@
+"""``run``: the engine with a display (headset, window or headless) and the console."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import Any
+
+import click
+
+from vrtherapy.authoring import AuthoringError, HierarchySpec, load_library
+from vrtherapy.authoring.hierarchy import HierarchyStep
+from vrtherapy.authoring.intensity import level_anchors
+from vrtherapy.session.clock import Clock, ScaledClock, SystemClock
+from vrtherapy.session.service import ServiceError, SessionService
+from vrtherapy.session.store import StoreError, open_store
+
+log = logging.getLogger(__name__)
+
+
+def _size(_c: click.Context, _p: click.Parameter, value: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in value.lower().split("x"))
+        if w < 16 or h < 16:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    return w, h
+
+
+def practice_hierarchy(library_scenario: object, scenario_id: str) -> HierarchySpec:
+    """A one-scenario hierarchy with one step per level, for trying a scenario out."""
+    from vrtherapy.authoring import ScenarioSpec
+
+    assert isinstance(library_scenario, ScenarioSpec)
+    spec = library_scenario
+    anchors = level_anchors(spec)
+    steps = [
+        HierarchyStep(
+            scenario=scenario_id,
+            level=lv.name,
+            anticipated_suds=round(10 + 80 * a / 100),
+            title=lv.title,
+        )
+        for lv, a in zip(spec.levels, anchors, strict=True)
+    ]
+    return HierarchySpec(
+        id=f"practice.{scenario_id.replace('.', '_')}",
+        title=f"Practice: {spec.title} (all levels; anticipated SUDS are placeholders)",
+        steps=steps,
+    )
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
+    raise KeyboardInterrupt
+
+
+@click.command("run")
+@click.argument("scenario", required=False)
+@click.option("--hierarchy", "hierarchy_id", help="Start a session with this stock hierarchy.")
+@click.option("--client", "client_code", help="Pseudonymous client code (default: a new client).")
+@click.option(
+    "--display",
+    type=click.Choice(["auto", "openxr", "desktop", "headless"]),
+    default="auto",
+    show_default=True,
+    help="Where the client sees the scene: a headset (OpenXR), a window, or nowhere.",
+)
+@click.option(
+    "--size",
+    default="1280x720",
+    callback=_size,
+    show_default=True,
+    help="Window or headless eye size.",
+)
+@click.option(
+    "--listen",
+    default="127.0.0.1",
+    show_default=True,
+    help="Console address. Anything but loopback serves HTTPS with a certificate "
+    "made on first use.",
+)
+@click.option("--port", default=8765, show_default=True, help="Console port.")
+@click.option(
+    "--synthetic-client",
+    is_flag=True,
+    help="A simulated client answers the in-headset prompts (demos, tests).",
+)
+@click.option("--seed", default=7, show_default=True, help="Seed of the synthetic client.")
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    help="Session clock speed (demos and tests only; 1 = real time).",
+)
+@click.option("--frames", type=int, default=None, help="Stop after this many frames.")
+@click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
+def run_command(
+    scenario: str | None,
+    hierarchy_id: str | None,
+    client_code: str | None,
+    display: str,
+    size: tuple[int, int],
+    listen: str,
+    port: int,
+    synthetic_client: bool,
+    seed: int,
+    time_scale: float,
+    frames: int | None,
+    database: str | None,
+) -> None:
+    """Run a session: render for the client and serve the therapist's console.
+
+    With SCENARIO, a practice session steps through that scenario's levels;
+    with --hierarchy, a session with that hierarchy starts at once; with
+    neither, the therapist chooses the client and hierarchy in the console.
+    The console's address and a one-time pairing code are printed here.
+    """
+    from vrtherapy.display.select import automatic_choice, configure_gl_platform
+
+    name = automatic_choice() if display == "auto" else display
+    configure_gl_platform(name)  # before anything imports OpenGL
+
+    from vrtherapy.app.responder import SyntheticResponder
+    from vrtherapy.app.run import RenderLoop, RunOptions, data_folder
+    from vrtherapy.console.server import ConsoleConfig, ConsoleError, ConsoleServer
+    from vrtherapy.display.select import open_or_explain
+
+    try:
+        library = load_library()
+    except AuthoringError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    try:
+        store = open_store(database)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
+    service = SessionService(store, library, clock)
+    try:
+        if scenario or hierarchy_id:
+            if scenario:
+                if scenario not in library.scenarios:
+                    raise ServiceError(f"no scenario '{scenario}' (see `vrtherapy list`)")
+                hierarchy = practice_hierarchy(library.scenarios[scenario], scenario)
+            else:
+                hierarchy = library.hierarchy(str(hierarchy_id))
+            code = client_code or service.clients.create(hierarchy)
+            if client_code:
+                service.clients.assign(code, hierarchy, f"template:{hierarchy.id}")
+            engine = service.start(code)
+            click.echo(f"session {engine.session_id} started for client {code}")
+    except (ServiceError, KeyError) as exc:
+        click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+        sys.exit(2)
+    responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
+    server = ConsoleServer(
+        service,
+        ConsoleConfig(listen=listen, port=port, data_dir=data_folder()),
+        announce=lambda line: click.echo(line),
+        on_tick=responder.tick if responder else None,
+    )
+    try:
+        server.start()
+    except ConsoleError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    options: dict[str, Any] = {"size": size} if name == "headless" else {}
+    if name == "desktop":
+        options = {"width": size[0], "height": size[1]}
+    backend = open_or_explain(name, **options)
+    click.echo(f"display: {name}")
+    loop = RenderLoop(
+        service,
+        server,
+        backend,
+        RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        loop.run()
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        loop.close()
+        backend.close()
+        server.stop()
+        store.close()

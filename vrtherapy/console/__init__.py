@@ -1,0 +1,1 @@
+"""The therapist's console: a web app served by the running engine."""

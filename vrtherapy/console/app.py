@@ -1,0 +1,149 @@
+"""The console's web application (Starlette): pairing, the page, its assets, the socket.
+
+Every HTTP request and every WebSocket needs a paired browser, except the
+pairing page itself. The WebSocket also checks that it was opened by a page
+of this console (Origin). Nothing clinical goes into a URL.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from vrtherapy.console.auth import COOKIE, Pairing, PairingRefused
+from vrtherapy.console.hub import Hub, Tab
+
+STATIC = Path(str(resources.files("vrtherapy.console") / "static"))
+ASSETS = {"console.css": "text/css", "console.js": "text/javascript", "chart.js": "text/javascript"}
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",  # no-referrer would make form posts send Origin: null
+    "cache-control": "no-store",
+}
+
+
+def _origin_ok(origin: str | None, host: str | None, scheme: str) -> bool:
+    """The page that opened the socket must be this console itself."""
+    if not origin or not host:
+        return False
+    parts = urlsplit(origin)
+    expected_scheme = "https" if scheme in ("https", "wss") else "http"
+    return parts.scheme == expected_scheme and parts.netloc.lower() == host.lower()
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class RequirePairing:
+    """ASGI middleware: refuse anything from a browser that has not paired."""
+
+    def __init__(self, app: ASGIApp, pairing: Pairing) -> None:
+        self.app = app
+        self.pairing = pairing
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path == "/pair":
+            await self.app(scope, receive, send)
+            return
+        token = _cookie(scope)
+        if self.pairing.browser(token) is None:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 4401, "reason": "not paired"})
+                return
+            if scope.get("method") == "GET" and path == "/":
+                response: Response = RedirectResponse("/pair", status_code=303)
+            else:
+                response = JSONResponse({"error": "this browser is not paired"}, status_code=401)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _cookie(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                name, _, v = part.strip().partition("=")
+                if name == COOKIE:
+                    return str(v)
+    return None
+
+
+def create_app(hub: Hub, pairing: Pairing, *, secure: bool = False) -> ASGIApp:
+    async def index(request: Request) -> Response:
+        return _secure(FileResponse(STATIC / "index.html", media_type="text/html"))
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ASSETS:
+            return _secure(JSONResponse({"error": "not found"}, status_code=404))
+        return _secure(FileResponse(STATIC / name, media_type=ASSETS[name]))
+
+    async def pair_page(request: Request) -> Response:
+        if request.method == "GET":
+            return _secure(HTMLResponse((STATIC / "pair.html").read_text(encoding="utf-8")))
+        origin = request.headers.get("origin")
+        if origin is not None and not _origin_ok(
+            origin, request.headers.get("host"), request.url.scheme
+        ):
+            return _secure(JSONResponse({"error": "foreign origin"}, status_code=403))
+        body = (await request.body())[:4096]
+        code = parse_qs(body.decode("utf-8", "replace")).get("code", [""])[0]
+        try:
+            token = pairing.pair(code, _address(request.scope))
+        except PairingRefused as exc:
+            headers = {"retry-after": str(int(exc.retry_after))} if exc.retry_after else {}
+            status = 429 if exc.retry_after else 403
+            page = (STATIC / "pair.html").read_text(encoding="utf-8")
+            page = page.replace("<!--message-->", f'<p class="error" role="alert">{exc}</p>')
+            return _secure(HTMLResponse(page, status_code=status, headers=headers))
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/"
+        )
+        return _secure(response)
+
+    async def socket(websocket: WebSocket) -> None:
+        if not _origin_ok(
+            websocket.headers.get("origin"), websocket.headers.get("host"), websocket.url.scheme
+        ):
+            await websocket.close(code=4403, reason="foreign origin")
+            return
+        token = websocket.cookies.get(COOKIE, "")
+        await websocket.accept()
+        await hub.serve(Tab(websocket, token, _address(websocket.scope)))
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/pair", pair_page, methods=["GET", "POST"]),
+            Route("/static/{name}", asset),
+            WebSocketRoute("/ws", socket),
+        ]
+    )
+    return RequirePairing(app, pairing)
+
+
+def _secure(response: Response) -> Response:
+    for key, value in SECURITY_HEADERS.items():
+        response.headers[key] = value
+    return response

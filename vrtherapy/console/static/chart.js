@@ -1,0 +1,50 @@
+// A small SUDS chart on a canvas: ratings over session time, step boundaries,
+// prompts. Hand-written (about 100 lines) so the console ships no third-party code.
+"use strict";
+window.SudsChart = class SudsChart {
+  constructor(canvas) { this.canvas = canvas; this.ratings = []; this.steps = []; this.prompts = []; this.now = 0; }
+  reset() { this.ratings = []; this.steps = []; this.prompts = []; }
+  addRating(t, v) { this.ratings.push([t, v]); }
+  addStep(t, label) { this.steps.push([t, label]); }
+  addPrompt(t) { this.prompts.push(t); }
+  draw(now, ceiling) {
+    const c = this.canvas, dpr = window.devicePixelRatio || 1;
+    c.dataset.ratings = String(this.ratings.length);
+    c.dataset.steps = String(this.steps.length);
+    const w = c.clientWidth || 640, h = c.clientHeight || 220;
+    if (c.width !== Math.round(w * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+    const g = c.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    const L = 34, R = 10, T = 12, B = 24;
+    const tmax = Math.max(600, now || 0, ...this.ratings.map(r => r[0])) * 1.02;
+    const x = t => L + (w - L - R) * (t / tmax);
+    const y = v => T + (h - T - B) * (1 - v / 100);
+    g.font = "11px system-ui"; g.fillStyle = "#5b6660"; g.strokeStyle = "#e3e7e4"; g.lineWidth = 1;
+    for (let v = 0; v <= 100; v += 25) {
+      g.beginPath(); g.moveTo(L, y(v)); g.lineTo(w - R, y(v)); g.stroke();
+      g.fillText(String(v), 6, y(v) + 4);
+    }
+    const stepMin = tmax > 3600 ? 15 : tmax > 1200 ? 5 : 2;
+    for (let m = 0; m * 60 <= tmax; m += stepMin) g.fillText(`${m}′`, x(m * 60) - 6, h - 6);
+    if (ceiling) {
+      g.strokeStyle = "rgba(163,32,32,.45)"; g.setLineDash([4, 4]);
+      g.beginPath(); g.moveTo(L, y(ceiling)); g.lineTo(w - R, y(ceiling)); g.stroke(); g.setLineDash([]);
+    }
+    g.strokeStyle = "#8aa39a";
+    for (const [t, label] of this.steps) {
+      g.beginPath(); g.moveTo(x(t), T); g.lineTo(x(t), h - B); g.stroke();
+      g.fillStyle = "#24614a"; g.fillText(label, x(t) + 3, T + 10);
+    }
+    g.fillStyle = "#b7791f";
+    for (const t of this.prompts) { g.fillRect(x(t) - 1, h - B - 6, 2, 6); }
+    if (this.ratings.length) {
+      g.strokeStyle = "#1f2a25"; g.lineWidth = 2; g.beginPath();
+      this.ratings.forEach(([t, v], i) => (i ? g.lineTo(x(t), y(v)) : g.moveTo(x(t), y(v))));
+      g.stroke();
+      g.fillStyle = "#1f2a25";
+      for (const [t, v] of this.ratings) { g.beginPath(); g.arc(x(t), y(v), 3.5, 0, 6.3); g.fill(); }
+    }
+    if (now) { g.strokeStyle = "rgba(0,0,0,.25)"; g.beginPath(); g.moveTo(x(now), T); g.lineTo(x(now), h - B); g.stroke(); }
+  }
+};

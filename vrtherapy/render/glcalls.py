@@ -1,0 +1,92 @@
+"""A thin counting wrapper around PyOpenGL, so every frame reports its GL work.
+
+On Mesa's llvmpipe (and in any PyOpenGL program) the cost of a frame is largely
+the number of GL calls made from Python, so the renderer makes all of its calls
+through a :class:`CountingGL` and reports them as :class:`FrameStats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from OpenGL import GL
+
+_DRAW_CALLS = frozenset(
+    {
+        "glDrawArrays",
+        "glDrawElements",
+        "glDrawArraysInstanced",
+        "glDrawElementsInstanced",
+        "glDrawElementsBaseVertex",
+        "glDrawRangeElements",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FrameStats:
+    """What one call of ``Renderer.render`` asked of GL (all views together)."""
+
+    draw_calls: int = 0
+    gl_calls: int = 0
+    triangles: int = 0
+
+
+def _triangles(name: str, args: tuple[Any, ...]) -> int:
+    if args[0] != GL.GL_TRIANGLES:
+        return 0
+    if name in ("glDrawArrays", "glDrawArraysInstanced"):
+        count, instances = int(args[2]), int(args[3]) if len(args) > 3 else 1
+    elif name == "glDrawElementsInstanced":
+        count, instances = int(args[1]), int(args[4])
+    elif name == "glDrawRangeElements":
+        count, instances = int(args[3]), 1
+    else:
+        count, instances = int(args[1]), 1
+    return (count // 3) * instances
+
+
+class CountingGL:
+    """``gl.glFoo(...)`` calls ``OpenGL.GL.glFoo(...)`` and counts it.
+
+    Constants (``gl.GL_TRIANGLES``) pass through uncounted. Wrapped functions are
+    cached on the instance, so the per-call overhead is one extra Python call.
+    """
+
+    def __init__(self) -> None:
+        self.gl_calls = 0
+        self.draw_calls = 0
+        self.triangles = 0
+
+    def reset(self) -> None:
+        self.gl_calls = self.draw_calls = self.triangles = 0
+
+    def stats(self) -> FrameStats:
+        return FrameStats(self.draw_calls, self.gl_calls, self.triangles)
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(GL, name)
+        if not name.startswith("gl") or not callable(target):
+            return target
+        wrapped = self._wrap(name, target)
+        setattr(self, name, wrapped)
+        return wrapped
+
+    def _wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _DRAW_CALLS:
+
+            def draw(*args: Any) -> Any:
+                self.gl_calls += 1
+                self.draw_calls += 1
+                self.triangles += _triangles(name, args)
+                return fn(*args)
+
+            return draw
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.gl_calls += 1
+            return fn(*args, **kwargs)
+
+        return call

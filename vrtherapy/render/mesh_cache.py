@@ -1,0 +1,165 @@
+"""Meshes on the GPU, uploaded once per ``Mesh.key`` and evicted when unused.
+
+Each cached mesh has a VAO with its vertex buffer (position, normal, colour,
+interleaved), its index buffer, and its own instance buffer (model matrix, tint,
+roughness/emissive per instance, attribute divisor 1), so drawing every item
+that shares the mesh is one buffer update plus one ``glDrawElementsInstanced``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vrtherapy.world.types import Mesh
+
+VERTEX_FLOATS = 10  # position 3, normal 3, colour 4
+INSTANCE_FLOATS = 22  # model 16 (column-major), tint 4, roughness + emissive 2
+_F = 4  # bytes per float32
+
+
+@dataclass
+class GpuMesh:
+    key: str
+    vao: int
+    vertex_buffer: int
+    index_buffer: int
+    instance_buffer: int
+    index_count: int
+    index_type: int
+    triangles: int
+    last_used: int
+    instance_capacity: int = 1  # instances the instance buffer can hold
+    instance_data: npt.NDArray[np.float32] | None = field(default=None, repr=False)
+
+
+def interleave(mesh: Mesh) -> npt.NDArray[np.float32]:
+    """Vertex data as one (N, 10) float32 array: position, normal, colour."""
+    n = len(mesh.positions)
+    out = np.empty((n, VERTEX_FLOATS), dtype=np.float32)
+    out[:, 0:3] = mesh.positions
+    out[:, 3:6] = mesh.normals
+    out[:, 6:10] = mesh.colors
+    return out
+
+
+class MeshCache:
+    """GPU copies of meshes by key; ``evict`` frees those unused for a while."""
+
+    def __init__(self, gl: Any, evict_after_frames: int = 600) -> None:
+        self.gl = gl
+        self.evict_after_frames = evict_after_frames
+        self.meshes: dict[str, GpuMesh] = {}
+        self.uploads = 0  # meshes uploaded since creation
+
+    def __len__(self) -> int:
+        return len(self.meshes)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.meshes
+
+    def get(self, mesh: Mesh, frame: int) -> GpuMesh:
+        gpu = self.meshes.get(mesh.key)
+        if gpu is None:
+            gpu = self._upload(mesh, frame)
+            self.meshes[mesh.key] = gpu
+        gpu.last_used = frame
+        return gpu
+
+    def _upload(self, mesh: Mesh, frame: int) -> GpuMesh:
+        gl = self.gl
+        self.uploads += 1
+        vertices = interleave(mesh)
+        indices = np.ascontiguousarray(mesh.indices, dtype=np.uint32).ravel()
+        if len(vertices) <= 65536:
+            index_data: npt.NDArray[Any] = indices.astype(np.uint16)
+            index_type = gl.GL_UNSIGNED_SHORT
+        else:
+            index_data = indices
+            index_type = gl.GL_UNSIGNED_INT
+
+        vao = int(gl.glGenVertexArrays(1))
+        vbo, ibo, instance = (int(b) for b in gl.glGenBuffers(3))
+        gl.glBindVertexArray(vao)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, vbo)
+        gl.glBufferData(gl.GL_ARRAY_BUFFER, vertices.nbytes, vertices, gl.GL_STATIC_DRAW)
+        stride = VERTEX_FLOATS * _F
+        for location, (size, offset) in enumerate(((3, 0), (3, 3), (4, 6))):
+            gl.glEnableVertexAttribArray(location)
+            gl.glVertexAttribPointer(
+                location, size, gl.GL_FLOAT, gl.GL_FALSE, stride, ctypes.c_void_p(offset * _F)
+            )
+        gl.glBindBuffer(gl.GL_ELEMENT_ARRAY_BUFFER, ibo)
+        gl.glBufferData(
+            gl.GL_ELEMENT_ARRAY_BUFFER, index_data.nbytes, index_data, gl.GL_STATIC_DRAW
+        )
+
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, instance)
+        gl.glBufferData(gl.GL_ARRAY_BUFFER, INSTANCE_FLOATS * _F, None, gl.GL_STREAM_DRAW)
+        stride = INSTANCE_FLOATS * _F
+        layout = [(3, 4, 0), (4, 4, 4), (5, 4, 8), (6, 4, 12), (7, 4, 16), (8, 2, 20)]
+        for location, size, offset in layout:
+            gl.glEnableVertexAttribArray(location)
+            gl.glVertexAttribPointer(
+                location, size, gl.GL_FLOAT, gl.GL_FALSE, stride, ctypes.c_void_p(offset * _F)
+            )
+            gl.glVertexAttribDivisor(location, 1)
+        gl.glBindVertexArray(0)
+        return GpuMesh(
+            key=mesh.key,
+            vao=vao,
+            vertex_buffer=vbo,
+            index_buffer=ibo,
+            instance_buffer=instance,
+            index_count=int(indices.size),
+            index_type=index_type,
+            triangles=int(indices.size // 3),
+            last_used=frame,
+        )
+
+    def upload_instances(self, gpu: GpuMesh, data: npt.NDArray[np.float32]) -> None:
+        """Put one frame's instance data (n, 22) into the mesh's instance buffer.
+
+        Skipped when the data equals what the buffer already holds (static scenes);
+        otherwise the buffer is orphaned (fresh storage, no wait on the GPU still
+        reading last frame's) and filled with glBufferSubData.
+        """
+        if (
+            gpu.instance_data is not None
+            and gpu.instance_data.shape == data.shape
+            and np.array_equal(gpu.instance_data, data)
+        ):
+            return
+        gl = self.gl
+        count = len(data)
+        if count > gpu.instance_capacity:
+            gpu.instance_capacity = max(count, gpu.instance_capacity * 2)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, gpu.instance_buffer)
+        gl.glBufferData(
+            gl.GL_ARRAY_BUFFER,
+            gpu.instance_capacity * INSTANCE_FLOATS * _F,
+            None,
+            gl.GL_STREAM_DRAW,
+        )
+        gl.glBufferSubData(gl.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+        gpu.instance_data = data
+
+    def evict(self, frame: int) -> list[str]:
+        """Free meshes not drawn in the last ``evict_after_frames`` frames; return their keys."""
+        old = [k for k, g in self.meshes.items() if frame - g.last_used > self.evict_after_frames]
+        for key in old:
+            self._free(self.meshes.pop(key))
+        return old
+
+    def clear(self) -> None:
+        for gpu in self.meshes.values():
+            self._free(gpu)
+        self.meshes.clear()
+
+    def _free(self, gpu: GpuMesh) -> None:
+        self.gl.glDeleteVertexArrays(1, [gpu.vao])
+        self.gl.glDeleteBuffers(3, [gpu.vertex_buffer, gpu.index_buffer, gpu.instance_buffer])

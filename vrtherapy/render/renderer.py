@@ -1,0 +1,326 @@
+"""The renderer: draws a world ``DrawList`` plus in-headset panels into eye views.
+
+Per frame, for all views together: meshes are uploaded once per key (cached),
+opaque items are grouped per mesh and their instance data uploaded once, the
+per-view ``Frame`` uniform blocks are uploaded in one buffer. Per view: opaque
+batches (one instanced draw call each), the sky (one triangle, only where
+nothing was drawn), glass back to front (depth write off), panels, with the
+fade applied in every shader. Shading is linear; the target stores sRGB.
+
+Views are in *tracking space*: y = 0 is the floor the client stands on. The
+renderer places that floor at ``DrawList.standing_height`` in the world.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+
+import numpy as np
+from OpenGL import GL
+
+from vrtherapy.render.batching import Batcher, FramePlan
+from vrtherapy.render.frame_uniforms import FRAME_BLOCK_SIZE, aligned, pack_frame_block
+from vrtherapy.render.glcalls import CountingGL, FrameStats
+from vrtherapy.render.matrices import camera_position, translation
+from vrtherapy.render.mesh_cache import GpuMesh, MeshCache
+from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
+from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
+from vrtherapy.render.shaders import FRAME_BINDING, build_program
+from vrtherapy.render.text import GlyphAtlas, default_atlas
+from vrtherapy.render.views import View
+from vrtherapy.world.types import DrawItem, DrawList
+
+EVICT_EVERY_FRAMES = 60
+
+
+class Renderer:
+    """Draws draw lists into views. Needs a current OpenGL 3.3+ core context.
+
+    ``instancing=False`` draws one call per object with per-object uniforms (the
+    naive path, kept for comparison in ``vrtherapy bench`` and in tests).
+    ``encode_srgb=True`` encodes sRGB in the shaders, for targets that are not
+    sRGB-capable (otherwise GL_FRAMEBUFFER_SRGB and an sRGB attachment do it).
+    """
+
+    def __init__(
+        self,
+        *,
+        instancing: bool = True,
+        encode_srgb: bool = False,
+        panel_layout: PanelLayout | None = None,
+        evict_after_frames: int = 600,
+        cull_back_faces: bool = True,
+    ) -> None:
+        self.gl = CountingGL()
+        self.cull_back_faces = cull_back_faces
+        self.instancing = instancing
+        self.encode_srgb = encode_srgb
+        self.panel_layout = panel_layout or PanelLayout()
+        self.frame_index = 0
+        self.last_frame_stats = FrameStats()
+        self.meshes = MeshCache(self.gl, evict_after_frames)
+        self._batcher = Batcher()
+        self._instanced = build_program(
+            "scene.vert.glsl", "scene.frag.glsl", defines=["INSTANCED 1"]
+        )
+        self._single = build_program("scene.vert.glsl", "scene.frag.glsl")
+        self._sky = build_program("sky.vert.glsl", "sky.frag.glsl")
+        self._panel = build_program("panel.vert.glsl", "panel.frag.glsl")
+        loc = GL.glGetUniformLocation
+        self._u_model = loc(self._single, "u_model")
+        self._u_tint = loc(self._single, "u_tint")
+        self._u_material = loc(self._single, "u_material")
+        self._u_panel_model = loc(self._panel, "u_model")
+        GL.glUseProgram(self._panel)
+        GL.glUniform1i(loc(self._panel, "u_atlas"), 0)
+        GL.glUseProgram(0)
+        alignment = int(GL.glGetIntegerv(GL.GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT))
+        self._block_stride = aligned(FRAME_BLOCK_SIZE, max(alignment, 16))
+        self._ubo = int(GL.glGenBuffers(1))
+        self._empty_vao = int(GL.glGenVertexArrays(1))
+        self._panel_vao = int(GL.glGenVertexArrays(1))
+        self._panel_vbo = int(GL.glGenBuffers(1))
+        GL.glBindVertexArray(self._panel_vao)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._panel_vbo)
+        stride = PANEL_VERTEX_FLOATS * 4
+        for location, size, offset in ((0, 3, 0), (1, 2, 3), (2, 4, 5)):
+            GL.glEnableVertexAttribArray(location)
+            GL.glVertexAttribPointer(
+                location, size, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(offset * 4)
+            )
+        GL.glBindVertexArray(0)
+        self._panel_vertices = 0
+        self._panel_key: tuple[Overlay, float] | None = None
+        self._atlas: GlyphAtlas | None = None
+        self._atlas_texture = 0
+
+    # -- per frame ------------------------------------------------------------
+
+    def render(
+        self,
+        views: Sequence[View],
+        draw_list: DrawList,
+        overlay: Overlay = NO_OVERLAY,
+        fade: float = 0.0,
+        time: float = 0.0,
+    ) -> None:
+        """Draw one frame into every view; ``fade`` 0 = full scene, 1 = black.
+
+        What it asked of GL is in ``last_frame_stats`` afterwards."""
+        gl = self.gl
+        gl.reset()
+        self.frame_index += 1
+        fade = min(max(float(fade), 0.0), 1.0)
+        gl.glEnable(gl.GL_SCISSOR_TEST)
+        gl.glClearColor(0.0, 0.0, 0.0, 1.0)
+        if fade >= 1.0:
+            # Blackout: nothing of the scene, whatever it holds.
+            for v in views:
+                self._target(v)
+                gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_DEPTH_BUFFER_BIT)
+        else:
+            self._draw(views, draw_list, overlay, fade, time)
+        gl.glDisable(gl.GL_SCISSOR_TEST)
+        if self.frame_index % EVICT_EVERY_FRAMES == 0:
+            self._batcher.forget(self.meshes.evict(self.frame_index))
+        self.last_frame_stats = gl.stats()
+
+    def _target(self, v: View) -> None:
+        gl = self.gl
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, v.framebuffer)
+        gl.glViewport(*v.viewport)
+        gl.glScissor(*v.viewport)
+
+    def _draw(
+        self,
+        views: Sequence[View],
+        draw_list: DrawList,
+        overlay: Overlay,
+        fade: float,
+        time: float,
+    ) -> None:
+        gl = self.gl
+        floor = translation(0.0, draw_list.standing_height, 0.0)
+        world_views = [
+            (v.view @ translation(0.0, -draw_list.standing_height, 0.0)).astype(np.float32)
+            for v in views
+        ]
+        if not views:
+            return
+        viewpoint = np.mean([camera_position(w) for w in world_views], axis=0)
+        plan = self._batcher.plan(draw_list.items, viewpoint)
+        batches = self._prepare(plan)
+        glass = [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.transparent]
+        singles = (
+            []
+            if self.instancing
+            else [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.opaque_items]
+        )
+        panel_vertices = self._prepare_panels(overlay, draw_list.eye_height)
+        self._upload_frame_blocks(views, world_views, draw_list, fade, time)
+
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glDepthFunc(gl.GL_LEQUAL)
+        gl.glCullFace(gl.GL_BACK)
+        if self.encode_srgb:
+            gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)
+        else:
+            gl.glEnable(gl.GL_FRAMEBUFFER_SRGB)
+        for i, v in enumerate(views):
+            self._target(v)
+            gl.glDepthMask(gl.GL_TRUE)
+            gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_DEPTH_BUFFER_BIT)
+            if self.cull_back_faces:
+                # World meshes are wound counter-clockwise seen from outside; culling
+                # inside faces also keeps an eye that ends up inside a thin box seeing out.
+                gl.glEnable(gl.GL_CULL_FACE)
+            gl.glBindBufferRange(
+                gl.GL_UNIFORM_BUFFER,
+                FRAME_BINDING,
+                self._ubo,
+                i * self._block_stride,
+                FRAME_BLOCK_SIZE,
+            )
+            if self.instancing:
+                self._draw_instanced(batches)
+            else:
+                self._draw_one_by_one(singles)
+            gl.glDepthMask(gl.GL_FALSE)
+            gl.glUseProgram(self._sky)
+            gl.glBindVertexArray(self._empty_vao)
+            gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+            if glass or panel_vertices:
+                gl.glEnable(gl.GL_BLEND)
+                gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+                if glass:
+                    self._draw_one_by_one(glass)
+                if panel_vertices:
+                    gl.glDisable(gl.GL_DEPTH_TEST)
+                    gl.glDisable(gl.GL_CULL_FACE)
+                    gl.glUseProgram(self._panel)
+                    gl.glUniformMatrix4fv(self._u_panel_model, 1, gl.GL_TRUE, floor)
+                    gl.glActiveTexture(gl.GL_TEXTURE0)
+                    gl.glBindTexture(gl.GL_TEXTURE_2D, self._atlas_texture)
+                    gl.glBindVertexArray(self._panel_vao)
+                    gl.glDrawArrays(gl.GL_TRIANGLES, 0, panel_vertices)
+                    gl.glEnable(gl.GL_DEPTH_TEST)
+                gl.glDisable(gl.GL_BLEND)
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glDepthMask(gl.GL_TRUE)  # leave GL as other code expects it
+        gl.glBindVertexArray(0)
+        gl.glUseProgram(0)
+
+    def _prepare(self, plan: FramePlan) -> list[tuple[GpuMesh, int]]:
+        """Upload new meshes and, on the instanced path, this frame's instance data."""
+        out = []
+        for batch in plan.opaque:
+            gpu = self.meshes.get(batch.mesh, self.frame_index)
+            if self.instancing:
+                self.meshes.upload_instances(gpu, batch.instances)
+            out.append((gpu, len(batch.instances)))
+        return out
+
+    def _draw_instanced(self, batches: list[tuple[GpuMesh, int]]) -> None:
+        gl = self.gl
+        gl.glUseProgram(self._instanced)
+        for gpu, count in batches:
+            gl.glBindVertexArray(gpu.vao)
+            gl.glDrawElementsInstanced(
+                gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None, count
+            )
+
+    def _draw_one_by_one(self, items: list[tuple[GpuMesh, DrawItem]]) -> None:
+        """One draw call per item, its transform and material as uniforms."""
+        gl = self.gl
+        gl.glUseProgram(self._single)
+        bound = -1
+        for gpu, item in items:
+            if gpu.vao != bound:
+                gl.glBindVertexArray(gpu.vao)
+                bound = gpu.vao
+            m = item.material
+            gl.glUniformMatrix4fv(self._u_model, 1, gl.GL_TRUE, item.transform)
+            gl.glUniform4f(self._u_tint, *m.tint)
+            gl.glUniform2f(self._u_material, m.roughness, m.emissive)
+            gl.glDrawElements(gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None)
+
+    def _upload_frame_blocks(
+        self,
+        views: Sequence[View],
+        world_views: list[np.ndarray],
+        draw_list: DrawList,
+        fade: float,
+        time: float,
+    ) -> None:
+        stride = self._block_stride // 4
+        data = np.zeros(stride * len(views), dtype=np.float32)
+        for i, (v, w) in enumerate(zip(views, world_views, strict=True)):
+            data[i * stride : i * stride + FRAME_BLOCK_SIZE // 4] = pack_frame_block(
+                w,
+                v.projection,
+                draw_list.environment,
+                fade=fade,
+                encode_srgb=self.encode_srgb,
+                time=time,
+            )
+        gl = self.gl
+        gl.glBindBuffer(gl.GL_UNIFORM_BUFFER, self._ubo)
+        gl.glBufferData(gl.GL_UNIFORM_BUFFER, data.nbytes, data, gl.GL_STREAM_DRAW)
+
+    def _prepare_panels(self, overlay: Overlay, eye_height: float) -> int:
+        """Rebuild the panel triangles when the overlay changed; return the vertex count."""
+        if overlay.empty:
+            return 0
+        key = (overlay, eye_height)
+        if key != self._panel_key:
+            atlas = self._ensure_atlas()
+            vertices = build_panels(overlay, atlas, self.panel_layout, eye_height)
+            gl = self.gl
+            gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self._panel_vbo)
+            gl.glBufferData(gl.GL_ARRAY_BUFFER, vertices.nbytes, vertices, gl.GL_DYNAMIC_DRAW)
+            self._panel_vertices = len(vertices)
+            self._panel_key = key
+        return self._panel_vertices
+
+    def _ensure_atlas(self) -> GlyphAtlas:
+        if self._atlas is None:
+            atlas = default_atlas()
+            gl = self.gl
+            tex = int(gl.glGenTextures(1))
+            gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
+            gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
+            h, w = atlas.pixels.shape
+            gl.glTexImage2D(
+                gl.GL_TEXTURE_2D,
+                0,
+                gl.GL_R8,
+                w,
+                h,
+                0,
+                gl.GL_RED,
+                gl.GL_UNSIGNED_BYTE,
+                atlas.pixels,
+            )
+            gl.glGenerateMipmap(gl.GL_TEXTURE_2D)
+            gl.glTexParameteri(
+                gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_LINEAR
+            )
+            gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
+            gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE)
+            gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+            self._atlas = atlas
+            self._atlas_texture = tex
+        return self._atlas
+
+    def release(self) -> None:
+        """Free every GL object the renderer made (the context must still be current)."""
+        self.meshes.clear()
+        GL.glDeleteBuffers(2, [self._ubo, self._panel_vbo])
+        GL.glDeleteVertexArrays(2, [self._empty_vao, self._panel_vao])
+        for program in (self._instanced, self._single, self._sky, self._panel):
+            GL.glDeleteProgram(program)
+        if self._atlas_texture:
+            GL.glDeleteTextures(1, [self._atlas_texture])
+            self._atlas_texture = 0

@@ -1,0 +1,249 @@
+"""One place for everything the console (and the CLI) does with clients and sessions.
+
+Holds at most one running session (one headset per engine). The snapshot is
+published by swapping one reference, so the render thread can read it at any
+time without locks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from vrtherapy.authoring import HierarchySpec, Library
+from vrtherapy.authoring.hierarchy import HierarchyStep
+from vrtherapy.session import clients as cl
+from vrtherapy.session import commands as c
+from vrtherapy.session import events as ev
+from vrtherapy.session.clients import ClientError, Clients
+from vrtherapy.session.clock import Clock
+from vrtherapy.session.engine import Engine, Outcome
+from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.store.base import EventStore
+from vrtherapy.session.summary import Summary, summarise
+
+Listener = Callable[[Snapshot, tuple[ev.Event, ...]], None]
+
+
+class ServiceError(ValueError):
+    """Something the console asked for that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class ClientListing:
+    code: str
+    created_at: float
+    sessions: int
+    hierarchy: str
+
+
+def _uuid() -> str:
+    return uuid.uuid4().hex
+
+
+def event_data(e: ev.Event) -> dict[str, Any]:
+    """An event as plain JSON-ready data."""
+    return {
+        "seq": e.seq,
+        "wall_time": e.wall_time,
+        "session_time": round(e.session_time, 3),
+        "actor": e.actor,
+        "kind": e.kind,
+        "data": e.payload.to_data(),
+        "hash": e.hash,
+    }
+
+
+class SessionService:
+    def __init__(
+        self,
+        store: EventStore,
+        library: Library,
+        clock: Clock,
+        *,
+        new_id: Callable[[], str] = _uuid,
+    ) -> None:
+        self.store = store
+        self.library = library
+        self.clock = clock
+        self.clients = Clients(store, clock)
+        self._new_id = new_id
+        self._engine: Engine | None = None
+        self._snapshot: Snapshot | None = None
+        self._listeners: list[Listener] = []
+
+    # -- setup ---------------------------------------------------------------------
+    def templates(self) -> list[HierarchySpec]:
+        return [self.library.hierarchies[k] for k in sorted(self.library.hierarchies)]
+
+    def client_list(self) -> list[ClientListing]:
+        out = []
+        for info in self.clients.list():
+            record = self.clients.get(info.client_code)
+            out.append(
+                ClientListing(
+                    record.code,
+                    record.created_at,
+                    len(record.sessions),
+                    record.hierarchy.title if record.hierarchy else "",
+                )
+            )
+        return out
+
+    def create_client(self, template_id: str) -> str:
+        try:
+            template = self.library.hierarchy(template_id)
+        except KeyError as exc:
+            raise ServiceError(str(exc.args[0])) from None
+        return self.clients.create(template)
+
+    def hierarchy(self, code: str) -> HierarchySpec:
+        record = self._client(code)
+        if record.hierarchy is None:
+            raise ServiceError(f"client {code} has no hierarchy yet; choose a template")
+        return record.hierarchy
+
+    def edit_hierarchy(self, code: str, op: str, args: dict[str, Any]) -> HierarchySpec:
+        """Reorder, add or remove steps, change anticipated SUDS or the progression mode."""
+        h = self.hierarchy(code)
+        try:
+            if op == "reorder":
+                new = cl.reorder(h, [int(i) for i in args["order"]])
+                what = "steps reordered"
+            elif op == "set_anticipated":
+                new = cl.set_anticipated(h, int(args["index"]), float(args["value"]))
+                what = f"anticipated SUDS of step {int(args['index']) + 1} set to {args['value']}"
+            elif op == "remove_step":
+                new = cl.remove_step(h, int(args["index"]))
+                what = f"step {int(args['index']) + 1} removed"
+            elif op == "add_step":
+                step = HierarchyStep.model_validate(args["step"])
+                if step.scenario not in self.library.scenarios:
+                    raise ServiceError(f"no scenario '{step.scenario}'")
+                new = cl.add_step(h, int(args["index"]), step)
+                what = f"step added at position {int(args['index']) + 1}"
+            elif op == "set_mode":
+                mode = str(args["mode"])
+                if mode not in ("habituation", "inhibitory", "manual"):
+                    raise ServiceError(f"unknown progression mode '{mode}'")
+                prog = h.progression.model_copy(update={"mode": mode})
+                new = h.model_copy(update={"progression": prog})
+                what = f"progression mode set to {mode}"
+            elif op == "use_template":
+                new = self.library.hierarchy(str(args["template"]))
+                what = f"template:{new.id}"
+            else:
+                raise ServiceError(f"unknown hierarchy edit '{op}'")
+        except (ClientError, KeyError, ValueError, TypeError) as exc:
+            if isinstance(exc, ServiceError):
+                raise
+            raise ServiceError(str(exc.args[0]) if exc.args else str(exc)) from None
+        new = HierarchySpec.model_validate(new.model_dump())
+        self.clients.assign(code, new, what)
+        return new
+
+    def _client(self, code: str) -> cl.ClientRecord:
+        try:
+            return self.clients.get(code)
+        except ClientError as exc:
+            raise ServiceError(str(exc)) from None
+
+    # -- the running session ------------------------------------------------------------
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The latest snapshot; safe to read from any thread."""
+        return self._snapshot
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def start(
+        self,
+        code: str,
+        *,
+        baseline_ssq: dict[str, float] | None = None,
+        auto_mode: bool | None = None,
+    ) -> Engine:
+        if self._engine is not None and self._engine.state.running:
+            raise ServiceError("a session is already running; end it before starting another")
+        hierarchy = self.hierarchy(code)
+        step, previous = self.clients.resume_step(code)
+        engine = Engine.start(
+            self.store,
+            self.library,
+            self.clock,
+            code,
+            hierarchy,
+            start_step=step,
+            previous_session=previous,
+            new_id=self._new_id,
+            auto_mode=auto_mode,
+        )
+        self._attach(engine)
+        if baseline_ssq:
+            self.handle(
+                c.AnswerQuestionnaire(self._new_id(), "therapist", "ssq", baseline_ssq, "baseline")
+            )
+        return engine
+
+    def resume(self, session_id: str) -> Engine:
+        engine = Engine.resume(
+            self.store, self.library, self.clock, session_id, new_id=self._new_id
+        )
+        self._attach(engine)
+        return engine
+
+    def _attach(self, engine: Engine) -> None:
+        self._engine = engine
+        self._snapshot = engine.snapshot
+        engine.subscribe(self._changed)
+        self._changed(engine.snapshot, tuple(self.store.read(engine.session_id)))
+
+    def _changed(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
+        self._snapshot = snapshot
+        for listener in self._listeners:
+            listener(snapshot, events)
+
+    def handle(self, command: c.Command) -> Outcome:
+        if self._engine is None:
+            return Outcome(command.command_id, False, "no session is running; start one first")
+        return self._engine.handle(command)
+
+    def tick(self) -> None:
+        if self._engine is not None and self._engine.state.running:
+            self._engine.tick()
+            if self._engine is not None:
+                # timers move even when nothing was stored
+                self._snapshot = self._engine.refresh_snapshot()
+
+    def events(self, after_seq: int = 0) -> list[ev.Event]:
+        if self._engine is None:
+            return []
+        return self.store.read(self._engine.session_id, after_seq)
+
+    def summary(self) -> Summary:
+        if self._engine is None:
+            raise ServiceError("no session to summarise")
+        return summarise(self.store.read(self._engine.session_id))
+
+    def export(self) -> dict[str, Any]:
+        """The complete session record as JSON-ready data (until full reports exist)."""
+        if self._engine is None:
+            raise ServiceError("no session to export")
+        sid = self._engine.session_id
+        report = self.store.verify(sid)
+        return {
+            "format": "vrtherapy.session-record",
+            "version": 1,
+            "session_id": sid,
+            "exported_at": self.clock.wall(),
+            "integrity": "verified" if report.ok else list(report.problems),
+            "summary": self.summary().to_data(),
+            "events": [event_data(e) for e in self.store.read(sid)],
+        }

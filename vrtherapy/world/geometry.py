@@ -1,0 +1,319 @@
+"""Coloured triangle geometry: primitives, merging, baked ambient occlusion, content keys.
+
+A :class:`Geo` is a loose piece of geometry still being assembled; :func:`bake`
+turns it into a :class:`~vrtherapy.world.types.Mesh` whose ``key`` is a hash of
+its content. Baking the same content twice returns the *same* Mesh object, so
+repeated things share meshes and the renderer can draw them instanced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import trimesh
+
+from vrtherapy.world.transforms import apply, rot_x, rot_y
+from vrtherapy.world.types import F32, U32, Mesh
+
+RGBA = tuple[float, float, float, float]
+
+_INTERN: weakref.WeakValueDictionary[str, Mesh] = weakref.WeakValueDictionary()
+
+
+def rgba(color: str | Sequence[float], alpha: float = 1.0) -> RGBA:
+    """A '#rrggbb' sRGB colour (or an sRGB triple 0..1) as linear RGBA."""
+    if isinstance(color, str):
+        h = color.lstrip("#")
+        srgb = [int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+    else:
+        srgb = [float(c) for c in color[:3]]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in srgb]
+    return (lin[0], lin[1], lin[2], float(alpha))
+
+
+@dataclass(frozen=True, eq=False)
+class Geo:
+    positions: F32
+    normals: F32
+    colors: F32
+    indices: U32
+
+
+def _unit(n: F32) -> F32:
+    length = np.linalg.norm(n, axis=1, keepdims=True)
+    bad = length[:, 0] < 1e-8
+    out = n / np.where(length < 1e-8, 1.0, length)
+    out[bad] = (0.0, 1.0, 0.0)
+    return out.astype(np.float32)
+
+
+def from_trimesh(tm: trimesh.Trimesh, color: RGBA, at: F32 | None = None) -> Geo:
+    """Geometry of a trimesh, shaded smooth within ~30 degrees and flat across sharper edges."""
+    shaded = tm.smooth_shaded
+    pos = np.asarray(shaded.vertices, dtype=np.float32)
+    nrm = np.asarray(shaded.vertex_normals, dtype=np.float32)
+    if at is not None:
+        pos = apply(at, pos)
+        nrm = nrm @ at[:3, :3].T
+    col = np.broadcast_to(np.asarray(color, dtype=np.float32), (len(pos), 4)).copy()
+    idx = np.asarray(shaded.faces, dtype=np.uint32)
+    return Geo(pos, _unit(nrm), col, idx)
+
+
+_FACES = np.array(  # per face: normal, then two tangent axes (u, v) with u x v = normal
+    [
+        [(1, 0, 0), (0, 0, -1), (0, 1, 0)],
+        [(-1, 0, 0), (0, 0, 1), (0, 1, 0)],
+        [(0, 1, 0), (1, 0, 0), (0, 0, -1)],
+        [(0, -1, 0), (1, 0, 0), (0, 0, 1)],
+        [(0, 0, 1), (1, 0, 0), (0, 1, 0)],
+        [(0, 0, -1), (-1, 0, 0), (0, 1, 0)],
+    ],
+    dtype=np.float32,
+)
+_CORNERS = np.array([(-1, -1), (1, -1), (1, 1), (-1, 1)], dtype=np.float32)
+
+
+def box(
+    w: float, h: float, d: float, color: RGBA, at: F32 | None = None, base: bool = False
+) -> Geo:
+    """A w x h x d box centred at the origin, or standing on y=0 when ``base``; flat shaded.
+
+    Written directly in numpy (24 vertices) because boxes are the most common part and
+    going through trimesh for each costs a hundred times more.
+    """
+    half = np.array([w, h, d], dtype=np.float32) / 2
+    n, u, v = _FACES[:, 0], _FACES[:, 1], _FACES[:, 2]
+    pos = (
+        n[:, None, :]
+        + _CORNERS[None, :, 0:1] * u[:, None, :]
+        + _CORNERS[None, :, 1:2] * v[:, None, :]
+    )
+    pos = (pos * half).reshape(-1, 3)
+    if base:
+        pos[:, 1] += h / 2
+    nrm = np.repeat(n, 4, axis=0)
+    q = (np.arange(6) * 4)[:, None]
+    idx = np.concatenate([q + np.array([0, 1, 2]), q + np.array([0, 2, 3])]).astype(np.uint32)
+    if at is not None:
+        pos = apply(at, pos)
+        nrm = nrm @ at[:3, :3].T
+    col = np.tile(np.asarray(color, dtype=np.float32), (24, 1))
+    return Geo(pos.astype(np.float32), _unit(nrm), col, idx)
+
+
+def cylinder(
+    r: float,
+    h: float,
+    color: RGBA,
+    at: F32 | None = None,
+    base: bool = False,
+    sections: int = 16,
+    axis: str = "y",
+) -> Geo:
+    """A cylinder along ``axis`` (x, y or z), centred, or standing on y=0 when ``base``."""
+    tm = trimesh.creation.cylinder(radius=r, height=h, sections=sections)  # along z
+    if axis == "y":
+        tm.apply_transform(rot_x(-np.pi / 2))
+    elif axis == "x":
+        tm.apply_transform(rot_y(np.pi / 2))
+    if base:
+        tm.apply_translation((0, h / 2, 0))
+    return from_trimesh(tm, color, at)
+
+
+def sphere(r: float, color: RGBA, at: F32 | None = None, subdivisions: int = 2) -> Geo:
+    return from_trimesh(trimesh.creation.icosphere(subdivisions=subdivisions, radius=r), color, at)
+
+
+def capsule(
+    r: float,
+    h: float,
+    color: RGBA,
+    at: F32 | None = None,
+    axis: str = "y",
+    count: tuple[int, int] = (12, 12),
+) -> Geo:
+    """A capsule whose straight part is ``h`` long, centred at the origin along ``axis``;
+    ``count`` is (sections around, rings) as for trimesh."""
+    tm = trimesh.creation.capsule(height=h, radius=r, count=count)  # along z, centred
+    if axis == "y":
+        tm.apply_transform(rot_x(-np.pi / 2))
+    elif axis == "x":
+        tm.apply_transform(rot_y(np.pi / 2))
+    return from_trimesh(tm, color, at)
+
+
+def quad(w: float, h: float, color: RGBA, at: F32 | None = None) -> Geo:
+    """A one-sided w x h rectangle in the xy plane facing +z, centred at the origin."""
+    pos = np.array(
+        [[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]],
+        dtype=np.float32,
+    )
+    nrm = np.tile(np.array([[0, 0, 1]], dtype=np.float32), (4, 1))
+    if at is not None:
+        pos = apply(at, pos)
+        nrm = nrm @ at[:3, :3].T
+    col = np.tile(np.asarray(color, dtype=np.float32), (4, 1))
+    idx = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)
+    return Geo(pos, _unit(nrm), col, idx)
+
+
+def merge(*geos: Geo) -> Geo:
+    """One Geo holding all of ``geos`` (one draw call instead of many)."""
+    offsets = np.cumsum([0] + [len(g.positions) for g in geos[:-1]])
+    return Geo(
+        np.concatenate([g.positions for g in geos]).astype(np.float32),
+        np.concatenate([g.normals for g in geos]).astype(np.float32),
+        np.concatenate([g.colors for g in geos]).astype(np.float32),
+        np.concatenate([g.indices + np.uint32(o) for g, o in zip(geos, offsets, strict=True)])
+        .astype(np.uint32)
+        .reshape(-1, 3),
+    )
+
+
+def ambient_occlusion(positions: F32, normals: F32, floor: float = 0.0) -> F32:
+    """A cheap baked occlusion factor per vertex (0..1, 1 = fully open).
+
+    Two terms (hand-written: no library bakes AO on the CPU cheaply): a hemisphere
+    term, so surfaces facing down receive less sky than surfaces facing up, and a
+    contact term that darkens vertical surfaces close to the floor the object
+    stands on (``floor``, in the mesh's frame).
+    """
+    ny = normals[:, 1]
+    hemi = 0.78 + 0.22 * ny
+    above = np.clip((positions[:, 1] - floor) / 0.45, 0.0, 1.0)
+    contact = 0.62 + 0.38 * above * above * (3.0 - 2.0 * above)
+    contact = np.where(ny > 0.7, 1.0, contact)
+    return np.asarray(hemi * contact, dtype=np.float32)
+
+
+def bake(geo: Geo, ao: bool = True, floor: float = 0.0) -> Mesh:
+    """The final, shared Mesh for ``geo``, with ambient occlusion baked into its colours."""
+    colors = geo.colors.copy()
+    if ao:
+        colors[:, :3] *= ambient_occlusion(geo.positions, geo.normals, floor)[:, None]
+    return make_mesh(geo.positions, geo.normals, colors, geo.indices)
+
+
+def make_mesh(positions: F32, normals: F32, colors: F32, indices: U32) -> Mesh:
+    """A Mesh keyed by a hash of its content; identical content gives the identical object."""
+    arrays = (
+        np.array(positions, dtype=np.float32, copy=True).reshape(-1, 3),
+        _unit(np.asarray(normals, dtype=np.float32).reshape(-1, 3)),
+        np.clip(colors, 0.0, 1.0).astype(np.float32).reshape(-1, 4),
+        np.array(indices, dtype=np.uint32, copy=True).reshape(-1, 3),
+    )
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        h.update(str(a.shape).encode())
+        h.update(a.tobytes())
+    key = h.hexdigest()
+    found = _INTERN.get(key)
+    if found is not None:
+        return found
+    for a in arrays:
+        a.flags.writeable = False
+    mesh = Mesh(key, arrays[0], arrays[1], arrays[2], arrays[3])
+    _INTERN[key] = mesh
+    return mesh
+
+
+def ellipsoid(
+    rx: float,
+    ry: float,
+    rz: float,
+    color: RGBA,
+    at: F32 | None = None,
+    detail: tuple[int, int] | None = None,
+) -> Geo:
+    """An ellipsoid with radii rx, ry, rz centred at the origin (normals follow the shape).
+
+    By default an icosphere of 320 triangles; ``detail`` = (sections around y, rings from
+    pole to pole) makes a lighter one of 2 * sections * (rings - 1) triangles instead.
+    """
+    if detail is not None:
+        sections, rings = detail
+        phi = np.linspace(-np.pi / 2, np.pi / 2, rings + 1)
+        unit = lathe(np.cos(phi), np.sin(phi), np.cos(phi), np.sin(phi), color, sections)
+        scale = np.array([rx, ry, rz], dtype=np.float32)
+        pos, nrm = unit.positions * scale, unit.normals / scale
+        if at is not None:
+            pos = apply(at, pos)
+            nrm = nrm @ at[:3, :3].T
+        return Geo(pos.astype(np.float32), _unit(nrm), unit.colors, unit.indices)
+    tm = trimesh.creation.icosphere(subdivisions=2, radius=1.0)
+    tm.apply_scale((rx, ry, rz))
+    return from_trimesh(tm, color, at)
+
+
+def dome(
+    r: float,
+    color: RGBA,
+    at: F32 | None = None,
+    down_to: float = 0.0,
+    count: tuple[int, int] = (16, 16),
+) -> Geo:
+    """The part of a sphere of radius r above y = down_to * r (a cap, a hemisphere, an eyelid);
+    ``count`` is the (sections, rings) of the whole sphere it is cut from."""
+    tm = trimesh.creation.uv_sphere(radius=r, count=count)
+    keep = tm.vertices[tm.faces][:, :, 1].min(axis=1) >= down_to * r - 1e-6
+    cap = trimesh.Trimesh(tm.vertices, tm.faces[keep], process=True)
+    return from_trimesh(cap, color, at)
+
+
+def lathe(
+    radius: Sequence[float] | np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    normal_r: Sequence[float] | np.ndarray,
+    normal_y: Sequence[float] | np.ndarray,
+    color: RGBA | Sequence[RGBA],
+    sections: int,
+) -> Geo:
+    """A surface of revolution about y: profile points (``radius``, ``y``) from bottom to
+    top, with their outward normals (``normal_r``, ``normal_y``) and one colour each (or one
+    for all), turned ``sections`` times around. A point on the axis becomes one vertex
+    (a pole), so no triangle is degenerate. Faces wind counter-clockwise from outside."""
+    r = np.asarray(radius, dtype=np.float64)
+    n_prof = len(r)
+    cols = np.asarray(color, dtype=np.float32).reshape(-1, 4)
+    cols = np.broadcast_to(cols, (n_prof, 4)) if len(cols) == 1 else cols
+    theta = np.arange(sections) * (2 * np.pi / sections)
+    pole = r < 1e-9
+    pos: list[np.ndarray] = []
+    nrm: list[np.ndarray] = []
+    col: list[np.ndarray] = []
+    first: list[int] = []  # index of each profile point's first vertex
+    count = 0
+    for i in range(n_prof):
+        k = 1 if pole[i] else sections
+        c, s_ = (np.ones(1), np.zeros(1)) if pole[i] else (np.cos(theta), np.sin(theta))
+        pos.append(np.stack([r[i] * c, np.full(k, y[i]), -r[i] * s_], 1))
+        nrm.append(np.stack([normal_r[i] * c, np.full(k, normal_y[i]), -normal_r[i] * s_], 1))
+        col.append(np.broadcast_to(cols[i], (k, 4)))
+        first.append(count)
+        count += k
+    j = np.arange(sections)
+    jn = (j + 1) % sections
+    tris: list[np.ndarray] = []
+    for i in range(n_prof - 1):
+        a, b = first[i], first[i + 1]  # a ring below b
+        if pole[i] and pole[i + 1]:
+            continue
+        if pole[i]:
+            tris.append(np.stack([np.full(sections, a), b + jn, b + j], 1))
+        elif pole[i + 1]:
+            tris.append(np.stack([a + j, a + jn, np.full(sections, b)], 1))
+        else:
+            tris.append(np.stack([a + j, a + jn, b + jn], 1))
+            tris.append(np.stack([a + j, b + jn, b + j], 1))
+    return Geo(
+        np.concatenate(pos).astype(np.float32),
+        _unit(np.concatenate(nrm).astype(np.float32)),
+        np.concatenate(col).astype(np.float32),
+        np.concatenate(tris).astype(np.uint32),
+    )

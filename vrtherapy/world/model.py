@@ -1,0 +1,94 @@
+"""What a builder hands the world: a tree of parts, the animators that move them, and
+where the client stands.
+
+Part paths are the part names joined by '/' from the object's root part (whose own
+path is ''), e.g. ``member_3/hips/torso/neck/head``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vrtherapy.world.transforms import identity
+from vrtherapy.world.types import F32, Material, Mesh
+
+Args = Mapping[str, float | int | bool | str]
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """A node of a built object: an optional mesh placed by ``transform`` in its parent."""
+
+    name: str
+    mesh: Mesh | None = None
+    transform: F32 = field(default_factory=identity)
+    material: Material = field(default_factory=Material)
+    children: tuple[Part, ...] = ()
+    visible: bool = True
+
+
+def walk(part: Part, prefix: str = "") -> Iterator[tuple[str, Part, str | None]]:
+    """(path, part, parent path) of ``part`` and every descendant, parents first."""
+    stack: list[tuple[str, Part, str | None]] = [(prefix, part, None)]
+    while stack:
+        path, p, parent = stack.pop()
+        yield path, p, parent
+        for child in reversed(p.children):
+            cpath = f"{path}/{child.name}" if path else child.name
+            stack.append((cpath, child, path))
+
+
+@dataclass(frozen=True)
+class AvatarControls:
+    """What a partner's behaviour asks of an avatar's rig; None leaves a channel automatic.
+
+    ``gaze_target`` is a world point to look at; ``jaw_open`` and ``blink`` are 0..1;
+    ``nod`` is 0..1 nodding amount; ``smile`` -1..1 moves the brows (down=frown).
+    """
+
+    gaze_target: tuple[float, float, float] | None = None
+    jaw_open: float | None = None
+    blink: float | None = None
+    nod: float = 0.0
+    brows: float | None = None
+
+
+@dataclass(frozen=True)
+class PoseContext:
+    """What an animator may know about the world at one moment."""
+
+    root_world: F32  # (4, 4) the object's root part in world space
+    client_eye: tuple[float, float, float]  # where the client's eyes are, world space
+    controls: Mapping[str, AvatarControls]  # by avatar path inside the object ('' = the object)
+    wind: float = 0.0
+
+
+class Animator(ABC):
+    """Moves some parts of one object as a pure function of time."""
+
+    @property
+    @abstractmethod
+    def paths(self) -> tuple[str, ...]:
+        """The parts it drives, by path inside the object."""
+
+    @abstractmethod
+    def pose(self, t: float, ctx: PoseContext) -> F32:
+        """Local transforms (len(paths), 4, 4) of those parts at time ``t`` seconds."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built object: its parts, animators, and where a client would stand on it."""
+
+    root: Part
+    animators: tuple[Animator, ...] = ()
+    stand: tuple[float, float, float] | None = None  # floor point in the object's frame
+    eye_height: float | None = None  # e.g. seated in an airplane
+
+
+def stack_rest(parts: list[F32]) -> F32:
+    return np.stack(parts).astype(np.float32) if parts else np.zeros((0, 4, 4), np.float32)

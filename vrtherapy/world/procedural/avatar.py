@@ -1,0 +1,476 @@
+"""Humanoid avatars made of segments, and the rig that animates one or many of them.
+
+An avatar faces +z (so one placed at -z faces a client at the origin); its left is
++x. Every segment is its own part so the rig can move it: hips, torso, neck, head
+(with separate eyes, eyelids, brows and jaw), arms and legs. Meshes are neutral
+and shared by every avatar; skin, clothes and hair colours come from per-part
+tints, so a crowd of any size uses the same handful of mesh keys.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vrtherapy.world.geometry import Geo, box, capsule, dome, ellipsoid, merge, rgba, sphere
+from vrtherapy.world.geometry import bake as _bake
+from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
+from vrtherapy.world.transforms import (
+    compose,
+    identity,
+    rot_x,
+    rot_x_batch,
+    rot_y,
+    rot_y_batch,
+    rot_z,
+    rot_z_batch,
+    translate,
+    translate_batch,
+)
+from vrtherapy.world.types import F32, Material, Mesh
+
+WHITE = rgba("#ffffff")
+SKIN = ("#f1c7a5", "#e0ac86", "#c68b62", "#9c6b48", "#6e4a33", "#f5d6c0")
+SHIRT = ("#3d5a80", "#98c1d9", "#ee6c4d", "#293241", "#6a994e", "#bc4749", "#f2e8cf",
+         "#7f5539", "#5e548e", "#adb5bd")  # fmt: skip
+TROUSERS = ("#22223b", "#4a4e69", "#3a3a3a", "#6b705c", "#283618", "#5c4033")
+HAIR = ("#2b1d14", "#4b3621", "#8d5524", "#c9a66b", "#1a1a1a", "#9e9e9e")
+IRIS = ("#4b2e1a", "#3b6ea5", "#4f7942")
+
+# Joints the rig drives, in this order, by path below the avatar's own root.
+JOINTS = (
+    "",
+    "hips",
+    "hips/torso",
+    "hips/torso/neck/head",
+    "hips/torso/neck/head/eye_l",
+    "hips/torso/neck/head/eye_r",
+    "hips/torso/neck/head/lid_l",
+    "hips/torso/neck/head/lid_r",
+    "hips/torso/neck/head/jaw",
+    "hips/torso/neck/head/brow_l",
+    "hips/torso/neck/head/brow_r",
+    "hips/torso/shoulder_l",
+    "hips/torso/shoulder_r",
+    "hips/torso/shoulder_l/elbow_l",
+    "hips/torso/shoulder_r/elbow_r",
+    "hips/hip_l",
+    "hips/hip_r",
+    "hips/hip_l/knee_l",
+    "hips/hip_r/knee_r",
+)
+(ROOT, HIPS, TORSO, HEAD, EYE_L, EYE_R, LID_L, LID_R, JAW, BROW_L, BROW_R,
+ SHO_L, SHO_R, ELB_L, ELB_R, HIP_L, HIP_R, KNEE_L, KNEE_R) = range(len(JOINTS))  # fmt: skip
+
+EYE_R_SIZE = 0.014
+LID_OPEN = -0.75  # eyelid rotation (radians about x) when open
+LID_CLOSED = 1.25  # ... and when shut over the eye
+JAW_MAX = 0.38  # jaw rotation when fully open
+HIPS_STANDING = 0.95
+HIPS_SEATED = 0.48
+NECK_IN_TORSO = (0.0, 0.55, 0.0)
+HEAD_IN_NECK = (0.0, 0.08, 0.0)
+EYE_IN_HEAD = (0.035, 0.135, 0.088)
+ATTITUDES = ("friendly", "neutral", "bored", "hostile")
+
+
+@functools.cache
+def meshes() -> dict[str, Mesh]:
+    """The shared avatar meshes (neutral colours; parts are tinted)."""
+    w = WHITE
+    iris = {f"eye{i}": _bake(_eye(rgba(c)), ao=False) for i, c in enumerate(IRIS)}
+    head = merge(
+        ellipsoid(0.092, 0.105, 0.1, w, translate(0, 0.135, 0)),
+        ellipsoid(0.016, 0.03, 0.022, w, translate(0, 0.115, 0.1)),  # nose
+        ellipsoid(0.012, 0.028, 0.02, w, translate(0.092, 0.125, 0.0)),  # ears
+        ellipsoid(0.012, 0.028, 0.02, w, translate(-0.092, 0.125, 0.0)),
+        ellipsoid(0.035, 0.012, 0.012, rgba("#8a3b3b"), translate(0, 0.075, 0.085)),  # upper lip
+        ellipsoid(0.04, 0.03, 0.03, rgba("#2a0d0d"), translate(0, 0.07, 0.06)),  # mouth inside
+    )
+    jaw = merge(
+        ellipsoid(0.072, 0.045, 0.075, w, translate(0, -0.015, 0.035)),
+        ellipsoid(0.032, 0.01, 0.012, rgba("#8a3b3b"), translate(0, 0.0, 0.098)),  # lower lip
+    )
+    return {
+        **iris,
+        "pelvis": _bake(ellipsoid(0.18, 0.12, 0.12, w, translate(0, -0.02, 0))),
+        "torso_slim": _bake(ellipsoid(0.17, 0.3, 0.11, w, translate(0, 0.28, 0))),
+        "torso_broad": _bake(ellipsoid(0.2, 0.3, 0.13, w, translate(0, 0.28, 0))),
+        "neck": _bake(capsule(0.05, 0.06, w, translate(0, 0.03, 0))),
+        "head": _bake(head, floor=-1.0),
+        "jaw": _bake(jaw, floor=-1.0),
+        "lid": _bake(dome(EYE_R_SIZE * 1.12, w), ao=False),
+        "brow": _bake(box(0.036, 0.008, 0.012, w), ao=False),
+        "hair_short": _bake(dome(0.1, w, translate(0, 0.14, -0.004), down_to=0.05), floor=-1.0),
+        "hair_long": _bake(
+            merge(
+                dome(0.102, w, translate(0, 0.14, -0.006), down_to=-0.1),
+                ellipsoid(0.1, 0.14, 0.05, w, translate(0, 0.06, -0.07)),
+            ),
+            floor=-1.0,
+        ),
+        "upper_arm": _bake(capsule(0.045, 0.22, w, translate(0, -0.15, 0)), floor=-1.0),
+        "forearm": _bake(capsule(0.04, 0.18, w, translate(0, -0.13, 0)), floor=-1.0),
+        "hand": _bake(ellipsoid(0.035, 0.06, 0.025, w), floor=-1.0),
+        "thigh": _bake(capsule(0.065, 0.32, w, translate(0, -0.22, 0)), floor=-1.0),
+        "shin": _bake(capsule(0.05, 0.33, w, translate(0, -0.22, 0)), floor=-1.0),
+        "foot": _bake(box(0.1, 0.06, 0.25, w, translate(0, 0, 0.05)), floor=-1.0),
+    }
+
+
+def _eye(iris: tuple[float, float, float, float]) -> Geo:
+    ball = sphere(EYE_R_SIZE, WHITE, subdivisions=2)
+    z = ball.positions[:, 2] / EYE_R_SIZE
+    colors = ball.colors.copy()
+    colors[z > 0.72] = iris
+    colors[z > 0.92] = (0.02, 0.02, 0.02, 1.0)  # pupil
+    return Geo(ball.positions, ball.normals, colors, ball.indices)
+
+
+@dataclass(frozen=True)
+class Look:
+    """Colours and shapes of one avatar, chosen from its seed."""
+
+    skin: tuple[float, float, float, float]
+    shirt: tuple[float, float, float, float]
+    trousers: tuple[float, float, float, float]
+    hair: tuple[float, float, float, float]
+    hair_style: str  # short, long, none
+    torso: str  # torso_slim, torso_broad
+    eye: str  # eye0..eye2
+
+    @staticmethod
+    def from_seed(seed: int) -> Look:
+        rng = np.random.default_rng(seed)
+
+        def pick(xs: Sequence[str]) -> str:
+            return str(xs[int(rng.integers(len(xs)))])
+
+        return Look(
+            rgba(pick(SKIN)),
+            rgba(pick(SHIRT)),
+            rgba(pick(TROUSERS)),
+            rgba(pick(HAIR)),
+            pick(("short", "long", "short", "none")),
+            pick(("torso_slim", "torso_broad")),
+            pick(("eye0", "eye1", "eye2")),
+        )
+
+
+def rest_pose(seated: bool, attitude: str) -> dict[int, F32]:
+    """Rest local transforms of every rig joint (the root joint is left to the caller)."""
+    hips_y = HIPS_SEATED if seated else HIPS_STANDING
+    r: dict[int, F32] = {
+        HIPS: translate(0, hips_y, 0),
+        TORSO: translate(0, 0.05, 0),
+        HEAD: translate(*HEAD_IN_NECK),
+        EYE_L: translate(*EYE_IN_HEAD),
+        EYE_R: translate(-EYE_IN_HEAD[0], *EYE_IN_HEAD[1:]),
+        LID_L: compose(translate(*EYE_IN_HEAD), rot_x(LID_OPEN)),
+        LID_R: compose(translate(-EYE_IN_HEAD[0], *EYE_IN_HEAD[1:]), rot_x(LID_OPEN)),
+        JAW: translate(0, 0.085, 0.01),
+        BROW_L: translate(0.036, 0.163, 0.095),
+        BROW_R: translate(-0.036, 0.163, 0.095),
+        SHO_L: compose(translate(0.21, 0.47, 0), rot_z(0.08)),
+        SHO_R: compose(translate(-0.21, 0.47, 0), rot_z(-0.08)),
+        ELB_L: translate(0, -0.3, 0),
+        ELB_R: translate(0, -0.3, 0),
+        HIP_L: translate(0.1, -0.05, 0),
+        HIP_R: translate(-0.1, -0.05, 0),
+        KNEE_L: translate(0, -0.45, 0),
+        KNEE_R: translate(0, -0.45, 0),
+    }
+    if seated:
+        for j in (HIP_L, HIP_R):
+            r[j] = r[j] @ rot_x(-np.pi / 2)
+        for j in (KNEE_L, KNEE_R):
+            r[j] = r[j] @ rot_x(np.pi / 2)
+        for j in (SHO_L, SHO_R):
+            r[j] = r[j] @ rot_x(-0.25)
+        for j in (ELB_L, ELB_R):
+            r[j] = r[j] @ rot_x(-1.1)
+    if attitude == "hostile":  # arms crossed
+        r[SHO_L] = compose(translate(0.21, 0.47, 0), rot_x(-0.3), rot_z(0.12))
+        r[SHO_R] = compose(translate(-0.21, 0.47, 0), rot_x(-0.3), rot_z(-0.12))
+        r[ELB_L] = compose(translate(0, -0.3, 0), rot_y(-1.3), rot_x(-1.45))
+        r[ELB_R] = compose(translate(0, -0.3, 0), rot_y(1.3), rot_x(-1.45))
+    if attitude == "bored":
+        r[TORSO] = r[TORSO] @ rot_x(0.12)
+    return {k: v.astype(np.float32) for k, v in r.items()}
+
+
+def avatar_part(name: str, look: Look, seated: bool, attitude: str, at: F32) -> Part:
+    """One avatar's part tree, rooted at ``name`` and placed by ``at`` in its parent."""
+    m = meshes()
+    r = rest_pose(seated, attitude)
+    skin, shirt, trousers = Material(look.skin), Material(look.shirt), Material(look.trousers)
+    hair = Material(look.hair, roughness=0.6)
+    shoes = Material(rgba("#202020"))
+
+    def arm(side: str) -> Part:
+        s, e = (SHO_L, ELB_L) if side == "l" else (SHO_R, ELB_R)
+        hand = Part("hand", m["hand"], translate(0, -0.27, 0), skin)
+        forearm = Part(f"elbow_{side}", m["forearm"], r[e], shirt, (hand,))
+        return Part(f"shoulder_{side}", m["upper_arm"], r[s], shirt, (forearm,))
+
+    def leg(side: str) -> Part:
+        h, k = (HIP_L, KNEE_L) if side == "l" else (HIP_R, KNEE_R)
+        foot = Part("foot", m["foot"], translate(0, -0.44, 0), shoes)
+        shin = Part(f"knee_{side}", m["shin"], r[k], trousers, (foot,))
+        return Part(f"hip_{side}", m["thigh"], r[h], trousers, (shin,))
+
+    face: list[Part] = [
+        Part("eye_l", m[look.eye], r[EYE_L]),
+        Part("eye_r", m[look.eye], r[EYE_R]),
+        Part("lid_l", m["lid"], r[LID_L], skin),
+        Part("lid_r", m["lid"], r[LID_R], skin),
+        Part("jaw", m["jaw"], r[JAW], skin),
+        Part("brow_l", m["brow"], r[BROW_L], hair),
+        Part("brow_r", m["brow"], r[BROW_R], hair),
+    ]
+    if look.hair_style != "none":
+        face.append(Part("hair", m[f"hair_{look.hair_style}"], identity(), hair))
+    head = Part("head", m["head"], r[HEAD], skin, tuple(face))
+    neck = Part("neck", m["neck"], translate(*NECK_IN_TORSO), skin, (head,))
+    torso = Part("torso", m[look.torso], r[TORSO], shirt, (neck, arm("l"), arm("r")))
+    hips = Part("hips", m["pelvis"], r[HIPS], trousers, (torso, leg("l"), leg("r")))
+    return Part(name, None, at, Material(), (hips,))
+
+
+FloatArr = npt.NDArray[np.float64]
+
+
+def _hash01(*keys: npt.ArrayLike) -> FloatArr:
+    """Deterministic pseudo-random numbers in [0, 1) from integer keys (vectorised)."""
+    h = np.uint64(1469598103934665603)
+    out = np.full(np.broadcast(*[np.asarray(k) for k in keys]).shape, h, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in keys:
+            out = (out ^ np.asarray(k).astype(np.uint64)) * np.uint64(1099511628211)
+            out ^= out >> np.uint64(29)
+    return (out % np.uint64(1 << 24)).astype(np.float64) / float(1 << 24)
+
+
+def _smooth(x: FloatArr) -> FloatArr:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+@dataclass(frozen=True, eq=False)
+class Crowd(Animator):
+    """Animates N avatars in one vectorised pass: breathing, sway, blinking, gaze, nods,
+    speech (jaw) and, for walkers, walking along a straight line.
+
+    ``base`` are the members' root transforms in the object; ``walk`` (N, 3) their
+    velocities in the object (zero for people who stay put) and ``walk_span`` the
+    length after which a walker wraps back to where it started.
+    """
+
+    prefixes: tuple[str, ...]
+    rest: F32  # (N, J, 4, 4)
+    seated: npt.NDArray[np.bool_]
+    gaze: FloatArr  # probability of looking at the client, per member
+    attitude: tuple[str, ...]
+    seed: int = 0
+    walk: FloatArr | None = None
+    walk_span: float = 0.0
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple((f"{p}/{j}" if j else p) if p else j for p in self.prefixes for j in JOINTS)
+
+    def member_roots(self, t: float) -> F32:
+        base = self.rest[:, ROOT]
+        if self.walk is None or self.walk_span <= 0:
+            return base
+        speed = np.linalg.norm(self.walk, axis=1)
+        offset = _hash01(self.seed, np.arange(len(self.prefixes)), 7) * self.walk_span
+        dist = np.mod(offset + speed * t, self.walk_span) - offset
+        direction = self.walk / np.maximum(speed, 1e-9)[:, None]
+        moved = base.copy()
+        moved[:, :3, 3] += direction * dist[:, None]
+        return moved
+
+    def pose(self, t: float, ctx: PoseContext) -> F32:
+        n = len(self.prefixes)
+        out = self.rest.copy()
+        idx = np.arange(n)
+        phase = _hash01(self.seed, idx, 1) * 2 * np.pi
+        roots = self.member_roots(t)
+        out[:, ROOT] = roots
+        walking = np.zeros(n, bool) if self.walk is None else np.linalg.norm(self.walk, axis=1) > 0
+
+        # Breathing (chest rises and tips) and a slow sway of standing people.
+        breath = np.sin(2 * np.pi * 0.24 * t + phase)
+        out[:, TORSO] = (
+            out[:, TORSO]
+            @ translate_batch(np.stack([np.zeros(n), 0.004 * breath, np.zeros(n)], 1))
+            @ rot_x_batch(-0.012 * breath)
+        )
+        sway = np.where(self.seated | walking, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
+        out[:, HIPS] = out[:, HIPS] @ rot_z_batch(sway)
+
+        # Walking: legs and arms swing, about 1.8 steps a second.
+        if walking.any():
+            step = np.where(walking, np.sin(2 * np.pi * 0.9 * t + phase), 0.0)
+            out[:, HIP_L] = out[:, HIP_L] @ rot_x_batch(0.45 * step)
+            out[:, HIP_R] = out[:, HIP_R] @ rot_x_batch(-0.45 * step)
+            out[:, KNEE_L] = out[:, KNEE_L] @ rot_x_batch(np.maximum(0, 0.6 * step))
+            out[:, KNEE_R] = out[:, KNEE_R] @ rot_x_batch(np.maximum(0, -0.6 * step))
+            out[:, SHO_L] = out[:, SHO_L] @ rot_x_batch(-0.3 * step)
+            out[:, SHO_R] = out[:, SHO_R] @ rot_x_batch(0.3 * step)
+
+        yaw, pitch = self._gaze_angles(t, ctx, roots)
+        nod = np.zeros(n)
+        friendly = np.array([a in ("friendly", "positive") for a in self.attitude])
+        slot = np.floor(t / 4.0 + _hash01(self.seed, idx, 3))
+        nodding = friendly & (_hash01(self.seed, idx, slot, 4) < 0.3)
+        nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
+        jaw = np.zeros(n)
+        bored = np.array([a in ("bored", "negative") for a in self.attitude])
+        yawn_slot = np.floor(t / 9.0 + _hash01(self.seed, idx, 5))
+        yawning = bored & (_hash01(self.seed, idx, yawn_slot, 6) < 0.25)
+        jaw = np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
+        blink = self._blink(t, idx)
+        brows = np.array([_BROWS.get(a, 0.0) for a in self.attitude])
+
+        for i, prefix in enumerate(self.prefixes):  # explicit requests from partner behaviour
+            c = ctx.controls.get(prefix)
+            if c is None and n == 1:
+                c = ctx.controls.get("")
+            if c is None:
+                continue
+            if c.gaze_target is not None:
+                y1, p1 = self._look_at_all(
+                    (ctx.root_world @ roots[i])[None], np.array(c.gaze_target)
+                )
+                yaw[i], pitch[i] = y1[0], p1[0]
+            if c.jaw_open is not None:
+                jaw[i] = c.jaw_open
+            if c.blink is not None:
+                blink[i] = c.blink
+            if c.brows is not None:
+                brows[i] = c.brows
+            nod[i] += c.nod * 0.18 * max(0.0, float(np.sin(2 * np.pi * 1.5 * t)))
+
+        head_yaw = np.clip(yaw, -1.1, 1.1)
+        head_pitch = np.clip(pitch, -0.5, 0.6)
+        out[:, HEAD] = out[:, HEAD] @ rot_y_batch(head_yaw) @ rot_x_batch(head_pitch + nod)
+        eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
+        eye_pitch = np.clip(pitch - head_pitch, -0.3, 0.3)
+        eyes = rot_y_batch(eye_yaw) @ rot_x_batch(eye_pitch)
+        out[:, EYE_L] = out[:, EYE_L] @ eyes
+        out[:, EYE_R] = out[:, EYE_R] @ eyes
+        lid = rot_x_batch(np.clip(blink, 0, 1) * (LID_CLOSED - LID_OPEN))
+        out[:, LID_L] = out[:, LID_L] @ lid
+        out[:, LID_R] = out[:, LID_R] @ lid
+        out[:, JAW] = out[:, JAW] @ rot_x_batch(np.clip(jaw, 0, 1) * JAW_MAX)
+        lift = translate_batch(np.stack([np.zeros(n), 0.006 * brows, np.zeros(n)], 1))
+        out[:, BROW_L] = out[:, BROW_L] @ lift @ rot_z_batch(-0.25 * brows)
+        out[:, BROW_R] = out[:, BROW_R] @ lift @ rot_z_batch(0.25 * brows)
+        return out.reshape(-1, 4, 4)
+
+    def _blink(self, t: float, idx: npt.NDArray[np.int_]) -> FloatArr:
+        """Blinks about every 4 s (jittered), each 0.2 s long."""
+        period = 3.2 + 1.6 * _hash01(self.seed, idx, 2)
+        local = np.mod(t + period * _hash01(self.seed, idx, 8), period)
+        return np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
+
+    def _look_at_all(self, member_world: F32, target: FloatArr) -> tuple[FloatArr, FloatArr]:
+        """Head yaw and pitch (radians) that point each member's face at a world point;
+        ``member_world`` (N, 4, 4) are the members' roots in world space."""
+        neck = translate(*NECK_IN_TORSO)
+        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ neck @ self.rest[:, HEAD]
+        local = np.linalg.inv(chain.astype(np.float64)) @ np.append(target, 1.0)
+        d = local[:, :3] - np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
+        yaw = np.arctan2(d[:, 0], d[:, 2])
+        pitch = np.arctan2(-d[:, 1], np.hypot(d[:, 0], d[:, 2]))
+        return yaw, pitch
+
+    def _gaze_angles(self, t: float, ctx: PoseContext, roots: F32) -> tuple[FloatArr, FloatArr]:
+        """Each member looks at the client for a share ``gaze`` of ~2.5 s glances, elsewhere
+        otherwise; a new glance blends in over 0.4 s."""
+        n = len(self.prefixes)
+        idx = np.arange(n)
+        eye = np.array(ctx.client_eye)
+        at_yaw, at_pitch = self._look_at_all(ctx.root_world @ roots, eye)
+        dwell = 2.5
+        s = t / dwell + _hash01(self.seed, idx, 9)
+        slot = np.floor(s)
+
+        def target(k: FloatArr) -> tuple[FloatArr, FloatArr]:
+            looking = _hash01(self.seed, idx, k, 10) < self.gaze
+            away_yaw = (_hash01(self.seed, idx, k, 11) - 0.5) * 1.6
+            away_pitch = (_hash01(self.seed, idx, k, 12) - 0.3) * 0.5
+            return (
+                np.where(looking, at_yaw, away_yaw),
+                np.where(looking, at_pitch, away_pitch),
+            )
+
+        y0, p0 = target(slot - 1)
+        y1, p1 = target(slot)
+        w = _smooth((s - slot) * dwell / 0.4)
+        return y0 + (y1 - y0) * w, p0 + (p1 - p0) * w
+
+
+_BROWS = {"friendly": 0.6, "positive": 0.6, "neutral": 0.0, "bored": -0.2, "hostile": -1.0,
+          "negative": -0.6}  # fmt: skip
+
+
+def crowd(
+    name_prefix: str,
+    members: Sequence[tuple[F32, int, bool, str]],
+    gaze: Sequence[float],
+    seed: int,
+    walk: FloatArr | None = None,
+    walk_span: float = 0.0,
+) -> tuple[list[Part], Crowd]:
+    """Parts and one animator for avatars given as (placement, look seed, seated, attitude)."""
+    parts: list[Part] = []
+    rests: list[F32] = []
+    for i, (at, look_seed, seated, attitude) in enumerate(members):
+        name = f"{name_prefix}{i}"
+        pose_attitude = attitude if attitude in ATTITUDES else "neutral"
+        parts.append(avatar_part(name, Look.from_seed(look_seed), seated, pose_attitude, at))
+        r = rest_pose(seated, pose_attitude)
+        rests.append(np.stack([at, *(r[j] for j in range(1, len(JOINTS)))]))
+    rest = (
+        np.stack(rests).astype(np.float32)
+        if rests
+        else np.zeros((0, len(JOINTS), 4, 4), np.float32)
+    )
+    anim = Crowd(
+        tuple(f"{name_prefix}{i}" for i in range(len(members))),
+        rest,
+        np.array([m[2] for m in members], dtype=bool),
+        np.asarray(gaze, dtype=np.float64),
+        tuple(m[3] for m in members),
+        seed,
+        walk,
+        walk_span,
+    )
+    return parts, anim
+
+
+def build_avatar(args: Args, seed: int) -> Built:
+    """kind ``avatar``: one person, standing or seated, with a full face rig."""
+    look_seed = int(args["seed"]) + 7919 * seed
+    seated = args["pose"] == "seated"
+    attitude = str(args["attitude"])
+    look = Look.from_seed(look_seed)
+    r = rest_pose(seated, attitude)
+    parts = avatar_part("body", look, seated, attitude, identity())
+    rest = np.stack([identity(), *(r[j] for j in range(1, len(JOINTS)))])[None]
+    anim = Crowd(
+        ("body",),
+        rest.astype(np.float32),
+        np.array([seated]),
+        np.array([float(args["gaze"])]),
+        (attitude,),
+        look_seed,
+    )
+    return Built(Part("", None, identity(), Material(), (parts,)), (anim,))

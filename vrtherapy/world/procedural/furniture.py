@@ -1,0 +1,148 @@
+"""Furniture and small things: plant, sofa, table, chair, lamp, podium.
+
+Each stands on y = 0; the side a person uses faces +z.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from vrtherapy.world.geometry import RGBA, Geo, bake, box, cylinder, ellipsoid, merge, rgba
+from vrtherapy.world.model import Args, Built, Part
+from vrtherapy.world.procedural.kit import color, num, root
+from vrtherapy.world.transforms import compose, rot_x, rot_y, rot_z, translate
+from vrtherapy.world.types import Material, Mesh
+
+
+def plant_geo(height: float, seed: int) -> Geo:
+    """A potted plant: terracotta pot, soil, stems and leaves placed from the seed."""
+    rng = np.random.default_rng(seed)
+    pot_h = 0.25 * min(height, 1.2)
+    pot_r = 0.1 + 0.08 * min(height, 2.0)
+    parts = [
+        cylinder(pot_r, pot_h, rgba("#a65e3a"), base=True, sections=14),
+        cylinder(pot_r * 0.92, 0.02, rgba("#3b2a1e"), translate(0, pot_h, 0), sections=14),
+    ]
+    greens = [rgba(c) for c in ("#3f7d3a", "#2f6b2f", "#5a9a48", "#4c8a3c")]
+    for _ in range(int(6 + 6 * min(height, 2.0))):
+        yaw = rng.uniform(0, 2 * np.pi)
+        tilt = rng.uniform(0.15, 0.7)
+        stem = rng.uniform(0.5, 1.0) * (height - pot_h)
+        tip = compose(translate(0, pot_h, 0), rot_y(yaw), rot_z(tilt))
+        parts.append(
+            cylinder(
+                0.008, stem, rgba("#4a6b2a"), compose(tip, translate(0, stem / 2, 0)), sections=5
+            )
+        )
+        leaf = greens[int(rng.integers(len(greens)))]
+        size = 0.06 + 0.1 * min(height, 2.0) * rng.uniform(0.6, 1.0)
+        parts.append(
+            ellipsoid(
+                size * 0.45,
+                size * 0.12,
+                size,
+                leaf,
+                compose(tip, translate(0, stem, 0), rot_x(0.6)),
+            )
+        )
+    return merge(*parts)
+
+
+@functools.cache
+def plant_mesh(height: float, seed: int) -> Mesh:
+    return bake(plant_geo(height, seed))
+
+
+def build_plant(args: Args, seed: int) -> Built:
+    mesh = plant_mesh(num(args, "height"), int(args["seed"]) + 7919 * seed)
+    return Built(root([Part("plant", mesh)]))
+
+
+def sofa_geo(width: float, c: RGBA) -> Geo:
+    dark = (c[0] * 0.75, c[1] * 0.75, c[2] * 0.75, 1.0)
+    seat_w = width - 0.3
+    parts = [
+        box(width, 0.12, 0.85, rgba("#3a2e24"), translate(0, 0.06, 0)),  # plinth
+        box(width, 0.25, 0.85, dark, translate(0, 0.245, 0)),
+        box(0.15, 0.35, 0.85, c, translate(width / 2 - 0.075, 0.545, 0)),  # arms
+        box(0.15, 0.35, 0.85, c, translate(-width / 2 + 0.075, 0.545, 0)),
+        box(width, 0.5, 0.2, c, translate(0, 0.62, -0.325)),  # back
+    ]
+    n = max(1, round(seat_w / 0.65))
+    cw = seat_w / n
+    for i in range(n):  # seat and back cushions
+        x = -seat_w / 2 + cw * (i + 0.5)
+        parts.append(box(cw - 0.02, 0.14, 0.62, c, translate(x, 0.44, 0.08)))
+        parts.append(box(cw - 0.04, 0.38, 0.14, c, compose(translate(x, 0.7, -0.17), rot_x(-0.15))))
+    return merge(*parts)
+
+
+def build_sofa(args: Args, seed: int) -> Built:
+    return Built(root([Part("sofa", bake(sofa_geo(num(args, "width"), color(args))))]))
+
+
+def table_geo(w: float, h: float, d: float, c: RGBA) -> Geo:
+    leg = 0.05
+    parts = [box(w, 0.04, d, c, translate(0, h - 0.02, 0))]
+    for sx in (-1, 1):
+        for sz in (-1, 1):
+            x, z = sx * (w / 2 - leg), sz * (d / 2 - leg)
+            parts.append(box(leg, h - 0.04, leg, c, translate(x, (h - 0.04) / 2, z)))
+    return merge(*parts)
+
+
+def build_table(args: Args, seed: int) -> Built:
+    geo = table_geo(num(args, "width"), num(args, "height"), num(args, "depth"), color(args))
+    return Built(root([Part("table", bake(geo))]))
+
+
+@functools.cache
+def chair_mesh(c: RGBA = (1.0, 1.0, 1.0, 1.0)) -> Mesh:
+    """A chair facing +z (its back at -z); seat 0.45 m high."""
+    parts = [box(0.44, 0.05, 0.42, c, translate(0, 0.45, 0))]
+    for sx in (-1, 1):
+        for sz in (-1, 1):
+            parts.append(box(0.04, 0.43, 0.04, c, translate(sx * 0.19, 0.215, sz * 0.18)))
+        parts.append(box(0.04, 0.45, 0.04, c, translate(sx * 0.19, 0.7, -0.19)))
+    parts.append(box(0.42, 0.22, 0.03, c, compose(translate(0, 0.78, -0.2), rot_x(-0.08))))
+    return bake(merge(*parts))
+
+
+def build_chair(args: Args, seed: int) -> Built:
+    return Built(root([Part("chair", chair_mesh(), material=Material(color(args)))]))
+
+
+def build_lamp(args: Args, seed: int) -> Built:
+    h = num(args, "height")
+    lit = bool(args["lit"])
+    metal = rgba("#2e2e2e")
+    stand = merge(
+        cylinder(0.16, 0.03, metal, base=True, sections=20),
+        cylinder(0.015, h - 0.25, metal, translate(0, 0.03, 0), base=True, sections=8),
+    )
+    shade = cylinder(0.2, 0.28, rgba("#efe3c8"), translate(0, h - 0.14, 0), sections=20)
+    bulb = ellipsoid(0.05, 0.07, 0.05, rgba("#fff4d6"), translate(0, h - 0.2, 0))
+    return Built(
+        root(
+            [
+                Part("stand", bake(stand)),
+                Part("shade", bake(shade), material=Material(emissive=0.55 if lit else 0.0)),
+                Part("bulb", bake(bulb, ao=False), material=Material(emissive=1.0 if lit else 0.0)),
+            ]
+        )
+    )
+
+
+def build_podium(args: Args, seed: int) -> Built:
+    """A lectern; the speaker stands at +z of it, the sloped top tilted towards them."""
+    h = num(args, "height")
+    wood = rgba("#6d4c33")
+    geo = merge(
+        box(0.7, 0.05, 0.5, wood, translate(0, 0.025, 0)),
+        box(0.6, h - 0.1, 0.4, wood, translate(0, (h - 0.1) / 2 + 0.05, 0)),
+        box(0.66, 0.03, 0.5, rgba("#8a6446"), compose(translate(0, h - 0.02, 0.02), rot_x(0.25))),
+        box(0.5, 0.04, 0.02, rgba("#3a2a1c"), compose(translate(0, h - 0.02, 0.27), rot_x(0.25))),
+    )
+    return Built(root([Part("podium", bake(geo))]))

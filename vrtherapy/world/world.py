@@ -1,0 +1,493 @@
+"""A built scenario: scene graph from a ScenarioSpec and parameter values, live updates,
+animation, and immutable draw lists for the renderer.
+
+This is the world's imperative shell: it keeps the current values, time and the
+graph. Everything it calls (builders, resolution, animation) is a pure function.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vrtherapy.authoring.scenario import MaterialSpec, ObjectSpec, ScenarioSpec, TransformSpec
+from vrtherapy.authoring.stock import assets_dir
+from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
+from vrtherapy.world.environment import look
+from vrtherapy.world.geometry import rgba
+from vrtherapy.world.graph import Fragment, SceneGraph, concatenate, flatten
+from vrtherapy.world.model import Animator, AvatarControls, Built, Part, PoseContext
+from vrtherapy.world.procedural import build as build_procedural
+from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
+from vrtherapy.world.transforms import apply, identity, trs
+from vrtherapy.world.types import F32, DrawItem, DrawList, EnvironmentLook, Material
+
+log = logging.getLogger(__name__)
+DEFAULT_EYE_HEIGHT = 1.6
+_BUILD_CACHE_SIZE = 128
+_FULL_REDRAW_EVERY = 256  # draw lists updated in place before all items are made afresh
+
+
+@dataclass(frozen=True)
+class _Override:
+    """An object's material, resolved: each field None where the author left it out."""
+
+    color: tuple[float, float, float, float] | None
+    opacity: float | None
+    roughness: float | None
+    emissive: float | None
+
+
+@dataclass(frozen=True)
+class _Object:
+    """One authored object (or partner) resolved against the current values."""
+
+    name: str
+    parent: str | None
+    transform: F32
+    visible: bool
+    override: _Override | None
+    content: tuple[Any, ...]  # ("procedural", kind, args) or ("asset", file)
+
+
+@dataclass(frozen=True)
+class _Stand:
+    """Where the client stands (their tracking-space origin, world space) and eye height."""
+
+    point: tuple[float, float, float]
+    eye_height: float
+
+
+@dataclass(eq=False)
+class _DrawCache:
+    """The last draw list and what it was made from, to make the next one cheaply.
+
+    ``items`` holds each node's current DrawItem (None where none was made yet); a
+    DrawItem's transform is a read-only row of the array made when that node last moved.
+    """
+
+    graph: SceneGraph
+    meshes: npt.NDArray[np.object_]  # (N,) graph.meshes
+    materials: npt.NDArray[np.object_]  # (N,) graph.materials
+    has_mesh: npt.NDArray[np.bool_]
+    local: F32  # graph.local when the draw list was made
+    visible: npt.NDArray[np.bool_]  # graph.visible then
+    world: F32  # world matrices (the client's frame) then
+    made: npt.NDArray[np.bool_]  # nodes whose entry in ``items`` is current
+    items: npt.NDArray[np.object_]  # (N,) DrawItem | None
+    draw_list: DrawList
+    updates: int = 0  # in-place updates since the items were last all made afresh
+
+    @staticmethod
+    def start(graph: SceneGraph, world: F32) -> _DrawCache:
+        n = len(graph)
+        meshes = np.empty(n, dtype=object)
+        meshes[:] = graph.meshes
+        materials = np.empty(n, dtype=object)
+        materials[:] = graph.materials
+        return _DrawCache(
+            graph,
+            meshes,
+            materials,
+            np.array([m is not None for m in graph.meshes], dtype=bool).reshape(n),
+            graph.local.copy(),
+            graph.visible.copy(),
+            world,
+            np.zeros(n, dtype=bool),
+            np.full(n, None, dtype=object),
+            DrawList(()),
+        )
+
+
+@dataclass(frozen=True)
+class _Bound:
+    animator: Animator
+    indices: np.ndarray
+    root: int  # graph index of the object's root node
+    obj: str
+
+
+class World:
+    """The scene graph of one scenario at its current parameter values and time."""
+
+    def __init__(
+        self,
+        spec: ScenarioSpec,
+        values: Values,
+        *,
+        seed: int = 0,
+        asset_dirs: Sequence[Path] = (),
+        loader: AssetLoader | None = None,
+    ) -> None:
+        self.spec = spec
+        self.seed = seed
+        self.loader = loader or AssetLoader(list(asset_dirs) or [assets_dir()])
+        self.builds = 0  # builder calls so far (a parameter change rebuilds only what changed)
+        self._built: OrderedDict[tuple[Any, ...], Built] = OrderedDict()
+        self._fragments: dict[int, Fragment] = {}
+        self._failed_assets: dict[str, str] = {}
+        self._controls: dict[str, dict[str, AvatarControls]] = {}
+        self._t = 0.0
+        self._draw_cache: _DrawCache | None = None
+        self._values: dict[str, Any] = {}
+        self.problems: tuple[str, ...] = ()
+        self.set_parameters(values)
+
+    # -- parameters -----------------------------------------------------------------------
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        return dict(self._values)
+
+    @property
+    def graph(self) -> SceneGraph:
+        return self._graph
+
+    def set_parameters(self, values: Values) -> None:
+        """Apply new parameter values. Objects whose resolved arguments did not change keep
+        their built parts and meshes; assets are never read again."""
+        self._values = dict(values)
+        problems: list[str] = []
+        objects = list(self._resolve_objects(problems))
+        fragments: list[tuple[Fragment, int, str]] = []
+        index_of: dict[str, int] = {}
+        offset = 0
+        builts: list[Built] = []
+        for obj in objects:
+            built = self._content(obj, problems)
+            frag = self._fragment(built)
+            frag = _with_object(frag, obj, built)
+            parent = index_of[obj.parent] if obj.parent is not None else -1
+            index_of[obj.name] = offset
+            fragments.append((frag, parent, obj.name))
+            offset += len(frag.paths)
+            builts.append(built)
+        self._graph, offsets = concatenate(fragments)
+        self._objects = objects
+        self._builts = builts
+        self._roots = [offsets[i] for i in range(len(objects))]
+        self._bound = [
+            _Bound(
+                a,
+                np.asarray([offsets[i] + frag.index()[p] for p in a.paths], np.int64),
+                offsets[i],
+                obj.name,
+            )
+            for i, ((frag, _, _), obj, built) in enumerate(
+                zip(fragments, objects, builts, strict=True)
+            )
+            for a in built.animators
+        ]
+        self._rest = self._graph.local.copy()
+        self.problems = tuple(dict.fromkeys(problems))
+        for p in self.problems:
+            log.warning("scenario %s: %s", self.spec.id, p)
+        env = self.spec.environment
+        fog = self._number(env.fog, 0.0, "environment fog", problems)
+        self._wind = self._number(env.wind, 0.0, "environment wind", problems)
+        self._look = look(env.sky, env.lighting, fog)
+        self.advance(self._t)
+
+    def _number(self, raw: Any, default: float, what: str, problems: list[str]) -> float:
+        try:
+            v = resolve(raw, self._values)
+        except MissingValue as e:
+            problems.append(f"{what} refers to ${e.args[0]}, which has no value")
+            return default
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else default
+
+    def _resolve_objects(self, problems: list[str]) -> Iterator[_Object]:
+        def visit(objs: Sequence[ObjectSpec], parent: str | None) -> Iterator[_Object]:
+            for o in objs:
+                content: tuple[Any, ...]
+                if o.procedural is not None:
+                    args, probs = procedural_args(o.procedural, o.args, self._values)
+                    problems.extend(f"object '{o.name}': {p}" for p in probs)
+                    content = ("procedural", o.procedural, tuple(sorted(args.items())))
+                else:
+                    content = ("asset", o.asset)
+                yield _Object(
+                    o.name,
+                    parent,
+                    self._transform(o.transform, o.name, problems),
+                    self._visible(o.visible, o.name, problems),
+                    self._material(o.material, o.name, problems),
+                    content,
+                )
+                yield from visit(o.children, o.name)
+
+        yield from visit(self.spec.objects, None)
+        for p in self.spec.partners:
+            args, probs = procedural_args("avatar", p.avatar, self._values)
+            problems.extend(f"partner '{p.id}': {q}" for q in probs)
+            content = ("procedural", "avatar", tuple(sorted(args.items())))
+            transform = self._transform(p.transform, p.id, problems)
+            yield _Object(p.id, None, transform, True, None, content)
+
+    def _transform(self, t: TransformSpec, name: str, problems: list[str]) -> F32:
+        try:
+            pos = [float(v) for v in resolve(t.position, self._values)]
+            rot = [float(v) for v in resolve(t.rotation, self._values)]
+            s = float(resolve(t.scale, self._values))
+        except (MissingValue, TypeError, ValueError) as e:
+            problems.append(f"object '{name}': transform could not be resolved ({e})")
+            return identity()
+        return trs(pos, rot, s)
+
+    def _material(self, m: MaterialSpec | None, name: str, problems: list[str]) -> _Override | None:
+        if m is None:
+            return None
+        try:
+            color = resolve(m.color, self._values)
+            nums = [resolve(v, self._values) for v in (m.opacity, m.roughness, m.emissive)]
+        except MissingValue as e:
+            problems.append(f"object '{name}': material refers to ${e.args[0]}, which has no value")
+            return None
+        c = rgba(color) if isinstance(color, str) and color.startswith("#") else None
+        f = [
+            float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+            for v in nums
+        ]
+        return _Override(c, f[0], f[1], f[2])
+
+    def _visible(self, raw: Any, name: str, problems: list[str]) -> bool:
+        try:
+            v = resolve(raw, self._values)
+        except MissingValue as e:
+            problems.append(f"object '{name}': visible refers to ${e.args[0]}, which has no value")
+            return True
+        return bool(v)
+
+    def _content(self, obj: _Object, problems: list[str]) -> Built:
+        key = (obj.content, self.seed)
+        cached = self._built.get(key)
+        if cached is not None:
+            self._built.move_to_end(key)
+            return cached
+        if obj.content[0] == "asset":
+            name = str(obj.content[1])
+            if name in self._failed_assets:
+                problems.append(self._failed_assets[name])
+                return _placeholder()
+            try:
+                built = Built(self.loader.load(name))
+            except AssetError as e:
+                message = f"object '{obj.name}': {e}; showing a placeholder box"
+                self._failed_assets[name] = message
+                problems.append(message)
+                return _placeholder()
+        else:
+            _, kind, args = obj.content
+            self.builds += 1
+            try:
+                built = build_procedural(kind, dict(args), self.seed)
+            except Exception:  # a builder bug must not take the client's view down
+                log.exception("building %s '%s' failed", kind, obj.name)
+                problems.append(
+                    f"object '{obj.name}': building '{kind}' failed; showing a placeholder box"
+                )
+                return _placeholder()
+        self._built[key] = built
+        while len(self._built) > _BUILD_CACHE_SIZE:
+            self._built.popitem(last=False)
+        return built
+
+    def _fragment(self, built: Built) -> Fragment:
+        frag = self._fragments.get(id(built.root))
+        if frag is None:
+            frag = flatten(built.root)
+            self._fragments[id(built.root)] = frag
+            if len(self._fragments) > 4 * _BUILD_CACHE_SIZE:
+                live = {id(b.root) for b in self._built.values()}
+                self._fragments = {k: v for k, v in self._fragments.items() if k in live}
+        return frag
+
+    # -- animation and avatar control ----------------------------------------------------
+
+    def control_avatar(self, name: str, controls: AvatarControls | None) -> None:
+        """Drive an avatar's rig (gaze, jaw, blink, nod, brows). ``name`` is an object or
+        partner name, or 'object/member' for one person of a crowd; None releases it."""
+        obj, _, inner = name.partition("/")
+        if obj not in {o.name for o in self._objects}:
+            raise KeyError(f"no object or partner named '{obj}'")
+        per = self._controls.setdefault(obj, {})
+        if controls is None:
+            per.pop(inner, None)
+        else:
+            per[inner] = controls
+        self.advance(self._t)
+
+    def advance(self, t_seconds: float) -> None:
+        """Pose every animated part for time ``t_seconds`` (a pure function of time)."""
+        self._t = float(t_seconds)
+        local = self._graph.local
+        local[:] = self._rest
+        stand = self._stand()
+        x, y, z = stand.point
+        client_eye = (x, y + stand.eye_height, z)
+        for b in self._bound:
+            ctx = PoseContext(
+                self._world_of(b.root), client_eye, self._controls.get(b.obj, {}), self._wind
+            )
+            local[b.indices] = b.animator.pose(self._t, ctx)
+
+    @property
+    def time(self) -> float:
+        return self._t
+
+    def _world_of(self, index: int) -> F32:
+        chain = []
+        while index >= 0:
+            chain.append(self._graph.local[index])
+            index = int(self._graph.parent[index])
+        out = identity()
+        for m in reversed(chain):
+            out = out @ m
+        return out
+
+    def _stand(self) -> _Stand:
+        """The first visible object that says where the client stands on it decides the
+        client's floor point (default: the origin); likewise for the eye height."""
+        vis = self._graph.effective_visibility()
+        point = (0.0, 0.0, 0.0)
+        eye = DEFAULT_EYE_HEIGHT
+        found_stand = found_eye = False
+        for root, built in zip(self._roots, self._builts, strict=True):
+            if not vis[root]:
+                continue
+            if built.stand is not None and not found_stand:
+                p = apply(self._world_of(root), np.array(built.stand))[0]
+                point, found_stand = (float(p[0]), float(p[1]), float(p[2])), True
+            if built.eye_height is not None and not found_eye:
+                eye, found_eye = built.eye_height, True
+        return _Stand(point, eye)
+
+    @property
+    def stand_point(self) -> tuple[float, float, float]:
+        """Where the client stands now, in world (scenario) space: the floor point under
+        their eyes, which the draw list puts at x = z = 0."""
+        return self._stand().point
+
+    # -- output ----------------------------------------------------------------------------
+
+    def world_matrix(self, name: str) -> F32:
+        """The current world transform of a node, by its full name ('object/part/...')."""
+        m: F32 = self._graph.world_matrices()[self._graph.index(name)]
+        return m
+
+    @property
+    def node_names(self) -> tuple[str, ...]:
+        return self._graph.names
+
+    @property
+    def environment(self) -> EnvironmentLook:
+        return self._look
+
+    def draw_list(self) -> DrawList:
+        """An immutable snapshot of what to draw now, in the client's frame: the world
+        shifted along x and z so that the client's stand point is at x = z = 0 (the
+        renderer's tracking origin); y is world height (``standing_height`` is the floor).
+
+        Calls with nothing changed since the last one return the same DrawList; otherwise
+        only nodes that moved (or appeared) get new DrawItems, the rest are reused.
+        """
+        graph = self._graph
+        cache = self._draw_cache
+        if (
+            cache is not None
+            and cache.graph is graph
+            and cache.draw_list.environment is self._look
+            and np.array_equal(cache.local, graph.local)
+            and np.array_equal(cache.visible, graph.visible)
+        ):
+            return cache.draw_list
+        stand = self._stand()
+        world = graph.world_matrices()
+        x, _, z = stand.point
+        if x or z:
+            world[:, 0, 3] -= np.float32(x)
+            world[:, 2, 3] -= np.float32(z)
+        if cache is None or cache.graph is not graph or cache.updates >= _FULL_REDRAW_EVERY:
+            cache = _DrawCache.start(graph, world)
+            shown = np.nonzero(graph.effective_visibility() & cache.has_mesh)[0]
+            stale = shown
+        else:
+            shown = np.nonzero(graph.effective_visibility() & cache.has_mesh)[0]
+            moved = (world[shown] != cache.world[shown]).any(axis=(1, 2))
+            stale = shown[moved | ~cache.made[shown]]
+            cache.local = graph.local.copy()
+            cache.visible = graph.visible.copy()
+            cache.world = world
+            cache.updates += 1
+        if len(stale):
+            fresh = world[stale]
+            fresh.flags.writeable = False
+            made = np.empty(len(stale), dtype=object)
+            made[:] = list(map(DrawItem, cache.meshes[stale], fresh, cache.materials[stale]))
+            cache.items[stale] = made
+            cache.made[stale] = True
+        cache.draw_list = DrawList(
+            tuple(cache.items[shown]),
+            self._look,
+            eye_height=stand.eye_height,
+            standing_height=stand.point[1],
+        )
+        self._draw_cache = cache
+        return cache.draw_list
+
+
+def _placeholder() -> Built:
+    return Built(Part("", None, identity(), Material(), (placeholder(),)))
+
+
+def _with_object(frag: Fragment, obj: _Object, built: Built) -> Fragment:
+    """The fragment placed by the object's transform, visibility and material override."""
+    local = frag.local.copy()
+    local[0] = obj.transform @ local[0]
+    visible = frag.visible.copy()
+    visible[0] = visible[0] and obj.visible
+    materials = frag.materials
+    if obj.override is not None:
+        materials = tuple(_override(m, obj.override) for m in materials)
+    return replace(frag, local=local, visible=visible, materials=materials)
+
+
+def _override(m: Material, o: _Override) -> Material:
+    tint = list(m.tint)
+    if o.color is not None:
+        tint[:3] = [a * b for a, b in zip(tint[:3], o.color[:3], strict=True)]
+    if o.opacity is not None:
+        tint[3] *= max(0.0, min(1.0, o.opacity))
+    return Material(
+        (tint[0], tint[1], tint[2], tint[3]),
+        m.roughness if o.roughness is None else o.roughness,
+        m.emissive if o.emissive is None else o.emissive,
+    )
+
+
+def build_world(
+    spec: ScenarioSpec,
+    values: Values,
+    *,
+    seed: int = 0,
+    asset_dirs: Sequence[Path] = (),
+    loader: AssetLoader | None = None,
+) -> World:
+    """Build the world of ``spec`` at parameter ``values`` (from ``parameter_values``).
+
+    Assets are looked up in ``asset_dirs`` in order (pass the scenario's folder first,
+    then the project's assets folder; default: the stock assets folder). A missing or
+    broken asset becomes a visible placeholder and an entry in ``World.problems``; this
+    function does not raise for them.
+    """
+    return World(spec, values, seed=seed, asset_dirs=asset_dirs, loader=loader)
+
+
+__all__ = ["World", "build_world"]
