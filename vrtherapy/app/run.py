@@ -73,6 +73,55 @@ class Worlds:
         return world
 
 
+class ClientView:
+    """Draws what the client sees for a snapshot: the director's choice of scene,
+    its world, fades and panels, and a small mirror image for the console."""
+
+    def __init__(
+        self,
+        library: Library,
+        report_failure: Callable[[str, str], None],
+        mirror: MirrorBuffer | None = None,
+        mirror_size: tuple[int, int] = (320, 200),
+    ) -> None:
+        from vrtherapy.render import MirrorReadback, Renderer
+
+        self.director = Director()
+        self.renderer = Renderer()
+        self.readback = MirrorReadback(*mirror_size) if mirror is not None else None
+        self.mirror = mirror
+        self.worlds = Worlds(library, report_failure)
+        self.presentation: Presentation | None = None
+        self._mirror_time = 0.0
+
+    def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
+        pres = self.director.update(snap, slider, now)
+        self.presentation = pres
+        world = None if pres.fade >= 1.0 else self.worlds.get(pres.scenario, dict(pres.values))
+        if world is not None:
+            if pres.animate:
+                world.advance(now)
+            draw_list = world.draw_list()
+        else:
+            from vrtherapy.world.types import DrawList
+
+            draw_list = DrawList(items=())
+        fade = pres.fade if world is not None else 1.0
+        self.renderer.render(views, draw_list, pres.overlay, fade, now)
+        if self.readback is not None and self.mirror is not None:
+            left: EyeView = views[0]
+            self.readback.capture(left.framebuffer, left.viewport)
+            image = self.readback.latest()
+            if image is not None and self.readback.latest_time != self._mirror_time:
+                self._mirror_time = self.readback.latest_time
+                self.mirror.put(image, blackout=fade >= 1.0)
+
+    def close(self) -> None:
+        if self.readback is not None:
+            self.readback.release()
+        self.renderer.release()
+
+
 class RenderLoop:
     """One frame after another until the display stops or the session ends."""
 
@@ -83,21 +132,18 @@ class RenderLoop:
         display: DisplayBackend,
         options: RunOptions,
     ) -> None:
-        from vrtherapy.render import MirrorReadback, Renderer
-
         self.service = service
         self.server = server
         self.display = display
         self.options = options
-        self.director = Director()
         self.slider = Slider()
-        self.renderer = Renderer()
-        self.readback = MirrorReadback(*options.mirror_size)
-        self.mirror: MirrorBuffer = server.mirror
-        self.worlds = Worlds(service.library, self._report_failure)
+        self.view = ClientView(
+            service.library, self._report_failure, server.mirror, options.mirror_size
+        )
         self.frames = 0
-        self.presentation: Presentation | None = None
-        self._mirror_time = 0.0
+        self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
+        self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log
+        self.keep_frame_log = False
         self._started = time.monotonic()
         self._prompt_id: str | None = None
 
@@ -118,10 +164,15 @@ class RenderLoop:
                 return
             if self._input(snap):
                 return
+            started = time.perf_counter()
             result = self.display.frame(self._frame_for(snap))
             if result == "stopped":
                 return
             self.frames += 1
+            if self.keep_frame_log:
+                done = time.perf_counter()
+                self.frame_log.append((done, snap))
+                self.frame_times.append(done - started)
             if period:
                 next_frame += period
                 delay = next_frame - time.monotonic()
@@ -132,31 +183,9 @@ class RenderLoop:
 
     def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
         def render(views: Any, t: float) -> None:
-            self._render(views, t, snap)
+            self.view.render(views, snap, self.slider, time.monotonic() - self._started)
 
         return render
-
-    def _render(self, views: Any, t: float, snap: Snapshot | None) -> None:
-        now = time.monotonic() - self._started
-        pres = self.director.update(snap, self.slider, now)
-        self.presentation = pres
-        world = None if pres.fade >= 1.0 else self.worlds.get(pres.scenario, dict(pres.values))
-        if world is not None:
-            if pres.animate:
-                world.advance(now)
-            draw_list = world.draw_list()
-        else:
-            from vrtherapy.world.types import DrawList
-
-            draw_list = DrawList(items=())
-        fade = pres.fade if world is not None else 1.0
-        self.renderer.render(views, draw_list, pres.overlay, fade, now)
-        left: EyeView = views[0]
-        self.readback.capture(left.framebuffer, left.viewport)
-        image = self.readback.latest()
-        if image is not None and self.readback.latest_time != self._mirror_time:
-            self._mirror_time = self.readback.latest_time
-            self.mirror.put(image, blackout=fade >= 1.0)
 
     def _input(self, snap: Snapshot | None) -> bool:
         """Client input from the headset or window; True when the display wants to quit."""
@@ -191,8 +220,7 @@ class RenderLoop:
         self.server.call(lambda: self.service.handle(command))
 
     def close(self) -> None:
-        self.readback.release()
-        self.renderer.release()
+        self.view.close()
 
 
 def data_folder() -> Path:

@@ -152,8 +152,18 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
 @click.option(
     "--size", default="320x240", show_default=True, callback=_parse_size, help="Per eye, WxH."
 )
-def bench_command(frames: int, size: tuple[int, int]) -> None:
+@click.option(
+    "--console",
+    "console_bench",
+    is_flag=True,
+    help="Instead: measure command-to-frame latency through the console and the frame-time "
+    "cost of serving the mirror.",
+)
+def bench_command(frames: int, size: tuple[int, int], console_bench: bool) -> None:
     """Render reference scenes headless; compare instanced and naive drawing.
+
+    With --console: a session with the console on loopback and a WebSocket
+    client; reports command-to-frame latency and the mirror's cost per frame.
 
     Scenes: a public-speaking audience of 15 and of 60, the tallest level of
     heights.balcony and the calm room. For each, the instanced path and a
@@ -165,6 +175,15 @@ def bench_command(frames: int, size: tuple[int, int]) -> None:
     _use_egl()
     if frames < 1:
         _fail("--frames must be at least 1")
+    if console_bench:
+        from vrtherapy.app.console_bench import run_console_bench
+
+        click.echo(
+            f"vrtherapy bench --console: heights session, console on loopback, {size[0]}x{size[1]} "
+            "per eye, headless at 90 Hz"
+        )
+        click.echo(run_console_bench(frames=max(frames, 120), size=size).report())
+        return
     try:
         worlds = [(scene.name, scene.make()) for scene in reference_scenes()]
     except RenderCommandError as exc:

@@ -13,6 +13,7 @@ from vrtherapy.authoring import AuthoringError, load_library
 from vrtherapy.session.state import replay
 from vrtherapy.session.store import StoreError, open_store
 from vrtherapy.session.store.base import EventStore
+from vrtherapy.session.store.open import data_dir
 from vrtherapy.session.timeline import clock, describe
 
 database_option = click.option(
@@ -45,8 +46,14 @@ def _fail(message: str, code: int = 1) -> None:
     help="Stock hierarchy to run.",
 )
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic client.")
+@click.option(
+    "--render/--no-render",
+    default=True,
+    show_default=True,
+    help="Render the client's view headless at every tick (needs Mesa EGL).",
+)
 @database_option
-def demo_command(hierarchy_id: str, seed: int, database: str | None) -> None:
+def demo_command(hierarchy_id: str, seed: int, render: bool, database: str | None) -> None:
     """Run a complete session with a synthetic client, in accelerated time.
 
     The hierarchy manager proposes steps up and down from the client's SUDS
@@ -68,7 +75,19 @@ def demo_command(hierarchy_id: str, seed: int, database: str | None) -> None:
         return
     store = _open(database)
     click.echo(f"vrtherapy demo: hierarchy '{hierarchy.id}', synthetic client (seed {seed})")
-    result = run_demo(store, lib, hierarchy, seed=seed, echo=click.echo)
+    frames = _open_frames(lib) if render else None
+    try:
+        result = run_demo(
+            store,
+            lib,
+            hierarchy,
+            seed=seed,
+            echo=click.echo,
+            on_tick=frames.on_tick if frames else None,
+        )
+    finally:
+        if frames is not None:
+            frames.close()
     report = store.verify(result.session_id)
     click.echo("")
     click.echo("Summary")
@@ -85,8 +104,34 @@ def demo_command(hierarchy_id: str, seed: int, database: str | None) -> None:
     click.echo(
         f"  integrity      {'verified' if report.ok else 'FAILED: ' + '; '.join(report.problems)}"
     )
+    if frames is not None:
+        sheet = frames.contact_sheet(data_dir() / "demo-views.png")
+        w, h = frames.size
+        click.echo(
+            f"  frames         {frames.frames} stereo frames rendered headless ({w}x{h} per eye, "
+            f"median {frames.median_ms:.1f} ms); the client's view at each step: {sheet}"
+        )
+        for problem in frames.problems:
+            click.echo(f"  scene problem  {problem}")
     click.echo(f"Inspect it with: vrtherapy show {result.session_id}")
     store.close()
+
+
+def _open_frames(lib: Any) -> Any:
+    """Headless rendering for the demo, or None (with the reason) where EGL is missing."""
+    from vrtherapy.display.base import DisplayUnavailable
+    from vrtherapy.display.select import configure_gl_platform
+
+    try:
+        configure_gl_platform("headless")
+        from vrtherapy.app.demo_frames import DemoFrames
+
+        frames = DemoFrames(lib)
+        frames.open()
+        return frames
+    except (DisplayUnavailable, RuntimeError) as exc:
+        click.echo(f"(not rendering frames: {exc}; use --no-render to skip this)")
+        return None
 
 
 @click.command("sessions")

@@ -50,6 +50,7 @@ class Snapshot:
     parameters: tuple[tuple[str, float | bool | str], ...]
     overrides: tuple[tuple[str, float | bool | str], ...]
     suds_scale: int
+    comfort_enabled: bool
     prompts: tuple[PromptView, ...]
     proposal: ProposalView | None
     auto_mode: bool
@@ -86,6 +87,7 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         parameters=tuple(sorted(current_parameters(state, library).items())),
         overrides=state.overrides,
         suds_scale=h.suds_scale if h else 100,
+        comfort_enabled=h.prompts.comfort_enabled if h else False,
         prompts=tuple(
             PromptView(x.prompt_id, x.kind, x.trigger, x.issued_at) for x in state.prompts
         ),

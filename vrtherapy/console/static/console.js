@@ -129,6 +129,7 @@
     const prompt = s.prompts.find((p) => p.kind === "suds");
     $("prompt-state").textContent = prompt ? "waiting for the client's rating…" : "";
     $("suds-value").max = s.suds_scale;
+    $("comfort-row").hidden = !s.comfort_enabled;
     renderQuick(s.suds_scale);
     renderPartners(s.partners);
     tickTimers();
