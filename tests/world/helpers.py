@@ -66,7 +66,10 @@ def point_triangle_distance(tris: np.ndarray, p: np.ndarray) -> np.ndarray:
     p = np.asarray(p, dtype=np.float64)
     ab, ac, ap = b - a, c - a, p - a
     bp, cp = p - b, p - c
-    dot = lambda u, v: np.einsum("ij,ij->i", u, v)  # noqa: E731
+
+    def dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.asarray(np.einsum("ij,ij->i", u, v))
+
     d1, d2 = dot(ab, ap), dot(ac, ap)
     d3, d4 = dot(ab, bp), dot(ac, bp)
     d5, d6 = dot(ab, cp), dot(ac, cp)

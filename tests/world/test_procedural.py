@@ -129,3 +129,19 @@ def test_rooms_default_to_a_room_sized_room(kind: str, size: tuple[float, float,
 
 def test_box_keeps_its_unit_size_default() -> None:
     np.testing.assert_allclose(extent("box", "box"), (1.0, 1.0, 1.0), atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("pose", ["standing", "seated"])
+def test_an_avatar_stays_under_3000_triangles_with_its_whole_rig(seed: int, pose: str) -> None:
+    built = build("avatar", {"seed": seed, "pose": pose})
+    parts = {path: p for path, p, _ in walk(built.root)}
+    triangles = sum(len(p.mesh.indices) for p in parts.values() if p.mesh is not None)
+    assert 1000 < triangles < 3000
+    head = "body/hips/torso/neck/head"
+    for part in ("eye_l", "eye_r", "lid_l", "lid_r", "jaw", "brow_l", "brow_r"):
+        assert parts[f"{head}/{part}"].mesh is not None
+    for limb in ("shoulder_l/elbow_l/hand", "shoulder_r/elbow_r/hand"):
+        assert parts[f"body/hips/torso/{limb}"].mesh is not None
+    for limb in ("hip_l/knee_l/foot", "hip_r/knee_r/foot"):
+        assert parts[f"body/hips/{limb}"].mesh is not None

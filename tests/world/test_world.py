@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from tests.world.helpers import scenario, triangles_near
-from vrtherapy.authoring import load_scenario, parameter_values
+from vrtherapy.authoring import ScenarioSpec, load_scenario, parameter_values
 from vrtherapy.world import DrawList, Material, World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENES = sorted((ROOT / "scenes").glob("*.yaml"))
 
 
-def balcony_world():  # type: ignore[no-untyped-def]
+def balcony_world() -> tuple[ScenarioSpec, World]:
     spec = load_scenario(ROOT / "scenes" / "heights_balcony.yaml")
     return spec, build_world(spec, parameter_values(spec, 0), asset_dirs=[ROOT / "assets"])
 

@@ -88,7 +88,7 @@ def audience_scenario(size: int) -> ScenarioSpec:
                     "name": "hall",
                     "procedural": "room",
                     "args": {"width": 16, "depth": 14, "height": 4, "windows": 4},
-                    "transform": {"position": [0, 0, -5]},
+                    "transform": {"position": [0, 0, 0]},
                 },
                 {"name": "lectern", "procedural": "podium", "args": {"height": 1.1},
                  "transform": {"position": [0, 0, -0.6]}},

@@ -273,11 +273,13 @@ def lathe(
     normal_y: Sequence[float] | np.ndarray,
     color: RGBA | Sequence[RGBA],
     sections: int,
+    at: F32 | None = None,
 ) -> Geo:
     """A surface of revolution about y: profile points (``radius``, ``y``) from bottom to
     top, with their outward normals (``normal_r``, ``normal_y``) and one colour each (or one
     for all), turned ``sections`` times around. A point on the axis becomes one vertex
-    (a pole), so no triangle is degenerate. Faces wind counter-clockwise from outside."""
+    (a pole), so no triangle is degenerate. Faces wind counter-clockwise from outside;
+    ``at`` places the result."""
     r = np.asarray(radius, dtype=np.float64)
     n_prof = len(r)
     cols = np.asarray(color, dtype=np.float32).reshape(-1, 4)
@@ -311,9 +313,14 @@ def lathe(
         else:
             tris.append(np.stack([a + j, a + jn, b + jn], 1))
             tris.append(np.stack([a + j, b + jn, b + j], 1))
+    positions = np.concatenate(pos).astype(np.float32)
+    normals = np.concatenate(nrm).astype(np.float32)
+    if at is not None:
+        positions = apply(at, positions)
+        normals = normals @ at[:3, :3].T
     return Geo(
-        np.concatenate(pos).astype(np.float32),
-        _unit(np.concatenate(nrm).astype(np.float32)),
+        positions.astype(np.float32),
+        _unit(normals),
         np.concatenate(col).astype(np.float32),
         np.concatenate(tris).astype(np.uint32),
     )

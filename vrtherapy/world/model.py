@@ -86,7 +86,8 @@ class Built:
 
     root: Part
     animators: tuple[Animator, ...] = ()
-    stand: tuple[float, float, float] | None = None  # floor point in the object's frame
+    # where the client stands (floor point under their eyes) in the object's frame
+    stand: tuple[float, float, float] | None = None
     eye_height: float | None = None  # e.g. seated in an airplane
 
 

@@ -70,7 +70,12 @@ class EnvironmentLook:
 
 @dataclass(frozen=True)
 class DrawList:
-    """Everything needed to draw one moment of a scene; immutable once made."""
+    """Everything needed to draw one moment of a scene; immutable once made.
+
+    Items are placed in the client's frame: world space shifted along x and z so that
+    the point the client stands on (e.g. on a balcony, clear of the façade) is at
+    x = z = 0, the renderer's tracking origin; y is world height.
+    """
 
     items: tuple[DrawItem, ...]
     environment: EnvironmentLook = field(default_factory=EnvironmentLook)

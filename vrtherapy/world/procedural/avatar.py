@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vrtherapy.world.geometry import Geo, box, capsule, dome, ellipsoid, merge, rgba, sphere
+from vrtherapy.world.geometry import Geo, box, ellipsoid, lathe, merge, rgba
 from vrtherapy.world.geometry import bake as _bake
 from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
 from vrtherapy.world.transforms import (
@@ -78,57 +78,93 @@ EYE_IN_HEAD = (0.035, 0.135, 0.088)
 ATTITUDES = ("friendly", "neutral", "bored", "hostile")
 
 
+# Tessellation, as (sections around, rings): an avatar is about 2,300 triangles, so a
+# seated audience of 60 stays near 140k triangles per eye. The face gets the most;
+# limbs are octagonal, hands and ears a few dozen triangles.
+FACE = (14, 10)
+BODY = (14, 10)
+SMALL = (8, 5)
+TINY = (6, 4)
+LIMB_SECTIONS = 8
+EYE_SECTIONS = 10
+LID_SECTIONS = 10
+
+
 @functools.cache
 def meshes() -> dict[str, Mesh]:
     """The shared avatar meshes (neutral colours; parts are tinted)."""
     w = WHITE
+    lip, mouth = rgba("#8a3b3b"), rgba("#2a0d0d")
     iris = {f"eye{i}": _bake(_eye(rgba(c)), ao=False) for i, c in enumerate(IRIS)}
     head = merge(
-        ellipsoid(0.092, 0.105, 0.1, w, translate(0, 0.135, 0)),
-        ellipsoid(0.016, 0.03, 0.022, w, translate(0, 0.115, 0.1)),  # nose
-        ellipsoid(0.012, 0.028, 0.02, w, translate(0.092, 0.125, 0.0)),  # ears
-        ellipsoid(0.012, 0.028, 0.02, w, translate(-0.092, 0.125, 0.0)),
-        ellipsoid(0.035, 0.012, 0.012, rgba("#8a3b3b"), translate(0, 0.075, 0.085)),  # upper lip
-        ellipsoid(0.04, 0.03, 0.03, rgba("#2a0d0d"), translate(0, 0.07, 0.06)),  # mouth inside
+        ellipsoid(0.092, 0.105, 0.1, w, translate(0, 0.135, 0), FACE),
+        ellipsoid(0.016, 0.03, 0.022, w, translate(0, 0.115, 0.1), SMALL),  # nose
+        ellipsoid(0.012, 0.028, 0.02, w, translate(0.092, 0.125, 0.0), TINY),  # ears
+        ellipsoid(0.012, 0.028, 0.02, w, translate(-0.092, 0.125, 0.0), TINY),
+        ellipsoid(0.035, 0.012, 0.012, lip, translate(0, 0.075, 0.085), SMALL),  # upper lip
+        ellipsoid(0.04, 0.03, 0.03, mouth, translate(0, 0.07, 0.06), TINY),  # mouth inside
     )
     jaw = merge(
-        ellipsoid(0.072, 0.045, 0.075, w, translate(0, -0.015, 0.035)),
-        ellipsoid(0.032, 0.01, 0.012, rgba("#8a3b3b"), translate(0, 0.0, 0.098)),  # lower lip
+        ellipsoid(0.072, 0.045, 0.075, w, translate(0, -0.015, 0.035), (12, 8)),
+        ellipsoid(0.032, 0.01, 0.012, lip, translate(0, 0.0, 0.098), SMALL),  # lower lip
     )
     return {
         **iris,
-        "pelvis": _bake(ellipsoid(0.18, 0.12, 0.12, w, translate(0, -0.02, 0))),
-        "torso_slim": _bake(ellipsoid(0.17, 0.3, 0.11, w, translate(0, 0.28, 0))),
-        "torso_broad": _bake(ellipsoid(0.2, 0.3, 0.13, w, translate(0, 0.28, 0))),
-        "neck": _bake(capsule(0.05, 0.06, w, translate(0, 0.03, 0))),
+        "pelvis": _bake(ellipsoid(0.18, 0.12, 0.12, w, translate(0, -0.02, 0), (10, 6))),
+        "torso_slim": _bake(ellipsoid(0.17, 0.3, 0.11, w, translate(0, 0.28, 0), BODY)),
+        "torso_broad": _bake(ellipsoid(0.2, 0.3, 0.13, w, translate(0, 0.28, 0), BODY)),
+        "neck": _bake(_capsule(0.05, 0.06, translate(0, 0.03, 0))),
         "head": _bake(head, floor=-1.0),
         "jaw": _bake(jaw, floor=-1.0),
-        "lid": _bake(dome(EYE_R_SIZE * 1.12, w), ao=False),
+        "lid": _bake(_cap(EYE_R_SIZE * 1.12, 0.0, 4, LID_SECTIONS), ao=False),
         "brow": _bake(box(0.036, 0.008, 0.012, w), ao=False),
-        "hair_short": _bake(dome(0.1, w, translate(0, 0.14, -0.004), down_to=0.05), floor=-1.0),
+        "hair_short": _bake(_cap(0.1, 0.05, 5, FACE[0], translate(0, 0.14, -0.004)), floor=-1.0),
         "hair_long": _bake(
             merge(
-                dome(0.102, w, translate(0, 0.14, -0.006), down_to=-0.1),
-                ellipsoid(0.1, 0.14, 0.05, w, translate(0, 0.06, -0.07)),
+                _cap(0.102, -0.1, 6, FACE[0], translate(0, 0.14, -0.006)),
+                ellipsoid(0.1, 0.14, 0.05, w, translate(0, 0.06, -0.07), (10, 6)),
             ),
             floor=-1.0,
         ),
-        "upper_arm": _bake(capsule(0.045, 0.22, w, translate(0, -0.15, 0)), floor=-1.0),
-        "forearm": _bake(capsule(0.04, 0.18, w, translate(0, -0.13, 0)), floor=-1.0),
-        "hand": _bake(ellipsoid(0.035, 0.06, 0.025, w), floor=-1.0),
-        "thigh": _bake(capsule(0.065, 0.32, w, translate(0, -0.22, 0)), floor=-1.0),
-        "shin": _bake(capsule(0.05, 0.33, w, translate(0, -0.22, 0)), floor=-1.0),
+        "upper_arm": _bake(_capsule(0.045, 0.22, translate(0, -0.15, 0)), floor=-1.0),
+        "forearm": _bake(_capsule(0.04, 0.18, translate(0, -0.13, 0)), floor=-1.0),
+        "hand": _bake(ellipsoid(0.035, 0.06, 0.025, w, None, TINY), floor=-1.0),
+        "thigh": _bake(_capsule(0.065, 0.32, translate(0, -0.22, 0)), floor=-1.0),
+        "shin": _bake(_capsule(0.05, 0.33, translate(0, -0.22, 0)), floor=-1.0),
         "foot": _bake(box(0.1, 0.06, 0.25, w, translate(0, 0, 0.05)), floor=-1.0),
     }
 
 
+def _capsule(r: float, h: float, at: F32) -> Geo:
+    """A light capsule along y (straight part ``h``), octagonal, with two rings per end."""
+    a = np.radians([-90.0, -45.0, 0.0, 0.0, 45.0, 90.0])
+    y = r * np.sin(a) + np.where(np.arange(6) < 3, -h / 2, h / 2)
+    return lathe(r * np.cos(a), y, np.cos(a), np.sin(a), WHITE, LIMB_SECTIONS, at)
+
+
+def _cap(r: float, down_to: float, rings: int, sections: int, at: F32 | None = None) -> Geo:
+    """The part of a sphere of radius r above y = down_to * r, open at the bottom."""
+    a = np.linspace(np.arcsin(down_to), np.pi / 2, rings + 1)
+    return lathe(r * np.cos(a), r * np.sin(a), np.cos(a), np.sin(a), WHITE, sections, at)
+
+
 def _eye(iris: tuple[float, float, float, float]) -> Geo:
-    ball = sphere(EYE_R_SIZE, WHITE, subdivisions=2)
-    z = ball.positions[:, 2] / EYE_R_SIZE
-    colors = ball.colors.copy()
-    colors[z > 0.72] = iris
-    colors[z > 0.92] = (0.02, 0.02, 0.02, 1.0)  # pupil
-    return Geo(ball.positions, ball.normals, colors, ball.indices)
+    """An eyeball looking along +z: pupil, iris and white in rings of their own, so the
+    iris stays round and sharp with few triangles; the back (inside the head) is left open."""
+    black = (0.02, 0.02, 0.02, 1.0)
+    # Angles from the front pole, back to front, and the colour at each ring.
+    rings = [(110.0, WHITE), (70.0, WHITE), (46.0, WHITE), (42.0, iris), (24.0, iris),
+             (20.0, black), (0.0, black)]  # fmt: skip
+    a = np.radians([d for d, _ in rings])
+    return lathe(
+        EYE_R_SIZE * np.sin(a),
+        EYE_R_SIZE * np.cos(a),
+        np.sin(a),
+        np.cos(a),
+        [c for _, c in rings],
+        EYE_SECTIONS,
+        rot_x(np.pi / 2),  # the lathe's +y axis becomes the gaze, +z
+    )
 
 
 @dataclass(frozen=True)
