@@ -6,17 +6,16 @@ runs in a child Python with DISPLAY pointing at an Xvfb this module starts.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.display.child_process import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,23 +56,8 @@ def xvfb() -> Iterator[str]:
             process.wait()
 
 
-def run_child(display: str | None, code: str) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYOPENGL_PLATFORM", "DISPLAY")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["XR_LOADER_DEBUG"] = "none"
-    if display is not None:
-        env["DISPLAY"] = display
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+def run_child(display: str | None, code: str) -> dict[str, Any]:
+    return run_python(code, **({"DISPLAY": display} if display is not None else {}))
 
 
 DESKTOP = """

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.display.child_process import run_python
 from tests.display.fake_xr import FakeXr, real_xr
 from vrtherapy.display.base import DisplayUnavailable
 from vrtherapy.display.desktop import DesktopBackend
@@ -28,20 +23,7 @@ from vrtherapy.display.select import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def child(code: str, **env_overrides: str) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYOPENGL_PLATFORM", "DISPLAY")}
-    env.update(PYTHONPATH=str(ROOT), XR_LOADER_DEBUG="none", **env_overrides)
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+child = run_python
 
 
 def test_probe_finds_a_headset_and_cleans_up() -> None:

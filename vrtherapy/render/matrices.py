@@ -10,17 +10,22 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.world.transforms import identity
+from vrtherapy.world.transforms import translate as translation
+
 F32 = npt.NDArray[np.float32]
 
-
-def identity() -> F32:
-    return np.eye(4, dtype=np.float32)
-
-
-def translation(x: float, y: float, z: float) -> F32:
-    m = identity()
-    m[:3, 3] = (x, y, z)
-    return m
+__all__ = [
+    "camera_position",
+    "identity",
+    "look_at",
+    "perspective",
+    "rotation_x",
+    "rotation_y",
+    "scaling",
+    "translation",
+    "vertical_fov",
+]
 
 
 def scaling(sx: float, sy: float | None = None, sz: float | None = None) -> F32:
