@@ -131,11 +131,16 @@ class RenderLoop:
         server: ConsoleServer,
         display: DisplayBackend,
         options: RunOptions,
+        *,
+        window_mirror: Any = None,
     ) -> None:
         self.service = service
         self.server = server
         self.display = display
         self.options = options
+        # a desktop window showing the headset's left eye (DesktopMirror); never vsync-bound
+        self.window_mirror = window_mirror
+        self._window_mirror_at = 0.0
         self.slider = Slider()
         self.view = ClientView(
             service.library, self._report_failure, server.mirror, options.mirror_size
@@ -183,7 +188,12 @@ class RenderLoop:
 
     def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
         def render(views: Any, t: float) -> None:
-            self.view.render(views, snap, self.slider, time.monotonic() - self._started)
+            now = time.monotonic() - self._started
+            self.view.render(views, snap, self.slider, now)
+            if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
+                self._window_mirror_at = now
+                left: EyeView = views[0]
+                self.window_mirror.show_framebuffer(left.framebuffer, left.viewport[2:])
 
         return render
 

@@ -52,6 +52,21 @@ def practice_hierarchy(library_scenario: object, scenario_id: str) -> HierarchyS
     )
 
 
+def _window_mirror(backend: Any) -> Any:
+    """A desktop window mirroring the headset's left eye, where there is a screen."""
+    from vrtherapy.display.desktop import DesktopMirror, display_available
+
+    if not display_available():
+        return None
+    try:
+        mirror = DesktopMirror(backend.graphics.window, width=960, height=540)
+        mirror.open()
+    except Exception as exc:  # the headset must run even if the mirror window can't
+        log.warning("no desktop mirror of the headset: %s", exc)
+        return None
+    return mirror
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -173,11 +188,13 @@ def run_command(
         options = {"width": size[0], "height": size[1]}
     backend = open_or_explain(name, **options)
     click.echo(f"display: {name}")
+    window_mirror = _window_mirror(backend) if name == "openxr" else None
     loop = RenderLoop(
         service,
         server,
         backend,
         RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
+        window_mirror=window_mirror,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -186,6 +203,8 @@ def run_command(
         click.echo("stopping")
     finally:
         loop.close()
+        if window_mirror is not None:
+            window_mirror.close()
         backend.close()
         server.stop()
         store.close()

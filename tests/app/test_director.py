@@ -1,0 +1,83 @@
+"""What the client sees for each session state, and how scenes change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vrtherapy.app.director import Director, Slider
+from vrtherapy.authoring import Library, load_library
+from vrtherapy.session import commands as c
+from vrtherapy.session.clock import ManualClock
+from vrtherapy.session.engine import Engine
+from vrtherapy.session.store import open_store
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    library: Library = load_library()
+    store = open_store(str(tmp_path / "d.sqlite3"))
+    h = library.hierarchy("heights.standard")
+    return Engine.start(store, library, ManualClock(), "C-DIRE-CTOR", h)
+
+
+def test_waiting_room_before_a_session_and_goodbye_after() -> None:
+    d = Director()
+    first = d.update(None, Slider(), 0.0)
+    assert first.scenario == "calm.room" and "start soon" in (first.overlay.instruction or "")
+    assert first.fade == 1.0  # fades in from black
+    assert d.update(None, Slider(), 1.0).fade == 0.0
+
+
+def test_blackout_is_black_on_the_very_next_frame(engine: Engine) -> None:
+    d = Director()
+    d.update(engine.snapshot, Slider(), 0.0)
+    assert d.update(engine.snapshot, Slider(), 5.0).fade == 0.0
+    engine.handle(c.Safety("b", action="blackout"))
+    assert d.update(engine.snapshot, Slider(), 5.01).fade == 1.0
+    engine.handle(c.Safety("r", action="resume"))
+    back = d.update(engine.snapshot, Slider(), 5.02)
+    assert back.scenario == "heights.balcony" and back.fade > 0.5  # fades back in
+    assert d.update(engine.snapshot, Slider(), 6.0).fade == 0.0
+
+
+def test_step_change_fades_out_the_old_scene_then_in_the_new(engine: Engine) -> None:
+    d = Director(fade_s=0.5)
+    d.update(engine.snapshot, Slider(), 0.0)
+    d.update(engine.snapshot, Slider(), 2.0)
+    engine.handle(c.StepUp("u"))
+    d.update(engine.snapshot, Slider(), 2.1)  # the fade out starts
+    out = d.update(engine.snapshot, Slider(), 2.2)
+    assert out.key == ("step", 0, "heights.balcony") and 0.3 < out.fade < 0.5 and not out.animate
+    mid = d.update(engine.snapshot, Slider(), 2.36)
+    assert mid.key == ("step", 1, "heights.balcony") and mid.fade > 0.9
+    assert dict(mid.values)["height"] == 6.0
+    assert d.update(engine.snapshot, Slider(), 2.7).fade == 0.0
+
+
+def test_calm_scene_shows_the_scenarios_calm_room(engine: Engine) -> None:
+    d = Director(fade_s=0.0)
+    engine.handle(c.Safety("c", action="calm_scene"))
+    shown = d.update(engine.snapshot, Slider(), 0.0)
+    assert shown.scenario == "calm.room" and shown.overlay.suds is None
+
+
+def test_paused_scene_holds_still_with_a_reassuring_line(engine: Engine) -> None:
+    d = Director(fade_s=0.0)
+    engine.handle(c.Safety("p", action="pause"))
+    shown = d.update(engine.snapshot, Slider(), 0.0)
+    assert not shown.animate and "Paused" in (shown.overlay.instruction or "")
+
+
+def test_a_pending_prompt_shows_the_slider_with_the_clients_value(engine: Engine) -> None:
+    d = Director(fade_s=0.0)
+    engine.handle(c.AskNow("a"))
+    shown = d.update(engine.snapshot, Slider(0.45), 0.0)
+    assert shown.overlay.suds is not None
+    assert shown.overlay.suds.value == 45.0 and shown.overlay.suds.scale_max == 100
+    engine.handle(c.AskNow("b", prompt="comfort"))
+    engine.handle(c.RecordSuds("s", value=40))
+    comfort = d.update(engine.snapshot, Slider(0.5), 0.1)
+    assert comfort.overlay.suds is not None and comfort.overlay.suds.scale_max == 20
+    assert comfort.overlay.suds.value == 10.0
