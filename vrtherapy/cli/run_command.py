@@ -67,6 +67,18 @@ def _window_mirror(backend: Any) -> Any:
     return mirror
 
 
+def _end_if_running(service: SessionService) -> None:
+    """Leaving `run` with a session still going ends it, on the record."""
+    engine = service.engine
+    if engine is not None and engine.state.running:
+        from vrtherapy.session.commands import EndSession
+
+        service.handle(
+            EndSession(f"shutdown-{engine.session_id}", "system", "the engine was stopped")
+        )
+        click.echo(f"session {engine.session_id} ended: the engine was stopped")
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -153,6 +165,12 @@ def run_command(
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    options: dict[str, Any] = {"size": size} if name == "headless" else {}
+    if name == "desktop":
+        options = {"width": size[0], "height": size[1]}
+    backend = open_or_explain(name, **options)
+    click.echo(f"display: {name}")
+    window_mirror = _window_mirror(backend) if name == "openxr" else None
     clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
     service = SessionService(store, library, clock)
     try:
@@ -169,6 +187,7 @@ def run_command(
             engine = service.start(code)
             click.echo(f"session {engine.session_id} started for client {code}")
     except (ServiceError, KeyError) as exc:
+        backend.close()
         click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         sys.exit(2)
     responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
@@ -181,14 +200,9 @@ def run_command(
     try:
         server.start()
     except ConsoleError as exc:
+        backend.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    options: dict[str, Any] = {"size": size} if name == "headless" else {}
-    if name == "desktop":
-        options = {"width": size[0], "height": size[1]}
-    backend = open_or_explain(name, **options)
-    click.echo(f"display: {name}")
-    window_mirror = _window_mirror(backend) if name == "openxr" else None
     loop = RenderLoop(
         service,
         server,
@@ -206,5 +220,6 @@ def run_command(
         if window_mirror is not None:
             window_mirror.close()
         backend.close()
-        server.stop()
+        server.stop()  # the engine thread is gone after this: safe to use the service here
+        _end_if_running(service)
         store.close()
