@@ -124,3 +124,32 @@ def test_a_closer_spider_covers_more_of_the_view(
         covered[level] = int((np.abs(image.astype(int) - empty).max(axis=2) > 30).sum())
     assert covered["far"] > 10
     assert covered["near"] > 2.5 * covered["far"], covered
+
+
+def test_a_missing_asset_shows_the_placeholder_not_a_crash(
+    display: HeadlessDisplay, renderer: Renderer
+) -> None:
+    spec = ScenarioSpec.model_validate(
+        {
+            "id": "test.missing_asset",
+            "title": "A statue whose file is gone",
+            "family": "custom",
+            "levels": [{"name": "only"}],
+            "environment": {"sky": "indoor", "lighting": "indoor_warm"},
+            "objects": [
+                {"name": "floor", "procedural": "ground", "args": {"size": 40}},
+                {
+                    "name": "statue",
+                    "asset": "models/deleted_after_validation.glb",
+                    "transform": {"position": [0, 0, -3]},
+                },
+            ],
+        }
+    )
+    w = world.build_world(spec, {}, seed=1)
+    assert any("deleted_after_validation.glb" in p for p in w.problems)
+    dl = w.draw_list()
+    left, _ = draw(look(display, dl, pitch=-15), renderer, dl)
+    r, g, b = (left[..., i].astype(int) for i in range(3))
+    magenta = (r > 60) & (b > 60) & (g < 0.5 * np.minimum(r, b))
+    assert magenta.sum() > 50, "the magenta placeholder should stand where the statue was"
