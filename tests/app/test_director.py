@@ -81,3 +81,12 @@ def test_a_pending_prompt_shows_the_slider_with_the_clients_value(engine: Engine
     comfort = d.update(engine.snapshot, Slider(0.5), 0.1)
     assert comfort.overlay.suds is not None and comfort.overlay.suds.scale_max == 20
     assert comfort.overlay.suds.value == 10.0
+
+
+def test_after_stop_the_headset_stays_black_until_the_therapist_lifts_it(engine: Engine) -> None:
+    d = Director(fade_s=0.0)
+    engine.handle(c.Safety("s", action="stop", reason="overwhelmed"))
+    assert d.update(engine.snapshot, Slider(), 0.0).fade == 1.0
+    engine.handle(c.Safety("r", action="resume"))
+    after = d.update(engine.snapshot, Slider(), 0.1)
+    assert after.fade == 0.0 and "session has ended" in (after.overlay.instruction or "")

@@ -140,3 +140,28 @@ def test_a_scenario_that_fails_to_build_falls_back_and_is_reported(
     assert pixels.mean() > 20 and np.ptp(pixels) > 30  # the calm room, not a frozen or black frame
     assert service.handle(c.Safety("x", action="calm_scene")).accepted
     loop.close()
+
+
+def test_a_failed_scenario_is_reported_again_when_shown_again(
+    service: SessionService, display: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vrtherapy.app.run import Worlds
+
+    reports: list[str] = []
+    import vrtherapy.world as world
+
+    real = world.build_world
+
+    def broken(spec: Any, values: Any, **kw: Any) -> Any:
+        if spec.id == "heights.balcony":
+            raise RuntimeError("boom")
+        return real(spec, values, **kw)
+
+    monkeypatch.setattr(world, "build_world", broken)
+    worlds = Worlds(service.library, lambda s, m: reports.append(s))
+    assert worlds.get("heights.balcony", {}) is not None  # the calm room instead
+    worlds.get("heights.balcony", {})
+    assert reports == ["heights.balcony"]
+    worlds.get("calm.room", {})
+    worlds.get("heights.balcony", {})
+    assert reports == ["heights.balcony", "heights.balcony"]

@@ -36,6 +36,7 @@ class Console:
     service: SessionService
     codes: list[str]
     time: FakeTime
+    hub: Hub
 
     def pair(self) -> str:
         code = self.pairing.code
@@ -56,5 +57,5 @@ def console(tmp_path: Path) -> Iterator[Console]:
     hub = Hub(service, pairing, MirrorBuffer())
     app = create_app(hub, pairing)
     with TestClient(app, base_url=ORIGIN) as client:
-        yield Console(client, pairing, service, codes, fake)
+        yield Console(client, pairing, service, codes, fake, hub)
     store.close()

@@ -11,6 +11,8 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from tests.console.conftest import ORIGIN, Console
+from vrtherapy.console.auth import PairingRefused
+from vrtherapy.session import commands as c
 
 
 def _ws(console: Console, origin: str | None = ORIGIN) -> Any:
@@ -190,5 +192,129 @@ def test_tls_serves_the_announced_certificate(tmp_path: Path) -> None:
         assert got == fingerprint
         assert reply.startswith(b"HTTP/1.1 303")  # not paired: sent to the pairing page
         assert f"console: https://127.0.0.1:{cfg.port}/" in lines
+    finally:
+        server.stop()
+
+
+def test_an_idle_tab_is_told_it_locked_and_gets_no_clinical_data(console: Console) -> None:
+    token1 = console.pair()
+    code = console.service.create_client("heights.standard")
+    console.service.start(code)
+    with _ws(console) as idle:
+        idle.send_json({"type": "hello", "last_seq": 0})
+        _until(idle, "snapshot")
+        console.time.t += 601  # this browser is left idle
+        console.pair()  # a second browser, paired now, keeps working
+        assert console.client.cookies.get("vrtherapy_console") != token1
+        with _ws(console) as active:
+            active.send_json({"type": "hello", "last_seq": 0})
+            _until(active, "snapshot")
+            for cid, name, args in [
+                ("n1", "note", {"text": "client mentioned her brother"}),
+                ("p1", "pause", {}),
+            ]:
+                active.send_json({"type": "command", "id": cid, "name": name, "args": args})
+                assert _until(active, "ack")["accepted"]
+        seen: list[dict[str, Any]] = []
+        for _ in range(50):
+            m = idle.receive_json()
+            seen.append(m)
+            state = m.get("safety") or (m.get("snapshot") or {}).get("safety")
+            if state == "paused":
+                break
+        kinds = [m["type"] for m in seen]
+        assert "locked" in kinds  # the idle tab was locked without touching anything
+        assert "events" not in kinds and "snapshot" not in kinds, kinds
+        assert "brother" not in str(seen)
+        assert seen[-1] == {"type": "safety", "safety": "paused", "status": "running"}
+
+
+def _events_after_hello(console: Console, hello: dict[str, Any]) -> dict[str, Any]:
+    with _ws(console) as ws:
+        ws.send_json({"type": "hello", **hello})
+        return _until(ws, "events")
+
+
+def test_a_tab_from_an_earlier_session_starts_over_when_it_reconnects(console: Console) -> None:
+    console.pair()
+    code = console.service.create_client("heights.standard")
+    first = console.service.start(code)
+    for n, value in enumerate([40, 50, 60, 50, 40, 30]):
+        assert console.service.handle(c.RecordSuds(f"r{n}", value=value)).accepted
+    assert console.service.handle(c.EndSession("end")).accepted
+    old_seq, old_id = first.state.last_seq, first.session_id
+    second = console.service.start(code)
+    new_seq = second.state.last_seq
+    assert new_seq < old_seq
+    # the tab saw more events of the old session than the new one has
+    m = _events_after_hello(console, {"last_seq": old_seq, "session_id": old_id})
+    assert m["reset"] and [e["seq"] for e in m["events"]] == list(range(1, new_seq + 1))
+    # ... or fewer: it must still start over, not skip the new session's first events
+    m = _events_after_hello(console, {"last_seq": new_seq - 1, "session_id": old_id})
+    assert m["reset"] and [e["seq"] for e in m["events"]] == list(range(1, new_seq + 1))
+    # the same session: only what the tab has not seen
+    m = _events_after_hello(console, {"last_seq": new_seq - 1, "session_id": second.session_id})
+    assert not m["reset"] and [e["seq"] for e in m["events"]] == [new_seq]
+
+
+def _close_code(ws: Any) -> int | None:
+    try:
+        ws.receive_json()
+    except WebSocketDisconnect as exc:
+        return int(exc.code)
+    return None
+
+
+def test_an_unpaired_page_is_told_why_its_socket_closed(console: Console) -> None:
+    """A browser sees a close code only on a socket that was accepted: without it the page
+    of a forgotten pairing (e.g. after the engine restarted) would retry for ever instead
+    of going to the pairing page."""
+    with _ws(console) as ws:  # the handshake completes, then the close says why
+        code = _close_code(ws)
+    assert code == 4401
+    with pytest.raises(WebSocketDisconnect) as refused, _ws(console, "http://evil.example"):
+        pass
+    assert refused.value.code == 4403  # a foreign page is refused during the handshake
+
+
+def test_a_malformed_command_is_refused_without_dropping_the_connection(
+    console: Console,
+) -> None:
+    console.pair()
+    console.service.start(console.service.create_client("heights.standard"))
+    with _ws(console) as ws:
+        ws.send_json({"type": "hello", "last_seq": 0})
+        _until(ws, "snapshot")
+        bad = {"partner_id": "p", "event": "say", "data": [1, 2, 3]}
+        ws.send_json({"type": "command", "id": "bad-1", "name": "partner", "args": bad})
+        ack = _until(ws, "ack")
+        assert not ack["accepted"] and "mapping" in ack["reason"]
+        ws.send_json({"type": "command", "id": "ok-1", "name": "pause", "args": {}})
+        assert _until(ws, "ack")["accepted"]
+
+
+def test_unlock_is_not_blocked_by_strangers_guessing_codes(console: Console) -> None:
+    token = console.pair()
+    browser = console.pairing.browser(token)
+    assert browser is not None
+    for i in range(30):  # a flood of wrong pairing codes from many addresses
+        wrong = "000-001" if console.pairing.code != "000-001" else "000-002"
+        with pytest.raises(PairingRefused):
+            console.pairing.pair(wrong, f"10.9.9.{i}")
+    browser.locked = True
+    console.pairing.unlock(token, console.pairing.code, "127.0.0.1")
+    assert not browser.locked
+
+
+def test_server_refuses_a_foreign_host_name(tmp_path: Path) -> None:
+    server, cfg, _ = _server(tmp_path)
+    try:
+        with socket.create_connection(("127.0.0.1", cfg.port), timeout=5) as s:
+            s.sendall(b"GET /pair HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+            bad = s.recv(100)
+        with socket.create_connection(("127.0.0.1", cfg.port), timeout=5) as s:
+            s.sendall(b"GET /pair HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            good = s.recv(100)
+        assert bad.startswith(b"HTTP/1.1 400") and good.startswith(b"HTTP/1.1 200")
     finally:
         server.stop()

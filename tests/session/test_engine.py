@@ -296,6 +296,40 @@ def test_inhibitory_mode_asks_expectancy_and_proposes_on_violation(
     assert p is not None and p.rule == "expectancy_violated" and p.direction == "up"
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_varied_proposal_stays_put_until_the_therapist_decides(
+    sqlite_store: EventStore, library: Library, seed: int
+) -> None:
+    """With variability on, the drawn target must not change (withdrawn and re-made) on
+    every tick: the therapist would be clicking on a proposal that keeps disappearing."""
+    h = hierarchy(
+        library,
+        mode="inhibitory",
+        inhibitory={
+            "violation_margin": 20,
+            "min_trial_min": 3,
+            "variability": {"enabled": True, "band": 2, "seed": seed},
+        },
+    )
+    engine, clock = start(sqlite_store, library, h)
+    ids = Ids()
+    engine.handle(c.GoToStep(ids(), index=2))
+    engine.handle(c.RecordExpectancy(ids(), "client", phase="before", likelihood=80))
+    clock.advance(180)
+    engine.handle(c.RecordExpectancy(ids(), "client", phase="after", likelihood=20))
+    first = engine.snapshot.proposal
+    assert first is not None and first.rule == "expectancy_violated"
+    for _ in range(10):
+        clock.advance(1)
+        engine.tick()
+    assert engine.snapshot.proposal == first
+    names = kinds(sqlite_store, engine.session_id)
+    assert names.count("progression_proposed") == 1
+    assert "progression_decided" not in names
+    assert engine.handle(c.AcceptProposal(ids(), proposal_id=first.proposal_id)).accepted
+    assert engine.snapshot.step_index == first.target_step
+
+
 def test_parameters_can_be_set_directly_and_are_checked(
     sqlite_store: EventStore, library: Library
 ) -> None:
@@ -343,3 +377,55 @@ def test_replay_matches_live_state(sqlite_store: EventStore, library: Library) -
         engine.tick()
         engine.handle(c.RecordSuds(ids(), value=suds))
     assert replay(sqlite_store.read(engine.session_id)) == engine.state
+
+
+def test_safety_reaches_the_client_when_the_record_cannot_be_written(
+    sqlite_store: EventStore, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    engine, clock = start(sqlite_store, library)
+    ids = Ids()
+    seen: list[str] = []
+    engine.subscribe(lambda snap, _events: seen.append(snap.safety))
+    real_append = sqlite_store.append
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_store, "append", broken)
+    out = engine.handle(c.Safety(ids(), action="blackout", reason="panic"))
+    # refused (not stored), with a reason, but the client's view is black right away
+    assert not out.accepted and "could not be written" in out.reason
+    assert engine.snapshot.safety == "blackout" and seen[-1] == "blackout"
+    clock.advance(1)
+    engine.refresh_snapshot()
+    assert engine.snapshot.safety == "blackout"  # timers refreshing must not undo it
+    rating = engine.handle(c.RecordSuds(ids(), value=40))
+    assert not rating.accepted and "could not be written" in rating.reason  # said, not lost
+    assert engine.state.ratings == ()
+    # the store works again: the blackout goes into the record, in order
+    monkeypatch.setattr(sqlite_store, "append", real_append)
+    engine.tick()
+    assert engine.snapshot.safety == "blackout"
+    stored = replay(sqlite_store.read(engine.session_id))
+    assert stored.safety == "blackout" and stored == engine.state
+    last = sqlite_store.read(engine.session_id)[-1].payload
+    assert isinstance(last, ev.SafetyAction) and "stored late" in last.reason
+    assert engine.handle(c.Safety(ids(), action="resume")).accepted
+    assert engine.snapshot.safety == "none"
+
+
+def test_a_prompt_left_open_by_a_step_change_is_recorded_as_unanswered(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    engine, _ = start(sqlite_store, library)
+    engine.handle(c.AskNow("ask"))
+    prompt = engine.snapshot.prompts[0]
+    engine.handle(c.StepUp("up"))
+    events = sqlite_store.read(engine.session_id)
+    timed_out = [e.payload for e in events if isinstance(e.payload, ev.PromptTimedOut)]
+    assert [p.prompt_id for p in timed_out] == [prompt.prompt_id]
+    kinds_in_order = [e.kind for e in events][-2:]
+    assert kinds_in_order == ["prompt_timed_out", "step_entered"]
+    assert engine.snapshot.prompts == ()

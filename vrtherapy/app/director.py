@@ -67,12 +67,12 @@ class Director:
         """The presentation the snapshot asks for, before fades are applied."""
         if snap is None or snap.status == "not_started":
             return _plain(WAITING_SCENE, "Welcome. Your session will start soon.", ("waiting",))
+        if snap.safety == "blackout":  # also after Stop, until the therapist lifts it
+            return Presentation(WAITING_SCENE, (), 1.0, Overlay(), False, ("blackout",))
         if snap.status == "ended":
             return _plain(
                 WAITING_SCENE, "The session has ended. You can take off the headset.", ("ended",)
             )
-        if snap.safety == "blackout":
-            return Presentation(WAITING_SCENE, (), 1.0, Overlay(), False, ("blackout",))
         if snap.safety == "calm_scene":
             return Presentation(
                 snap.calm_scene, (), 0.0, Overlay(), True, ("calm", snap.calm_scene)

@@ -44,12 +44,17 @@ class Worlds:
         self.library = library
         self.report = report
         self._worlds: dict[str, Any] = {}
-        self._failed: set[str] = set()
+        self._failed: dict[str, str] = {}  # scenario -> why it could not be built
+        self._last = ""
 
     def get(self, scenario: str, values: dict[str, float | bool | str]) -> Any:
         from vrtherapy.world import build_world
 
         world = self._worlds.get(scenario)
+        if scenario in self._failed and scenario != self._last:
+            # shown again after something else: say again that it can't be shown
+            self.report(scenario, self._failed[scenario])
+        self._last = scenario
         if world is None and scenario not in self._failed:
             spec: ScenarioSpec | None = self.library.scenarios.get(scenario)
             try:
@@ -61,13 +66,15 @@ class Worlds:
                     self.report(scenario, "; ".join(world.problems))
             except Exception as exc:  # any failure: never a frozen or broken frame
                 log.exception("scenario %s failed to build", scenario)
-                self._failed.add(scenario)
-                self.report(scenario, str(exc) or type(exc).__name__)
+                self._failed[scenario] = str(exc) or type(exc).__name__
+                self.report(scenario, self._failed[scenario])
                 world = None
         if world is None:
             if scenario == "calm.room":
                 return None
-            return self.get("calm.room", {})
+            fallback = self.get("calm.room", {})
+            self._last = scenario
+            return fallback
         if values:
             world.set_parameters(values)
         return world
@@ -227,10 +234,19 @@ class RenderLoop:
         else:
             phase = "before" if kind == "expectancy_before" else "after"
             command = c.RecordExpectancy(cid, "client", phase, float(value), prompt_id=prompt_id)  # type: ignore[arg-type]
-        self.server.call(lambda: self.service.handle(command))
+        self.server.call(lambda: _log_refusal(self.service.handle(command)))
 
     def close(self) -> None:
         self.view.close()
+
+
+def _log_refusal(outcome: Any) -> None:
+    """A refused headset answer leaves a trace (without the rating itself)."""
+    if not outcome.accepted:
+        log.warning(
+            "the client's answer from the headset was not recorded (%s)",
+            "session not running" if "session" in outcome.reason else "refused",
+        )
 
 
 def data_folder() -> Path:

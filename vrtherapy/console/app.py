@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -67,7 +68,7 @@ class RequirePairing:
         token = _cookie(scope)
         if self.pairing.browser(token) is None:
             if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 4401, "reason": "not paired"})
+                await _refuse_socket(scope, receive, send)
                 return
             if scope.get("method") == "GET" and path == "/":
                 response: Response = RedirectResponse("/pair", status_code=303)
@@ -76,6 +77,25 @@ class RequirePairing:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+async def _refuse_socket(scope: Scope, receive: Receive, send: Send) -> None:
+    """Close an unpaired console's socket so that its page learns why and goes to pairing.
+
+    A browser never sees the code of a socket closed during the handshake (only 1006),
+    so a page of this console is accepted first and then closed with 4401; a foreign
+    page is refused outright."""
+    headers = dict(scope.get("headers", []))
+    origin = headers.get(b"origin", b"").decode("latin-1") or None
+    host = headers.get(b"host", b"").decode("latin-1") or None
+    if not _origin_ok(origin, host, str(scope.get("scheme", "ws"))):
+        await send({"type": "websocket.close", "code": 4403, "reason": "foreign origin"})
+        return
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": 4401, "reason": "not paired"})
 
 
 def _cookie(scope: Scope) -> str | None:
@@ -88,7 +108,12 @@ def _cookie(scope: Scope) -> str | None:
     return None
 
 
-def create_app(hub: Hub, pairing: Pairing, *, secure: bool = False) -> ASGIApp:
+def create_app(
+    hub: Hub, pairing: Pairing, *, secure: bool = False, allowed_hosts: list[str] | None = None
+) -> ASGIApp:
+    """The console app; with ``allowed_hosts``, requests naming another Host are refused
+    (a guard against DNS rebinding on top of pairing)."""
+
     async def index(request: Request) -> Response:
         return _secure(FileResponse(STATIC / "index.html", media_type="text/html"))
 
@@ -140,7 +165,10 @@ def create_app(hub: Hub, pairing: Pairing, *, secure: bool = False) -> ASGIApp:
             WebSocketRoute("/ws", socket),
         ]
     )
-    return RequirePairing(app, pairing)
+    guarded: ASGIApp = RequirePairing(app, pairing)
+    if allowed_hosts:
+        guarded = TrustedHostMiddleware(guarded, allowed_hosts=allowed_hosts)
+    return guarded
 
 
 def _secure(response: Response) -> Response:

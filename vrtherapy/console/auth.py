@@ -56,7 +56,7 @@ class Pairing:
         self.announce(self.code)
         return self.code
 
-    def _limited(self, address: str) -> float | None:
+    def _limited(self, address: str, counts_globally: bool = True) -> float | None:
         now = self.clock()
         for q in (self._failures.get(address), self._all_failures):
             if q is None:
@@ -66,12 +66,12 @@ class Pairing:
         mine = self._failures.get(address, deque())
         if len(mine) >= self.per_address_limit:
             return self.window_s - (now - mine[0])
-        if len(self._all_failures) >= self.global_limit:
+        if counts_globally and len(self._all_failures) >= self.global_limit:
             return self.window_s - (now - self._all_failures[0])
         return None
 
-    def _check_code(self, code: str, address: str) -> None:
-        wait = self._limited(address)
+    def _check_code(self, code: str, address: str, *, counts_globally: bool = True) -> None:
+        wait = self._limited(address, counts_globally)
         if wait is not None:
             raise PairingRefused("too many wrong codes; wait a minute", retry_after=max(1.0, wait))
         given = "".join(ch for ch in code if ch.isdigit())
@@ -79,7 +79,8 @@ class Pairing:
         if not given or not hmac.compare_digest(given, expected):
             now = self.clock()
             self._failures.setdefault(address, deque()).append(now)
-            self._all_failures.append(now)
+            if counts_globally:
+                self._all_failures.append(now)
             raise PairingRefused("that code is not right; use the code shown in the terminal")
         self.new_code()  # one-time: the next browser needs the next code
 
@@ -108,7 +109,8 @@ class Pairing:
         b = self._browsers.get(token)
         if b is None:
             raise PairingRefused("this browser is not paired")
-        self._check_code(code, address)
+        # a paired browser unlocking is not held up by strangers' failed pairing attempts
+        self._check_code(code, address, counts_globally=False)
         b.locked = False
         b.last_activity = self.clock()
 

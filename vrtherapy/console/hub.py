@@ -34,6 +34,7 @@ class Tab:
     address: str
     client_code: str | None = None
     sending_image: bool = False
+    locked_sent: bool = False  # the tab was told it is locked and gets only the safety state
     queue: asyncio.Queue[dict[str, Any] | bytes] = field(default_factory=asyncio.Queue)
 
 
@@ -55,9 +56,9 @@ class Hub:
     # -- broadcasting ---------------------------------------------------------------
     def _on_change(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
         message = {"type": "events", "events": [event_json(e) for e in events]}
+        snap = self._snapshot_message()
         for tab in list(self.tabs):
-            tab.queue.put_nowait(message)
-            tab.queue.put_nowait(self._snapshot_message())
+            self._publish(tab, [message, snap])
 
     def _snapshot_message(self) -> dict[str, Any]:
         return {"type": "snapshot", "snapshot": snapshot_data(self.service.snapshot)}
@@ -65,7 +66,32 @@ class Hub:
     def broadcast_snapshot(self) -> None:
         message = self._snapshot_message()
         for tab in list(self.tabs):
-            tab.queue.put_nowait(message)
+            self._publish(tab, [message])
+
+    def _publish(self, tab: Tab, messages: list[dict[str, Any]]) -> None:
+        """Send live data to an unlocked tab; a locked one (idle, or its pairing gone) is
+        told so once and then sees only the safety state, never clinical data."""
+        if self.pairing_locked(tab):
+            if not tab.locked_sent:
+                tab.locked_sent = True
+                tab.queue.put_nowait({"type": "locked"})
+            snap = self.service.snapshot
+            tab.queue.put_nowait(
+                {
+                    "type": "safety",
+                    "safety": snap.safety if snap else "none",
+                    "status": snap.status if snap else "not_started",
+                }
+            )
+            return
+        if tab.locked_sent:
+            # unlocked from another tab of this browser: catch up from the start
+            tab.locked_sent = False
+            for m in [{"type": "unlocked"}, *self._welcome(tab, {"last_seq": 0})]:
+                tab.queue.put_nowait(m)
+            return
+        for m in messages:
+            tab.queue.put_nowait(m)
 
     def setup_message(self, code: str | None) -> dict[str, Any]:
         clients = [
@@ -166,6 +192,7 @@ class Hub:
                 self.pairing.unlock(tab.token, str(message.get("code", "")), tab.address)
             except PairingRefused as exc:
                 return [{"type": "locked", "reason": str(exc)}]
+            tab.locked_sent = False
             return [{"type": "unlocked"}, *self._welcome(tab, {"last_seq": 0})]
         if kind == "activity":
             if not browser.locked:
@@ -197,9 +224,13 @@ class Hub:
         after = message.get("last_seq", 0)
         after = after if isinstance(after, int) and after >= 0 else 0
         engine = self.service.engine
+        seen = message.get("session_id")
+        if engine is None or (
+            # the tab's events belong to another session: start over
+            after > engine.state.last_seq or (isinstance(seen, str) and seen != engine.session_id)
+        ):
+            after = 0
         events = [event_json(e) for e in self.service.events(after)] if engine else []
-        if engine is not None and after > engine.state.last_seq:
-            events = [event_json(e) for e in self.service.events(0)]  # another session: start over
         code = engine.state.client_code if engine else tab.client_code
         out: list[dict[str, Any]] = [
             {
@@ -209,6 +240,7 @@ class Hub:
             },
         ]
         if browser is not None and browser.locked:
+            tab.locked_sent = True
             return out
         out += [self.setup_message(code), {"type": "events", "events": events, "reset": after == 0}]
         out.append(self._snapshot_message())

@@ -84,7 +84,7 @@ _BUILDERS: dict[str, Callable[[str, dict[str, Any]], c.Command]] = {
         cid,
         partner_id=_str(a, "partner_id"),
         event=_str(a, "event"),
-        data=dict(a.get("data") or {}),
+        data=_mapping(a, "data"),
     ),
     "end_session": lambda cid, a: c.EndSession(cid, reason=_str(a, "reason", "ended by therapist")),
 }
@@ -100,6 +100,13 @@ def _prompt(kind: str) -> Any:
     if kind not in ("suds", "comfort", "expectancy_before", "expectancy_after"):
         raise ProtocolError(f"unknown prompt '{kind}'")
     return kind
+
+
+def _mapping(a: dict[str, Any], key: str) -> dict[str, Any]:
+    value = a.get(key) or {}
+    if not isinstance(value, dict):
+        raise ProtocolError(f"'{key}' must be a mapping")
+    return {str(k): v for k, v in value.items()}
 
 
 def _answers(a: dict[str, Any]) -> dict[str, float]:

@@ -91,7 +91,9 @@ class ConsoleServer:
             cert = ensure_certificate(cfg.data_dir, cfg.listen)
             self.fingerprint = cert.fingerprint
             kwargs = {"ssl_certfile": str(cert.cert_file), "ssl_keyfile": str(cert.key_file)}
-        app = create_app(self.hub, self.pairing, secure=secure)
+        app = create_app(
+            self.hub, self.pairing, secure=secure, allowed_hosts=allowed_hosts(cfg.listen)
+        )
         scheme = "https" if secure else "http"
         host = f"[{cfg.listen}]" if ":" in cfg.listen else cfg.listen
         self.url = f"{scheme}://{host}:{cfg.port}/"
@@ -179,6 +181,14 @@ class ConsoleServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+
+def allowed_hosts(listen: str) -> list[str]:
+    """Host names a browser may use to reach the console (checked on every request)."""
+    if listen in ("0.0.0.0", "::", ""):
+        return ["*"]  # every address of this machine: the host name can't be known here
+    hosts = {listen, "localhost", "127.0.0.1", "::1"} if is_loopback(listen) else {listen}
+    return sorted(hosts)
 
 
 def free_port() -> int:

@@ -173,6 +173,15 @@ def step_entry(state: SessionState, index: int, reason: str, library: Library) -
     return ev.StepEntered(index, step.scenario, step.level, intensity, reason)
 
 
+def unanswered_on_leaving(state: SessionState) -> Decided:
+    """Prompts still open when a step is left are recorded as unanswered (timed out)."""
+    return [
+        ("system", ev.PromptTimedOut(p.prompt_id, p.kind))
+        for p in state.prompts
+        if p.kind != "comfort"  # comfort prompts are not about the step; they stay open
+    ]
+
+
 def step_intensity(
     library: Library, scenario: str, level: str | None, intensity: float | None
 ) -> float:
@@ -243,6 +252,7 @@ def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
                     ),
                 )
             )
+        out.extend(unanswered_on_leaving(state))
         out.append((a, step_entry(state, target, reason, ctx.library)))
         return out
     if isinstance(cmd, SetIntensity):
@@ -363,4 +373,4 @@ def apply_proposal(
     if direction == "calm":
         return [(actor, ev.SafetyAction("calm_scene", "step-down proposal accepted"))]
     reason = {"up": "step_up", "down": "step_down", "variation": "variation"}[direction]
-    return [(actor, step_entry(state, target, reason, library))]
+    return [*unanswered_on_leaving(state), (actor, step_entry(state, target, reason, library))]

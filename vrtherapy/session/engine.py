@@ -9,6 +9,7 @@ in :meth:`Engine.tick`, which the engine thread calls a few times a second.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from vrtherapy.session.commands import (
     Context,
     Decided,
     Rejected,
+    Safety,
     apply_proposal,
     decide,
     step_entry,
@@ -71,7 +73,10 @@ class Engine:
         self._new_id = new_id
         self._t0 = clock.monotonic() - time_offset
         self._listeners: list[Callable[[Snapshot, tuple[ev.Event, ...]], None]] = []
-        self._snapshot = make_snapshot(state, library, self.now())
+        # a safety action the store could not take: shown to the client all the same,
+        # and stored as soon as the store works again (see tick)
+        self._unstored_safety: tuple[ev.Actor, ev.SafetyAction] | None = None
+        self._snapshot = self._make_snapshot(self.now())
 
     # -- creation ----------------------------------------------------------------------
     @classmethod
@@ -154,8 +159,18 @@ class Engine:
 
     def refresh_snapshot(self) -> Snapshot:
         """Re-make the snapshot so its timers show the current time."""
-        self._snapshot = make_snapshot(self._state, self.library, self.now())
+        self._snapshot = self._make_snapshot(self.now())
         return self._snapshot
+
+    def _make_snapshot(self, now: float) -> Snapshot:
+        snap = make_snapshot(self._state, self.library, now)
+        if self._unstored_safety is None:
+            return snap
+        actor, action = self._unstored_safety
+        shown = apply(self._state, ev.Event(self.session_id, 0, 0.0, now, actor, action))
+        return dataclasses.replace(
+            snap, safety=shown.safety, safety_reason=shown.safety_reason or action.action
+        )
 
     def subscribe(self, listener: Callable[[Snapshot, tuple[ev.Event, ...]], None]) -> None:
         """Call ``listener(snapshot, new_events)`` after every stored change."""
@@ -166,20 +181,54 @@ class Engine:
         """Validate a command, store its events, apply them; applied once per command id."""
         if not command.command_id:
             return Outcome("", False, "a command needs an id")
-        if self.store.command(command.command_id) is not None:
+        try:
+            applied = self.store.command(command.command_id) is not None
+        except Exception:
+            log.exception("could not look up command %s", command.command_id)
+            applied = False  # storing will fail too and say so; a safety action still acts
+        if applied:
             return Outcome(command.command_id, True, "already applied", duplicate=True)
         ctx = Context(self.now(), self.library, self._new_id)
         try:
             decided = decide(self._state, command, ctx)
         except Rejected as exc:
             return Outcome(command.command_id, False, str(exc))
-        stored = self._commit(decided, command.command_id)
+        safety = decided[0] if isinstance(command, Safety) else None
+        try:
+            if self._unstored_safety is not None:
+                self._store_unstored_safety()  # the record keeps the order of events
+                decided = decide(self._state, command, ctx)
+            stored = self._commit(decided, command.command_id)
+        except Rejected as exc:
+            return Outcome(command.command_id, False, str(exc))
+        except Exception as exc:
+            # the record could not be written: refuse with a reason instead of failing the
+            # caller's connection; a safety action still reaches the client's view
+            log.exception("could not store the events of a %s command", type(command).__name__)
+            if safety is not None and isinstance(safety[1], ev.SafetyAction):
+                self._unstored_safety = (safety[0], safety[1])
+                self._publish(self._make_snapshot(self.now()), ())
+                return Outcome(
+                    command.command_id,
+                    False,
+                    f"{safety[1].action.replace('_', ' ')} is shown to the client, but the "
+                    f"session record could not be written ({type(exc).__name__}); it will be "
+                    "stored when the record works again",
+                )
+            return Outcome(
+                command.command_id,
+                False,
+                f"the session record could not be written ({type(exc).__name__}); "
+                "nothing was recorded, try again",
+            )
         return Outcome(command.command_id, True, events=stored)
 
     def tick(self) -> tuple[ev.Event, ...]:
         """Issue due prompts, time out unanswered ones, and re-evaluate progression."""
         now = self.now()
         decided: Decided = []
+        if self._unstored_safety is not None:
+            return self._store_unstored_safety()
         for action in prompts.due(self._state, now):
             if isinstance(action, prompts.TimeOut):
                 decided.append(
@@ -194,6 +243,22 @@ class Engine:
         return self._commit(decided, None)
 
     # -- internals ---------------------------------------------------------------------------
+    def _store_unstored_safety(self) -> tuple[ev.Event, ...]:
+        """Store the safety action that is shown but could not be stored when it was given."""
+        assert self._unstored_safety is not None
+        actor, shown = self._unstored_safety
+        note = f"{shown.reason} (stored late: the record was unavailable)".strip()
+        decided: Decided = [(actor, dataclasses.replace(shown, reason=note))]
+        if shown.action == "stop" and self._state.running:
+            ended = f"stopped: {shown.reason}" if shown.reason else "stopped"
+            decided.append((actor, ev.SessionEnded(ended)))
+        self._unstored_safety = None
+        try:
+            return self._commit(decided, None)
+        except Exception:
+            self._unstored_safety = (actor, shown)
+            raise
+
     def _follow_ups(self, state: SessionState, now: float) -> Decided:
         """Proposals (and, in auto mode, their acceptance) that the new state calls for."""
         if not state.running:
@@ -273,13 +338,16 @@ class Engine:
         )
         # durable now: apply the stored events (same payloads) to the real state
         self._state = state
-        self._snapshot = make_snapshot(self._state, self.library, now)
+        self._publish(self._make_snapshot(now), stored)
+        return stored
+
+    def _publish(self, snapshot: Snapshot, stored: tuple[ev.Event, ...]) -> None:
+        self._snapshot = snapshot
         for listener in self._listeners:
             try:
                 listener(self._snapshot, stored)
             except Exception:
                 log.exception("a snapshot listener failed")
-        return stored
 
 
 def _withdraw_note(rule: str) -> str:

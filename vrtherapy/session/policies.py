@@ -226,6 +226,8 @@ def evaluate(state: SessionState, now: float) -> Suggestion | None:
             state.step_index,
             state.step_count,
             prog.inhibitory,
-            draw=state.proposals_made,
+            # one draw per trial: drawing anew for every proposal made would change the
+            # target on each re-evaluation, withdrawing and re-making the open proposal
+            draw=state.step_entries,
         )
     return None  # manual: never proposes

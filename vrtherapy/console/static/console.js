@@ -21,7 +21,7 @@
     setConnection("connecting");
     ws.onopen = () => {
       state.connected = true; state.retry = 500; setConnection("online");
-      ws.send(JSON.stringify({ type: "hello", last_seq: state.lastSeq }));
+      ws.send(JSON.stringify({ type: "hello", last_seq: state.lastSeq, session_id: state.sessionId }));
       for (const msg of state.pending.values()) ws.send(JSON.stringify(msg)); // re-send unacknowledged
     };
     ws.onmessage = (e) => (typeof e.data === "string" ? onMessage(JSON.parse(e.data)) : showMirror(e.data));
@@ -63,6 +63,7 @@
       case "setup": state.setup = m; if (m.client) state.clientCode = m.client; renderSetup(); break;
       case "events": onEvents(m.events, m.reset); break;
       case "snapshot": state.snapshot = m.snapshot; state.snapAt = performance.now(); render(); break;
+      case "safety": renderSafety(m.status, m.safety, ""); break; // a locked console sees only this
       case "ack":
         state.pending.delete(m.id);
         if (!m.accepted) { toast(m.reason || "refused"); const e = $("setup-error"); if (!state.snapshot) e.textContent = m.reason; }
@@ -100,15 +101,12 @@
   // ---- rendering -------------------------------------------------------------------
   function render() {
     const s = state.snapshot;
-    if (state.locked) return;
     const status = s ? s.status : "not_started";
+    renderSafety(status, s ? s.safety : null, s ? s.safety_reason : "");
+    if (state.locked) return;
     $("setup").hidden = status !== "not_started";
     $("live").hidden = status !== "running";
     $("after").hidden = status !== "ended";
-    const st = $("safety-state");
-    const names = { none: "Scene running", paused: "PAUSED", blackout: "BLACKOUT", calm_scene: "CALM SCENE" };
-    st.dataset.state = status === "ended" ? "ended" : s ? s.safety : "none";
-    st.textContent = status === "ended" ? "Session ended" : s ? names[s.safety] + (s.safety_reason ? ` — ${s.safety_reason}` : "") : "No session";
     if (!s || status === "not_started") return;
     if (status === "ended") { if (!state.summaryAsked) { state.summaryAsked = true; send("summary"); renderSsq("ssq-post"); } return; }
     state.summaryAsked = false;
@@ -133,6 +131,12 @@
     renderQuick(s.suds_scale);
     renderPartners(s.partners);
     tickTimers();
+  }
+  const names = { none: "Scene running", paused: "PAUSED", blackout: "BLACKOUT", calm_scene: "CALM SCENE" };
+  function renderSafety(status, safety, reason) {
+    const st = $("safety-state");
+    st.dataset.state = status === "ended" ? "ended" : safety || "none";
+    st.textContent = status === "ended" ? "Session ended" : safety ? names[safety] + (reason ? ` — ${reason}` : "") : "No session";
   }
   function renderHierarchyList(s) {
     const h = state.setup && state.setup.hierarchy;
