@@ -77,3 +77,20 @@ def test_client_keeps_edited_hierarchy_and_next_session_continues(
 def test_unknown_client_is_a_clear_error(store: EventStore) -> None:
     with pytest.raises(ClientError, match="no client with code C-NOPE-NOPE"):
         Clients(store, ManualClock()).get("C-NOPE-NOPE")
+
+
+def test_next_session_finds_the_same_step_after_a_reorder(
+    store: EventStore, library: Library
+) -> None:
+    clock = ManualClock()
+    clients = Clients(store, clock)
+    template = library.hierarchy("heights.standard")
+    code = clients.create(template)
+    first = Engine.start(store, library, clock, code, template)
+    first.handle(c.GoToStep("g", index=2))  # floor_5
+    first.handle(c.EndSession("e", reason="time"))
+    clients.assign(code, reorder(template, [2, 0, 1, 3, 4, 5]), "floor_5 moved first")
+    step, _ = clients.resume_step(code)
+    hierarchy = clients.get(code).hierarchy
+    assert hierarchy is not None
+    assert step == 0 and hierarchy.steps[step].level == "floor_5"

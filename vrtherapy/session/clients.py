@@ -144,7 +144,17 @@ class Clients:
         record = self.get(code)
         for info in reversed(record.sessions):
             state = replay(self.store.read(info.stream))
-            if state.hierarchy is not None:
-                steps = record.hierarchy.steps if record.hierarchy else state.hierarchy.steps
-                return min(state.step_index, len(steps) - 1), info.stream
+            if state.hierarchy is None:
+                continue
+            last = state.hierarchy.steps[state.step_index]
+            steps = record.hierarchy.steps if record.hierarchy else state.hierarchy.steps
+            # the hierarchy may have been reordered or edited since: find the same step
+            for i, step in enumerate(steps):
+                if (step.scenario, step.level, step.intensity) == (
+                    last.scenario,
+                    last.level,
+                    last.intensity,
+                ):
+                    return i, info.stream
+            return min(state.step_index, len(steps) - 1), info.stream
         return 0, None
