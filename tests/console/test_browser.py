@@ -175,6 +175,14 @@ def test_a_whole_session_in_the_browser(browser: Any, tmp_path: Path) -> None:
         )
         summary = page.text_content("#summary") or ""
         assert "2 of 6" in summary and "Peak SUDS" in summary
+        page.check("input[name=ssq-post-1][value='1']")  # slight general discomfort
+        page.click("#ssq-post-save")
+        page.wait_for_function(
+            "document.getElementById('ssq-post-state').textContent.includes('Saved')"
+        )
+        page.wait_for_function(
+            "document.getElementById('summary').textContent.includes('post total 7.48')"
+        )
         with page.expect_download() as download:
             page.click("#export")
         record = Path(download.value.path()).read_text(encoding="utf-8")

@@ -429,3 +429,20 @@ def test_a_prompt_left_open_by_a_step_change_is_recorded_as_unanswered(
     kinds_in_order = [e.kind for e in events][-2:]
     assert kinds_in_order == ["prompt_timed_out", "step_entered"]
     assert engine.snapshot.prompts == ()
+
+
+def test_post_session_questionnaire_and_notes_are_recorded_after_the_end(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    engine, _ = start(sqlite_store, library)
+    engine.handle(c.EndSession("end"))
+    answers = {f"item{n}": 0.0 for n in range(1, 17)}
+    assert engine.handle(
+        c.AnswerQuestionnaire("q", questionnaire="ssq", answers=answers, when="post")
+    ).accepted
+    assert engine.handle(c.AddNote("n", text="client calm at the end")).accepted
+    assert not engine.handle(c.RecordSuds("s", value=10)).accepted
+    from vrtherapy.session.summary import summarise
+
+    summary = summarise(sqlite_store.read(engine.session_id))
+    assert dict(summary.ssq)["post total"] == 0.0

@@ -215,6 +215,8 @@ def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
         if cmd.action == "stop" and state.running:
             out.append((a, ev.SessionEnded(f"stopped: {cmd.reason}" if cmd.reason else "stopped")))
         return out
+    if state.status == "ended" and isinstance(cmd, AnswerQuestionnaire | AddNote):
+        return _record_only(cmd)  # the post-session questionnaire and closing notes
     if not state.running:
         raise Rejected(
             "the session has ended" if state.status == "ended" else "the session has not started"
@@ -349,15 +351,8 @@ def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
         return out
     if isinstance(cmd, SetAutoMode):
         return [(a, ev.AutoModeChanged(cmd.enabled))]
-    if isinstance(cmd, AddNote):
-        text = cmd.text.strip()
-        if not text:
-            raise Rejected("a note needs some text")
-        return [(a, ev.NoteAdded(text))]
-    if isinstance(cmd, AnswerQuestionnaire):
-        if not cmd.questionnaire:
-            raise Rejected("name the questionnaire")
-        return [(a, ev.QuestionnaireAnswered(cmd.questionnaire, dict(cmd.answers), cmd.when))]
+    if isinstance(cmd, AddNote | AnswerQuestionnaire):
+        return _record_only(cmd)
     if isinstance(cmd, PartnerCommand):
         return [(a, ev.PartnerEvent(cmd.partner_id, cmd.event, dict(cmd.data)))]
     if isinstance(cmd, ReportLoadFailure):
@@ -365,6 +360,18 @@ def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
     if isinstance(cmd, EndSession):
         return [(a, ev.SessionEnded(cmd.reason))]
     raise Rejected(f"unknown command {type(cmd).__name__}")
+
+
+def _record_only(cmd: AddNote | AnswerQuestionnaire) -> Decided:
+    """Notes and questionnaires: recorded during the session and after it ends."""
+    if isinstance(cmd, AddNote):
+        text = cmd.text.strip()
+        if not text:
+            raise Rejected("a note needs some text")
+        return [(cmd.actor, ev.NoteAdded(text))]
+    if not cmd.questionnaire:
+        raise Rejected("name the questionnaire")
+    return [(cmd.actor, ev.QuestionnaireAnswered(cmd.questionnaire, dict(cmd.answers), cmd.when))]
 
 
 def apply_proposal(

@@ -5,7 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     ws: null, lastSeq: 0, snapshot: null, setup: null, pending: new Map(), connected: false,
-    clientCode: null, sessionId: null, snapAt: 0, events: [], locked: false, retry: 500,
+    clientCode: null, sessionId: null, snapAt: 0, events: [], locked: false, retry: 500, onAck: {},
   };
   const chart = new window.SudsChart($("suds-chart"));
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
@@ -66,6 +66,7 @@
       case "safety": renderSafety(m.status, m.safety, ""); break; // a locked console sees only this
       case "ack":
         state.pending.delete(m.id);
+        if (state.onAck[m.id]) { state.onAck[m.id](m); delete state.onAck[m.id]; }
         if (!m.accepted) { toast(m.reason || "refused"); const e = $("setup-error"); if (!state.snapshot) e.textContent = m.reason; }
         break;
       case "summary": renderSummary(m.summary); break;
@@ -315,7 +316,14 @@
   $("end-session").onclick = () => { if (confirm("End the session now? The client should be out of the scene.")) send("end_session", { reason: "ended by therapist" }); };
   $("unlock-form").onsubmit = (e) => { e.preventDefault(); state.ws.send(JSON.stringify({ type: "unlock", code: $("unlock-code").value })); $("unlock-code").value = ""; };
   $("export").onclick = () => send("export");
-  $("ssq-post-save").onclick = () => { send("questionnaire", { questionnaire: "ssq", answers: ssqAnswers("ssq-post"), when: "post" }); $("ssq-post-state").textContent = "saved"; };
+  $("ssq-post-save").onclick = () => {
+    $("ssq-post-state").textContent = "saving…";
+    const id = send("questionnaire", { questionnaire: "ssq", answers: ssqAnswers("ssq-post"), when: "post" });
+    state.onAck[id] = (ack) => {
+      $("ssq-post-state").textContent = ack.accepted ? "Saved to the session record." : `Not saved: ${ack.reason}`;
+      if (ack.accepted) send("summary");
+    };
+  };
   $("new-session").onclick = () => { state.snapshot = null; $("setup").hidden = false; $("after").hidden = true; send("select_client", { code: state.clientCode || "" }); };
 
   document.addEventListener("keydown", (e) => {
