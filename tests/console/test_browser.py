@@ -104,6 +104,21 @@ def test_a_whole_session_in_the_browser(browser: Any, tmp_path: Path) -> None:
         code = page.text_content("#client-code") or ""
         assert code.startswith("Client C-")
         assert page.locator("#hierarchy-table tbody tr").count() == 6
+        # edit the hierarchy: anticipated SUDS of step 3, then move step 2 below step 3
+        page.fill("#hierarchy-table tbody tr:nth-child(3) input", "45")
+        page.press("#hierarchy-table tbody tr:nth-child(3) input", "Enter")
+        page.locator("#hierarchy-table tbody tr:nth-child(3) input").dispatch_event("change")
+        page.wait_for_function(
+            "document.querySelector('#hierarchy-table tbody tr:nth-child(3) input').value === '45'"
+        )
+        page.click("#hierarchy-table tbody tr:nth-child(2) button[data-op=down]")
+        page.wait_for_function(
+            "document.querySelector('#hierarchy-table tbody tr:nth-child(2) input').value === '45'"
+        )
+        page.click("#replace-hierarchy")  # back to the template (the dialog is accepted)
+        page.wait_for_function(
+            "document.querySelector('#hierarchy-table tbody tr:nth-child(3) input').value === '40'"
+        )
         page.click("#start-session")
         page.wait_for_selector("#live:not([hidden])")
         assert "Step 1 of 6" in (page.text_content("#step-title") or "")

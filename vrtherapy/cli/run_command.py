@@ -102,6 +102,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
     show_default=True,
     help="Window or headless eye size.",
 )
+@click.option("--stereo", is_flag=True, help="Desktop window: show both eyes side by side.")
 @click.option(
     "--listen",
     default="127.0.0.1",
@@ -130,6 +131,7 @@ def run_command(
     client_code: str | None,
     display: str,
     size: tuple[int, int],
+    stereo: bool,
     listen: str,
     port: int,
     synthetic_client: bool,
@@ -167,7 +169,7 @@ def run_command(
         sys.exit(1)
     options: dict[str, Any] = {"size": size} if name == "headless" else {}
     if name == "desktop":
-        options = {"width": size[0], "height": size[1]}
+        options = {"width": size[0], "height": size[1], "stereo": stereo}
     backend = open_or_explain(name, **options)
     click.echo(f"display: {name}")
     window_mirror = _window_mirror(backend) if name == "openxr" else None

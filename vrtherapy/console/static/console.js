@@ -224,7 +224,9 @@
     const cs = $("client-select");
     cs.innerHTML = '<option value="">— choose —</option>' + m.clients.map((c) => `<option value="${esc(c.code)}">${esc(c.code)} · ${c.sessions} session(s) · ${esc(c.hierarchy)}</option>`).join("");
     cs.value = state.clientCode || "";
-    $("template-select").innerHTML = m.templates.map((t) => `<option value="${esc(t.id)}">${esc(t.title)} (${t.steps} steps)</option>`).join("");
+    const templates = m.templates.map((t) => `<option value="${esc(t.id)}">${esc(t.title)} (${t.steps} steps)</option>`).join("");
+    $("template-select").innerHTML = templates;
+    $("replace-template").innerHTML = templates;
     const scen = $("add-scenario");
     if (!scen.options.length) {
       scen.innerHTML = Object.entries(m.scenarios).map(([id, s]) => `<option value="${esc(id)}">${esc(s.title)}</option>`).join("");
@@ -283,6 +285,9 @@
     edit("add_step", { index: n, step: { scenario: $("add-scenario").value, level: $("add-level").value, anticipated_suds: +$("add-suds").value } });
   };
   $("mode-select").onchange = (e) => edit("set_mode", { mode: e.target.value });
+  $("replace-hierarchy").onclick = () => {
+    if (confirm("Replace this client's hierarchy (and its edits) with the template?")) edit("use_template", { template: $("replace-template").value });
+  };
   $("start-session").onclick = () => {
     $("setup-error").textContent = "";
     send("start_session", { code: state.clientCode, baseline_ssq: ssqAnswers("ssq-baseline"), auto_mode: $("auto-mode").checked });
