@@ -266,10 +266,11 @@
     const box = $(id); box.innerHTML = "";
     const { items, levels } = state.setup.ssq;
     items.forEach((item, i) => {
-      const fs = document.createElement("fieldset");
-      fs.innerHTML = `<legend>${esc(item)}</legend>` + levels.map((l, v) =>
-        `<label><input type="radio" name="${id}-${i + 1}" value="${v}" ${v === 0 ? "checked" : ""}> ${esc(l)}</label>`).join("");
-      box.append(fs);
+      const row = document.createElement("div");
+      row.className = "ssq-item"; row.setAttribute("role", "radiogroup"); row.setAttribute("aria-label", item);
+      row.innerHTML = `<span class="ssq-name">${i + 1}. ${esc(item)}</span>` + levels.map((l, v) =>
+        `<label title="${esc(l)}"><input type="radio" name="${id}-${i + 1}" value="${v}" ${v === 0 ? "checked" : ""}>${esc(l)}</label>`).join("");
+      box.append(row);
     });
   }
   function ssqAnswers(id) {
