@@ -14,8 +14,6 @@ from PIL import Image
 
 from vrtherapy.cli.main import cli
 
-pytest.importorskip("vrtherapy.world")
-
 
 def test_snapshot_writes_both_eyes_side_by_side(tmp_path: Path) -> None:
     out = tmp_path / "calm.png"

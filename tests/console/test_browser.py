@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api as playwright_api
 
 from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_engine
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+from tests.system_needs import missing
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -69,9 +69,7 @@ def _differs(before: list[int]) -> Any:
 @pytest.fixture(scope="module")
 def browser() -> Any:
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium must be installed in CI (scripts/setup.sh installs it)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        missing("Chromium", "apt-get install chromium")
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b

@@ -20,6 +20,19 @@ def _ws(console: Console, origin: str | None = ORIGIN) -> Any:
     return console.client.websocket_connect("/ws", headers=headers)
 
 
+def _start_session(console: Console) -> str:
+    """A new client with the stock heights hierarchy, and their session running."""
+    code = console.service.create_client("heights.standard")
+    console.service.start(code)
+    return code
+
+
+def _join(ws: Any) -> None:
+    """Say hello as a fresh tab and wait for the first snapshot."""
+    ws.send_json({"type": "hello", "last_seq": 0})
+    _until(ws, "snapshot")
+
+
 def _until(ws: Any, kind: str) -> dict[str, Any]:
     for _ in range(50):
         m = ws.receive_json()
@@ -87,11 +100,9 @@ def test_foreign_origin_is_refused(console: Console) -> None:
 
 def test_replayed_command_is_applied_once(console: Console) -> None:
     console.pair()
-    code = console.service.create_client("heights.standard")
-    console.service.start(code)
+    _start_session(console)
     with _ws(console) as ws:
-        ws.send_json({"type": "hello", "last_seq": 0})
-        _until(ws, "snapshot")
+        _join(ws)
         cmd = {"type": "command", "id": "same-id-1", "name": "record_suds", "args": {"value": 40}}
         ws.send_json(cmd)
         first = _until(ws, "ack")
@@ -107,11 +118,9 @@ def test_replayed_command_is_applied_once(console: Console) -> None:
 
 def test_idle_console_locks_but_safety_still_works(console: Console) -> None:
     console.pair()
-    code = console.service.create_client("heights.standard")
-    console.service.start(code)
+    _start_session(console)
     with _ws(console) as ws:
-        ws.send_json({"type": "hello", "last_seq": 0})
-        _until(ws, "snapshot")
+        _join(ws)
         console.time.t += 601  # idle longer than the lock time
         ws.send_json({"type": "command", "id": "n1", "name": "note", "args": {"text": "x"}})
         ack = _until(ws, "ack")
@@ -198,17 +207,14 @@ def test_tls_serves_the_announced_certificate(tmp_path: Path) -> None:
 
 def test_an_idle_tab_is_told_it_locked_and_gets_no_clinical_data(console: Console) -> None:
     token1 = console.pair()
-    code = console.service.create_client("heights.standard")
-    console.service.start(code)
+    _start_session(console)
     with _ws(console) as idle:
-        idle.send_json({"type": "hello", "last_seq": 0})
-        _until(idle, "snapshot")
+        _join(idle)
         console.time.t += 601  # this browser is left idle
         console.pair()  # a second browser, paired now, keeps working
         assert console.client.cookies.get("vrtherapy_console") != token1
         with _ws(console) as active:
-            active.send_json({"type": "hello", "last_seq": 0})
-            _until(active, "snapshot")
+            _join(active)
             for cid, name, args in [
                 ("n1", "note", {"text": "client mentioned her brother"}),
                 ("p1", "pause", {}),
@@ -281,10 +287,9 @@ def test_a_malformed_command_is_refused_without_dropping_the_connection(
     console: Console,
 ) -> None:
     console.pair()
-    console.service.start(console.service.create_client("heights.standard"))
+    _start_session(console)
     with _ws(console) as ws:
-        ws.send_json({"type": "hello", "last_seq": 0})
-        _until(ws, "snapshot")
+        _join(ws)
         bad = {"partner_id": "p", "event": "say", "data": [1, 2, 3]}
         ws.send_json({"type": "command", "id": "bad-1", "name": "partner", "args": bad})
         ack = _until(ws, "ack")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.display.child_process import run_python
+from tests.system_needs import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +34,7 @@ def _free_display() -> int:
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb; scripts/setup.sh does it)")
+        missing("Xvfb", "apt-get install xvfb")
     number = _free_display()
     process = subprocess.Popen(
         ["Xvfb", f":{number}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],

@@ -5,23 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 
 from tests.gl_support import draw, headless
+from vrtherapy import world
 from vrtherapy.authoring import ScenarioSpec, load_library, parameter_values
 from vrtherapy.authoring.intensity import level_intensity
 from vrtherapy.display.headless import HeadlessDisplay, HeadPose
 from vrtherapy.render import Renderer
 from vrtherapy.world.types import DrawList
 
-world = pytest.importorskip("vrtherapy.world")
-if not hasattr(world, "build_world"):  # pragma: no cover - only while world is being written
-    pytest.skip("vrtherapy.world.build_world does not exist yet", allow_module_level=True)
-
 
 def draw_list_at(spec: ScenarioSpec, level: str) -> DrawList:
     values = parameter_values(spec, level_intensity(spec, level))
-    return world.build_world(spec, values, seed=1).draw_list()  # type: ignore[no-any-return]
+    return world.build_world(spec, values, seed=1).draw_list()
 
 
 def stock(scenario_id: str) -> ScenarioSpec:

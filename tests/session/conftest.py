@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.session.postgres_server import pg_bin, postgres_server
+from tests.system_needs import missing
 from vrtherapy.authoring import Library, load_library
 from vrtherapy.session.store import open_store
 from vrtherapy.session.store.base import EventStore
@@ -20,9 +21,7 @@ _db_numbers = itertools.count(1)
 @pytest.fixture(scope="session")
 def postgres_dsn() -> Iterator[str]:
     if pg_bin() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL must be installed in CI (scripts/setup.sh installs it)")
-        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
+        missing("PostgreSQL", "apt-get install postgresql")
     with postgres_server() as dsn:
         yield dsn
 

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from vrtherapy.app.director import Director, Presentation, Slider, active_prompt, prompt_scale
@@ -247,9 +246,3 @@ def _log_refusal(outcome: Any) -> None:
             "the client's answer from the headset was not recorded (%s)",
             "session not running" if "session" in outcome.reason else "refused",
         )
-
-
-def data_folder() -> Path:
-    from vrtherapy.session.store.open import data_dir
-
-    return data_dir()

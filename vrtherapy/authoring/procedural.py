@@ -176,7 +176,3 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
     "chair": {"color": _col("#5a4a3a", "colour")},
     "lamp": {"height": _n(1.6, 0.3, 3, "height, metres"), "lit": _b(True, "light switched on")},
 }
-
-
-def kinds() -> list[str]:
-    return sorted(CATALOGUE)

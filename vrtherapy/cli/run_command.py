@@ -15,6 +15,7 @@ from vrtherapy.authoring.intensity import level_anchors
 from vrtherapy.session.clock import Clock, ScaledClock, SystemClock
 from vrtherapy.session.service import ServiceError, SessionService
 from vrtherapy.session.store import StoreError, open_store
+from vrtherapy.session.store.open import data_dir
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def run_command(
     configure_gl_platform(name)  # before anything imports OpenGL
 
     from vrtherapy.app.responder import SyntheticResponder
-    from vrtherapy.app.run import RenderLoop, RunOptions, data_folder
+    from vrtherapy.app.run import RenderLoop, RunOptions
     from vrtherapy.console.server import ConsoleConfig, ConsoleError, ConsoleServer
     from vrtherapy.display.select import open_or_explain
 
@@ -195,7 +196,7 @@ def run_command(
     responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
     server = ConsoleServer(
         service,
-        ConsoleConfig(listen=listen, port=port, data_dir=data_folder()),
+        ConsoleConfig(listen=listen, port=port, data_dir=data_dir()),
         announce=lambda line: click.echo(line),
         on_tick=responder.tick if responder else None,
     )

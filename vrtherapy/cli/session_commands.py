@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -186,15 +185,14 @@ def verify_command(streams: tuple[str, ...], database: str | None) -> None:
         click.echo(f"nothing stored yet in {store.description}")
         return
     bad = 0
-    echo: Callable[..., Any] = click.echo
     for name in names:
         report = store.verify(name)
         if report.ok:
-            echo(f"ok       {name} ({report.events} events)")
+            click.echo(f"ok       {name} ({report.events} events)")
         else:
             bad += 1
-            echo(f"TAMPERED {name}: " + "; ".join(report.problems), err=True)
+            click.echo(f"TAMPERED {name}: " + "; ".join(report.problems), err=True)
     if bad:
-        echo(f"{bad} of {len(names)} record(s) failed verification", err=True)
+        click.echo(f"{bad} of {len(names)} record(s) failed verification", err=True)
         sys.exit(1)
-    echo(f"all {len(names)} record(s) verified in {store.description}")
+    click.echo(f"all {len(names)} record(s) verified in {store.description}")

@@ -285,7 +285,3 @@ class HierarchyAssigned(Payload):
     KIND: ClassVar[str] = "hierarchy_assigned"
     hierarchy: dict[str, Any]
     source: str  # 'template:<id>' or a description of the edit
-
-
-def kinds() -> list[str]:
-    return sorted(_REGISTRY)

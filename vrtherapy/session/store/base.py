@@ -6,8 +6,8 @@ one class holds the logic and each back end supplies a small adapter.
 
 from __future__ import annotations
 
+import json
 import logging
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -330,8 +330,6 @@ class EventStore(ABC):
 
 
 def _event_from_row(r: Sequence[Any]) -> Event:
-    import json
-
     return Event(
         stream=str(r[0]),
         seq=int(r[1]),
@@ -342,7 +340,3 @@ def _event_from_row(r: Sequence[Any]) -> Event:
         prev_hash=str(r[7]),
         hash=str(r[8]),
     )
-
-
-def now_wall() -> float:
-    return time.time()
