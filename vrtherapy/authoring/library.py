@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vrtherapy.authoring.errors import AuthoringError, Problem
-from vrtherapy.authoring.hierarchy import HierarchySpec, hierarchy_from_document
+from vrtherapy.authoring.hierarchy import (
+    HierarchySpec,
+    hierarchy_from_document,
+    hierarchy_warnings,
+)
 from vrtherapy.authoring.scenario import ScenarioSpec, scenario_from_document
 from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
 from vrtherapy.authoring.validation import did_you_mean
@@ -28,6 +32,7 @@ class Library:
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # allowed, but probably not meant
 
     def scenario(self, scenario_id: str) -> ScenarioSpec:
         try:
@@ -177,6 +182,7 @@ def load_library(
             lib.scenarios[spec_id] = item.spec
         else:
             lib.hierarchies[spec_id] = item.spec
+            lib.warnings.extend(hierarchy_warnings(item.spec, item.source))
     problems.extend(_cross_check(lib, owners, broken))
     if problems:
         raise AuthoringError(problems)

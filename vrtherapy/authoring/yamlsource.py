@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from yaml.reader import ReaderError
@@ -68,14 +68,20 @@ class SourceMap:
         return pos if pos is not None else self.value(path)
 
     def problem(
-        self, path: DataPath, message: str, hint: str | None = None, *, at_key: bool = False
+        self,
+        path: DataPath,
+        message: str,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
+        severity: Literal["error", "warning"] = "error",
     ) -> Problem:
         """A problem located at ``path``; a problem about a key that is really the cut-off
         tail of a value (see ``fragments``) says so in its hint."""
         pos = self.key(path) if at_key else self.value(path)
         if at_key and path in self.fragments:
             hint = _FRAGMENT_HINT.format(key=path[-1])
-        return Problem(self.path, pos.line, pos.column, message, hint)
+        return Problem(self.path, pos.line, pos.column, message, hint, severity)
 
 
 @dataclass(frozen=True)
