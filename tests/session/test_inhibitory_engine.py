@@ -47,12 +47,13 @@ def test_a_small_violation_is_re_tested_each_trial_then_proposed(
 def test_a_step_without_any_expectancy_answer_still_gets_a_proposal(
     sqlite_store: EventStore, library: Library
 ) -> None:
-    h = hierarchy(library, mode="inhibitory", inhibitory=INHIBITORY)
+    # default limits: a proposal after 15 minutes on the step at the latest
+    h = hierarchy(library, mode="inhibitory", inhibitory={"violation_margin": 20})
     engine, clock = start(sqlite_store, library, h)
-    for tick in range(1, 20 * 6 + 1):  # 20 minutes in 10 s ticks; the client never answers
+    for tick in range(1, 15 * 6 + 1):  # 15 minutes in 10 s ticks; the client never answers
         clock.advance(10)
         engine.tick()
-        if tick < 20 * 6:
+        if tick < 15 * 6:
             assert engine.snapshot.proposal is None, f"proposed after {tick * 10} s"
     p = engine.snapshot.proposal
     assert p is not None and p.rule == "time_on_step"
