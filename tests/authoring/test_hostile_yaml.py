@@ -52,6 +52,7 @@ HOSTILE: list[tuple[str, str, int, list[str]]] = [
     ("self_alias", "id: t.a\nx: &a [1, *a]\n", 2, ["refers to the list or mapping it is inside"]),
     ("self_merge", "id: t.a\nx: &a {<<: *a}\n", 2, ["refers to the list or mapping it is inside"]),
     ("many_aliases", "a: &a 1\nb: [" + ", ".join(["*a"] * 150) + "]\n", 2, ["aliases"]),
+    ("bad_merge", "id: t.m\nx: {<<: 5, c: 2}\n", 2, ["cannot merge"]),
     ("undefined_alias", "id: t.a\nx: *nowhere\n", 2, ["undefined alias"]),
     (
         "python_tag",

@@ -216,7 +216,7 @@ class _Builder:
             self.loader.flatten_mapping(node)  # resolves '<<' merge keys
         except yaml.YAMLError as exc:
             self.problem(node, f"cannot merge this mapping: {_first_line(exc)}")
-            return {}
+            node.value = [pair for pair in node.value if pair[0].tag != _MERGE]
         # flatten_mapping puts the merged pairs first: a key written here overrides a
         # merged one (as YAML specifies), only a key written twice here is a duplicate
         merged = len(node.value) - own
