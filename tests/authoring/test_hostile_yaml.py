@@ -60,7 +60,13 @@ HOSTILE: list[tuple[str, str, int, list[str]]] = [
         2,
         ["python", "not supported"],
     ),
-    ("python_scalar", "id: t.p\nx: !!python/name:os.system x\n", 2, ["python"]),
+    (
+        "python_scalar",
+        "id: t.p\nx: !!python/name:os.system x\n",
+        2,
+        ["!!python/name:os.system", "not supported"],
+    ),
+    ("custom_tag", "id: t.p\nx: !custom x\n", 2, ["'!custom' is not supported"]),
     ("set_tag", "id: t.p\nx: !!set {a, b}\n", 2, ["!!set", "not supported"]),
 ]
 

@@ -158,17 +158,17 @@ class _GuardedLoader(yaml.SafeLoader):
         mark = event.start_mark
         return Position(mark.line + 1, mark.column + 1) if mark is not None else Position(1, 1)
 
-    def _count(self, mark: Position, nodes: int, depth: int) -> None:
+    def _count(self, where: Position, nodes: int, depth: int) -> None:
         self._expanded += nodes
         if depth > MAX_DEPTH:
             raise _TooMuch(
-                mark,
+                where,
                 f"the document is nested too deeply (more than {MAX_DEPTH} levels)",
                 "a scenario or hierarchy needs only a few levels; check for runaway brackets",
             )
         if self._expanded > MAX_NODES:
             raise _TooMuch(
-                mark,
+                where,
                 f"the document has more than {MAX_NODES} values (counting what its "
                 "aliases stand for)",
                 "split it into several files, or use fewer aliases (*name)",
@@ -218,10 +218,10 @@ class _Builder:
             self.problem(node, f"cannot merge this mapping: {_first_line(exc)}")
             node.value = [pair for pair in node.value if pair[0].tag != _MERGE]
         # flatten_mapping puts the merged pairs first: a key written here overrides a
-        # merged one (as YAML specifies), only a key written twice here is a duplicate
+        # merged one (as YAML specifies); only a key written twice here is a duplicate
         merged = len(node.value) - own
         out: dict[Any, Any] = {}
-        first_seen: dict[Any, Position] = {}
+        written: dict[Any, Position] = {}
         for index, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problem(key_node, "a key must be a plain word, not a list or mapping")
@@ -232,15 +232,15 @@ class _Builder:
                 continue
             if isinstance(key, bool | int | float):
                 key = str(key_node.value)
-            if key in first_seen and index >= merged and first_seen[key] is not _MERGED:
-                prev = first_seen[key]
-                self.problem(
-                    key_node,
-                    f"duplicate key '{key}' (first defined on line {prev.line})",
-                    "remove one of them; YAML keeps only one value per key",
-                )
-                continue
-            first_seen[key] = _pos(key_node) if index >= merged else _MERGED
+            if index >= merged:
+                if key in written:
+                    self.problem(
+                        key_node,
+                        f"duplicate key '{key}' (first defined on line {written[key].line})",
+                        "remove one of them; YAML keeps only one value per key",
+                    )
+                    continue
+                written[key] = _pos(key_node)
             self.source.keys[(*path, key)] = _pos(key_node)
             if node.flow_style and key_node.style is None and _is_implicit_null(value_node):
                 self.source.fragments.add((*path, key))
@@ -249,13 +249,14 @@ class _Builder:
         return out
 
 
-_PLAIN = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
-_MERGE = "tag:yaml.org,2002:merge"
-_MERGED = Position(0, 0)  # stands for "came in through a '<<' merge"
+_YAML_TAG = "tag:yaml.org,2002:"
+_PLAIN = (f"{_YAML_TAG}seq", f"{_YAML_TAG}map")
+_MERGE = f"{_YAML_TAG}merge"
+_SCALAR_TYPES = ("str", "int", "float", "bool", "null", "timestamp", "binary")
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml") else tag
+    return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
 
 
 def _is_implicit_null(node: yaml.Node) -> bool:
@@ -268,10 +269,10 @@ _TAGGED = re.compile(r"(&\S+\s+)?!")
 
 def _unreadable(node: yaml.Node, exc: BaseException) -> tuple[str, str | None]:
     """Message and hint for a scalar that its YAML type cannot be made of."""
+    kind = node.tag.removeprefix(_YAML_TAG)
+    if not node.tag.startswith(_YAML_TAG) or kind not in _SCALAR_TYPES:
+        return f"the tag '{_short_tag(node.tag)}' is not supported", "remove it"
     detail = f": {_first_line(exc)}" if isinstance(exc, ValueError | yaml.YAMLError) else ""
-    if not isinstance(node, yaml.ScalarNode) or not node.tag.startswith("tag:yaml.org,2002:"):
-        return f"cannot read this value{detail}", None
-    kind = node.tag.rsplit(":", 1)[-1]
     mark = node.start_mark
     tagged = isinstance(mark.buffer, str) and bool(_TAGGED.match(mark.buffer, mark.pointer))
     hint = (
