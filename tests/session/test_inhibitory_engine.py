@@ -76,3 +76,24 @@ def test_a_new_mode_is_one_function_in_the_registry(
     clock.advance(5)
     engine.tick()
     assert calls and calls[-1] == 5
+
+
+def test_trials_of_no_minimum_length_are_re_tested_at_the_suds_interval(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    # 0 stays valid (stored records hold such hierarchies) and must not re-ask at every tick
+    h = hierarchy(library, mode="inhibitory", inhibitory={"min_trial_min": 0})
+    engine, clock = start(sqlite_store, library, h)
+    ids = Ids()
+    engine.tick()
+    engine.handle(c.RecordExpectancy(ids(), "client", phase="before", likelihood=80))
+    clock.advance(120)  # the stock hierarchy asks SUDS every 2 minutes
+    engine.tick()
+    assert "expectancy_after" in pending(engine)
+    engine.handle(c.RecordExpectancy(ids(), "client", phase="after", likelihood=75))
+    clock.advance(60)
+    engine.tick()
+    assert "expectancy_after" not in pending(engine)
+    clock.advance(60)
+    engine.tick()
+    assert "expectancy_after" in pending(engine)

@@ -55,13 +55,13 @@ class VariabilitySettings(Model):
 class InhibitorySettings(Model):
     """Propose up (or a variation) when the expectancy was violated by ``violation_margin``.
 
-    A trial lasts ``min_trial_min``; the expectancy is re-tested after every trial. So
-    that a step never stalls, a proposal is also made after ``propose_after_trials``
+    A trial lasts ``min_trial_min`` (0: as long as the SUDS interval); the expectancy is
+    re-tested after every trial. So that a step never stalls, a proposal is also made after ``propose_after_trials``
     trials or ``propose_after_min`` minutes on the step without a violation.
     """
 
     violation_margin: Percent = 20.0
-    min_trial_min: Annotated[float, Field(gt=0, le=120)] = 3.0
+    min_trial_min: Annotated[float, Field(ge=0, le=120)] = 3.0
     propose_after_trials: Annotated[int, Field(ge=1, le=20)] = 3
     propose_after_min: Annotated[float, Field(gt=0, le=240)] = 15.0
     variability: VariabilitySettings = VariabilitySettings()

@@ -60,7 +60,9 @@ def due(state: SessionState, now: float) -> list[Issue | TimeOut]:
         step is not None and step.expectancy is not None
     )
     if wants_expectancy:
-        out.extend(_expectancy(state, h.progression.inhibitory.min_trial_min * 60, now, free))
+        # a trial with no minimum length (0) is re-tested as often as SUDS is asked
+        trial = (h.progression.inhibitory.min_trial_min or settings.suds_interval_min) * 60
+        out.extend(_expectancy(state, trial, now, free))
     return out
 
 
