@@ -56,8 +56,9 @@ class InhibitorySettings(Model):
     """Propose up (or a variation) when the expectancy was violated by ``violation_margin``.
 
     A trial lasts ``min_trial_min`` (0: as long as the SUDS interval); the expectancy is
-    re-tested after every trial. So that a step never stalls, a proposal is also made after ``propose_after_trials``
-    trials or ``propose_after_min`` minutes on the step without a violation.
+    re-tested after every trial. So that a step never stalls, a proposal is also made
+    after ``propose_after_trials`` trials or ``propose_after_min`` minutes on the step
+    without a violation.
     """
 
     violation_margin: Percent = 20.0
