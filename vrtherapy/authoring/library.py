@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vrtherapy.authoring.dialogue import DialogueSpec, dialogue_from_document, is_dialogue
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.hierarchy import (
     HierarchySpec,
@@ -27,10 +28,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Library:
-    """Validated scenarios and hierarchies, by id, with the file each came from."""
+    """Validated scenarios, hierarchies and dialogues, by id, with the file each came from."""
 
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
+    dialogues: dict[str, DialogueSpec] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # allowed, but probably not meant
 
@@ -115,7 +117,7 @@ class _Broken:
 
 @dataclass
 class _Loaded:
-    spec: ScenarioSpec | HierarchySpec
+    spec: ScenarioSpec | HierarchySpec | DialogueSpec
     source: SourceMap
     path: Path
 
@@ -153,8 +155,11 @@ def load_library(
         doc = None
         try:
             doc = read_yaml(path, display_path(path))
-            if is_hierarchy(doc, path):
-                spec: ScenarioSpec | HierarchySpec = hierarchy_from_document(doc)
+            spec: ScenarioSpec | HierarchySpec | DialogueSpec
+            if is_dialogue(doc):
+                spec = dialogue_from_document(doc, [path.parent, *assets])
+            elif is_hierarchy(doc, path):
+                spec = hierarchy_from_document(doc)
             else:
                 spec = scenario_from_document(doc, [path.parent, *assets])
             loaded.append(_Loaded(spec, doc.source, path))
@@ -172,7 +177,7 @@ def load_library(
                 item.source.problem(
                     ("id",),
                     f"duplicate id '{spec_id}': already used by {first.source.path}:{first_line}",
-                    "every scenario and hierarchy needs its own id",
+                    "every scenario, hierarchy and dialogue needs its own id",
                 )
             )
             continue
@@ -180,6 +185,8 @@ def load_library(
         lib.files[spec_id] = item.path
         if isinstance(item.spec, ScenarioSpec):
             lib.scenarios[spec_id] = item.spec
+        elif isinstance(item.spec, DialogueSpec):
+            lib.dialogues[spec_id] = item.spec
         else:
             lib.hierarchies[spec_id] = item.spec
             lib.warnings.extend(hierarchy_warnings(item.spec, item.source))
@@ -206,6 +213,7 @@ def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: _Broken) -> l
                     did_you_mean(calm, lib.scenarios, "known scenarios"),
                 )
             )
+        problems.extend(_partner_dialogues(lib, sid, owners[sid].source, broken))
     for hid, hierarchy in lib.hierarchies.items():
         src = owners[hid].source
         for i, step in enumerate(hierarchy.steps):
@@ -229,4 +237,38 @@ def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: _Broken) -> l
                         did_you_mean(step.level, scenario.level_names, "its levels"),
                     )
                 )
+    return problems
+
+
+def _partner_dialogues(lib: Library, sid: str, src: SourceMap, broken: _Broken) -> list[Problem]:
+    """Every partner's dialogue exists, and each of its speakers is a partner of the scenario."""
+    problems: list[Problem] = []
+    scenario = lib.scenarios[sid]
+    partner_ids = [p.id for p in scenario.partners]
+    for i, partner in enumerate(scenario.partners):
+        if partner.dialogue is None:
+            continue
+        path = ("partners", i, "dialogue")
+        dialogue = lib.dialogues.get(partner.dialogue)
+        if dialogue is None:
+            if not broken.covers(partner.dialogue):
+                problems.append(
+                    src.problem(
+                        path,
+                        f"partner '{partner.id}' names unknown dialogue '{partner.dialogue}'",
+                        did_you_mean(partner.dialogue, lib.dialogues, "known dialogues")
+                        if lib.dialogues
+                        else "no dialogue file was loaded; validate it together with this file",
+                    )
+                )
+            continue
+        for speaker in sorted(dialogue.speakers - set(partner_ids)):
+            problems.append(
+                src.problem(
+                    path,
+                    f"dialogue '{dialogue.id}' has lines for '{speaker}', who is not a partner "
+                    f"of scenario '{sid}'",
+                    did_you_mean(speaker, partner_ids, "its partners"),
+                )
+            )
     return problems

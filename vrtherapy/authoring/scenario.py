@@ -106,13 +106,22 @@ class EnvironmentSpec(Model):
     ambient_audio: AudioSpec | None = None
 
 
+class VoiceSpec(Model):
+    """How a partner's lines are synthesised (espeak-ng: voice name, words per minute, pitch)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?$")] = "en"
+    rate: Annotated[int, Field(ge=80, le=450)] = 175
+    pitch: Annotated[int, Field(ge=0, le=99)] = 50
+
+
 class PartnerSpec(Model):
-    """A virtual social partner; its lines come from the dialogue it names."""
+    """A virtual social partner; its lines come from the dialogue it names (a dialogue id)."""
 
     id: Name
     name: str
     role: str | None = None
-    dialogue: str | None = None
+    dialogue: Id | None = None
+    voice: VoiceSpec = VoiceSpec()
     avatar: dict[str, Any] = {}
     transform: TransformSpec = TransformSpec()
 

@@ -7,11 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from vrtherapy.authoring.common import REF_PATTERN
+from vrtherapy.authoring.dialogue import DialogueSpec
 from vrtherapy.authoring.hierarchy import HierarchySpec
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
 from vrtherapy.authoring.scenario import ScenarioSpec
 
-SCHEMA_FILES = {"scenario": "scenario.schema.json", "hierarchy": "hierarchy.schema.json"}
+SCHEMA_FILES = {
+    "scenario": "scenario.schema.json",
+    "hierarchy": "hierarchy.schema.json",
+    "dialogue": "dialogue.schema.json",
+}
 
 
 def _arg_schema(arg: Arg) -> dict[str, Any]:
@@ -62,6 +67,12 @@ def hierarchy_schema() -> dict[str, Any]:
     return _finish(HierarchySpec.model_json_schema(), "hierarchy", "A vrtherapy fear hierarchy")
 
 
+def dialogue_schema() -> dict[str, Any]:
+    return _finish(
+        DialogueSpec.model_json_schema(by_alias=True), "dialogue", "A vrtherapy partner dialogue"
+    )
+
+
 def _finish(schema: dict[str, Any], name: str, title: str) -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -72,7 +83,11 @@ def _finish(schema: dict[str, Any], name: str, title: str) -> dict[str, Any]:
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
-    return {"scenario": scenario_schema(), "hierarchy": hierarchy_schema()}
+    return {
+        "scenario": scenario_schema(),
+        "hierarchy": hierarchy_schema(),
+        "dialogue": dialogue_schema(),
+    }
 
 
 def render(schema: dict[str, Any]) -> str:
