@@ -16,10 +16,10 @@ from vrtherapy.authoring.stock import scenes_dir, schemas_dir
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate_command(paths: tuple[Path, ...]) -> None:
-    """Check scenario and hierarchy files; print every problem as file:line:column.
+    """Check scenario, hierarchy and questionnaire files; print every problem as file:line:column.
 
-    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/
-    and hierarchies/ folders. Hierarchies are checked against the given
+    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/,
+    hierarchies/ and questionnaires/ folders. Hierarchies are checked against the given
     scenarios plus the stock scenes. Exits 1 if any problem is found.
     """
     missing = [p for p in paths if not p.exists()]
@@ -33,7 +33,8 @@ def validate_command(paths: tuple[Path, ...]) -> None:
         click.echo(exc.report(), err=True)
         sys.exit(1)
     click.echo(
-        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), no problems"
+        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), "
+        f"{len(lib.questionnaires)} questionnaire(s), no problems"
     )
 
 
