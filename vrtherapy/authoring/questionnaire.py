@@ -21,7 +21,7 @@ from pydantic import Field
 from vrtherapy.authoring.common import Model, Name
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.validation import did_you_mean, validate
-from vrtherapy.authoring.yamlsource import Document, SourceMap, read_yaml
+from vrtherapy.authoring.yamlsource import DataPath, Document, SourceMap, read_yaml
 
 
 class ResponseScale(Model):
@@ -129,8 +129,9 @@ def check_questionnaire(spec: QuestionnaireSpec, source: SourceMap) -> list[Prob
     """Rules across the file: references exist, ranges follow from items and weights."""
     problems: list[Problem] = []
     scale_names = {"default", *spec.scales}
-    for name, sc in [("scale", spec.scale), *((("scales", n), s) for n, s in spec.scales.items())]:
-        path = (name,) if isinstance(name, str) else name
+    located: list[tuple[DataPath, ResponseScale]] = [(("scale",), spec.scale)]
+    located += [(("scales", n), s) for n, s in spec.scales.items()]
+    for path, sc in located:
         if sc.max <= sc.min:
             problems.append(source.problem(path, f"max {sc.max} must be above min {sc.min}"))
         elif sc.labels is not None and len(sc.labels) != sc.max - sc.min + 1:

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from vrtherapy.authoring.errors import AuthoringError
+from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.library import display_path, yaml_files
 from vrtherapy.authoring.questionnaire import (
     QuestionnaireError,
@@ -40,7 +40,7 @@ __all__ = [
 def stock_questionnaires() -> dict[str, QuestionnaireSpec]:
     """Every stock questionnaire by id; a broken stock file raises AuthoringError."""
     out: dict[str, QuestionnaireSpec] = {}
-    problems = []
+    problems: list[Problem] = []
     for path in yaml_files([questionnaires_dir()]):
         try:
             spec = load_questionnaire(path, display_path(path))
