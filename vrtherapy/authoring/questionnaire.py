@@ -118,8 +118,8 @@ class QuestionnaireError(ValueError):
 
 def _computed_range(spec: QuestionnaireSpec, score: Score) -> tuple[float, float]:
     items = [spec.item(i) for i in spec.score_items(score)]
-    lo = sum(spec.response_scale(i).min for i in items)
-    hi = sum(spec.response_scale(i).max for i in items)
+    lo: float = sum(spec.response_scale(i).min for i in items)
+    hi: float = sum(spec.response_scale(i).max for i in items)
     if score.method == "mean":
         lo, hi = lo / len(items), hi / len(items)
     return round(lo * score.weight, 2), round(hi * score.weight, 2)
