@@ -80,7 +80,7 @@ def suds_figure(report: SessionReport) -> bytes:
                 color="#2c3e50",
             )
     ax.set_ylim(0, 108)
-    ax.set_xlim(0, end_min)
+    ax.set_xlim(0, end_min * 1.01)
     ax.set_ylabel("SUDS (0–100)")
     ax.grid(axis="y", color="#ecf0f1")
     ax.set_title(
