@@ -46,7 +46,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     help="Folder to write the schemas to (default: the project's schemas/ folder).",
 )
 def schema_command(out: Path | None) -> None:
-    """Write JSON Schemas for the scenario and hierarchy formats.
+    """Write JSON Schemas for the scenario, hierarchy and questionnaire formats.
 
     Editors with YAML language support validate and autocomplete files that
     start with a line such as
