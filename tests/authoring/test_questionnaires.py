@@ -178,7 +178,8 @@ def test_spq_is_scored_only_when_complete() -> None:
 
 
 # --- PRCS: Paul (1966): 30 true/false; false scores on 1, 4, 6, 9, 10, 11, 12, 14, 16, 17,
-# 21, 22, 23, 27, 30 ---
+# 21, 22, 23, 27, 30 (the same key as the Swedish item bank's 1F 2S 3S 4F … 30F, which cites
+# Phillips, Jones, Rieger & Snell 1997, J Anxiety Disord 11(2); norms from Paul 1966) ---
 
 PRCS_FALSE_KEYED = {1, 4, 6, 9, 10, 11, 12, 14, 16, 17, 21, 22, 23, 27, 30}
 
@@ -216,8 +217,9 @@ def test_spin_is_scored_only_when_complete() -> None:
     assert score_questionnaire("spin", answers).value("total") is None
 
 
-# --- O-AS: Lambe et al. (2023), Psychological Medicine 53(4): 8 tasks, avoidance 0/1 (0–8)
-# and distress 0–10 (0–80) — keying as in DOMAIN.md's table ---
+# --- O-AS: Lambe et al. (2023), Psychological Medicine 53(4): 8 tasks, avoidance 0/1 (0–8:
+# 'yes, I could do this now' 0, 'no, I'd get too anxious' 1) and distress 0–10 (0–80), both
+# summed, as in the scoring instructions published with the scale ---
 
 
 def test_oas_avoidance_and_distress() -> None:
@@ -310,3 +312,40 @@ def test_validate_reports_a_broken_questionnaire(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(folder)])
     assert result.exit_code == 1
     assert "q.yaml:8:" in result.output and "expected" in result.output
+
+
+# --- a clinic's copies: item texts added, scoring unchanged ---------------------------
+
+
+@pytest.fixture
+def clinic_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    monkeypatch.setenv("VRTHERAPY_QUESTIONNAIRES", str(folder))
+    return folder
+
+
+def _stock_text(name: str) -> str:
+    from vrtherapy.authoring.stock import questionnaires_dir
+
+    return (questionnaires_dir() / name).read_text()
+
+
+def test_a_clinic_copy_adds_item_texts(clinic_folder: Path) -> None:
+    text = _stock_text("spin.yaml").replace(
+        "  - {id: item1}", "  - {id: item1, text: Clinic's item one}"
+    )
+    (clinic_folder / "spin.yaml").write_text(text)
+    assert questionnaire("spin").item("item1").text == "Clinic's item one"
+    assert stock_questionnaires()["spin"].item("item1").text is None
+    answers = {f"item{i}": 2.0 for i in range(1, 18)}
+    assert score_questionnaire("spin", answers).value("total") == 34
+
+
+def test_a_clinic_copy_may_not_change_the_scoring(clinic_folder: Path) -> None:
+    text = _stock_text("spq.yaml").replace("  - {id: item6, reverse: true}", "  - {id: item6}")
+    (clinic_folder / "spq.yaml").write_text(text)
+    with pytest.raises(AuthoringError, match="changes its scoring") as info:
+        questionnaire("spq")
+    line = text.splitlines().index("id: spq") + 1
+    assert f"spq.yaml:{line}:5:" in str(info.value)

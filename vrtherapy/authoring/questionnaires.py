@@ -9,8 +9,11 @@ symptoms rated 0 (none) to 3 (severe); see ``questionnaires/ssq.yaml``.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.library import display_path, yaml_files
@@ -18,17 +21,20 @@ from vrtherapy.authoring.questionnaire import (
     QuestionnaireError,
     QuestionnaireScores,
     QuestionnaireSpec,
-    load_questionnaire,
+    questionnaire_from_document,
     score_answers,
 )
 from vrtherapy.authoring.stock import questionnaires_dir
+from vrtherapy.authoring.yamlsource import read_yaml
 
 __all__ = [
     "SSQ_ITEMS",
     "SSQ_LEVELS",
     "QuestionnaireError",
     "SsqScores",
+    "known_questionnaires",
     "questionnaire",
+    "questionnaire_folders",
     "score_questionnaire",
     "score_ssq",
     "ssq_item_key",
@@ -36,26 +42,71 @@ __all__ = [
 ]
 
 
+# What a clinic's copy of a stock questionnaire may change: wording, not scoring.
+_WORDING: Any = {
+    "title": True,
+    "licence": True,
+    "items": {"__all__": {"text"}},
+    "scale": {"labels"},
+    "scales": {"__all__": {"labels"}},
+}
+
+
+def questionnaire_folders() -> tuple[Path, ...]:
+    """The stock folder, then the clinic's folders from $VRTHERAPY_QUESTIONNAIRES
+    (separated like PATH); a later definition with the same id replaces an earlier one."""
+    extra = os.environ.get("VRTHERAPY_QUESTIONNAIRES", "")
+    return (questionnaires_dir(), *(Path(p) for p in extra.split(os.pathsep) if p))
+
+
 @functools.cache
-def stock_questionnaires() -> dict[str, QuestionnaireSpec]:
-    """Every stock questionnaire by id; a broken stock file raises AuthoringError."""
+def _load(folders: tuple[Path, ...]) -> dict[str, QuestionnaireSpec]:
     out: dict[str, QuestionnaireSpec] = {}
     problems: list[Problem] = []
-    for path in yaml_files([questionnaires_dir()]):
-        try:
-            spec = load_questionnaire(path, display_path(path))
-        except AuthoringError as exc:
-            problems.extend(exc.problems)
-            continue
-        out[spec.id] = spec
+    for n, folder in enumerate(folders):
+        for path in yaml_files([folder]):
+            shown = display_path(path)
+            try:
+                doc = read_yaml(path, shown)
+                spec = questionnaire_from_document(doc)
+            except AuthoringError as exc:
+                problems.extend(exc.problems)
+                continue
+            earlier = out.get(spec.id)
+            if (
+                n > 0
+                and earlier is not None
+                and (earlier.model_dump(exclude=_WORDING) != spec.model_dump(exclude=_WORDING))
+            ):
+                problems.append(
+                    doc.source.problem(
+                        ("id",),
+                        f"this copy of '{spec.id}' changes its scoring (items, keys, scales, "
+                        "scores or the rule for missing answers)",
+                        "a clinic's copy may add item texts and labels only; give a different "
+                        "instrument its own id",
+                    )
+                )
+                continue
+            out[spec.id] = spec
     if problems:
         raise AuthoringError(problems)
     return out
 
 
+def stock_questionnaires() -> dict[str, QuestionnaireSpec]:
+    """The questionnaires shipped with vrtherapy, by id."""
+    return _load((questionnaires_dir(),))
+
+
+def known_questionnaires() -> dict[str, QuestionnaireSpec]:
+    """The stock questionnaires with the clinic's copies (item texts) and additions."""
+    return _load(questionnaire_folders())
+
+
 def questionnaire(questionnaire_id: str) -> QuestionnaireSpec:
-    """A stock questionnaire; answers recorded as 'ssq_post' etc. use the part before '_'."""
-    known = stock_questionnaires()
+    """A known questionnaire; answers recorded as 'ssq_post' etc. use the part before '_'."""
+    known = known_questionnaires()
     spec = known.get(questionnaire_id) or known.get(questionnaire_id.split("_", 1)[0])
     if spec is None:
         raise KeyError(f"no questionnaire '{questionnaire_id}'; known: {', '.join(sorted(known))}")
