@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from vrtherapy.cli.session_commands import _open, database_option
 from vrtherapy.reports import document, fhir, tidy
 from vrtherapy.reports.progress import client_progress
 from vrtherapy.reports.session import ReportError, SessionReport, session_report
@@ -73,9 +74,7 @@ def write_session_report(store: EventStore, session_id: str, out: Path | None = 
     default=None,
     help="File to write (default: reports/ in the data folder, named for the session or client).",
 )
-@click.option(
-    "--database", metavar="PATH|URL", default=None, help="SQLite file or postgresql:// URL."
-)
+@database_option
 def report_command(
     session_id: str | None, client: str | None, fmt: str, out: Path | None, database: str | None
 ) -> None:
@@ -88,8 +87,6 @@ def report_command(
     questionnaire scores with ranges and cut-offs, and notes. HTML is one
     self-contained file; PDF has the same content.
     """
-    from vrtherapy.cli.session_commands import _open
-
     store = _open(database)
     try:
         reports = _reports(store, session_id, client)
@@ -136,9 +133,7 @@ def report_command(
     default=None,
     help="File to write (default: standard output).",
 )
-@click.option(
-    "--database", metavar="PATH|URL", default=None, help="SQLite file or postgresql:// URL."
-)
+@database_option
 def export_command(
     session_id: str | None,
     client: str | None,
@@ -151,8 +146,6 @@ def export_command(
 
     Nothing identifies the client beyond the pseudonymous code.
     """
-    from vrtherapy.cli.session_commands import _open
-
     store = _open(database)
     try:
         reports = _reports(store, session_id, client)

@@ -47,16 +47,15 @@ def suds_figure(report: SessionReport) -> bytes:
     for m in report.markers:
         if m.kind == "prompt" and m.label == "suds":
             ax.plot([m.time / 60], [1.5], marker="|", color="#95a5a6", markersize=6)
-        elif m.kind == "proposal":
-            up = "up" in m.label or "variation" in m.label
-            ax.plot(
-                [m.time / 60],
-                [94],
-                marker="^" if up else "v",
-                color=_PROPOSAL_COLOUR,
-                markersize=7,
-                linestyle="none",
-            )
+    for prop in report.proposals:
+        ax.plot(
+            [prop.time / 60],
+            [94],
+            marker="^" if prop.direction in ("up", "variation") else "v",
+            color=_PROPOSAL_COLOUR,
+            markersize=7,
+            linestyle="none",
+        )
     for s in report.safety:
         ax.axvline(s.time / 60, color=_SAFETY_COLOUR, linewidth=1.6)
         ax.text(

@@ -7,6 +7,7 @@ normalised 0–100 values the engine stores beside the raw answer.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -200,11 +201,48 @@ class SessionReport:
 
     @property
     def highest_step(self) -> int | None:
-        """1-based number of the highest step visited."""
-        return max((t.step_index for t in self.trials), default=-1) + 1 or None
+        """1-based number of the highest step visited; None before any step."""
+        if not self.trials:
+            return None
+        return max(t.step_index for t in self.trials) + 1
 
     def ssq(self) -> list[AnsweredQuestionnaire]:
         return [q for q in self.questionnaires if q.key.split("_", 1)[0] == "ssq"]
+
+
+@dataclass
+class _TrialDraft:
+    """A trial while its events are being read (mutable, private to this module)."""
+
+    step_index: int
+    visit: int
+    scenario: str
+    level: str | None
+    intensity: float
+    start: float
+    reason: str
+    intensity_end: float
+    ratings: list[Rating] = field(default_factory=list)
+    expectancy: dict[str, float] = field(default_factory=dict)  # phase → likelihood
+    feared_outcome: str = ""
+
+    def finish(self, number: int, end: float) -> Trial:
+        return Trial(
+            number,
+            self.step_index,
+            self.visit,
+            self.scenario,
+            self.level,
+            self.intensity,
+            self.intensity_end,
+            self.start,
+            end,
+            self.reason,
+            tuple(self.ratings),
+            self.expectancy.get("before"),
+            self.expectancy.get("after"),
+            self.feared_outcome,
+        )
 
 
 def _steps(hierarchy: dict[str, Any]) -> tuple[Step, ...]:
@@ -257,41 +295,35 @@ def session_report(events: Iterable[ev.Event], sections: Sequence[Section] = ())
     ratings: list[Rating] = []
     comfort: list[Comfort] = []
     markers: list[Marker] = []
-    proposals: dict[str, dict[str, Any]] = {}
+    proposals: dict[str, Proposal] = {}
     safety: list[SafetyEvent] = []
     answered: list[AnsweredQuestionnaire] = []
     notes: list[Note] = []
     auto_changes: list[tuple[float, bool]] = []
-    open_trials: list[dict[str, Any]] = []
+    drafts: list[_TrialDraft] = []
     visits: dict[int, int] = {}
-    intensity = 0.0
 
     for e in evs:
         p, t = e.payload, e.session_time
-        current = open_trials[-1] if open_trials else None
+        current = drafts[-1] if drafts else None
         if isinstance(p, ev.StepEntered):
             visits[p.index] = visits.get(p.index, 0) + 1
-            intensity = p.intensity
-            open_trials.append(
-                {
-                    "step": p.index,
-                    "visit": visits[p.index],
-                    "scenario": p.scenario,
-                    "level": p.level,
-                    "intensity": p.intensity,
-                    "start": t,
-                    "reason": p.reason,
-                    "ratings": [],
-                    "before": None,
-                    "after": None,
-                    "feared": "",
-                }
+            drafts.append(
+                _TrialDraft(
+                    p.index,
+                    visits[p.index],
+                    p.scenario,
+                    p.level,
+                    p.intensity,
+                    t,
+                    p.reason,
+                    intensity_end=p.intensity,
+                )
             )
             markers.append(Marker(t, "step", f"step {p.index + 1}"))
         elif isinstance(p, ev.IntensityChanged):
-            intensity = p.intensity
             if current is not None:
-                current["intensity_end"] = intensity
+                current.intensity_end = p.intensity
         elif isinstance(p, ev.SudsRated):
             r = Rating(
                 t,
@@ -303,36 +335,47 @@ def session_report(events: Iterable[ev.Event], sections: Sequence[Section] = ())
                 p.trigger,
                 p.step_index,
                 p.intensity,
-                len(open_trials),
+                len(drafts),
             )
             ratings.append(r)
             if current is not None:
-                current["ratings"].append(r)
+                current.ratings.append(r)
         elif isinstance(p, ev.ComfortRated):
             comfort.append(
                 Comfort(t, e.wall_time, p.value, p.source, p.step_index, p.prompt_id is not None)
             )
         elif isinstance(p, ev.ExpectancyRecorded):
             # the trial it belongs to: the latest visit to the step it names
-            target = next((tr for tr in reversed(open_trials) if tr["step"] == p.step_index), None)
+            target = next((d for d in reversed(drafts) if d.step_index == p.step_index), None)
             if target is not None:
-                target["before" if p.phase == "before" else "after"] = p.likelihood
-                target["feared"] = p.feared_outcome or target["feared"]
+                target.expectancy[p.phase] = p.likelihood
+                target.feared_outcome = p.feared_outcome or target.feared_outcome
         elif isinstance(p, ev.PromptIssued):
             markers.append(Marker(t, "prompt", p.prompt.replace("_", " ")))
         elif isinstance(p, ev.ProgressionProposed):
-            proposals[p.proposal_id] = {
-                "time": t,
-                "p": p,
-                "decision": None,
-                "at": None,
-                "by": None,
-                "note": "",
-            }
+            proposals[p.proposal_id] = Proposal(
+                t,
+                p.proposal_id,
+                p.direction,
+                p.from_step,
+                p.target_step,
+                p.rule,
+                p.reason,
+                None,
+                None,
+                None,
+                "",
+            )
             markers.append(Marker(t, "proposal", f"{p.direction} → step {p.target_step + 1}"))
         elif isinstance(p, ev.ProgressionDecided):
             if p.proposal_id in proposals:
-                proposals[p.proposal_id].update(decision=p.decision, at=t, by=e.actor, note=p.note)
+                proposals[p.proposal_id] = dataclasses.replace(
+                    proposals[p.proposal_id],
+                    decision=p.decision,
+                    decided_at=t,
+                    decided_by=e.actor,
+                    note=p.note,
+                )
         elif isinstance(p, ev.SafetyAction):
             safety.append(SafetyEvent(t, p.action, e.actor, p.reason))
             markers.append(Marker(t, "safety", p.action.replace("_", " ")))
@@ -362,27 +405,10 @@ def session_report(events: Iterable[ev.Event], sections: Sequence[Section] = ())
         elif isinstance(p, ev.NoteAdded):
             notes.append(Note(t, p.text))
 
-    trials: list[Trial] = []
-    for i, tr in enumerate(open_trials):
-        end = open_trials[i + 1]["start"] if i + 1 < len(open_trials) else end_time
-        trials.append(
-            Trial(
-                i + 1,
-                tr["step"],
-                tr["visit"],
-                tr["scenario"],
-                tr["level"],
-                tr["intensity"],
-                tr.get("intensity_end", tr["intensity"]),
-                tr["start"],
-                end,
-                tr["reason"],
-                tuple(tr["ratings"]),
-                tr["before"],
-                tr["after"],
-                tr["feared"],
-            )
-        )
+    trials = [
+        d.finish(n + 1, drafts[n + 1].start if n + 1 < len(drafts) else end_time)
+        for n, d in enumerate(drafts)
+    ]
     header = Header(
         session_id=first.stream,
         client_code=started.client_code,
@@ -406,22 +432,7 @@ def session_report(events: Iterable[ev.Event], sections: Sequence[Section] = ())
         tuple(comfort),
         tuple(trials),
         tuple(markers),
-        tuple(
-            Proposal(
-                d["time"],
-                d["p"].proposal_id,
-                d["p"].direction,
-                d["p"].from_step,
-                d["p"].target_step,
-                d["p"].rule,
-                d["p"].reason,
-                d["decision"],
-                d["at"],
-                d["by"],
-                d["note"],
-            )
-            for d in proposals.values()
-        ),
+        tuple(proposals.values()),
         tuple(safety),
         tuple(answered),
         tuple(notes),
