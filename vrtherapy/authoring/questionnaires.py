@@ -3,7 +3,12 @@
 The YAML definitions are the single source of items, keys, weights and ranges;
 this module loads them once and keeps the SSQ helpers the session and the
 console use. Simulator Sickness Questionnaire (Kennedy et al. 1993): 16
-symptoms rated 0 (none) to 3 (severe); see ``questionnaires/ssq.yaml``.
+symptoms rated 0 (none) to 3 (severe); item 8 (nausea) counts on Nausea and
+Disorientation; see ``questionnaires/ssq.yaml``.
+
+Records store the answers, never the scores: every report scores the stored
+answers with the current definitions, so a correction applies to old records
+too without rewriting them.
 """
 
 from __future__ import annotations
