@@ -71,3 +71,19 @@ def test_progress_refuses_another_clients_session(demo_record: DemoRecord) -> No
         client_progress("C-OTHER", [rep])
     with pytest.raises(ReportError, match="no sessions"):
         client_progress("C-OTHER", [])
+
+
+def test_the_progress_page_lists_every_score_with_its_session(demo_record: DemoRecord) -> None:
+    reports = [session_report(demo_record.events(s)) for s in demo_record.sessions]
+    progress = client_progress(demo_record.client_code, reports)
+    page = Tables(unescape(client_html(progress)))
+    rows = page.tables["scores"][1:]
+    assert len(rows) == sum(len(s.points) for s in progress.scores.values()) == 16
+    total = [r for r in rows if r[0] == "SSQ Total"]
+    assert [(r[2], r[4]) for r in total] == [
+        ("1", "baseline"),
+        ("1", "post"),
+        ("2", "baseline"),
+        ("2", "post"),
+    ]
+    assert [r[5] for r in total] == [f"{p.value:.2f}" for p in progress.scores["ssq.total"].points]

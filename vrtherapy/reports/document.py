@@ -120,6 +120,7 @@ def client_html(progress: ClientProgress) -> str:
         "css": _css(),
         "items_png": _b64(figures.between_sessions_figure(progress)),
         "scores_png": _b64(figures.scores_figure(progress, series)) if series else "",
+        "session_numbers": {s.session_id: s.number for s in progress.sessions},
     }
     return _environment().get_template("client.html.j2").render(context)
 

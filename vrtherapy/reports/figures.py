@@ -132,23 +132,37 @@ def between_sessions_figure(progress: ClientProgress) -> bytes:
 
 
 def scores_figure(progress: ClientProgress, series_ids: Sequence[str]) -> bytes:
-    """Questionnaire scores over time, one line per score."""
+    """Questionnaire scores by administration (session number and when), one line per score.
+
+    The x axis is the order of administrations, not the clock, so the points of
+    one session (baseline, post) sit side by side and sessions read left to right.
+    """
+    number = {s.session_id: s.number for s in progress.sessions}
+    slots = sorted(
+        {
+            (number[p.session_id], p.wall_time, p.when)
+            for sid in series_ids
+            for p in progress.scores[sid].points
+        }
+    )
+    x_of = {(n, t, w): i for i, (n, t, w) in enumerate(slots)}
     fig = Figure(figsize=(9.0, 3.6))
     ax = fig.subplots()
     for sid in series_ids:
         series = progress.scores[sid]
         ax.plot(
-            [p.wall_time for p in series.points],
+            [x_of[(number[p.session_id], p.wall_time, p.when)] for p in series.points],
             [p.value for p in series.points],
             marker="o",
             linewidth=1.4,
             label=series.label,
         )
-    ax.set_xlabel("date")
+    ax.set_xticks(
+        range(len(slots)), [f"S{n} {w}".strip() for n, _, w in slots], fontsize=7, rotation=30
+    )
+    ax.set_xlabel("session and administration")
     ax.set_ylabel("score")
     ax.grid(axis="y", color="#ecf0f1")
-    ax.set_title("Questionnaire scores over time", fontsize=9, loc="left")
-    ticks = sorted({p.wall_time for sid in series_ids for p in progress.scores[sid].points})
-    ax.set_xticks(ticks, [progress.date_label(t) for t in ticks], fontsize=7, rotation=30)
+    ax.set_title("Questionnaire scores over sessions", fontsize=9, loc="left")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _png(fig)
