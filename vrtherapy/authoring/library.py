@@ -17,8 +17,18 @@ from vrtherapy.authoring.hierarchy import (
     hierarchy_from_document,
     hierarchy_warnings,
 )
+from vrtherapy.authoring.questionnaire import (
+    QuestionnaireSpec,
+    is_questionnaire,
+    questionnaire_from_document,
+)
 from vrtherapy.authoring.scenario import ScenarioSpec, scenario_from_document
-from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+from vrtherapy.authoring.stock import (
+    assets_dir,
+    hierarchies_dir,
+    questionnaires_dir,
+    scenes_dir,
+)
 from vrtherapy.authoring.validation import did_you_mean
 from vrtherapy.authoring.yamlsource import MAX_DOCUMENT_CHARS, Document, SourceMap, read_yaml
 
@@ -27,10 +37,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Library:
-    """Validated scenarios and hierarchies, by id, with the file each came from."""
+    """Validated scenarios, hierarchies and questionnaires, by id, with the file each came from."""
 
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
+    questionnaires: dict[str, QuestionnaireSpec] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # allowed, but probably not meant
 
@@ -115,7 +126,7 @@ class _Broken:
 
 @dataclass
 class _Loaded:
-    spec: ScenarioSpec | HierarchySpec
+    spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
     source: SourceMap
     path: Path
 
@@ -130,11 +141,11 @@ def load_library(
 
     ``context`` files are loaded too, so that references into them resolve, and
     their own problems are reported as well. With no paths, the stock
-    ``scenes/`` and ``hierarchies/`` folders are loaded. Raises AuthoringError
+    ``scenes/``, ``hierarchies/`` and ``questionnaires/`` folders are loaded. Raises AuthoringError
     with every problem of every file.
     """
     if paths is None:
-        paths = [scenes_dir(), hierarchies_dir()]
+        paths = [scenes_dir(), hierarchies_dir(), questionnaires_dir()]
     assets = asset_dirs if asset_dirs is not None else [assets_dir()]
     files = yaml_files(paths)
     seen = {f.resolve() for f in files}
@@ -153,8 +164,11 @@ def load_library(
         doc = None
         try:
             doc = read_yaml(path, display_path(path))
-            if is_hierarchy(doc, path):
-                spec: ScenarioSpec | HierarchySpec = hierarchy_from_document(doc)
+            spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
+            if is_questionnaire(doc, path):
+                spec = questionnaire_from_document(doc)
+            elif is_hierarchy(doc, path):
+                spec = hierarchy_from_document(doc)
             else:
                 spec = scenario_from_document(doc, [path.parent, *assets])
             loaded.append(_Loaded(spec, doc.source, path))
@@ -180,6 +194,8 @@ def load_library(
         lib.files[spec_id] = item.path
         if isinstance(item.spec, ScenarioSpec):
             lib.scenarios[spec_id] = item.spec
+        elif isinstance(item.spec, QuestionnaireSpec):
+            lib.questionnaires[spec_id] = item.spec
         else:
             lib.hierarchies[spec_id] = item.spec
             lib.warnings.extend(hierarchy_warnings(item.spec, item.source))
