@@ -73,6 +73,10 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
         )
     if isinstance(p, ev.ScenarioLoadFailed):
         return f"scenario {p.scenario} failed to load: {p.message}"
+    if isinstance(p, ev.SoundCueFired):
+        return f"sound cue {p.cue} ({p.trigger}{f' by {who}' if p.trigger == 'therapist' else ''})"
+    if isinstance(p, ev.SoundOutputSet):
+        return f"sound {'muted' if p.muted else 'on'}, volume {p.volume * 100:.0f} % by {who}"
     if isinstance(p, ev.PartnerEvent):
         return f"partner {p.partner_id}: {p.event}"
     return None
