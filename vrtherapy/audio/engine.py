@@ -330,8 +330,14 @@ def _clamp(value: float, bounds: tuple[float, float]) -> float:
 class AudioThread:
     """Runs the engine's control tick every few milliseconds until stopped."""
 
-    def __init__(self, engine: AudioEngine, period_s: float = CONTROL_PERIOD_S) -> None:
+    def __init__(
+        self,
+        engine: AudioEngine,
+        period_s: float = CONTROL_PERIOD_S,
+        before_step: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
+        self.before_step = before_step  # e.g. follow the session's latest snapshot
         self.period_s = period_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audio", daemon=True)
@@ -348,6 +354,8 @@ class AudioThread:
             now = time.perf_counter()
             cpu = time.thread_time()
             try:
+                if self.before_step is not None:
+                    self.before_step()
                 self.engine.step(now - last)
             except Exception:  # the session must go on even if a sound misbehaves
                 log.exception("audio control tick failed")

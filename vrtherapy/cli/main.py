@@ -9,6 +9,7 @@ import click
 
 from vrtherapy import __version__
 from vrtherapy.cli.authoring_commands import list_command, schema_command, validate_command
+from vrtherapy.cli.devices_command import devices_command
 from vrtherapy.cli.render_commands import bench_command, snapshot_command
 from vrtherapy.cli.run_command import run_command
 from vrtherapy.cli.session_commands import (
@@ -46,6 +47,7 @@ cli.add_command(verify_command)
 cli.add_command(snapshot_command)
 cli.add_command(bench_command)
 cli.add_command(run_command)
+cli.add_command(devices_command)
 
 
 def main() -> None:

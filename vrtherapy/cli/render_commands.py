@@ -64,8 +64,19 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 @click.argument("scenario_id", metavar="SCENARIO")
 @click.option("--level", help="Level name (default: the first level).")
 @click.option("--intensity", type=click.FloatRange(0, 100), help="Intensity 0–100 instead.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write.")
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG to write."
+    "--sound",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="WAV to write: what the client hears (stereo, 48 kHz, through the audio engine's "
+    "loopback device, no sound card needed).",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(0.1, 600),
+    default=5.0,
+    show_default=True,
+    help="Length of --sound.",
 )
 @click.option(
     "--eye",
@@ -87,7 +98,9 @@ def snapshot_command(
     scenario_id: str,
     level: str | None,
     intensity: float | None,
-    out: Path,
+    out: Path | None,
+    sound: Path | None,
+    seconds: float,
     eye: str,
     size: tuple[int, int],
     pitch: float,
@@ -97,10 +110,13 @@ def snapshot_command(
     subtitle: str | None,
     samples: int,
 ) -> None:
-    """Render one frame of a stock SCENARIO, as the client would see it, to a PNG."""
+    """Render one frame of a stock SCENARIO, as the client would see it, to a PNG
+    (--out), and/or what the client hears over --seconds to a WAV (--sound)."""
     _use_egl()
     if level is not None and intensity is not None:
         _fail("give either --level or --intensity, not both")
+    if out is None and sound is None:
+        _fail("give --out FILE.png, --sound FILE.wav, or both")
     try:
         spec = stock_scenario(scenario_id)
         values, label = scenario_values(spec, level, intensity)
@@ -109,6 +125,13 @@ def snapshot_command(
         draw_list = world.draw_list()
     except RenderCommandError as exc:
         _fail(str(exc))
+    if sound is not None:
+        _write_sound(sound, spec, values, world, seconds, yaw, pitch)
+        click.echo(
+            f"wrote {sound} ({spec.id}, {label}, {seconds:g} s, yaw {yaw:g}, pitch {pitch:g})"
+        )
+    if out is None:
+        return
     try:
         from vrtherapy.render import Overlay, Renderer, SudsPanel
 
@@ -134,6 +157,40 @@ def snapshot_command(
         display.close()
     _write_png(out, images)
     click.echo(f"wrote {out} ({spec.id}, {label}, {eye} eye{'s' if eye == 'both' else ''})")
+
+
+def _write_sound(
+    path: Path,
+    spec: object,
+    values: dict[str, object],
+    world: object,
+    seconds: float,
+    yaw: float,
+    pitch: float,
+) -> None:
+    import soundfile
+
+    from vrtherapy.app.audio_wiring import render_scenario
+    from vrtherapy.audio import OpenALError
+    from vrtherapy.authoring import load_library
+
+    try:
+        samples = render_scenario(
+            spec,
+            values,
+            seconds,
+            yaw,
+            pitch,
+            library=load_library(),
+            world=world,  # type: ignore[arg-type]
+        )
+    except OpenALError as exc:
+        _fail(f"cannot render sound: {exc}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        soundfile.write(str(path), samples, 48_000, subtype="PCM_16")
+    except (OSError, RuntimeError) as exc:
+        _fail(f"cannot write {path}: {exc}")
 
 
 def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
