@@ -153,9 +153,16 @@ def _proc(lib: Any, device: int | None, name: str, restype: Any, *argtypes: Any)
     return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 
-def _split(raw: bytes | None) -> list[str]:
-    """ALC's device lists are NUL-separated strings ending in two NULs."""
-    return [] if raw is None else [s.decode("utf-8", "replace") for s in raw.split(b"\0") if s]
+def _names_at(address: int | None) -> list[str]:
+    """ALC's device lists are NUL-separated strings ending in an empty one."""
+    names: list[str] = []
+    while address:
+        raw = ctypes.string_at(address)
+        if not raw:
+            break
+        names.append(raw.decode("utf-8", "replace"))
+        address += len(raw) + 1
+    return names
 
 
 def output_devices() -> tuple[list[str], str | None]:
@@ -172,13 +179,10 @@ def output_devices() -> tuple[list[str], str | None]:
     get = lib.alcGetString
     get.restype = ctypes.c_void_p
     try:
-        address = get(None, list_enum)
-        names: list[str] = []
-        if address:
-            raw = ctypes.string_at(address, 1 << 16)
-            names = _split(raw[: raw.find(b"\0\0") + 1])
+        names = _names_at(get(None, list_enum))
         default_address = get(None, default_enum)
-        default = ctypes.string_at(default_address).decode() if default_address else None
+        default = ctypes.string_at(default_address).decode() if default_address else ""
+        default = default or None
     finally:
         get.restype = ctypes.c_char_p
     return names, default
