@@ -74,9 +74,7 @@ class Client:
         anchors = {}
         if snap is not None and snap.scenario:
             spec = self.library.scenarios[snap.scenario]
-            anchors[snap.scenario] = object_anchors(
-                build_world(spec, dict(snap.parameters)), spec
-            )
+            anchors[snap.scenario] = object_anchors(build_world(spec, dict(snap.parameters)), spec)
         self.scene = scene_sound(snap, self.library, anchors, self.scene)
         self.engine.publish_scene(self.scene)
         if snap is not None:

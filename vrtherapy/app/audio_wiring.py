@@ -34,6 +34,7 @@ from vrtherapy.audio import (
 from vrtherapy.audio.scene import SILENT, Vec3
 from vrtherapy.authoring import Library, ScenarioSpec
 from vrtherapy.authoring.intensity import parameter_values
+from vrtherapy.authoring.sounds import CueSpec, SourceSpec
 from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.session.snapshot import Snapshot
 
@@ -98,7 +99,8 @@ def _scene(
 
 def object_anchors(world: Any, spec: ScenarioSpec) -> dict[str, Vec3]:
     """World positions of the objects that the scenario's sounds are attached to."""
-    wanted = {s.attach for s in (*spec.sounds.sources, *spec.sounds.cues) if s.attach}
+    placed: list[SourceSpec | CueSpec] = [*spec.sounds.sources, *spec.sounds.cues]
+    wanted = {s.attach for s in placed if s.attach}
     out: dict[str, Vec3] = {}
     for full in world.node_names:
         name = full.rsplit("/", 1)[-1]

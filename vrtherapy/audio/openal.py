@@ -181,8 +181,8 @@ def output_devices() -> tuple[list[str], str | None]:
     try:
         names = _names_at(get(None, list_enum))
         default_address = get(None, default_enum)
-        default = ctypes.string_at(default_address).decode() if default_address else ""
-        default = default or None
+        found = ctypes.string_at(default_address).decode() if default_address else ""
+        default = found or None
     finally:
         get.restype = ctypes.c_char_p
     return names, default

@@ -23,7 +23,13 @@ from vrtherapy.authoring.common import (
 )
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
-from vrtherapy.authoring.sounds import SOUND_SUFFIXES, SoundsSpec, check_sounds, moved_ambient_audio
+from vrtherapy.authoring.sounds import (
+    SOUND_SUFFIXES,
+    SoundsSpec,
+    check_sounds,
+    moved_ambient_audio,
+)
+from vrtherapy.authoring.sounds import salvage as salvage_sounds
 from vrtherapy.authoring.validation import closest, did_you_mean, validate
 from vrtherapy.authoring.yamlsource import DataPath, Document, SourceMap, read_yaml
 
@@ -39,6 +45,7 @@ Family = Literal[
     "custom",
 ]
 ParamValue = float | bool | str
+SoundsLocated = tuple[tuple[str, int, Any], ...]
 _M = TypeVar("_M", bound=BaseModel)
 ASSET_SUFFIXES = (".glb", ".gltf", ".obj")
 
@@ -155,7 +162,7 @@ class _Parts:
     environment: EnvironmentSpec | None
     objects: list[tuple[int, ObjectSpec]]
     partners: list[tuple[int, PartnerSpec]]
-    sounds: SoundsSpec | None = None
+    sounds: SoundsLocated = ()
 
     @classmethod
     def of(cls, spec: ScenarioSpec) -> _Parts:
@@ -166,7 +173,7 @@ class _Parts:
             spec.environment,
             list(enumerate(spec.objects)),
             list(enumerate(spec.partners)),
-            spec.sounds,
+            tuple(spec.sounds.all()),
         )
 
     @classmethod
@@ -191,7 +198,7 @@ class _Parts:
             env,
             _try_items(ObjectSpec, data.get("objects")),
             _try_items(PartnerSpec, data.get("partners")),
-            _try(SoundsSpec, data.get("sounds", {})),
+            tuple(salvage_sounds(data.get("sounds", {}))),
         )
 
 
@@ -236,9 +243,9 @@ class _Checker:
         if env is not None:
             self.refs(env.fog, ("environment", "fog"), "number")
             self.refs(env.wind, ("environment", "wind"), "number")
-        if self.spec.sounds is not None:
+        if self.spec.sounds:
             check_sounds(
-                self.spec.sounds,
+                list(self.spec.sounds),
                 _object_names(obj for _, obj in self.spec.objects),
                 [lv.name for _, lv in self.spec.levels],
                 self.refs,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from vrtherapy.authoring.common import BoolOrRef, Model, Name, NumberOrRef, is_ref
 from vrtherapy.authoring.yamlsource import DataPath
@@ -98,13 +98,36 @@ class SoundsSpec(Model):
     cues: list[CueSpec] = []
 
     def all(self) -> Iterator[tuple[str, int, _Sound]]:
-        for section in ("beds", "sources", "cues"):
+        """(section, index in it, sound) of every sound."""
+        for section in SECTIONS:
             for i, s in enumerate(getattr(self, section)):
                 yield section, i, s
 
     @property
     def cue_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.cues)
+
+
+SECTIONS: dict[str, type[_Sound]] = {"beds": BedSpec, "sources": SourceSpec, "cues": CueSpec}
+Located = list[tuple[str, int, _Sound]]
+
+
+def salvage(raw: object) -> Located:
+    """The sounds that validate on their own, with their places, from a section that
+    does not validate as a whole (so one run reports every kind of problem)."""
+    out: Located = []
+    if not isinstance(raw, dict):
+        return out
+    for section, model in SECTIONS.items():
+        items = raw.get(section)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            try:
+                out.append((section, i, model.model_validate(item)))
+            except ValidationError:
+                continue
+    return out
 
 
 def moved_ambient_audio(value: object) -> None:
@@ -120,7 +143,7 @@ Report = Callable[[DataPath, str, str | None], None]
 
 
 def check_sounds(
-    sounds: SoundsSpec,
+    sounds: Located,
     object_names: set[str],
     level_names: list[str],
     refs: Callable[[object, DataPath, str], None],
@@ -133,7 +156,7 @@ def check_sounds(
     exists and can be read, ``report`` adds a located problem.
     """
     seen: dict[str, DataPath] = {}
-    for section, i, s in sounds.all():
+    for section, i, s in sounds:
         path: DataPath = ("sounds", section, i)
         if s.name in seen:
             report((*path, "name"), f"duplicate sound name '{s.name}'", "sound names are unique")

@@ -25,6 +25,7 @@ from vrtherapy.cli.render_scenes import (
 )
 
 if TYPE_CHECKING:
+    from vrtherapy.authoring import ScenarioSpec
     from vrtherapy.display.headless import HeadlessDisplay
 
 
@@ -161,7 +162,7 @@ def snapshot_command(
 
 def _write_sound(
     path: Path,
-    spec: object,
+    spec: ScenarioSpec,
     values: dict[str, object],
     world: object,
     seconds: float,
@@ -182,7 +183,7 @@ def _write_sound(
             yaw,
             pitch,
             library=load_library(),
-            world=world,  # type: ignore[arg-type]
+            world=world,
         )
     except OpenALError as exc:
         _fail(f"cannot render sound: {exc}")

@@ -74,7 +74,10 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
     if isinstance(p, ev.ScenarioLoadFailed):
         return f"scenario {p.scenario} failed to load: {p.message}"
     if isinstance(p, ev.SoundCueFired):
-        return f"sound cue {p.cue} ({p.trigger}{f' by {who}' if p.trigger == 'therapist' else ''})"
+        how = {"timer": "(timer)", "level": "(on entering the level)"}.get(
+            p.trigger, f"fired by {who}"
+        )
+        return f"sound cue {p.cue} {how}"
     if isinstance(p, ev.SoundOutputSet):
         return f"sound {'muted' if p.muted else 'on'}, volume {p.volume * 100:.0f} % by {who}"
     if isinstance(p, ev.PartnerEvent):
