@@ -10,7 +10,8 @@ import numpy as np
 import soundfile
 
 from tests.audio.conftest import RATE, channels, rms
-from vrtherapy.audio import AudioEngine, ListenerPose, SceneSound
+from tests.system_needs import missing
+from vrtherapy.audio import AudioEngine, ListenerPose, OpenALError, SceneSound
 from vrtherapy.authoring.sounds import BedSpec, CueSpec, SoundsSpec, SourceSpec
 
 HEAD = (0.0, 1.6, 0.0)
@@ -125,3 +126,20 @@ def test_a_missing_file_is_silent_with_one_warning(
     assert rms(out) == 0.0
     assert len(warnings) == 1
     assert "gone.ogg" in warnings[0] and "not found" in warnings[0]
+
+
+def test_the_audio_benchmark_reports_underruns_cpu_and_head_turn_latency() -> None:
+    from vrtherapy.app.audio_bench import run_audio_bench
+
+    try:
+        result = run_audio_bench(seconds=3.0)
+    except OpenALError as exc:
+        missing(f"OpenAL Soft ({exc})", "apt-get install libopenal1")
+    assert result.sources >= 16
+    assert result.hrtf
+    assert result.stream_underruns == 0
+    assert result.control_cpu_s > 0 and result.mix_cpu_s > 0
+    # a pose is applied at the next 5 ms tick and heard from the next 21.3 ms period
+    assert all(0 <= ms <= 21.3 + 5 + 2.5 + 3 for ms in result.latencies_ms)
+    report = result.report()
+    assert "buffer underruns:" in report and "head-turn -> sound field:" in report

@@ -389,10 +389,18 @@ def open_output(name: str | None, warn: Callable[[str], None]) -> tuple[AudioEng
     return AudioEngine(device, warn), device.name
 
 
-def open_offline(warn: Callable[[str], None] | None = None) -> AudioEngine:
-    """An engine on the loopback device: renders into memory with no sound card."""
+def open_offline(
+    warn: Callable[[str], None] | None = None, synchronous_loading: bool = True
+) -> AudioEngine:
+    """An engine on the loopback device: renders into memory with no sound card.
+
+    Sounds load synchronously by default (what is rendered then does not depend on
+    how fast the machine is); the benchmark loads them on a thread, as ``run`` does.
+    """
     device = al.open_loopback(RATE)
-    return AudioEngine(device, warn or (lambda message: log.warning("%s", message)))
+    return AudioEngine(
+        device, warn or (lambda message: log.warning("%s", message)), synchronous_loading
+    )
 
 
 def describe(engine: AudioEngine) -> dict[str, Any]:

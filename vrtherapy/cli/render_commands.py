@@ -217,11 +217,26 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     help="Instead: measure command-to-frame latency through the console and the frame-time "
     "cost of serving the mirror.",
 )
-def bench_command(frames: int, size: tuple[int, int], console_bench: bool) -> None:
+@click.option(
+    "--audio",
+    "audio_bench",
+    is_flag=True,
+    help="Instead: the audio engine's CPU share and buffer underruns over a 2-minute scene "
+    "with 16 positional sources, and the head-turn to sound-field latency (through "
+    "OpenAL's loopback device, faster than real time; no sound card needed).",
+)
+def bench_command(
+    frames: int, size: tuple[int, int], console_bench: bool, audio_bench: bool
+) -> None:
     """Render reference scenes headless; compare instanced and naive drawing.
 
     With --console: a session with the console on loopback and a WebSocket
     client; reports command-to-frame latency and the mirror's cost per frame.
+
+    With --audio: the sound engine mixes a 2-minute scene (16 positional sources,
+    2 beds, a streamed file, cues) in 1024-frame periods as a sound card would ask
+    for them, faster than real time; a period that took longer than it lasts counts
+    as an underrun. Also measures how soon a head turn is heard, in the output.
 
     Scenes: a public-speaking audience of 15 and of 60, the tallest level of
     heights.balcony and the calm room. For each, the instanced path and a
@@ -230,6 +245,16 @@ def bench_command(frames: int, size: tuple[int, int], console_bench: bool) -> No
     in the renderer per stereo frame (median, p99) and the whole frame
     including rasterisation (glFinish; on llvmpipe this runs on the CPU).
     """
+    if audio_bench:
+        from vrtherapy.app.audio_bench import run_audio_bench
+        from vrtherapy.audio import OpenALError
+
+        click.echo("vrtherapy bench --audio: OpenAL Soft, loopback device, 48 kHz stereo")
+        try:
+            click.echo(run_audio_bench().report())
+        except OpenALError as exc:
+            _fail(str(exc))
+        return
     _use_egl()
     if frames < 1:
         _fail("--frames must be at least 1")
