@@ -191,3 +191,40 @@ def test_entering_a_level_fires_its_cue_once(client: Client) -> None:
     assert [(e.payload.cue, e.payload.trigger) for e in fired] == [("gust", "level")]
     client.service.handle(c.AddNote("n-1", text="later"))
     assert len([e for e in client.service.events() if e.kind == "sound_cue_fired"]) == 1
+
+
+def test_session_audio_follows_the_snapshot_and_the_head_on_its_thread(
+    client: Client, library: Library
+) -> None:
+    import time
+
+    from vrtherapy.app.audio_wiring import SessionAudio
+    from vrtherapy.display.base import EyeView
+    from vrtherapy.display.headless import HeadPose
+
+    engine = _offline()
+    audio = SessionAudio(engine, library, lambda: client.service.snapshot)
+    audio.start()
+    snap = client.service.snapshot
+    assert snap is not None
+    world = build_world(library.scenarios[snap.scenario], dict(snap.parameters))
+    head = HeadPose(eye_height=1.6, yaw_degrees=90.0)
+    view = np.linalg.inv(head.matrix()).astype(np.float32)
+    eye = EyeView(0, view, np.eye(4, dtype=np.float32), 0, (0, 0, 8, 8))
+    audio.on_frame(snap.scenario, world, [eye], 60.0)
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline and (
+        engine.scene.key != "heights.balcony" or "plaza" not in engine.scene.anchors
+    ):
+        time.sleep(0.01)
+    assert engine.scene.key == "heights.balcony"
+    assert engine.scene.anchors["plaza"][1] == pytest.approx(0.02, abs=1e-3)
+    assert engine.pose.position[1] == pytest.approx(61.6, abs=1e-3)  # on the 60 m balcony
+    assert engine.pose.forward[0] == pytest.approx(-1.0, abs=1e-3)  # turned left
+    client.command("blackout")
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline and engine.scene.gain != 0.0:
+        time.sleep(0.01)
+    assert engine.scene.gain == 0.0
+    audio.close()
+    assert not audio.thread.alive

@@ -62,6 +62,25 @@ def test_run_without_a_sound_card_warns_once_and_runs(tmp_path: Path) -> None:
     assert "ended: the engine was stopped" in proc.stdout
 
 
+@pytest.mark.slow
+def test_run_with_a_sound_output_plays_without_a_word(tmp_path: Path) -> None:
+    """OpenAL's null backend stands in for a sound card: the audio thread follows the
+    session and the head for the whole run and closes cleanly."""
+    env = {**os.environ, "ALSOFT_DRIVERS": "null", "VRTHERAPY_DATA_DIR": str(tmp_path)}
+    args = ["run", "heights.balcony", "--display", "headless", "--size", "64x48"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "vrtherapy", *args, "--frames", "90", "--port", str(_free_port())],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "ended: the engine was stopped" in proc.stdout
+
+
 def test_devices_says_there_are_none_without_a_sound_card(tmp_path: Path) -> None:
     env_names = _vrtherapy("devices", tmp_path=tmp_path)
     assert env_names.returncode == 0

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from vrtherapy.audio import (
     open_offline,
     safety_gain,
 )
-from vrtherapy.audio.scene import SILENT, Vec3
+from vrtherapy.audio.scene import SAFETY_FADE_S, SILENT, Vec3
 from vrtherapy.authoring import Library, ScenarioSpec
 from vrtherapy.authoring.intensity import parameter_values
 from vrtherapy.authoring.sounds import CueSpec, SourceSpec
@@ -131,7 +132,7 @@ class SessionAudio:
         self.library = library
         self.snapshot = snapshot  # returns the latest Snapshot (a reference read)
         self._published = _Published({})
-        self._world_seen: dict[str, int] = {}
+        self._world_seen: dict[str, object] = {}
         self._followed: tuple[Any, Any] | None = None
         self._scene = SILENT
         self.thread = AudioThread(engine, before_step=self._follow)
@@ -144,17 +145,20 @@ class SessionAudio:
 
     # -- the render thread ----------------------------------------------------------------
     def on_frame(self, scenario: str, world: Any, views: Sequence[Any], standing: float) -> None:
-        """Publish the head pose (every frame) and, when a world is new, its anchors."""
+        """Publish the head pose (every frame) and, when a world is new or its parameters
+        changed, the positions of the objects sounds are attached to."""
         if world is None:
             return
         views_m: list[npt.NDArray[np.float32]] = [v.view for v in views]
         self.engine.publish_pose(ListenerPose.from_view(views_m, listener_offset(world, standing)))
-        if self._world_seen.get(scenario) != id(world):
+        # anchors move when the world is rebuilt or its parameters change
+        seen = (id(world), tuple(sorted(dict(getattr(world, "values", {})).items())))
+        if self._world_seen.get(scenario) != seen:
             spec = self.library.scenarios.get(scenario)
             if spec is not None and (spec.sounds.sources or spec.sounds.cues):
                 anchors = {**self._published.anchors, scenario: object_anchors(world, spec)}
                 self._published = _Published(anchors)  # one reference swap
-            self._world_seen[scenario] = id(world)
+            self._world_seen[scenario] = seen
 
     # -- the audio thread -------------------------------------------------------------------
     def _follow(self) -> None:
@@ -170,7 +174,10 @@ class SessionAudio:
 
     def close(self) -> None:
         """Fade out what still sounds, then stop the thread and close the device."""
+        self.thread.before_step = None  # no more following: the fade-out is final
         self.engine.publish_scene(replace(self._scene, gain=0.0))
+        if self.thread.alive:
+            time.sleep(SAFETY_FADE_S + 0.05)
         self.thread.stop()
         self.engine.close()
 
