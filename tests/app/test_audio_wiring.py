@@ -228,3 +228,13 @@ def test_session_audio_follows_the_snapshot_and_the_head_on_its_thread(
     assert engine.scene.gain == 0.0
     audio.close()
     assert not audio.thread.alive
+
+
+def test_only_fresh_cues_reach_the_audio(client: Client, library: Library) -> None:
+    snap = client.service.snapshot
+    assert snap is not None
+    [(seq, cue, at)] = snap.cues_fired  # the level cue of floor_20
+    assert scene_sound(snap, library, {}).cues == ((seq, cue),)
+    later = replace(snap, session_time=at + 5.0)  # e.g. a session resumed later
+    assert scene_sound(later, library, {}).cues == ()
+    assert scene_sound(snap, library, {}).cue_scope == snap.session_id

@@ -143,3 +143,14 @@ def test_the_audio_benchmark_reports_underruns_cpu_and_head_turn_latency() -> No
     assert all(0 <= ms <= 21.3 + 5 + 2.5 + 3 for ms in result.latencies_ms)
     report = result.report()
     assert "buffer underruns:" in report and "head-turn -> sound field:" in report
+
+
+def test_cue_numbers_start_again_in_another_session(engine: AudioEngine) -> None:
+    sounds = SoundsSpec(cues=[CueSpec(name="bell", sound="chime")])
+    engine.publish_scene(SceneSound("t", sounds, cues=((40, "bell"),), cue_scope="session-1"))
+    assert rms(engine.render(0.5)) > 0.02
+    engine.render(3.0)
+    engine.publish_scene(SceneSound("t", sounds, cues=((3, "bell"),), cue_scope="session-2"))
+    assert rms(engine.render(0.5)) > 0.02  # seq 3 of the next session is a new cue
+    engine.render(3.0)
+    assert rms(engine.render(0.5)) == 0.0  # and is played once

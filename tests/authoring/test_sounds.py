@@ -44,10 +44,13 @@ def test_a_valid_sounds_section_loads(tmp_path: Path) -> None:
     path.write_text(
         HEAD
         + """\
+partners:
+  - {id: host, name: Host}
 sounds:
   beds: [{name: wind, sound: wind, gain: $wind}]
   sources:
     - {name: hum, file: hum.wav, attach: lamp, position: [0, 1, 0], playing: $engines}
+    - {name: voice, sound: murmur, attach: host}
   cues: [{name: gust, sound: gust, on_level: [a], every: 30, label: Gust}]
 """,
         encoding="utf-8",
@@ -55,6 +58,7 @@ sounds:
     spec = load_scenario(path)
     assert spec.sounds.cue_names == ("gust",)
     assert spec.sounds.sources[0].attach == "lamp"  # a child object can carry a sound
+    assert spec.sounds.sources[1].attach == "host"  # and a partner (its voice)
 
 
 def test_each_problem_is_located(tmp_path: Path) -> None:
@@ -80,7 +84,7 @@ sounds:
         "17:14: duplicate sound name 'w'",
         "17:23: sound file 'gone.ogg' not found",
         "17:42: '$wind' is a number parameter, but a boolean is needed here",
-        "19:39: sound 's' is attached to 'bx', which is not an object here",
+        "19:39: sound 's' is attached to 'bx', which is not an object or partner here",
         "19:49: 9 is outside 0–4",
         "20:7: sound 'both' needs exactly one of 'file' or 'sound'",
         "22:42: cue 'c' names an unknown level 'b'",

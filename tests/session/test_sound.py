@@ -74,7 +74,7 @@ def test_the_therapist_fires_a_cue_and_it_is_in_the_timeline(
     assert outcome.accepted
     [event] = outcome.events
     assert describe(event) == "sound cue gust fired by therapist"
-    assert engine.snapshot.cues_fired == ((event.seq, "gust"),)
+    assert engine.snapshot.cues_fired == ((event.seq, "gust", event.session_time),)
     assert engine.snapshot.cues == (("gust", "Wind gust"),)
 
 

@@ -41,6 +41,9 @@ from vrtherapy.session.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 WAITING_SCENE = "calm.room"  # what the client hears before the session starts
+# a cue is played when the audio sees it within this many seconds of its firing; older
+# ones (a resumed session's, or fired while nothing followed) are history, not sound
+CUE_FRESH_S = 2.0
 
 
 def base_dirs(library: Library, scenario_id: str) -> tuple[Path, ...]:
@@ -73,7 +76,12 @@ def scene_sound(
         scenario, values = snap.calm_scene, None
     else:
         scenario, values = snap.scenario, dict(snap.parameters)
-    return _scene(library, scenario, values, anchors, gain, snap.cues_fired)
+    recent = tuple(
+        (seq, cue) for seq, cue, at in snap.cues_fired if snap.session_time - at <= CUE_FRESH_S
+    )
+    return replace(
+        _scene(library, scenario, values, anchors, gain, recent), cue_scope=snap.session_id
+    )
 
 
 def _scene(
@@ -136,9 +144,6 @@ class SessionAudio:
         self._followed: tuple[Any, Any] | None = None
         self._scene = SILENT
         self.thread = AudioThread(engine, before_step=self._follow)
-        snap = snapshot()
-        if snap is not None and snap.cues_fired:
-            engine.skip_cues_up_to(snap.cues_fired[-1][0])
 
     def start(self) -> None:
         self.thread.start()

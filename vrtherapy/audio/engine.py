@@ -89,6 +89,7 @@ class AudioEngine:
         self.applied_pose_at = 0.0  # published_at of the last pose applied (latency)
         self._key: str | None = None
         self._cue_seen = -1
+        self._cue_scope = ""
         self._scene_gain = 0.0
         self._warned: set[str] = set()
         sync = device.loopback if synchronous_loading is None else synchronous_loading
@@ -106,10 +107,6 @@ class AudioEngine:
 
     def publish_output(self, output: Output) -> None:
         self.output = output
-
-    def skip_cues_up_to(self, fire_id: int) -> None:
-        """Cues fired before the engine started are not played."""
-        self._cue_seen = max(self._cue_seen, fire_id)
 
     @property
     def hrtf(self) -> bool:
@@ -141,6 +138,8 @@ class AudioEngine:
             self._add(src, scene, positional=True, loop=True)
 
     def _fire_cues(self, scene: SceneSound) -> None:
+        if scene.cue_scope != self._cue_scope:  # another session: its own numbering
+            self._cue_scope, self._cue_seen = scene.cue_scope, -1
         cues = {c.name: c for c in scene.sounds.cues}
         for fire_id, name in scene.cues:
             if fire_id <= self._cue_seen:

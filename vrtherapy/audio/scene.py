@@ -81,7 +81,7 @@ class SceneSound:
     ``key`` names the scene (a new key fades the old sounds out and the new ones in);
     ``anchors`` are the world positions of the objects sounds attach to; ``gain`` is
     the safety state's gain; ``cues`` are fired cues as (fire id, cue name), each
-    played once, when its id is new.
+    played once, when its id is new within ``cue_scope`` (e.g. one session's record).
     """
 
     key: str = ""
@@ -91,6 +91,7 @@ class SceneSound:
     base_dirs: tuple[Path, ...] = ()
     gain: float = 1.0
     cues: tuple[tuple[int, str], ...] = ()
+    cue_scope: str = ""
 
 
 @dataclass(frozen=True)

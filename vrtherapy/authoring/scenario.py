@@ -246,7 +246,9 @@ class _Checker:
         if self.spec.sounds:
             check_sounds(
                 list(self.spec.sounds),
-                _object_names(obj for _, obj in self.spec.objects),
+                # sounds attach to objects and to partners (a partner's voice)
+                _object_names(obj for _, obj in self.spec.objects)
+                | {partner.id for _, partner in self.spec.partners},
                 [lv.name for _, lv in self.spec.levels],
                 self.refs,
                 self.sound_file,

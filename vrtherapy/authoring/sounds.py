@@ -70,8 +70,9 @@ class BedSpec(_Sound):
 
 
 class SourceSpec(_Sound):
-    """A loop placed in the scene: at ``position`` (metres) from the object it is
-    attached to, or from the scene's origin; quieter with distance beyond ``distance``."""
+    """A loop placed in the scene: at ``position`` (metres) from the object or partner
+    it is attached to, or from the scene's origin; quieter with distance beyond
+    ``distance``."""
 
     playing: BoolOrRef = True
     attach: Name | None = None
@@ -179,10 +180,11 @@ def check_sounds(
 
             report(
                 (*path, "attach"),
-                f"sound '{s.name}' is attached to '{attach}', which is not an object here",
-                did_you_mean(attach, object_names, "objects")
+                f"sound '{s.name}' is attached to '{attach}', which is not an object or "
+                "partner here",
+                did_you_mean(attach, object_names, "objects and partners")
                 if object_names
-                else "this scenario has no objects",
+                else "this scenario has no objects or partners",
             )
         position = getattr(s, "position", None)
         if position is not None:

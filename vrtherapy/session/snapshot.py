@@ -64,11 +64,11 @@ class Snapshot:
     partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
     last_seq: int
     # sound: the client's master volume and mute, the heard scene's cues (name, label),
-    # and the latest cues fired (event seq, cue name), each played once by the audio
+    # and the latest cues fired (event seq, cue name, session time), each played once
     sound_volume: float = 1.0
     sound_muted: bool = False
     cues: tuple[tuple[str, str], ...] = ()
-    cues_fired: tuple[tuple[int, str], ...] = ()
+    cues_fired: tuple[tuple[int, str, float], ...] = ()
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -117,5 +117,5 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         sound_volume=state.sound_volume,
         sound_muted=state.sound_muted,
         cues=cue_choices(state, library),
-        cues_fired=tuple((f.seq, f.cue) for f in state.cues_fired),
+        cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
     )
