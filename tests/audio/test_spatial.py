@@ -7,6 +7,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 
 from tests.audio.conftest import RATE, channels, rms
@@ -154,3 +155,25 @@ def test_cue_numbers_start_again_in_another_session(engine: AudioEngine) -> None
     assert rms(engine.render(0.5)) > 0.02  # seq 3 of the next session is a new cue
     engine.render(3.0)
     assert rms(engine.render(0.5)) == 0.0  # and is played once
+
+
+def test_a_sound_that_fails_to_decode_leaves_the_others_playing(
+    engine: AudioEngine, warnings: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vrtherapy.audio.engine as engine_module
+
+    real = engine_module.open_sound  # type: ignore[attr-defined]
+
+    def flaky(file: str | None, synth: str | None, base_dirs: tuple[Path, ...]) -> object:
+        if synth == "rain":
+            raise ValueError("decoder exploded")
+        return real(file, synth, base_dirs)
+
+    monkeypatch.setattr(engine_module, "open_sound", flaky)
+    sounds = SoundsSpec(
+        beds=[BedSpec(name="rain", sound="rain"), BedSpec(name="hum", sound="engine_hum")]
+    )
+    engine.publish_scene(SceneSound("t", sounds))
+    assert rms(engine.render(2.0), 1.2) > 0.05
+    assert [v.spec.name for v in engine.voices] == ["hum"]
+    assert warnings == ["sound 'rain' is silent: decoder exploded"]

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -60,11 +59,10 @@ class Voice:
     positional: bool
     loop: bool
     gain: float = 0.0  # its own ramped gain (before the scene's gain)
-    leaving: bool = False  # its scene was left: fade out, then delete
+    leaving: bool = False
     loading: Future[Clip | StreamSource] | None = None
     buffers: list[int] = field(default_factory=list)
     reader: BlockReader | None = None
-    started: bool = False
     paused: bool = False
 
 
@@ -126,7 +124,12 @@ class AudioEngine:
         target = scene.gain * self.output.gain
         self._scene_gain = ramp(self._scene_gain, target, dt, SAFETY_FADE_S)
         for voice in list(self.voices):
-            self._update(voice, scene, dt)
+            try:
+                self._update(voice, scene, dt)
+            except Exception as exc:  # one broken sound never silences the others
+                log.exception("sound '%s' failed", voice.spec.name)
+                self._warn_once(f"sound '{voice.spec.name}' stopped: {exc}")
+                self._delete(voice)
 
     def _enter(self, scene: SceneSound) -> None:
         for voice in self.voices:
@@ -172,7 +175,7 @@ class AudioEngine:
             done: Future[Clip | StreamSource] = Future()
             try:
                 done.set_result(open_sound(spec.file, spec.sound, base_dirs))
-            except SoundFileError as exc:
+            except Exception as exc:  # reported when the voice starts, as from the loader
                 done.set_exception(exc)
             voice.loading = done
         else:
@@ -187,23 +190,25 @@ class AudioEngine:
             if not self._start(voice):
                 return
         spec = voice.spec
-        values = scene.values if voice.key == scene.key else {}
-        if voice.leaving:
-            target = 0.0
-        elif isinstance(spec, CueSpec):
+        source = voice.source
+        if voice.leaving:  # its scene was left: fade out, then delete
+            voice.gain = ramp(voice.gain, 0.0, dt, PARAMETER_FADE_S)
+            if voice.gain <= 0.0:
+                self._delete(voice)
+            else:
+                self.lib.alSourcef(source, al.AL_GAIN, voice.gain * self._scene_gain)
+            return
+        values = scene.values
+        if isinstance(spec, CueSpec):
             target = _clamp(number(spec.gain, values, 1.0), GAIN_RANGE)
         else:
             playing = flag(spec.playing, values)
             target = _clamp(number(spec.gain, values, 1.0), GAIN_RANGE) if playing else 0.0
         voice.gain = ramp(voice.gain, target, dt, PARAMETER_FADE_S)
-        source = voice.source
-        if voice.leaving and voice.gain <= 0.0:
-            self._delete(voice)
-            return
         self.lib.alSourcef(source, al.AL_GAIN, voice.gain * self._scene_gain)
         pitch = _clamp(number(spec.pitch, values, 1.0), PITCH_RANGE)
         self.lib.alSourcef(source, al.AL_PITCH, pitch)
-        if voice.positional and not voice.leaving:
+        if voice.positional:
             x, y, z = place(spec.attach, spec.position, scene)  # type: ignore[union-attr]
             self.lib.alSource3f(source, al.AL_POSITION, x, y, z)
         if voice.reader is not None:
@@ -226,7 +231,9 @@ class AudioEngine:
         loading, voice.loading = voice.loading, None
         try:
             sound = loading.result()
-        except SoundFileError as exc:
+        except Exception as exc:  # SoundFileError, or a decoder's own error
+            if not isinstance(exc, SoundFileError):
+                log.exception("sound '%s' could not be loaded", voice.spec.name)
             self._warn_once(f"sound '{voice.spec.name}' is silent: {exc}")
             self._delete(voice)
             return False
@@ -250,7 +257,6 @@ class AudioEngine:
             if filled:
                 al.queue(self.lib, voice.source, filled)
         self.lib.alSourcePlay(voice.source)
-        voice.started = True
         return True
 
     def _refill(self, voice: Voice) -> None:
@@ -400,12 +406,3 @@ def open_offline(
     return AudioEngine(
         device, warn or (lambda message: log.warning("%s", message)), synchronous_loading
     )
-
-
-def describe(engine: AudioEngine) -> dict[str, Any]:
-    return {
-        "device": engine.device.name,
-        "hrtf": engine.hrtf,
-        "rate": engine.device.frequency,
-        "voices": len(engine.voices),
-    }
