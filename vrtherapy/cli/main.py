@@ -29,7 +29,8 @@ def cli(verbose: bool) -> None:
     Scene authors write scenarios (scenes/*.yaml) and hierarchies
     (hierarchies/*.yaml); `validate` checks them, `list` shows them, and
     `demo` runs a complete session with a synthetic client; `sessions`, `show`
-    and `verify` list, print and integrity-check stored session records.
+    and `verify` list, print and integrity-check stored session records;
+    `devices` lists the sound outputs `run --audio-device` can use.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
