@@ -2,8 +2,14 @@
 
 Simulator Sickness Questionnaire (Kennedy et al. 1993): 16 symptoms rated
 0 (none) to 3 (severe). Nausea = items 1, 6, 7, 8, 9, 15, 16; Oculomotor =
-1–5, 9, 11; Disorientation = 5, 10–14 (1-based). Weighted: N × 9.54,
-O × 7.58, D × 13.92, Total = (N + O + D) × 3.74.
+1–5, 9, 11; Disorientation = 5, 8, 10–14 (1-based; item 8, nausea, counts on
+both N and D, so each subscale has seven items). Weighted: N × 9.54,
+O × 7.58, D × 13.92, Total = (N + O + D) × 3.74; the maxima are N 200.34,
+O 159.18, D 292.32 and Total 235.62.
+
+Records store the answers, never the scores: every report scores the stored
+answers with :func:`score_ssq`, so a correction here applies to old records too
+without rewriting them.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ SSQ_ITEMS: tuple[str, ...] = (
 SSQ_LEVELS: tuple[str, ...] = ("none", "slight", "moderate", "severe")
 _NAUSEA = (1, 6, 7, 8, 9, 15, 16)
 _OCULOMOTOR = (1, 2, 3, 4, 5, 9, 11)
-_DISORIENTATION = (5, 10, 11, 12, 13, 14)
+_DISORIENTATION = (5, 8, 10, 11, 12, 13, 14)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from vrtherapy.authoring.common import (
+    COLOR_PATTERN,
     BoolOrRef,
     ColorOrRef,
     Id,
@@ -48,6 +50,7 @@ ParamValue = float | bool | str
 SoundsLocated = tuple[tuple[str, int, Any], ...]
 _M = TypeVar("_M", bound=BaseModel)
 ASSET_SUFFIXES = (".glb", ".gltf", ".obj")
+_COLOUR = re.compile(COLOR_PATTERN)
 
 
 class ParameterSpec(Model):
@@ -411,6 +414,10 @@ class _Checker:
                 m = obj.material
                 mpath = (*opath, "material")
                 self.refs(m.color, (*mpath, "color"), "choice")
+                if m.color is not None and is_ref(m.color):
+                    colour = self.spec.parameters.get(ref_name(m.color))
+                    if colour is not None and colour.type == "choice":
+                        self.colour_choices(ref_name(m.color), colour, (*mpath, "color"))
                 for key in ("opacity", "roughness", "emissive"):
                     self.refs(getattr(m, key), (*mpath, key), "number")
             self.refs(obj.visible, (*opath, "visible"), "boolean")
@@ -431,10 +438,51 @@ class _Checker:
                 continue
             if is_ref(value):
                 self.refs(value, apath, _kind(arg.type))
+                param = self.spec.parameters.get(ref_name(value))
+                if param is not None and _kind(param.type) == _kind(arg.type):
+                    self.parameter_fits(kind, key, arg, ref_name(value), param, apath)
                 continue
             error = _arg_error(arg, value)
             if error:
                 self.add(apath, f"argument '{key}' of '{kind}': {error}")
+
+    def parameter_fits(
+        self, kind: str, key: str, arg: Arg, name: str, p: ParameterSpec, path: DataPath
+    ) -> None:
+        """Every value parameter ``name`` can take must be one the argument accepts: the
+        builder would otherwise receive something it cannot show (and fall back or clamp)."""
+        where = f"argument '{key}' of '{kind}'"
+        if arg.type in ("number", "int") and p.min is not None and p.max is not None:
+            lo = arg.min if arg.min is not None else p.min
+            hi = arg.max if arg.max is not None else p.max
+            if p.min < lo or p.max > hi:
+                unit = f" {p.unit}" if p.unit else ""
+                self.add(
+                    path,
+                    f"parameter '{name}' ranges {p.min:g}–{p.max:g}{unit}, but {where} "
+                    f"accepts only {lo:g}–{hi:g}",
+                    f"narrow the parameter's 'min'/'max' to {lo:g}–{hi:g}",
+                )
+        elif arg.type == "choice" and p.choices is not None:
+            unknown = [c for c in p.choices if c not in arg.choices]
+            if unknown:
+                self.add(
+                    path,
+                    f"parameter '{name}' can be {_listing(unknown)}, which {where} does not "
+                    f"know (it knows {_listing(list(arg.choices))})",
+                    "use the argument's words as the parameter's choices",
+                )
+        elif arg.type == "color" and p.choices is not None:
+            self.colour_choices(name, p, path)
+
+    def colour_choices(self, name: str, p: ParameterSpec, path: DataPath) -> None:
+        bad = [c for c in p.choices or [] if not _is_colour(c)]
+        if bad:
+            self.add(
+                path,
+                f"parameter '{name}' is used as a colour, but {_listing(bad)} is not a colour",
+                "write colours like '#a0b0c0' as the parameter's choices",
+            )
 
     def sound_file(self, name: str, path: DataPath) -> None:
         """A sound file must exist and decode: a broken file is found here, not in session."""
@@ -472,6 +520,15 @@ def _kind(param_type: str) -> str:
     return {"number": "number", "int": "number", "boolean": "boolean"}.get(param_type, "choice")
 
 
+def _listing(words: list[str]) -> str:
+    quoted = [f"'{w}'" for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _is_colour(value: Any) -> bool:
+    return isinstance(value, str) and bool(_COLOUR.match(value))
+
+
 def _arg_error(arg: Arg, value: Any) -> str | None:
     if arg.type in ("number", "int"):
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -488,9 +545,7 @@ def _arg_error(arg: Arg, value: Any) -> str | None:
             guess = closest(str(value), arg.choices)
             extra = f" (did you mean '{guess}'?)" if guess else ""
             return f"'{value}' is not one of {', '.join(arg.choices)}{extra}"
-    elif arg.type == "color" and not (
-        isinstance(value, str) and len(value) == 7 and value.startswith("#")
-    ):
+    elif arg.type == "color" and not _is_colour(value):
         return f"expected a colour like '#a0b0c0', got {value!r}"
     return None
 

@@ -20,7 +20,8 @@ def validate_command(paths: tuple[Path, ...]) -> None:
 
     PATHS are files or folders (searched for *.yaml). Default: the stock scenes/
     and hierarchies/ folders. Hierarchies are checked against the given
-    scenarios plus the stock scenes. Exits 1 if any problem is found.
+    scenarios plus the stock scenes. Exits 1 if any problem is found; warnings
+    (allowed, but probably not meant) are printed and do not fail.
     """
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -32,8 +33,13 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     except AuthoringError as exc:
         click.echo(exc.report(), err=True)
         sys.exit(1)
+    for warning in sorted(lib.warnings):
+        click.echo(str(warning), err=True)
+    n = len(lib.warnings)
+    warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
     click.echo(
-        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), no problems"
+        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), "
+        f"no problems{warned}"
     )
 
 

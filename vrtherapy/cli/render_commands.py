@@ -1,7 +1,8 @@
 """``snapshot`` and ``bench``: render scenes headless (EGL, no display or headset).
 
-GL is imported only inside the commands: PyOpenGL must be told to use EGL
-before it is first imported, and other commands should not pay for loading it.
+GL, numpy and the world are imported only inside the commands: PyOpenGL must be
+told to use EGL before it is first imported, and other commands (``--help``,
+``validate``) should not pay for loading them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
-import numpy as np
-import numpy.typing as npt
 
 from vrtherapy.cli.render_scenes import (
     RenderCommandError,
@@ -25,6 +24,9 @@ from vrtherapy.cli.render_scenes import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from vrtherapy.authoring import ScenarioSpec
     from vrtherapy.display.headless import HeadlessDisplay
 
@@ -195,6 +197,7 @@ def _write_sound(
 
 
 def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
+    import numpy as np
     from PIL import Image
 
     picture = np.hstack(list(images))

@@ -53,8 +53,9 @@ class Proposal:
 @dataclass(frozen=True)
 class Expectancy:
     before: float | None = None
-    after: float | None = None
+    after: float | None = None  # the latest re-test
     feared_outcome: str = ""
+    trials: int = 0  # re-tests after a trial on this step entry
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,12 @@ def apply(state: SessionState, event: ev.Event) -> SessionState:
         new = (
             r(cur, before=p.likelihood, feared_outcome=p.feared_outcome)
             if p.phase == "before"
-            else r(cur, after=p.likelihood, feared_outcome=p.feared_outcome or cur.feared_outcome)
+            else r(
+                cur,
+                after=p.likelihood,
+                feared_outcome=p.feared_outcome or cur.feared_outcome,
+                trials=cur.trials + 1,
+            )
         )
         kept = tuple((k, v) for k, v in s.expectancy if k != s.step_entries)
         return r(
