@@ -18,8 +18,18 @@ from vrtherapy.authoring.hierarchy import (
     hierarchy_from_document,
     hierarchy_warnings,
 )
+from vrtherapy.authoring.questionnaire import (
+    QuestionnaireSpec,
+    is_questionnaire,
+    questionnaire_from_document,
+)
 from vrtherapy.authoring.scenario import ScenarioSpec, scenario_from_document
-from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+from vrtherapy.authoring.stock import (
+    assets_dir,
+    hierarchies_dir,
+    questionnaires_dir,
+    scenes_dir,
+)
 from vrtherapy.authoring.validation import did_you_mean
 from vrtherapy.authoring.yamlsource import MAX_DOCUMENT_CHARS, Document, SourceMap, read_yaml
 
@@ -28,10 +38,12 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Library:
-    """Validated scenarios, hierarchies and dialogues, by id, with the file each came from."""
+    """Validated scenarios, hierarchies, questionnaires and dialogues, by id, with the file
+    each came from."""
 
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
+    questionnaires: dict[str, QuestionnaireSpec] = field(default_factory=dict)
     dialogues: dict[str, DialogueSpec] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # allowed, but probably not meant
@@ -117,7 +129,7 @@ class _Broken:
 
 @dataclass
 class _Loaded:
-    spec: ScenarioSpec | HierarchySpec | DialogueSpec
+    spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec | DialogueSpec
     source: SourceMap
     path: Path
 
@@ -132,11 +144,11 @@ def load_library(
 
     ``context`` files are loaded too, so that references into them resolve, and
     their own problems are reported as well. With no paths, the stock
-    ``scenes/`` and ``hierarchies/`` folders are loaded. Raises AuthoringError
+    ``scenes/``, ``hierarchies/`` and ``questionnaires/`` folders are loaded. Raises AuthoringError
     with every problem of every file.
     """
     if paths is None:
-        paths = [scenes_dir(), hierarchies_dir()]
+        paths = [scenes_dir(), hierarchies_dir(), questionnaires_dir()]
     assets = asset_dirs if asset_dirs is not None else [assets_dir()]
     files = yaml_files(paths)
     seen = {f.resolve() for f in files}
@@ -155,9 +167,11 @@ def load_library(
         doc = None
         try:
             doc = read_yaml(path, display_path(path))
-            spec: ScenarioSpec | HierarchySpec | DialogueSpec
+            spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec | DialogueSpec
             if is_dialogue(doc):
                 spec = dialogue_from_document(doc, [path.parent, *assets])
+            elif is_questionnaire(doc, path):
+                spec = questionnaire_from_document(doc)
             elif is_hierarchy(doc, path):
                 spec = hierarchy_from_document(doc)
             else:
@@ -177,7 +191,7 @@ def load_library(
                 item.source.problem(
                     ("id",),
                     f"duplicate id '{spec_id}': already used by {first.source.path}:{first_line}",
-                    "every scenario, hierarchy and dialogue needs its own id",
+                    "every scenario, hierarchy, questionnaire and dialogue needs its own id",
                 )
             )
             continue
@@ -185,6 +199,8 @@ def load_library(
         lib.files[spec_id] = item.path
         if isinstance(item.spec, ScenarioSpec):
             lib.scenarios[spec_id] = item.spec
+        elif isinstance(item.spec, QuestionnaireSpec):
+            lib.questionnaires[spec_id] = item.spec
         elif isinstance(item.spec, DialogueSpec):
             lib.dialogues[spec_id] = item.spec
         else:

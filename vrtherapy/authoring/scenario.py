@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic.json_schema import SkipJsonSchema
 
 from vrtherapy.authoring.common import (
     COLOR_PATTERN,
@@ -23,6 +25,13 @@ from vrtherapy.authoring.common import (
 )
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
+from vrtherapy.authoring.sounds import (
+    SOUND_SUFFIXES,
+    SoundsSpec,
+    check_sounds,
+    moved_ambient_audio,
+)
+from vrtherapy.authoring.sounds import salvage as salvage_sounds
 from vrtherapy.authoring.validation import closest, did_you_mean, validate
 from vrtherapy.authoring.yamlsource import DataPath, Document, SourceMap, read_yaml
 
@@ -38,10 +47,10 @@ Family = Literal[
     "custom",
 ]
 ParamValue = float | bool | str
+SoundsLocated = tuple[tuple[str, int, Any], ...]
 _M = TypeVar("_M", bound=BaseModel)
 ASSET_SUFFIXES = (".glb", ".gltf", ".obj")
 _COLOUR = re.compile(COLOR_PATTERN)
-AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
 
 
 class ParameterSpec(Model):
@@ -92,18 +101,15 @@ class ObjectSpec(Model):
     children: list[ObjectSpec] = []
 
 
-class AudioSpec(Model):
-    file: str | None = None
-    sound: Literal["wind", "rain", "cafe_murmur", "traffic", "cabin_hum", "room_tone"] | None = None
-    volume: NumberOrRef = 0.5
-
-
 class EnvironmentSpec(Model):
     sky: Literal["clear_day", "overcast", "dusk", "night", "indoor"] = "clear_day"
     lighting: Literal["daylight", "soft", "dim", "night", "indoor_warm", "indoor_cool"] = "daylight"
     fog: NumberOrRef = 0.0
     wind: NumberOrRef = 0.0
-    ambient_audio: AudioSpec | None = None
+    # absorbed into the scenario's ``sounds:``; kept only to say so where it is still written
+    ambient_audio: Annotated[
+        SkipJsonSchema[None], BeforeValidator(moved_ambient_audio), Field(exclude=True)
+    ] = None
 
 
 class VoiceSpec(Model):
@@ -140,6 +146,7 @@ class ScenarioSpec(Model):
     environment: EnvironmentSpec = EnvironmentSpec()
     objects: list[ObjectSpec] = []
     partners: list[PartnerSpec] = []
+    sounds: SoundsSpec = SoundsSpec()
 
     def level(self, name: str) -> LevelSpec:
         for lv in self.levels:
@@ -167,6 +174,7 @@ class _Parts:
     environment: EnvironmentSpec | None
     objects: list[tuple[int, ObjectSpec]]
     partners: list[tuple[int, PartnerSpec]]
+    sounds: SoundsLocated = ()
 
     @classmethod
     def of(cls, spec: ScenarioSpec) -> _Parts:
@@ -177,6 +185,7 @@ class _Parts:
             spec.environment,
             list(enumerate(spec.objects)),
             list(enumerate(spec.partners)),
+            tuple(spec.sounds.all()),
         )
 
     @classmethod
@@ -201,6 +210,7 @@ class _Parts:
             env,
             _try_items(ObjectSpec, data.get("objects")),
             _try_items(PartnerSpec, data.get("partners")),
+            tuple(salvage_sounds(data.get("sounds", {}))),
         )
 
 
@@ -245,8 +255,17 @@ class _Checker:
         if env is not None:
             self.refs(env.fog, ("environment", "fog"), "number")
             self.refs(env.wind, ("environment", "wind"), "number")
-            if env.ambient_audio is not None:
-                self.audio(env.ambient_audio, ("environment", "ambient_audio"))
+        if self.spec.sounds:
+            check_sounds(
+                list(self.spec.sounds),
+                # sounds attach to objects and to partners (a partner's voice)
+                _object_names(obj for _, obj in self.spec.objects)
+                | {partner.id for _, partner in self.spec.partners},
+                [lv.name for _, lv in self.spec.levels],
+                self.refs,
+                self.sound_file,
+                lambda path, message, hint: self.add(path, message, hint),
+            )
         seen: dict[str, int] = {}
         for i, partner in self.spec.partners:
             path: DataPath = ("partners", i)
@@ -474,20 +493,36 @@ class _Checker:
                 "write colours like '#a0b0c0' as the parameter's choices",
             )
 
-    def audio(self, audio: AudioSpec, path: DataPath) -> None:
-        if (audio.file is None) == (audio.sound is None):
-            self.add(path, "ambient audio needs exactly one of 'file' or 'sound'")
-        if audio.file is not None:
-            self.file(audio.file, (*path, "file"), AUDIO_SUFFIXES, "audio file")
-        self.refs(audio.volume, (*path, "volume"), "number")
+    def sound_file(self, name: str, path: DataPath) -> None:
+        """A sound file must exist and decode: a broken file is found here, not in session."""
+        if not self.file(name, path, SOUND_SUFFIXES, "sound file"):
+            return
+        import soundfile
 
-    def file(self, name: str, path: DataPath, suffixes: tuple[str, ...], what: str) -> None:
+        found = resolve_file(name, self.base_dirs)
+        try:
+            soundfile.info(str(found))
+        except (RuntimeError, OSError) as exc:  # soundfile raises LibsndfileError(RuntimeError)
+            self.add(path, f"sound file '{name}' cannot be read: {exc}")
+
+    def file(self, name: str, path: DataPath, suffixes: tuple[str, ...], what: str) -> bool:
+        """Whether the file has a known suffix and exists (else a problem is added)."""
         if not name.lower().endswith(suffixes):
             self.add(path, f"{what} '{name}' must be one of: {', '.join(suffixes)}")
-            return
+            return False
         if resolve_file(name, self.base_dirs) is None:
             looked = ", ".join(str(d) for d in self.base_dirs)
             self.add(path, f"{what} '{name}' not found", f"looked in: {looked}")
+            return False
+        return True
+
+
+def _object_names(objs: Iterable[ObjectSpec]) -> set[str]:
+    names: set[str] = set()
+    for obj in objs:
+        names.add(obj.name)
+        names |= _object_names(obj.children)
+    return names
 
 
 def _kind(param_type: str) -> str:

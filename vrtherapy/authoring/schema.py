@@ -10,12 +10,14 @@ from vrtherapy.authoring.common import REF_PATTERN
 from vrtherapy.authoring.dialogue import DialogueSpec
 from vrtherapy.authoring.hierarchy import HierarchySpec
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
+from vrtherapy.authoring.questionnaire import QuestionnaireSpec
 from vrtherapy.authoring.scenario import ScenarioSpec
 
 SCHEMA_FILES = {
     "scenario": "scenario.schema.json",
     "hierarchy": "hierarchy.schema.json",
     "dialogue": "dialogue.schema.json",
+    "questionnaire": "questionnaire.schema.json",
 }
 
 
@@ -73,6 +75,12 @@ def dialogue_schema() -> dict[str, Any]:
     )
 
 
+def questionnaire_schema() -> dict[str, Any]:
+    return _finish(
+        QuestionnaireSpec.model_json_schema(), "questionnaire", "A vrtherapy questionnaire"
+    )
+
+
 def _finish(schema: dict[str, Any], name: str, title: str) -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -87,6 +95,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         "scenario": scenario_schema(),
         "hierarchy": hierarchy_schema(),
         "dialogue": dialogue_schema(),
+        "questionnaire": questionnaire_schema(),
     }
 
 

@@ -16,10 +16,11 @@ from vrtherapy.authoring.stock import scenes_dir, schemas_dir
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate_command(paths: tuple[Path, ...]) -> None:
-    """Check scenario, hierarchy and dialogue files; print every problem as file:line:column.
+    """Check scenario, hierarchy, dialogue and questionnaire files; print every problem as
+    file:line:column.
 
-    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/
-    and hierarchies/ folders. Hierarchies are checked against the given
+    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/,
+    hierarchies/ and questionnaires/ folders. Hierarchies are checked against the given
     scenarios plus the stock scenes. Exits 1 if any problem is found; warnings
     (allowed, but probably not meant) are printed and do not fail.
     """
@@ -39,7 +40,8 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
     click.echo(
         f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), "
-        f"{len(lib.dialogues)} dialogue(s), no problems{warned}"
+        f"{len(lib.dialogues)} dialogue(s), {len(lib.questionnaires)} questionnaire(s), "
+        f"no problems{warned}"
     )
 
 
@@ -51,7 +53,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     help="Folder to write the schemas to (default: the project's schemas/ folder).",
 )
 def schema_command(out: Path | None) -> None:
-    """Write JSON Schemas for the scenario, hierarchy and dialogue formats.
+    """Write JSON Schemas for the scenario, hierarchy, dialogue and questionnaire formats.
 
     Editors with YAML language support validate and autocomplete files that
     start with a line such as
