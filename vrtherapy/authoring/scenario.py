@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
+from vrtherapy.authoring.behaviour import BEHAVIOUR
 from vrtherapy.authoring.common import (
     COLOR_PATTERN,
     BoolOrRef,
@@ -128,6 +129,7 @@ class PartnerSpec(Model):
     role: str | None = None
     dialogue: Id | None = None
     voice: VoiceSpec = VoiceSpec()
+    behaviour: dict[str, Any] = {}  # see vrtherapy.authoring.behaviour.BEHAVIOUR
     avatar: dict[str, Any] = {}
     transform: TransformSpec = TransformSpec()
 
@@ -274,6 +276,7 @@ class _Checker:
             seen[partner.id] = i
             self.transform(partner.transform, (*path, "transform"))
             self.args("avatar", partner.avatar, (*path, "avatar"))
+            self.args("behaviour", partner.behaviour, (*path, "behaviour"), BEHAVIOUR)
         return self.problems
 
     def parameter(self, path: DataPath, p: ParameterSpec) -> None:
@@ -432,8 +435,11 @@ class _Checker:
             self.refs(obj.visible, (*opath, "visible"), "boolean")
             self.objects(list(enumerate(obj.children)), (*opath, "children"), names)
 
-    def args(self, kind: str, args: dict[str, Any], path: DataPath) -> None:
-        spec = CATALOGUE.get(kind, {})
+    def args(
+        self, kind: str, args: dict[str, Any], path: DataPath, spec: dict[str, Arg] | None = None
+    ) -> None:
+        """Arguments of a procedural ``kind`` (or of ``spec``, e.g. a partner's behaviour)."""
+        spec = CATALOGUE.get(kind, {}) if spec is None else spec
         for key, value in args.items():
             apath = (*path, key)
             arg = spec.get(key)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vrtherapy.authoring.behaviour import BEHAVIOUR
 from vrtherapy.authoring.common import REF_PATTERN
 from vrtherapy.authoring.dialogue import DialogueSpec
 from vrtherapy.authoring.hierarchy import HierarchySpec
@@ -41,6 +42,12 @@ def _arg_schema(arg: Arg) -> dict[str, Any]:
 
 def scenario_schema() -> dict[str, Any]:
     schema = ScenarioSpec.model_json_schema()
+    schema["$defs"]["PartnerSpec"]["properties"]["behaviour"] = {
+        "type": "object",
+        "properties": {k: _arg_schema(a) for k, a in BEHAVIOUR.items()},
+        "additionalProperties": False,
+        "description": "how the partner behaves; levels set it through $parameters",
+    }
     obj = schema["$defs"]["ObjectSpec"]
     obj["properties"]["procedural"] = {
         "anyOf": [{"enum": sorted(CATALOGUE)}, {"type": "null"}],

@@ -19,18 +19,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.authoring.behaviour import ATTITUDES as _AUTHORED_ATTITUDES
+from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.scenario import PartnerSpec
 from vrtherapy.world.model import AvatarBatch
+from vrtherapy.world.resolve import Values, resolve_args
 
 FloatArr = npt.NDArray[np.float64]
 IntArr = npt.NDArray[np.int64]
 
 Attitude = Literal["interested", "neutral", "bored", "hostile"]
 ATTITUDES: tuple[Attitude, ...] = get_args(Attitude)
+assert ATTITUDES == _AUTHORED_ATTITUDES  # one vocabulary with the scenario format
 
 # the expression each audience attitude shows, and how much more or less it looks at
 # the client than its glance rate alone says
@@ -78,16 +83,24 @@ class Behaviour:
             )
 
 
-LIMITS: tuple[tuple[str, float, float], ...] = (
-    ("eye_contact", 0.0, 1.0),
-    ("valence", -1.0, 1.0),
-    ("interruption", 0.0, 1.0),
-    ("latency_s", 0.0, 10.0),
-    ("speaking_rate", 0.5, 2.0),
-    ("glances_per_min", 0.0, 30.0),
+# the limits the scenario format checks (vrtherapy.authoring.behaviour), spelled once
+LIMITS: tuple[tuple[str, float, float], ...] = tuple(
+    (name, float(arg.min), float(arg.max))
+    for name, arg in BEHAVIOUR.items()
+    if arg.type == "number" and arg.min is not None and arg.max is not None
 )
 NUMERIC: tuple[str, ...] = tuple(name for name, _, _ in LIMITS)
-assert set(NUMERIC) | {"attitude"} == {f.name for f in fields(Behaviour)}
+assert set(BEHAVIOUR) == {f.name for f in fields(Behaviour)} == {*NUMERIC, "attitude"}
+
+
+def behaviour_of(partner: PartnerSpec, values: Values) -> tuple[Behaviour, list[str]]:
+    """A partner's behaviour at a scenario's current parameter values (its level, or the
+    therapist's overrides); and problems found on the way (a reference with no value
+    falls back to the default)."""
+    resolved, problems = resolve_args(BEHAVIOUR, partner.behaviour, values)
+    numbers = {name: float(resolved[name]) for name in NUMERIC}
+    attitude = cast(Attitude, str(resolved["attitude"]))
+    return Behaviour(**numbers, attitude=attitude), problems
 
 
 def _smoothstep(x: float) -> float:
