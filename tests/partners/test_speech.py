@@ -101,3 +101,40 @@ def test_missing_espeak_says_what_to_install(tmp_path: Path) -> None:
 
     with pytest.raises(SpeechError, match="install the Debian package 'espeak-ng'"):
         SpeechCache(tmp_path, run=absent).get(SpeechRequest("Hello"))
+
+
+def test_rendered_line_is_louder_on_the_side_where_the_partner_stands(
+    cache: SpeechCache,
+) -> None:
+    from tests.audio.conftest import channels
+    from vrtherapy.audio import ListenerPose, OpenALError, SceneSound, open_offline
+    from vrtherapy.authoring.sounds import SoundsSpec
+    from vrtherapy.partners.speech import line_cue
+
+    utterance = cache.get(SpeechRequest("Good morning, please take a seat.", VoiceSpec()))
+    try:
+        engine = open_offline(lambda message: None)
+    except OpenALError as exc:
+        missing(f"OpenAL Soft ({exc})", "apt-get install libopenal1")
+    try:
+        levels = {}
+        for side, x in (("left", -2.0), ("right", 2.0)):
+            cue = line_cue(f"line_{side}", utterance, cache, "host")
+            engine.publish_scene(
+                SceneSound(
+                    side,
+                    SoundsSpec(cues=[cue]),
+                    anchors={"host": (x, 0.0, -0.5)},
+                    base_dirs=(cache.folder,),
+                    cues=((1, cue.name),),
+                    cue_scope=side,
+                )
+            )
+            engine.publish_pose(ListenerPose.facing((0.0, 1.6, 0.0), 0.0))
+            levels[side] = channels(engine.render(utterance.seconds + 0.2))
+        left, right = levels["left"]
+        assert left > 1.5 * right > 0
+        left, right = levels["right"]
+        assert right > 1.5 * left > 0
+    finally:
+        engine.close()
