@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -134,6 +134,14 @@ class PartnerSpec(Model):
     transform: TransformSpec = TransformSpec()
 
 
+class SkillSpec(Model):
+    """A social skill the therapist scores 1–5 during a scenario (e.g. 'professionalism')."""
+
+    name: Name
+    label: str
+    description: str | None = None
+
+
 class ScenarioSpec(Model):
     """A validated scenario. Build one with :func:`load_scenario`."""
 
@@ -148,6 +156,7 @@ class ScenarioSpec(Model):
     environment: EnvironmentSpec = EnvironmentSpec()
     objects: list[ObjectSpec] = []
     partners: list[PartnerSpec] = []
+    skills: list[SkillSpec] = []  # scored 1–5 by the therapist (social scenarios)
     sounds: SoundsSpec = SoundsSpec()
 
     def level(self, name: str) -> LevelSpec:
@@ -177,6 +186,7 @@ class _Parts:
     objects: list[tuple[int, ObjectSpec]]
     partners: list[tuple[int, PartnerSpec]]
     sounds: SoundsLocated = ()
+    skills: list[tuple[int, SkillSpec]] = field(default_factory=list)
 
     @classmethod
     def of(cls, spec: ScenarioSpec) -> _Parts:
@@ -188,6 +198,7 @@ class _Parts:
             list(enumerate(spec.objects)),
             list(enumerate(spec.partners)),
             tuple(spec.sounds.all()),
+            list(enumerate(spec.skills)),
         )
 
     @classmethod
@@ -213,6 +224,7 @@ class _Parts:
             _try_items(ObjectSpec, data.get("objects")),
             _try_items(PartnerSpec, data.get("partners")),
             tuple(salvage_sounds(data.get("sounds", {}))),
+            _try_items(SkillSpec, data.get("skills")),
         )
 
 
@@ -277,6 +289,11 @@ class _Checker:
             self.transform(partner.transform, (*path, "transform"))
             self.args("avatar", partner.avatar, (*path, "avatar"))
             self.args("behaviour", partner.behaviour, (*path, "behaviour"), BEHAVIOUR)
+        skills: set[str] = set()
+        for i, skill in self.spec.skills:
+            if skill.name in skills:
+                self.add(("skills", i, "name"), f"duplicate skill '{skill.name}'")
+            skills.add(skill.name)
         return self.problems
 
     def parameter(self, path: DataPath, p: ParameterSpec) -> None:

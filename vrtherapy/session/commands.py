@@ -19,6 +19,7 @@ from vrtherapy.authoring.intensity import (
     level_intensity,
     parameter_values,
 )
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
 from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
@@ -168,6 +169,14 @@ class EndSession(Command):
 
 class Rejected(Exception):
     """A command that does not fit the current state; the message says why."""
+
+
+@dataclass(frozen=True)
+class Converse(Command):
+    """A conversation action: a choice, trigger, say again, skip, say this now, score,
+    measure or behaviour change (see :mod:`vrtherapy.session.conversation`)."""
+
+    action: conv.ConversationCommand = field(default_factory=conv.CheckTimeouts)
 
 
 @dataclass(frozen=True)
@@ -369,6 +378,8 @@ def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
         return [(a, ev.AutoModeChanged(cmd.enabled))]
     if isinstance(cmd, AddNote | AnswerQuestionnaire):
         return _record_only(cmd)
+    if isinstance(cmd, Converse):
+        return converse(state, cmd.action, a, ctx.library, ctx.now)
     if isinstance(cmd, PartnerCommand):
         return [(a, ev.PartnerEvent(cmd.partner_id, cmd.event, dict(cmd.data)))]
     if isinstance(cmd, ReportLoadFailure):
@@ -417,3 +428,29 @@ def apply_proposal(
         return [(actor, ev.SafetyAction("calm_scene", "step-down proposal accepted"))]
     reason = {"up": "step_up", "down": "step_down", "variation": "variation"}[direction]
     return [*unanswered_on_leaving(state), (actor, step_entry(state, target, reason, library))]
+
+
+def converse(
+    state: SessionState,
+    action: conv.ConversationCommand,
+    actor: ev.Actor,
+    library: Library,
+    now: float,
+) -> Decided:
+    """The events of a conversation action in the scenario the client sees now."""
+    scene = conv.Scene(heard_scenario(state, library), library, state.session_id, now)
+    try:
+        payloads = conv.decide(state.conversation, action, scene)
+    except conv.ConversationRejected as exc:
+        raise Rejected(str(exc)) from None
+    return [(actor, p) for p in payloads]
+
+
+def due_dialogue_timeouts(state: SessionState, library: Library, now: float) -> Decided:
+    """Dialogue timeouts that are due (checked at every engine tick)."""
+    if not state.conversation.partners:
+        return []
+    try:
+        return converse(state, conv.CheckTimeouts(), "system", library, now)
+    except Rejected:  # e.g. the calm scene is shown: the partners wait
+        return []

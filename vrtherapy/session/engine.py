@@ -27,6 +27,7 @@ from vrtherapy.session.commands import (
     Safety,
     apply_proposal,
     decide,
+    due_dialogue_timeouts,
     step_entry,
 )
 from vrtherapy.session.snapshot import Snapshot, make_snapshot
@@ -266,7 +267,8 @@ class Engine:
         if not state.running:
             return []
         cues = due_cues(state, self.library, now)
-        return cues + self._progression(state, now)
+        timeouts = due_dialogue_timeouts(state, self.library, now)
+        return cues + timeouts + self._progression(state, now)
 
     def _progression(self, state: SessionState, now: float) -> Decided:
         suggestion = policies.evaluate(state, now)

@@ -6,11 +6,13 @@ client must see a blackout, the calm scene or a paused scene.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vrtherapy.authoring import Library
 from vrtherapy.session.commands import current_parameters
-from vrtherapy.session.sound import cue_choices
+from vrtherapy.session.conversation import ConversationView, Scene
+from vrtherapy.session.conversation import view as conversation_view
+from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
 
 
@@ -69,6 +71,8 @@ class Snapshot:
     sound_muted: bool = False
     cues: tuple[tuple[str, str], ...] = ()
     cues_fired: tuple[tuple[int, str, float], ...] = ()
+    # virtual partners: each partner's node, line, choices and triggers; transcript, scores
+    conversation: ConversationView = field(default_factory=ConversationView)
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -118,4 +122,8 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         sound_muted=state.sound_muted,
         cues=cue_choices(state, library),
         cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
+        conversation=conversation_view(
+            state.conversation,
+            Scene(heard_scenario(state, library), library, state.session_id, now),
+        ),
     )

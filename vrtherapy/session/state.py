@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from vrtherapy.authoring.hierarchy import HierarchySpec
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
 
 SafetyState = Literal["none", "paused", "blackout", "calm_scene"]
@@ -102,6 +103,7 @@ class SessionState:
     sound_volume: float = 1.0
     sound_muted: bool = False
     cues_fired: tuple[CueFiring, ...] = ()  # the latest, oldest first
+    conversation: conv.ConversationState = field(default_factory=conv.ConversationState)
     last_seq: int = 0
     session_time: float = 0.0
     started_wall: float = 0.0
@@ -145,6 +147,8 @@ def apply(state: SessionState, event: ev.Event) -> SessionState:
     p = event.payload
     t = event.session_time
     r = dataclasses.replace
+    if type(p) in conv.FOLDED:
+        s = r(s, conversation=conv.fold(s.conversation, event))
     if isinstance(p, ev.SessionStarted):
         return r(
             s,

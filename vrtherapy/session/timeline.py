@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
 
 
@@ -14,6 +15,8 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
     """The line for an event, or None for events only shown when ``verbose``."""
     p = e.payload
     who = e.actor
+    if type(p) in conv.EVENTS:
+        return conv.describe(p)
     if isinstance(p, ev.SessionStarted):
         steps = len(p.hierarchy.get("steps", []))
         return (
