@@ -11,6 +11,7 @@ import pytest
 from vrtherapy.authoring import AuthoringError, load_library
 from vrtherapy.authoring.behaviour import BEHAVIOUR
 from vrtherapy.authoring.intensity import parameter_values
+from vrtherapy.authoring.stock import scenes_dir
 from vrtherapy.partners.behaviour import Behaviour, behaviour_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -18,7 +19,7 @@ SCENE = FIXTURES / "interview_levels.yaml"
 
 
 def test_levels_set_the_partners_behaviour() -> None:
-    lib = load_library([FIXTURES])
+    lib = load_library([FIXTURES], context=[scenes_dir()])
     spec = lib.scenario("test.interview_levels")
     partner = spec.partners[0]
     friendly, problems = behaviour_of(partner, parameter_values(spec, 0.0))
@@ -40,7 +41,7 @@ def _problems(tmp_path: Path, old: str, new: str) -> list[str]:
     path = tmp_path / "scene.yaml"
     path.write_text(text.replace(old, new), encoding="utf-8")
     with pytest.raises(AuthoringError) as info:
-        load_library([path, FIXTURES / "interview.yaml"])
+        load_library([path, FIXTURES / "interview.yaml"], context=[scenes_dir()])
     return [str(p) for p in info.value.problems]
 
 
