@@ -267,3 +267,17 @@ def test_json_schema_accepts_fixture_and_rejects_typo(tmp_path: Path) -> None:
     assert not list(validator.iter_errors(data))
     data["nodes"]["greet"]["choises"] = data["nodes"]["greet"].pop("choices")
     assert any("choises" in e.message for e in validator.iter_errors(data))
+
+
+def test_a_voice_in_another_language_than_the_dialogue_is_a_warning(tmp_path: Path) -> None:
+    text = (FIXTURES / "interview.yaml").read_text(encoding="utf-8")
+    dialogue = tmp_path / "dialogue.yaml"
+    dialogue.write_text(text.replace("language: en", "language: de"), "utf-8")
+    lib = load_library([FIXTURES / "interview_scene.yaml", dialogue])
+    [warning] = lib.warnings
+    assert warning.severity == "warning" and (warning.line, warning.column) == (11, 12)
+    assert "with the voice 'en-gb'" in warning.message and "language 'de'" in warning.message
+    assert (
+        load_library([FIXTURES / "interview_scene.yaml", FIXTURES / "interview.yaml"]).warnings
+        == []
+    )

@@ -278,6 +278,18 @@ def _partner_dialogues(lib: Library, sid: str, src: SourceMap, broken: _Broken) 
                     )
                 )
             continue
+        voice_language = partner.voice.name.rsplit("/", 1)[-1].split("-")[0].lower()
+        if voice_language != dialogue.language.split("-")[0]:
+            lib.warnings.append(
+                src.problem(
+                    ("partners", i, "voice") if partner.voice.name != "en" else path,
+                    f"partner '{partner.id}' speaks dialogue '{dialogue.id}' (language "
+                    f"'{dialogue.language}') with the voice '{partner.voice.name}'",
+                    f"set 'voice: {{name: {dialogue.language.lower()}}}' (see 'espeak-ng "
+                    "--voices'), unless the accent is meant",
+                    severity="warning",
+                )
+            )
         for speaker in sorted(dialogue.speakers - set(partner_ids)):
             problems.append(
                 src.problem(
