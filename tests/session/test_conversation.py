@@ -141,3 +141,28 @@ def test_deciding_again_from_the_replayed_state_gives_the_same_variant(
         reached.session_time,
     )
     assert again[-1][1] == reached.payload
+
+
+def test_vrtherapy_show_prints_the_conversation(tmp_path: Path, library: Library) -> None:
+    from click.testing import CliRunner
+
+    from vrtherapy.cli.main import cli
+    from vrtherapy.session.store import open_store
+
+    db = str(tmp_path / "s.sqlite3")
+    store = open_store(db)
+    try:
+        engine, _, ids = _engine(store, library)
+        _say(engine, ids, conv.StartConversation("interviewer"))
+        _say(engine, ids, conv.ChooseOption("interviewer", 1), actor="client")
+        _say(engine, ids, conv.ScoreSkill("comfort", 3))
+        session_id = engine.session_id
+    finally:
+        store.close()
+    shown = CliRunner().invoke(cli, ["show", session_id, "--database", db])
+    assert shown.exit_code == 0, shown.output
+    out = shown.output
+    assert 'interviewer: "Good morning! Please, take a seat."' in out
+    assert 'client chose: "(sit down silently)"' in out
+    assert 'interviewer: "Take your time — whenever you are ready."' in out
+    assert "skill comfort: 3/5" in out
