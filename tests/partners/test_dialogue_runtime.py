@@ -157,3 +157,15 @@ nodes:
         rt.choose(state, 0, 1.0)
     state = rt.choose(state, 1, 1.0).state
     assert [o.index for o in rt.offers(state)] == [0, 1]
+
+
+def test_upcoming_lists_every_line_the_next_action_may_bring(runtime: DialogueRuntime) -> None:
+    state = runtime.start(0.0).state
+    nodes = [line.node for line in runtime.upcoming(state)]
+    # choices and trigger lead to first_question (variants) or nudge; the timeout to nudge
+    assert set(nodes) == {"nudge", "ask_strengths", "ask_weakness"}
+    # at the last waiting node only the goodbye can come; after the end, nothing
+    pleased = runtime.choose(_to_question(runtime, "ask_weakness"), 0, now=5.0).state
+    assert [line.node for line in runtime.upcoming(pleased)] == ["goodbye"]
+    ended = runtime.tick(pleased, now=60.0)
+    assert ended is not None and runtime.upcoming(ended.state) == ()

@@ -102,6 +102,29 @@ class DialogueRuntime:
             return None
         return state.waiting_since + node.timeout.after_s
 
+    def upcoming(self, state: DialogueState) -> tuple[Line, ...]:
+        """Every line the next action may lead to (whichever choice, trigger, timeout,
+        variant or branch it takes), so speech can be synthesised ahead of need."""
+        node = self.node(state)
+        if node is None:
+            return ()
+        waits = [c.goto for c in node.choices] + [t.goto for t in node.triggers]
+        if node.timeout is not None:
+            waits.append(node.timeout.goto)
+        out: dict[str, Line] = {}
+        todo = list(dict.fromkeys(waits))
+        seen: set[str] = set()
+        while todo:  # follow immediate steps (all their targets) until nodes that wait
+            name = todo.pop(0)
+            if name in seen or name not in self.spec.nodes:
+                continue
+            seen.add(name)
+            n = self.spec.nodes[name]
+            if n.line is not None or n.audio is not None:
+                out[name] = _line(name, n)
+            todo.extend(n.immediate_targets())
+        return tuple(out.values())
+
     # --- actions -----------------------------------------------------------------
 
     def start(self, now: float) -> Step:
