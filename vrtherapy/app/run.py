@@ -16,7 +16,6 @@ from typing import Any
 
 from vrtherapy.app.director import Director, Presentation, Slider, active_prompt, prompt_scale
 from vrtherapy.authoring import Library, ScenarioSpec
-from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.console.server import ConsoleConfig, ConsoleServer
 from vrtherapy.display.base import DisplayBackend, EyeView, QuitRequest, StopRequest, SudsInput
@@ -59,7 +58,7 @@ class Worlds:
             try:
                 if spec is None:
                     raise KeyError(f"no scenario '{scenario}' in the library")
-                world = build_world(spec, values, asset_dirs=[assets_dir()])
+                world = build_world(spec, values, asset_dirs=self.library.asset_dirs(scenario))
                 self._worlds[scenario] = world
                 if world.problems:
                     self.report(scenario, "; ".join(world.problems))

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from vrtherapy.authoring import AuthoringError, HierarchySpec, load_library
+from vrtherapy.authoring import HierarchySpec
 from vrtherapy.authoring.hierarchy import HierarchyStep
 from vrtherapy.authoring.intensity import level_anchors
+from vrtherapy.cli.library_option import library_option, open_library
 from vrtherapy.session.clock import Clock, ScaledClock, SystemClock
 from vrtherapy.session.service import ServiceError, SessionService
 from vrtherapy.session.store import StoreError, open_store
@@ -87,7 +89,12 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 @click.command("run")
 @click.argument("scenario", required=False)
-@click.option("--hierarchy", "hierarchy_id", help="Start a session with this stock hierarchy.")
+@click.option(
+    "--hierarchy",
+    "hierarchy_id",
+    help="Start a session with this hierarchy (stock or from a library folder).",
+)
+@library_option
 @click.option("--client", "client_code", help="Pseudonymous client code (default: a new client).")
 @click.option(
     "--display",
@@ -129,6 +136,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def run_command(
     scenario: str | None,
     hierarchy_id: str | None,
+    libraries: tuple[Path, ...],
     client_code: str | None,
     display: str,
     size: tuple[int, int],
@@ -158,11 +166,7 @@ def run_command(
     from vrtherapy.console.server import ConsoleConfig, ConsoleError, ConsoleServer
     from vrtherapy.display.select import open_or_explain
 
-    try:
-        library = load_library()
-    except AuthoringError as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
+    library = open_library(libraries)
     try:
         store = open_store(database)
     except StoreError as exc:
