@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vrtherapy.app.director import Director, Presentation, Slider, active_prompt, prompt_scale
+from vrtherapy.app.watch import ReloadFade
 from vrtherapy.authoring import Library, ScenarioSpec
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.console.server import ConsoleConfig, ConsoleServer
@@ -98,9 +99,18 @@ class ClientView:
         self.worlds = Worlds(library, report_failure)
         self.presentation: Presentation | None = None
         self._mirror_time = 0.0
+        self._reload = ReloadFade()
+
+    def use_library(self, library: Library, now: float) -> None:
+        """Show scenes from ``library`` from the next fade through black on (run --watch)."""
+        self._reload.request(library, now)
 
     def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
         pres = self.director.update(snap, slider, now)
+        shown_fade, swap = self._reload.apply(pres.fade, now)
+        if swap is not None:
+            self.worlds = Worlds(swap, self.worlds.report)
+        pres = replace(pres, fade=shown_fade)
         self.presentation = pres
         world = None if pres.fade >= 1.0 else self.worlds.get(pres.scenario, dict(pres.values))
         if world is not None:
@@ -156,6 +166,7 @@ class RenderLoop:
         self.keep_frame_log = False
         self._started = time.monotonic()
         self._prompt_id: str | None = None
+        self._library = service.library  # a reload (run --watch) swaps the service's
 
     def _report_failure(self, scenario: str, message: str) -> None:
         cid = f"load-failure-{scenario}-{time.monotonic_ns()}"
@@ -194,6 +205,9 @@ class RenderLoop:
     def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
         def render(views: Any, t: float) -> None:
             now = time.monotonic() - self._started
+            if self.service.library is not self._library:
+                self._library = self.service.library
+                self.view.use_library(self._library, now)
             self.view.render(views, snap, self.slider, now)
             if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
                 self._window_mirror_at = now

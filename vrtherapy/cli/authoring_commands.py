@@ -14,7 +14,7 @@ from vrtherapy.authoring.stock import schemas_dir
 from vrtherapy.cli.library_option import library_option, open_library
 
 
-def _check_asset() -> AssetCheck:
+def asset_checker() -> AssetCheck:
     """The world's own asset loader, imported only when a scenario names an asset."""
 
     def check(path: Path) -> tuple[list[str], list[str]]:
@@ -44,7 +44,7 @@ def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> No
         for p in missing:
             click.echo(f"{p}: no such file or folder", err=True)
         sys.exit(2)
-    lib = open_library(libraries, paths, check_asset=_check_asset())
+    lib = open_library(libraries, paths, check_asset=asset_checker())
     click.echo(
         f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), no problems"
     )

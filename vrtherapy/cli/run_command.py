@@ -82,6 +82,38 @@ def _end_if_running(service: SessionService) -> None:
         click.echo(f"session {engine.session_id} ended: the engine was stopped")
 
 
+def _watch(libraries: tuple[Path, ...], service: SessionService, server: Any) -> Any:
+    """Start watching the stock and clinic folders; results go to the console and here."""
+    from vrtherapy.app.watch import LibraryWatcher
+    from vrtherapy.authoring import load_library
+    from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+    from vrtherapy.cli.authoring_commands import asset_checker
+    from vrtherapy.cli.library_option import clinic_folders
+    from vrtherapy.session.library_reload import LibraryUpdate
+
+    folders = clinic_folders(libraries)
+
+    def load() -> Any:
+        return load_library(libraries=folders, check_asset=asset_checker())
+
+    def deliver(update: LibraryUpdate) -> None:
+        files = ", ".join(update.files)
+        if update.valid:
+            click.echo(f"changed: {files}; valid: 'Reload scene' in the console applies it")
+        else:
+            click.echo(f"changed: {files}; not reloaded, the current scene stays:", err=True)
+            for problem in update.problems:
+                click.echo(f"  {problem}", err=True)
+        server.call(lambda: service.reloads.offer(update))
+
+    watcher = LibraryWatcher(
+        [scenes_dir(), hierarchies_dir(), assets_dir(), *folders], load, deliver
+    )
+    watcher.start()
+    click.echo("watching: " + ", ".join(str(f) for f in watcher.folders))
+    return watcher
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -131,6 +163,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
     show_default=True,
     help="Session clock speed (demos and tests only; 1 = real time).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Watch the scenario, hierarchy and model files: after a change they are validated "
+    "again; valid changes are offered as 'Reload scene' in the console (the client's view "
+    "fades through black), problems are shown as file:line:col and the current scene stays.",
+)
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
 def run_command(
@@ -146,6 +185,7 @@ def run_command(
     synthetic_client: bool,
     seed: int,
     time_scale: float,
+    watch: bool,
     frames: int | None,
     database: str | None,
 ) -> None:
@@ -210,6 +250,7 @@ def run_command(
         backend.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    watcher = _watch(libraries, service, server) if watch else None
     loop = RenderLoop(
         service,
         server,
@@ -223,6 +264,8 @@ def run_command(
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
+        if watcher is not None:
+            watcher.stop()
         loop.close()
         if window_mirror is not None:
             window_mirror.close()
