@@ -166,3 +166,21 @@ def test_stock_folders_are_not_replaced_by_an_environment_variable(
     monkeypatch.setenv("VRTHERAPY_STOCK", str(tmp_path))
     assert scenes_dir().is_dir() and hierarchies_dir().is_dir()
     assert "calm.room" in load_library().scenarios
+
+
+@pytest.mark.parametrize("where", ["beside the scenario", "library assets"])
+def test_the_running_scene_finds_models_where_validate_found_them(
+    tmp_path: Path, where: str
+) -> None:
+    """validate accepted a model beside the scenario file, and the running scene then
+    looked only in the stock assets and showed a placeholder."""
+    from vrtherapy.app.run import Worlds
+
+    folder = clinic(tmp_path / "lib")
+    if where == "beside the scenario":
+        (folder / "assets" / "statue.glb").rename(folder / "scenes" / "statue.glb")
+    lib = load_library(libraries=[folder], check_asset=check_asset)
+    failures: list[tuple[str, str]] = []
+    world = Worlds(lib, lambda s, m: failures.append((s, m))).get("clinic.statue", {})
+    assert failures == [] and world.problems == ()
+    assert "statue/missing_asset" not in world.node_names
