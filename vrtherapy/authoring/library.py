@@ -15,21 +15,42 @@ then in the stock ``assets/`` — the same folders at validation and at run time
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vrtherapy.authoring.errors import AuthoringError, Problem
-from vrtherapy.authoring.hierarchy import HierarchySpec, hierarchy_from_document
+from vrtherapy.authoring.hierarchy import (
+    HierarchySpec,
+    hierarchy_from_document,
+    hierarchy_warnings,
+)
+from vrtherapy.authoring.questionnaire import (
+    QuestionnaireSpec,
+    is_questionnaire,
+    questionnaire_from_document,
+)
 from vrtherapy.authoring.scenario import (
     ObjectSpec,
     ScenarioSpec,
     resolve_file,
     scenario_from_document,
 )
-from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+from vrtherapy.authoring.stock import (
+    assets_dir,
+    hierarchies_dir,
+    questionnaires_dir,
+    scenes_dir,
+)
 from vrtherapy.authoring.validation import did_you_mean
-from vrtherapy.authoring.yamlsource import DataPath, Document, SourceMap, read_yaml
+from vrtherapy.authoring.yamlsource import (
+    MAX_DOCUMENT_CHARS,
+    DataPath,
+    Document,
+    SourceMap,
+    read_yaml,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 LIBRARY_ENV = "VRTHERAPY_LIBRARY"
@@ -45,7 +66,7 @@ class LibraryFolderError(ValueError):
 
 @dataclass(frozen=True)
 class Library:
-    """Validated scenarios and hierarchies, by id, with the file each came from.
+    """Validated scenarios, hierarchies and questionnaires, by id, with the file each came from.
 
     ``assets`` holds, per scenario id, the folders its asset files are looked up
     in, in order; ``warnings`` are things that do not stop a file from loading
@@ -54,9 +75,10 @@ class Library:
 
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
+    questionnaires: dict[str, QuestionnaireSpec] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     assets: dict[str, tuple[Path, ...]] = field(default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # allowed, but probably not meant
 
     def scenario(self, scenario_id: str) -> ScenarioSpec:
         try:
@@ -155,9 +177,41 @@ def is_hierarchy(doc: Document, path: Path) -> bool:
     return "hierarch" in path.parent.name
 
 
+_ID_LINE = re.compile(r"""^id:[ \t]*["']?([A-Za-z0-9_.-]+)""", re.MULTILINE)
+
+
+@dataclass
+class _Broken:
+    """What is known of the files that failed to load."""
+
+    ids: set[str] = field(default_factory=set)
+    unnamed: bool = False
+
+    def add(self, doc: Document | None, path: Path) -> None:
+        if doc is not None:
+            spec_id = doc.data.get("id") if isinstance(doc.data, dict) else None
+        else:  # not even YAML: look for an 'id:' line in the text
+            try:
+                with path.open("rb") as f:
+                    head = f.read(MAX_DOCUMENT_CHARS).decode("utf-8", errors="replace")
+            except OSError:
+                head = ""
+            found = _ID_LINE.search(head)
+            spec_id = found.group(1) if found else None
+        if isinstance(spec_id, str):
+            self.ids.add(spec_id)
+        elif not (is_hierarchy(doc, path) if doc else "hierarch" in path.parent.name):
+            # it may have been a scenario
+            self.unnamed = True
+
+    def covers(self, spec_id: str) -> bool:
+        """Whether ``spec_id`` may belong to a file that failed (so it is not 'unknown')."""
+        return self.unnamed or spec_id in self.ids
+
+
 @dataclass
 class _Loaded:
-    spec: ScenarioSpec | HierarchySpec
+    spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
     source: SourceMap
     path: Path
     stock: bool
@@ -185,14 +239,15 @@ def load_library(
 ) -> Library:
     """Load and validate files (folders are searched for ``*.yaml``).
 
-    With no ``paths``, the stock ``scenes/`` and ``hierarchies/`` folders and
-    every clinic folder in ``libraries`` are loaded. ``context`` files are loaded
-    too, so that references into them resolve, and their own problems are
-    reported as well. ``check_asset`` opens each asset file a scenario names
+    With no ``paths``, the stock ``scenes/``, ``hierarchies/`` and
+    ``questionnaires/`` folders and every clinic folder in ``libraries`` are
+    loaded. ``context`` files are loaded too, so that references into them
+    resolve, and their own problems are reported as well. ``check_asset`` opens
+    each asset file a scenario names
     (without it, assets are only looked up). Raises AuthoringError with every
     problem of every file.
     """
-    stock_folders = [scenes_dir(), hierarchies_dir()]
+    stock_folders = [scenes_dir(), hierarchies_dir(), questionnaires_dir()]
     if paths is None:
         paths = [*stock_folders, *libraries]
     paths = list(paths)
@@ -206,15 +261,22 @@ def load_library(
     problems: list[Problem] = []
     warnings: list[Problem] = []
     loaded: list[_Loaded] = []
-    broken: set[str] = set()  # ids of files that failed: no cascade of reference errors
+    # Files that failed are reported once, at their own cause; references into them
+    # are not reported again. 'broken' holds their ids; 'unnamed' is set when a file
+    # failed before its id could be known (an empty or unparsable file), and then no
+    # reference can be called unknown until that file reads.
+    broken = _Broken()
     folders: dict[Path, tuple[Path, ...]] = {}
     for path in files:
         doc = None
         stock = any(_inside(path, f) for f in stock_folders)
         try:
             doc = read_yaml(path, display_path(path))
-            if is_hierarchy(doc, path):
-                spec: ScenarioSpec | HierarchySpec = hierarchy_from_document(doc)
+            spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
+            if is_questionnaire(doc, path):
+                spec = questionnaire_from_document(doc)
+            elif is_hierarchy(doc, path):
+                spec = hierarchy_from_document(doc)
             else:
                 dirs = folders[path] = _asset_dirs(path, roots)
                 spec = scenario_from_document(doc, list(dirs))
@@ -225,8 +287,7 @@ def load_library(
             loaded.append(_Loaded(spec, doc.source, path, stock))
         except AuthoringError as exc:
             problems.extend(exc.problems)
-            if doc is not None and isinstance(doc.data, dict):
-                broken.add(str(doc.data.get("id")))
+            broken.add(doc, path)
     lib = Library(warnings=warnings)
     owners = _owners(loaded, problems, warnings)
     for spec_id, item in owners.items():
@@ -234,8 +295,11 @@ def load_library(
         if isinstance(item.spec, ScenarioSpec):
             lib.scenarios[spec_id] = item.spec
             lib.assets[spec_id] = folders[item.path]
+        elif isinstance(item.spec, QuestionnaireSpec):
+            lib.questionnaires[spec_id] = item.spec
         else:
             lib.hierarchies[spec_id] = item.spec
+            lib.warnings.extend(hierarchy_warnings(item.spec, item.source))
     problems.extend(_cross_check(lib, owners, broken))
     if problems:
         raise AuthoringError(problems, warnings)
@@ -254,17 +318,18 @@ def _owners(
         first = owners.get(spec_id)
         if first is None:
             owners[spec_id] = item
-            if item.spec.overrides and any_stock and not item.stock:
+            if _overrides(item) and any_stock and not item.stock:
                 warnings.append(
                     item.source.problem(
                         ("overrides",),
                         f"'overrides: true', but there is no stock file with id '{spec_id}'",
                         "remove 'overrides: true'",
+                        severity="warning",
                     )
                 )
             continue
         where = f"{first.source.path}:{first.source.value(('id',)).line}"
-        if first.stock and not item.stock and item.spec.overrides:
+        if first.stock and not item.stock and _overrides(item):
             owners[spec_id] = item
             continue
         if first.stock and not item.stock:
@@ -285,6 +350,10 @@ def _owners(
             )
         )
     return owners
+
+
+def _overrides(item: _Loaded) -> bool:
+    return bool(getattr(item.spec, "overrides", False))
 
 
 def _objects(objs: Sequence[ObjectSpec], path: DataPath) -> Iterator[tuple[DataPath, ObjectSpec]]:
@@ -312,15 +381,23 @@ def _check_assets(
         at: DataPath = (*opath, "asset")
         where = display_path(found)
         problems.extend(source.problem(at, f"asset '{obj.asset}' ({where}): {e}") for e in errors)
-        warnings.extend(source.problem(at, f"asset '{obj.asset}' ({where}): {w}") for w in notes)
+        warnings.extend(
+            source.problem(at, f"asset '{obj.asset}' ({where}): {w}", severity="warning")
+            for w in notes
+        )
     return problems, warnings
 
 
-def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: set[str]) -> list[Problem]:
+def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: _Broken) -> list[Problem]:
     problems: list[Problem] = []
     for sid, scenario in lib.scenarios.items():
         calm = scenario.calm_scene
-        if calm is not None and calm != sid and calm not in lib.scenarios and calm not in broken:
+        if (
+            calm is not None
+            and calm != sid
+            and calm not in lib.scenarios
+            and not broken.covers(calm)
+        ):
             problems.append(
                 owners[sid].source.problem(
                     ("calm_scene",),
@@ -331,9 +408,9 @@ def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: set[str]) -> 
     for hid, hierarchy in lib.hierarchies.items():
         src = owners[hid].source
         for i, step in enumerate(hierarchy.steps):
-            if step.scenario in broken:
-                continue
             if step.scenario not in lib.scenarios:
+                if broken.covers(step.scenario):
+                    continue
                 problems.append(
                     src.problem(
                         ("steps", i, "scenario"),

@@ -29,15 +29,17 @@ def asset_checker() -> AssetCheck:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @library_option
 def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> None:
-    """Check scenario and hierarchy files; print every problem as file:line:column.
+    """Check scenario, hierarchy and questionnaire files; print every problem as
+    file:line:column.
 
-    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/
-    and hierarchies/ folders and every clinic library folder. Given PATHS are
-    checked against the stock files and the library folders (a clinic file may
-    reuse a stock id only with 'overrides: true'). Every asset a scenario names
-    is opened as it will be at run time: next to the scenario first, then the
-    library folder's assets/, then the stock assets/. Warnings (e.g. a model's
-    animations, which are not played) do not fail. Exits 1 if any problem is found.
+    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/,
+    hierarchies/ and questionnaires/ folders and every clinic library folder.
+    Given PATHS are checked against the stock files and the library folders (a
+    clinic file may reuse a stock id only with 'overrides: true'). Every asset a
+    scenario names is opened as it will be at run time: next to the scenario
+    first, then the library folder's assets/, then the stock assets/. Exits 1 if
+    any problem is found; warnings (allowed, but probably not meant, e.g. a
+    model's animations, which are not played) are printed and do not fail.
     """
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -45,8 +47,11 @@ def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> No
             click.echo(f"{p}: no such file or folder", err=True)
         sys.exit(2)
     lib = open_library(libraries, paths, check_asset=asset_checker())
+    n = len(lib.warnings)
+    warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
     click.echo(
-        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), no problems"
+        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), "
+        f"{len(lib.questionnaires)} questionnaire(s), no problems{warned}"
     )
 
 
@@ -58,7 +63,7 @@ def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> No
     help="Folder to write the schemas to (default: the project's schemas/ folder).",
 )
 def schema_command(out: Path | None) -> None:
-    """Write JSON Schemas for the scenario and hierarchy formats.
+    """Write JSON Schemas for the scenario, hierarchy and questionnaire formats.
 
     Editors with YAML language support validate and autocomplete files that
     start with a line such as

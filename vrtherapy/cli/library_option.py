@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from vrtherapy.authoring import AuthoringError, Library, load_library
+from vrtherapy.authoring import AuthoringError, Library, Problem, load_library
 from vrtherapy.authoring.library import LIBRARY_ENV, AssetCheck, LibraryFolderError, library_folders
-from vrtherapy.authoring.stock import hierarchies_dir, scenes_dir
+from vrtherapy.authoring.stock import hierarchies_dir, questionnaires_dir, scenes_dir
 from vrtherapy.session.store.open import data_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,7 +64,7 @@ def open_library(
         if paths:
             lib = load_library(
                 list(paths),
-                context=[scenes_dir(), hierarchies_dir(), *folders],
+                context=[scenes_dir(), hierarchies_dir(), questionnaires_dir(), *folders],
                 libraries=folders,
                 check_asset=check_asset,
             )
@@ -78,9 +78,6 @@ def open_library(
     return lib
 
 
-def _echo_warnings(warnings: Sequence[Any]) -> None:
-    for w in warnings:
-        text = f"{w.path}:{w.line}:{w.column}: warning: {w.message}"
-        if w.hint:
-            text += f"\n    hint: {w.hint}"
-        click.echo(text, err=True)
+def _echo_warnings(warnings: Sequence[Problem]) -> None:
+    for w in sorted(warnings):
+        click.echo(str(w), err=True)  # file:line:col: warning: ...
