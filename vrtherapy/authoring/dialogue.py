@@ -133,6 +133,7 @@ class DialogueSpec(Model):
 
     id: Id
     title: str
+    overrides: bool = False  # a clinic file that replaces the stock dialogue of the same id
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
     flags: Flags = {}
     start: Name
