@@ -56,6 +56,7 @@ def run_console_bench(
     from websockets.sync.client import connect
     from websockets.typing import Origin
 
+    from vrtherapy.app.engine_thread import EngineThread
     from vrtherapy.app.run import RenderLoop, RunOptions
     from vrtherapy.authoring import load_library
     from vrtherapy.console.auth import COOKIE
@@ -72,10 +73,12 @@ def run_console_bench(
     server = ConsoleServer(
         service, ConsoleConfig(port=free_port(), data_dir=tmp), announce=lambda _: None
     )
-    server.start()
+    engine = EngineThread(service)
+    engine.mount(server)
+    engine.start()
     display = HeadlessDisplay(size)
     display.open()
-    loop = RenderLoop(service, server, display, RunOptions(pace_hz=90.0))
+    loop = RenderLoop(service, engine, display, RunOptions(pace_hz=90.0), mirror=server.mirror)
     loop.keep_frame_log = True
     token = server.pairing.pair(server.pairing.code, "bench")
     host = server.url.split("//", 1)[1].rstrip("/")
@@ -157,5 +160,5 @@ def run_console_bench(
     ws.close()
     loop.close()
     display.close()
-    server.stop()
+    engine.stop()
     return ConsoleBench(tuple(latencies), tuple(with_mirror), tuple(without), shown_images, seconds)
