@@ -158,17 +158,30 @@ class Hub:
         }
 
     async def pump_mirror(self, fps: float = 15.0) -> None:
-        """Send the newest mirror frame to every tab, at most ``fps`` times a second."""
+        """Send the newest mirror frame to every tab, at most ``fps`` times a second.
+
+        Frames are encoded here, on the engine thread, never on the render thread; a
+        tab still receiving the previous image skips this one (stale frames are
+        dropped, not queued). When the client's view turns black or comes back
+        (blackout, a fade, a scene still loading) the tabs are told in words too."""
         last = 0
+        black: bool | None = None
         while True:
             await asyncio.sleep(1.0 / fps)
             frame = self.mirror.latest()
             if frame is None or frame.number == last or not self.tabs:
                 continue
             last = frame.number
-            jpeg = encode_jpeg(frame.pixels)
+            # encoded in a worker: this loop keeps handling commands meanwhile
+            jpeg = await asyncio.get_running_loop().run_in_executor(None, encode_jpeg, frame.pixels)
+            news = frame.blackout != black
+            black = frame.blackout
             for tab in list(self.tabs):
-                if not tab.sending_image and not self.pairing_locked(tab):
+                if self.pairing_locked(tab):
+                    continue
+                if news:
+                    tab.queue.put_nowait({"type": "mirror", "black": frame.blackout})
+                if not tab.sending_image:
                     tab.queue.put_nowait(jpeg)
 
     def pairing_locked(self, tab: Tab) -> bool:
