@@ -38,7 +38,10 @@ NAN_ANSWER = """() => new Promise((resolve) => {
   const ws = new WebSocket(`ws://${location.host}/ws`);
   ws.onopen = () => ws.send('{"type": "command", "id": "nan-1", "name": "questionnaire", ' +
     '"args": {"questionnaire": "ssq", "when": "post", "answers": {"item1": NaN}}}');
-  ws.onmessage = (e) => { const m = JSON.parse(e.data); if (m.type === "error" || m.type === "ack") { ws.close(); resolve(m); } };
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (m.type === "error" || m.type === "ack") { ws.close(); resolve(m); }
+  };
 })"""
 
 IN_VIEW = """(sel) => {
@@ -246,10 +249,10 @@ def test_a_whole_session_in_the_browser(browser: Any, tmp_path: Path) -> None:
         page.wait_for_selector("#setup:not([hidden])")
         page.wait_for_timeout(1500)  # the ended session's status must not hide it again
         assert page.is_visible("#setup") and not page.is_visible("#after")
-        assert "starts at step 2 of 6" in (page.text_content("#next-step") or "")
+        assert "starts at step 1 of 6: Ground floor" in (page.text_content("#next-step") or "")
         page.click("#start-session")
         page.wait_for_selector("#live:not([hidden])")
-        assert "Step 2 of 6" in (page.text_content("#step-title") or "")
+        assert "Step 1 of 6" in (page.text_content("#step-title") or "")
         assert page.locator("#event-log li").count() <= 3  # the new session's own log
         context.close()
 
@@ -342,6 +345,7 @@ def test_the_live_view_fits_a_laptop_screen(
         assert "Balcony height 6 m" in detail, detail
         assert "Second floor (6 m)" in (page.text_content("#step-title") or "")
         assert "floor_2" not in (page.text_content("#hierarchy-list") or "")
+        assert "floor_2" not in (page.text_content("#event-log") or "")
         # the reason is not printed twice
         page.click("[data-safety=pause]")
         page.wait_for_function("document.getElementById('safety-state').dataset.state === 'paused'")
