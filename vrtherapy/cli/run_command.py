@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -80,6 +81,34 @@ def _end_if_running(service: SessionService) -> None:
         click.echo(f"session {engine.session_id} ended: the engine was stopped")
 
 
+def _open_audio(
+    device: str | None, service: SessionService, engine_thread: Any, backend: Any
+) -> Any:
+    """The client's sound (None: silent, after one warning); a wrong device name exits."""
+    from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
+    from vrtherapy.session.commands import ReportLoadFailure
+
+    def report(message: str) -> None:  # a sound that cannot play: a warning in the console
+        cid = f"sound-problem-{time.monotonic_ns()}"
+        engine_thread.call(
+            lambda: service.handle(ReportLoadFailure(cid, "system", "sound", message))
+        )
+
+    try:
+        return open_session_audio(
+            device,
+            service.library,
+            lambda: service.snapshot,
+            warn=lambda line: click.echo(f"warning: {line}", err=True),
+            report=report,
+        )
+    except AudioDeviceNotFound as exc:
+        backend.close()
+        engine_thread.stop()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -133,6 +162,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 )
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
+@click.option(
+    "--audio-device",
+    metavar="NAME",
+    default=None,
+    help="Sound output by name (see `vrtherapy devices`; default: the system's default). "
+    "Without any sound output the session runs silently after one warning.",
+)
 def run_command(
     scenario: str | None,
     hierarchy_id: str | None,
@@ -148,6 +184,7 @@ def run_command(
     time_scale: float,
     frames: int | None,
     database: str | None,
+    audio_device: str | None,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
 
@@ -224,6 +261,7 @@ def run_command(
     if sys.stdin is not None and sys.stdin.isatty():
         click.echo("press Enter here for a fresh pairing code")
         watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
+    audio = _open_audio(audio_device, service, engine_thread, backend)
     loop = RenderLoop(
         service,
         engine_thread,
@@ -232,6 +270,7 @@ def run_command(
         mirror=server.mirror,
         show_slider=server.hub.show_client_slider,
         window_mirror=window_mirror,
+        audio=audio,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -239,6 +278,8 @@ def run_command(
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
+        if audio is not None:
+            audio.close()
         loop.close()
         if window_mirror is not None:
             window_mirror.close()

@@ -29,7 +29,7 @@ from vrtherapy.console.protocol import (
     snapshot_data,
 )
 from vrtherapy.session import events as ev
-from vrtherapy.session.questionnaires import FORMS
+from vrtherapy.session.questionnaires import form
 from vrtherapy.session.service import ServiceError, SessionService, event_data
 from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.timeline import describe
@@ -130,6 +130,7 @@ class Hub:
                 next_step = self.service.clients.resume_step(code)[0]
             except ServiceError:
                 hierarchy = None
+        ssq = form("ssq")
         library = self.service.library.scenarios
         scenarios = {
             sid: {
@@ -154,7 +155,7 @@ class Hub:
             "hierarchy": hierarchy,
             "next_step": next_step,
             "scenarios": scenarios,
-            "ssq": {"items": list(FORMS["ssq"].items), "levels": list(FORMS["ssq"].levels)},
+            "ssq": {"items": list(ssq.items), "levels": list(ssq.levels)} if ssq else None,
         }
 
     async def pump_mirror(self, fps: float = 15.0) -> None:

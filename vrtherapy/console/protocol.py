@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrtherapy.session import commands as c
-from vrtherapy.session.questionnaires import FORMS
+from vrtherapy.session.questionnaires import form, forms
 from vrtherapy.session.snapshot import Snapshot
 
 MAX_MESSAGE_BYTES = 64 * 1024  # a console message is small; anything bigger is refused
@@ -242,11 +242,11 @@ def _step(a: Mapping[str, Any], ctx: Context) -> int:
 
 def _questionnaire(cid: str, a: Mapping[str, Any], ctx: Context) -> c.Command:
     name = _name(a, "questionnaire")
-    form = FORMS.get(name)
-    if form is None:
-        raise ProtocolError(f"unknown questionnaire '{name}'; known: {', '.join(sorted(FORMS))}")
+    known = form(name)
+    if known is None:
+        raise ProtocolError(f"unknown questionnaire '{name}'; known: {', '.join(sorted(forms()))}")
     answers = _answers(a)
-    problem = form.problem(answers)
+    problem = known.problem(answers)
     if problem:
         raise ProtocolError(problem)
     when = _choice(a, "when", ("baseline", "during", "post", ""), "")
@@ -290,7 +290,8 @@ def _start_args(a: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"code": _name(a, "code")}
     if a.get("baseline_ssq") is not None:
         answers = _answers({"answers": a.get("baseline_ssq")})
-        problem = FORMS["ssq"].problem(answers)
+        ssq = form("ssq")
+        problem = ssq.problem(answers) if ssq is not None else "the SSQ is not installed"
         if problem:
             raise ProtocolError(f"baseline {problem}")
         out["baseline_ssq"] = answers
@@ -356,6 +357,12 @@ COMMANDS: dict[str, Builder] = {
     "note": lambda cid, a, ctx: c.AddNote(cid, text=_text(a, "text")),
     "questionnaire": _questionnaire,
     "partner": _partner,
+    "fire_cue": lambda cid, a, ctx: c.FireCue(cid, cue=_name(a, "cue")),
+    "sound_output": lambda cid, a, ctx: c.SetSoundOutput(
+        cid,
+        volume=_num(a, "volume", 0, 1) if "volume" in a else None,
+        muted=_bool(a, "muted") if "muted" in a else None,
+    ),
     "end_session": lambda cid, a, ctx: c.EndSession(
         cid, reason=_text(a, "reason", "ended by therapist")
     ),
@@ -390,6 +397,8 @@ def snapshot_data(s: Snapshot | None) -> dict[str, Any] | None:
     data = dataclasses.asdict(s)
     data["parameters"] = [list(p) for p in s.parameters]
     data["overrides"] = [list(p) for p in s.overrides]
+    data["cues"] = [{"name": n, "label": label} for n, label in s.cues]
+    data["cues_fired"] = [list(f) for f in s.cues_fired]
     data["partners"] = [{"id": pid, **{k: v for k, v in fields}} for pid, fields in s.partners]
     if s.proposal is not None:
         data["proposal"]["numbers"] = dict(s.proposal.numbers)
