@@ -223,3 +223,35 @@ def test_the_terminal_issues_fresh_codes() -> None:
     pressed: list[int] = []
     watch_terminal(io.StringIO("\n\n"), lambda: pressed.append(1)).join(timeout=5)
     assert pressed == [1, 1]
+
+
+def test_the_console_is_told_when_the_clients_view_goes_black(console: Console) -> None:
+    """After Resume the mirror may stay black while the next scene fades in or loads:
+    the tabs are told, so the page does not claim 'Scene running' over a black mirror."""
+    import asyncio
+
+    import numpy as np
+
+    from vrtherapy.console.hub import Tab
+
+    token = console.pair()
+    hub = console.hub
+    tab = Tab(None, token, "127.0.0.1")  # type: ignore[arg-type]
+
+    async def pump_a_while() -> None:
+        hub.tabs.add(tab)
+        task = asyncio.create_task(hub.pump_mirror(200))
+        hub.mirror.put(np.zeros((8, 8, 3), np.uint8), blackout=True)
+        await asyncio.sleep(0.1)
+        hub.mirror.put(np.full((8, 8, 3), 120, np.uint8), blackout=False)
+        await asyncio.sleep(0.1)
+        task.cancel()
+        hub.tabs.discard(tab)
+
+    asyncio.run(pump_a_while())
+    sent = []
+    while not tab.queue.empty():
+        sent.append(tab.queue.get_nowait())
+    states = [m["black"] for m in sent if isinstance(m, dict) and m.get("type") == "mirror"]
+    assert states == [True, False]
+    assert sum(isinstance(m, bytes) for m in sent) == 2  # the images themselves

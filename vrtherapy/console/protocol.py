@@ -236,8 +236,9 @@ def _suds_scale(ctx: Context) -> int:
 
 
 def _step(a: Mapping[str, Any], ctx: Context) -> int:
-    count = ctx.snapshot.step_count if ctx.snapshot is not None else 0
-    return _int(a, "index", 0, max(0, count - 1))
+    if ctx.snapshot is None or ctx.snapshot.step_count < 1:
+        return _int(a, "index")  # no session: the engine refuses it with its own reason
+    return _int(a, "index", 0, ctx.snapshot.step_count - 1)
 
 
 def _questionnaire(cid: str, a: Mapping[str, Any], ctx: Context) -> c.Command:
