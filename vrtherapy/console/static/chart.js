@@ -16,14 +16,13 @@ window.SudsChart = class SudsChart {
     const g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    const L = 34, R = 10, T = 26, B = 24;
+    g.font = "11px system-ui"; g.lineWidth = 1;
+    const L = 34, R = 10, B = 24, T = this.legend(g, w, ceiling) + 12;
     const tmax = Math.max(600, now || 0, ...this.ratings.map(r => r[0])) * 1.02;
     const x = t => L + (w - L - R) * (t / tmax);
     const y = v => T + (h - T - B) * (1 - v / 100);
-    g.font = "11px system-ui"; g.lineWidth = 1;
-    this.legend(g, w, ceiling);
     g.fillStyle = "#5b6660"; g.strokeStyle = "#e3e7e4";
-    g.fillStyle = "#5b6660"; g.fillText("SUDS", 2, T - 14 + 10); g.fillText("min", w - R - 18, h - 6);
+    g.fillStyle = "#5b6660"; g.fillText("SUDS", 2, T - 4);
     for (let v = 0; v <= 100; v += 25) {
       g.beginPath(); g.moveTo(L, y(v)); g.lineTo(w - R, y(v)); g.stroke();
       g.fillText(String(v), 6, y(v) + 4);
@@ -60,16 +59,19 @@ window.SudsChart = class SudsChart {
       ["line", "#8aa39a", "new step (S2 = step 2)"],
       ["tick", "#b7791f", "asked in headset"],
     ];
-    if (ceiling) items.push(["dash", "rgba(163,32,32,.7)", `step-down line ${ceiling}`]);
-    let x = 34;
+    if (ceiling) items.push(["dash", "rgba(163,32,32,.7)", `step-down line (${ceiling})`]);
+    let x = 34, y = 9;
     for (const [kind, colour, text] of items) {
+      const width = 18 + g.measureText(text).width + 12;
+      if (x > 34 && x + width > w) { x = 34; y += 14; } // wrap onto the next line
       g.fillStyle = colour; g.strokeStyle = colour;
-      if (kind === "dot") { g.beginPath(); g.arc(x + 4, 9, 3.5, 0, 6.3); g.fill(); }
-      else if (kind === "line") { g.beginPath(); g.moveTo(x + 4, 3); g.lineTo(x + 4, 15); g.stroke(); }
-      else if (kind === "tick") { g.fillRect(x + 3, 9, 2, 6); }
-      else { g.setLineDash([4, 3]); g.beginPath(); g.moveTo(x, 9); g.lineTo(x + 10, 9); g.stroke(); g.setLineDash([]); }
-      g.fillStyle = "#3b4640"; g.fillText(text, x + 13, 13);
-      x += 18 + g.measureText(text).width + 12;
+      if (kind === "dot") { g.beginPath(); g.arc(x + 4, y, 3.5, 0, 6.3); g.fill(); }
+      else if (kind === "line") { g.beginPath(); g.moveTo(x + 4, y - 6); g.lineTo(x + 4, y + 6); g.stroke(); }
+      else if (kind === "tick") { g.fillRect(x + 3, y, 2, 6); }
+      else { g.setLineDash([4, 3]); g.beginPath(); g.moveTo(x, y); g.lineTo(x + 10, y); g.stroke(); g.setLineDash([]); }
+      g.fillStyle = "#3b4640"; g.fillText(text, x + 13, y + 4);
+      x += width;
     }
+    return y + 6;
   }
 };
