@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_render_loop import FakeServer
+from tests.app.test_render_loop import FakeEngine
 from vrtherapy.app.run import RenderLoop, RunOptions
 from vrtherapy.app.watch import LibraryWatcher, ReloadFade, revalidate
 from vrtherapy.authoring import Library, load_library
@@ -124,7 +124,7 @@ def test_a_reload_reaches_the_client_through_black_and_is_recorded(
     code = service.create_client("clinic.block_steps")
     engine = service.start(code)
     with HeadlessDisplay((160, 120)) as display:
-        loop = RenderLoop(service, FakeServer(), display, RunOptions(pace_hz=60, frames=60))  # type: ignore[arg-type]
+        loop = RenderLoop(service, FakeEngine(), display, RunOptions(pace_hz=60, frames=60))
         loop.run()
         assert _colour(display) == "green"
 

@@ -225,8 +225,9 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     "--console",
     "console_bench",
     is_flag=True,
-    help="Instead: measure command-to-frame latency through the console and the frame-time "
-    "cost of serving the mirror.",
+    help="Instead: measure command-to-frame latency through the console, the frame-time "
+    "cost of serving the mirror, and (with Chromium) mirror images/s in a browser and "
+    "Blackout -> black mirror latency.",
 )
 @click.option(
     "--audio",
@@ -242,7 +243,9 @@ def bench_command(
     """Render reference scenes headless; compare instanced and naive drawing.
 
     With --console: a session with the console on loopback and a WebSocket
-    client; reports command-to-frame latency and the mirror's cost per frame.
+    client; reports command-to-frame latency, the mirror's cost per frame
+    and, with Chromium installed, a real console page's mirror images per
+    second and the Blackout -> black mirror latency (median, p95).
 
     With --audio: the sound engine mixes a 2-minute scene (16 positional sources,
     2 beds, a streamed file, cues) in 1024-frame periods as a sound card would ask

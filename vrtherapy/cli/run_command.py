@@ -83,7 +83,7 @@ def _end_if_running(service: SessionService) -> None:
         click.echo(f"session {engine.session_id} ended: the engine was stopped")
 
 
-def _watch(libraries: tuple[Path, ...], service: SessionService, server: Any) -> Any:
+def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: Any) -> Any:
     """Start watching the stock and clinic folders; results go to the console and here."""
     from vrtherapy.app.watch import LibraryWatcher
     from vrtherapy.authoring import load_library
@@ -105,7 +105,7 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, server: Any) ->
             click.echo(f"changed: {files}; not reloaded, the current scene stays:", err=True)
             for problem in update.problems:
                 click.echo(f"  {problem}", err=True)
-        server.call(lambda: service.reloads.offer(update))
+        engine_thread.call(lambda: service.reloads.offer(update))
 
     watcher = LibraryWatcher(
         [scenes_dir(), hierarchies_dir(), assets_dir(), *folders], load, deliver
@@ -115,14 +115,18 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, server: Any) ->
     return watcher
 
 
-def _open_audio(device: str | None, service: SessionService, server: Any, backend: Any) -> Any:
+def _open_audio(
+    device: str | None, service: SessionService, engine_thread: Any, backend: Any
+) -> Any:
     """The client's sound (None: silent, after one warning); a wrong device name exits."""
     from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
     from vrtherapy.session.commands import ReportLoadFailure
 
     def report(message: str) -> None:  # a sound that cannot play: a warning in the console
         cid = f"sound-problem-{time.monotonic_ns()}"
-        server.call(lambda: service.handle(ReportLoadFailure(cid, "system", "sound", message)))
+        engine_thread.call(
+            lambda: service.handle(ReportLoadFailure(cid, "system", "sound", message))
+        )
 
     try:
         return open_session_audio(
@@ -134,7 +138,7 @@ def _open_audio(device: str | None, service: SessionService, server: Any, backen
         )
     except AudioDeviceNotFound as exc:
         backend.close()
-        server.stop()
+        engine_thread.stop()
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
@@ -177,6 +181,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 )
 @click.option("--port", default=8765, show_default=True, help="Console port.")
 @click.option(
+    "--trusted-proxy",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For header is believed (repeatable). "
+    "Without it the header is ignored, so pairing limits count the real address.",
+)
+@click.option(
     "--synthetic-client",
     is_flag=True,
     help="A simulated client answers the in-headset prompts (demos, tests).",
@@ -214,6 +225,7 @@ def run_command(
     stereo: bool,
     listen: str,
     port: int,
+    trusted_proxy: tuple[str, ...],
     synthetic_client: bool,
     seed: int,
     time_scale: float,
@@ -227,15 +239,19 @@ def run_command(
     With SCENARIO, a practice session steps through that scenario's levels;
     with --hierarchy, a session with that hierarchy starts at once; with
     neither, the therapist chooses the client and hierarchy in the console.
-    The console's address and a one-time pairing code are printed here.
+    The console's address and a one-time pairing code are printed here;
+    press Enter in this terminal for a fresh code (it replaces the old one and
+    is accepted even while wrong guesses are being rate-limited).
     """
     from vrtherapy.display.select import automatic_choice, configure_gl_platform
 
     name = automatic_choice() if display == "auto" else display
     configure_gl_platform(name)  # before anything imports OpenGL
 
+    from vrtherapy.app.engine_thread import EngineThread
     from vrtherapy.app.responder import SyntheticResponder
     from vrtherapy.app.run import RenderLoop, RunOptions
+    from vrtherapy.app.terminal import watch_terminal
     from vrtherapy.console.server import ConsoleConfig, ConsoleError, ConsoleServer
     from vrtherapy.display.select import open_or_explain
 
@@ -271,25 +287,33 @@ def run_command(
         click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         sys.exit(2)
     responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
+    engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
     server = ConsoleServer(
         service,
-        ConsoleConfig(listen=listen, port=port, data_dir=data_dir()),
+        ConsoleConfig(
+            listen=listen, port=port, data_dir=data_dir(), trusted_proxies=tuple(trusted_proxy)
+        ),
         announce=lambda line: click.echo(line),
-        on_tick=responder.tick if responder else None,
     )
+    engine_thread.mount(server)
     try:
-        server.start()
+        engine_thread.start()
     except ConsoleError as exc:
         backend.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    watcher = _watch(libraries, service, server) if watch else None
-    audio = _open_audio(audio_device, service, server, backend)
+    watcher = _watch(libraries, service, engine_thread) if watch else None
+    if sys.stdin is not None and sys.stdin.isatty():
+        click.echo("press Enter here for a fresh pairing code")
+        watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
+    audio = _open_audio(audio_device, service, engine_thread, backend)
     loop = RenderLoop(
         service,
-        server,
+        engine_thread,
         backend,
         RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
+        mirror=server.mirror,
+        show_slider=server.hub.show_client_slider,
         window_mirror=window_mirror,
         audio=audio,
     )
@@ -307,6 +331,6 @@ def run_command(
         if window_mirror is not None:
             window_mirror.close()
         backend.close()
-        server.stop()  # the engine thread is gone after this: safe to use the service here
+        engine_thread.stop()  # the engine thread is gone after this: safe to use the service here
         _end_if_running(service)
         store.close()

@@ -73,7 +73,6 @@ class SessionService:
         self.clients = Clients(store, clock)
         self._new_id = new_id
         self._engine: Engine | None = None
-        self._snapshot: Snapshot | None = None
         self._listeners: list[Listener] = []
         self.reloads = LibraryReloads()  # `run --watch`: changed files, offered for reload
 
@@ -179,8 +178,10 @@ class SessionService:
 
     @property
     def snapshot(self) -> Snapshot | None:
-        """The latest snapshot; safe to read from any thread."""
-        return self._snapshot
+        """The running (or just ended) session's latest snapshot; safe to read from any
+        thread (the engine publishes it by swapping one reference)."""
+        engine = self._engine
+        return engine.snapshot if engine is not None else None
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -214,6 +215,13 @@ class SessionService:
             )
         return engine
 
+    def close_ended(self) -> None:
+        """Put an ended session away so that the next one can be set up; its record stays
+        in the store. A running session must be ended first."""
+        if self._engine is not None and self._engine.state.running:
+            raise ServiceError("a session is running; end it before setting up another")
+        self._engine = None
+
     def resume(self, session_id: str) -> Engine:
         engine = Engine.resume(
             self.store, self.library, self.clock, session_id, new_id=self._new_id
@@ -223,12 +231,10 @@ class SessionService:
 
     def _attach(self, engine: Engine) -> None:
         self._engine = engine
-        self._snapshot = engine.snapshot
         engine.subscribe(self._changed)
         self._changed(engine.snapshot, tuple(self.store.read(engine.session_id)))
 
     def _changed(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
-        self._snapshot = snapshot
         for listener in self._listeners:
             listener(snapshot, events)
 
@@ -240,9 +246,7 @@ class SessionService:
     def tick(self) -> None:
         if self._engine is not None and self._engine.state.running:
             self._engine.tick()
-            if self._engine is not None:
-                # timers move even when nothing was stored
-                self._snapshot = self._engine.refresh_snapshot()
+            self._engine.refresh_snapshot()  # timers move even when nothing was stored
 
     def events(self, after_seq: int = 0) -> list[ev.Event]:
         if self._engine is None:
