@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrtherapy.session import commands as c
+from vrtherapy.session import conversation as conv
 from vrtherapy.session.questionnaires import form, forms
 from vrtherapy.session.snapshot import Snapshot
 
@@ -276,6 +277,51 @@ def _partner(cid: str, a: Mapping[str, Any], ctx: Context) -> c.Command:
     return c.PartnerCommand(cid, partner_id=partner, event=event, data=checked)
 
 
+def _partner_id(a: Mapping[str, Any], ctx: Context) -> str:
+    partner = _name(a, "partner_id")
+    if partner not in ctx.partners:
+        known = ", ".join(sorted(ctx.partners)) or "none in this scene"
+        raise ProtocolError(f"no partner '{partner}' in the current scene (partners: {known})")
+    return partner
+
+
+def _converse(
+    build: Callable[[Mapping[str, Any], Context], conv.ConversationCommand],
+) -> Builder:
+    """A conversation action (partners panel, scores): one session command each."""
+    return lambda cid, a, ctx: c.Converse(cid, "therapist", build(a, ctx))
+
+
+def _behaviour(a: Mapping[str, Any], ctx: Context) -> conv.SetBehaviour:
+    value = a.get("value")
+    checked: float | str | None = (
+        None if value is None else _num(a, "value") if not isinstance(value, str) else
+        _name(a, "value")
+    )  # fmt: skip
+    return conv.SetBehaviour(_partner_id(a, ctx), _name(a, "name"), checked)
+
+
+CONVERSATION: dict[str, Builder] = {
+    "partner_start": _converse(lambda a, ctx: conv.StartConversation(_partner_id(a, ctx))),
+    # the therapist marks the client's spoken answer (Wizard-of-Oz)
+    "partner_choose": _converse(
+        lambda a, ctx: conv.ChooseOption(_partner_id(a, ctx), _int(a, "index", 0, 99), "therapist")
+    ),
+    "partner_trigger": _converse(
+        lambda a, ctx: conv.TriggerPartner(_partner_id(a, ctx), _name(a, "trigger_id"))
+    ),
+    "partner_say_again": _converse(lambda a, ctx: conv.SayAgain(_partner_id(a, ctx))),
+    "partner_skip": _converse(lambda a, ctx: conv.SkipLine(_partner_id(a, ctx))),
+    "partner_say": _converse(lambda a, ctx: conv.SayThisNow(_partner_id(a, ctx), _text(a, "text"))),
+    "partner_behaviour": _converse(_behaviour),
+    "score_skill": _converse(
+        lambda a, ctx: conv.ScoreSkill(
+            _name(a, "skill"), _int(a, "score", 1, 5), _text(a, "note", "")
+        )
+    ),
+}
+
+
 def _safety(action: str) -> Builder:
     def build(cid: str, a: Mapping[str, Any], ctx: Context) -> c.Command:
         return c.Safety(cid, "therapist", action, _text(a, "reason", ""))  # type: ignore[arg-type]
@@ -358,6 +404,7 @@ COMMANDS: dict[str, Builder] = {
     "note": lambda cid, a, ctx: c.AddNote(cid, text=_text(a, "text")),
     "questionnaire": _questionnaire,
     "partner": _partner,
+    **CONVERSATION,
     "fire_cue": lambda cid, a, ctx: c.FireCue(cid, cue=_name(a, "cue")),
     "sound_output": lambda cid, a, ctx: c.SetSoundOutput(
         cid,
