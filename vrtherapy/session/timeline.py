@@ -16,7 +16,7 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
     p = e.payload
     who = e.actor
     if type(p) in conv.EVENTS:
-        return conv.describe(p)
+        return conv.describe(p, verbose)
     if isinstance(p, ev.SessionStarted):
         steps = len(p.hierarchy.get("steps", []))
         return (

@@ -10,6 +10,7 @@
   };
   const chart = new window.SudsChart($("suds-chart"));
   const sound = new window.SoundPanel($("sound-card"), (name, args) => send(name, args));
+  const conversation = new window.ConversationPanel($("conversation-card"), (name, args) => send(name, args));
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
   const clock = (s) => { s = Math.max(0, Math.round(s)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
   const toast = (text) => { const t = $("toast"); t.textContent = text; t.classList.add("show"); clearTimeout(toast.h); toast.h = setTimeout(() => t.classList.remove("show"), 3500); };
@@ -163,6 +164,7 @@
     renderQuick(s.suds_scale);
     renderPartners(s.partners);
     sound.render(s);
+    conversation.render(s);
     tickTimers();
   }
   const names = { none: "Scene running", paused: "PAUSED", blackout: "BLACKOUT", calm_scene: "CALM SCENE" };

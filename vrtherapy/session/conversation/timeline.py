@@ -42,7 +42,14 @@ _DESCRIBE: dict[type[ev.Payload], Callable[[Any], str | None]] = {
 assert set(_DESCRIBE) == set(EVENTS)
 
 
-def describe(p: ev.Payload) -> str | None:
-    """A timeline line for a conversation event (None for other events, or nothing to show)."""
+def describe(p: ev.Payload, verbose: bool = False) -> str | None:
+    """A timeline line for a conversation event (None for other events, or nothing to
+    show); ``verbose`` also tells where the dialogue waits and gestures without words."""
     fn = _DESCRIBE.get(type(p))
-    return fn(p) if fn is not None else None
+    line = fn(p) if fn is not None else None
+    if line is None and verbose:
+        if isinstance(p, DialogueReached):
+            return f"{p.partner_id} waits at '{p.node}'"
+        if isinstance(p, PartnerLineSpoken):
+            return f"{p.partner_id} gestures: {p.gesture.replace('_', ' ')}"
+    return line
