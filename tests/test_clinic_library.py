@@ -68,7 +68,10 @@ def magenta_fraction(image: npt.NDArray[np.uint8]) -> float:
 def test_validate_and_list_find_the_clinic_folder(clinic: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--library", str(clinic)])
     assert result.exit_code == 0, result.output
-    assert "ok: 3 scenario(s), 2 hierarchy(ies), 8 questionnaire(s), no problems" in result.output
+    assert (
+        "ok: 3 scenario(s), 2 hierarchy(ies), 0 dialogue(s), 8 questionnaire(s), no problems"
+        in result.output
+    )
     listed = CliRunner().invoke(cli, ["list", "--library", str(clinic)])
     assert listed.exit_code == 0, listed.output
     assert "clinic.statue_steps" in listed.output and "heights.standard" in listed.output
