@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from vrtherapy.authoring import Library
 from vrtherapy.session.commands import current_parameters
 from vrtherapy.session.state import SessionState
+from vrtherapy.session.vocabulary import PromptKind, SafetyState
 
 
 @dataclass(frozen=True)
 class PromptView:
     prompt_id: str
-    kind: str
+    kind: PromptKind
     trigger: str
     issued_at: float
 
@@ -34,7 +35,7 @@ class ProposalView:
 
 @dataclass(frozen=True)
 class Snapshot:
-    safety: str  # none, paused, blackout, calm_scene
+    safety: SafetyState
     safety_reason: str
     status: str  # not_started, running, ended
     session_id: str
@@ -62,6 +63,10 @@ class Snapshot:
     load_error: str
     partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
     last_seq: int
+    # the record's health, for the therapist: safety actions shown to the client but not
+    # yet stored (a store outage), and why, if the record needs attention
+    unstored_actions: int = 0
+    record_status: str = ""
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
