@@ -13,6 +13,7 @@ from vrtherapy.cli.render_commands import bench_command, snapshot_command
 from vrtherapy.cli.run_command import run_command
 from vrtherapy.cli.session_commands import (
     demo_command,
+    resume_command,
     sessions_command,
     show_command,
     verify_command,
@@ -28,7 +29,8 @@ def cli(verbose: bool) -> None:
     Scene authors write scenarios (scenes/*.yaml) and hierarchies
     (hierarchies/*.yaml); `validate` checks them, `list` shows them, and
     `demo` runs a complete session with a synthetic client; `sessions`, `show`
-    and `verify` list, print and integrity-check stored session records.
+    and `verify` list, print and integrity-check stored session records;
+    `resume` brings back a session whose engine was interrupted.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
@@ -46,6 +48,7 @@ cli.add_command(verify_command)
 cli.add_command(snapshot_command)
 cli.add_command(bench_command)
 cli.add_command(run_command)
+cli.add_command(resume_command)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -80,6 +81,17 @@ def _end_if_running(service: SessionService) -> None:
         click.echo(f"session {engine.session_id} ended: the engine was stopped")
 
 
+def _announce_interrupted(service: SessionService) -> None:
+    """Sessions a killed engine left running: say so, and how to resume or close them."""
+    for s in service.interrupted():
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.last_event_at))
+        click.echo(
+            f"interrupted session {s.session_id} (client {s.client_code}, step "
+            f"{s.step_index + 1}/{s.step_count}, last recorded {when}): resume or close it in "
+            f"the console, or run `vrtherapy resume {s.session_id}` [--close]"
+        )
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -126,6 +138,18 @@ def _interrupt(_signum: int, _frame: object) -> None:
 )
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
+@click.option(
+    "--resume",
+    "resume_session",
+    metavar="SESSION",
+    default=None,
+    help="Resume this interrupted session (same step, paused); see `vrtherapy resume`.",
+)
+@click.option(
+    "--take-over",
+    is_flag=True,
+    help="With --resume: run it here even though another station holds it (recorded).",
+)
 def run_command(
     scenario: str | None,
     hierarchy_id: str | None,
@@ -140,13 +164,18 @@ def run_command(
     time_scale: float,
     frames: int | None,
     database: str | None,
+    resume_session: str | None,
+    take_over: bool,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
 
     With SCENARIO, a practice session steps through that scenario's levels;
     with --hierarchy, a session with that hierarchy starts at once; with
     neither, the therapist chooses the client and hierarchy in the console.
-    The console's address and a one-time pairing code are printed here.
+    Sessions left running by an engine that was killed are listed on start;
+    the console offers to resume each (same step, paused) or close it, and
+    --resume SESSION resumes one at once. The console's address and a
+    one-time pairing code are printed here.
     """
     from vrtherapy.display.select import automatic_choice, configure_gl_platform
 
@@ -177,7 +206,13 @@ def run_command(
     clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
     service = SessionService(store, library, clock)
     try:
-        if scenario or hierarchy_id:
+        if resume_session:
+            engine = service.resume(resume_session, takeover=take_over)
+            click.echo(
+                f"session {engine.session_id} resumed for client {engine.state.client_code} "
+                f"at step {engine.state.step_index + 1}, paused"
+            )
+        elif scenario or hierarchy_id:
             if scenario:
                 if scenario not in library.scenarios:
                     raise ServiceError(f"no scenario '{scenario}' (see `vrtherapy list`)")
@@ -193,6 +228,8 @@ def run_command(
         backend.close()
         click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         sys.exit(2)
+    else:
+        _announce_interrupted(service)
     responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
     server = ConsoleServer(
         service,
@@ -225,4 +262,5 @@ def run_command(
         backend.close()
         server.stop()  # the engine thread is gone after this: safe to use the service here
         _end_if_running(service)
+        service.close()
         store.close()

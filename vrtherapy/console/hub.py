@@ -20,6 +20,7 @@ from vrtherapy.console.auth import Pairing, PairingRefused
 from vrtherapy.console.mirror import MirrorBuffer, encode_jpeg
 from vrtherapy.console.protocol import ProtocolError, is_safety, session_command, snapshot_data
 from vrtherapy.session import events as ev
+from vrtherapy.session.commands import Rejected
 from vrtherapy.session.service import ServiceError, SessionService, event_data
 from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.timeline import describe
@@ -117,6 +118,7 @@ class Hub:
         }
         return {
             "type": "setup",
+            "interrupted": [i.to_data() for i in self.service.interrupted()],
             "clients": clients,
             "templates": templates,
             "client": code,
@@ -251,7 +253,7 @@ class Hub:
             return [{**self._setup_acks[cid], "duplicate": True}]
         try:
             command = session_command(name, cid, args)
-        except ProtocolError as exc:
+        except (ProtocolError, Rejected) as exc:  # Rejected: a field the command refuses
             return [{"type": "ack", "id": cid, "accepted": False, "reason": str(exc)}]
         if command is not None:
             outcome = self.service.handle(command)
@@ -292,14 +294,19 @@ class Hub:
             s.edit_hierarchy(code, str(args["op"]), dict(args.get("args") or {}))
             self._refresh_setup(code)
             return []
-        if name == "start_session":
-            code = str(args["code"])
-            baseline = args.get("baseline_ssq")
-            engine = s.start(
-                code,
-                baseline_ssq={str(k): float(v) for k, v in baseline.items()} if baseline else None,
-                auto_mode=bool(args["auto_mode"]) if "auto_mode" in args else None,
-            )
+        if name in ("start_session", "resume_session"):
+            if name == "resume_session":
+                engine = s.resume(str(args["session_id"]), takeover=bool(args.get("take_over")))
+            else:
+                code = str(args["code"])
+                baseline = args.get("baseline_ssq")
+                engine = s.start(
+                    code,
+                    baseline_ssq=(
+                        {str(k): float(v) for k, v in baseline.items()} if baseline else None
+                    ),
+                    auto_mode=bool(args["auto_mode"]) if "auto_mode" in args else None,
+                )
             for t in list(self.tabs):
                 t.queue.put_nowait(
                     {
@@ -310,6 +317,10 @@ class Hub:
                     }
                 )
             return []
+        if name == "close_interrupted":
+            s.close_interrupted(str(args["session_id"]))
+            self._refresh_setup(tab.client_code or "")
+            return []
         if name == "summary":
             return [{"type": "summary", "summary": s.summary().to_data()}]
         if name == "export":
@@ -318,7 +329,7 @@ class Hub:
 
     def _refresh_setup(self, code: str) -> None:
         for t in list(self.tabs):
-            t.queue.put_nowait(self.setup_message(t.client_code or code))
+            t.queue.put_nowait(self.setup_message(t.client_code or code or None))
 
 
 def _is_disconnect(exc: Exception) -> bool:

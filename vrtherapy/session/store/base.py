@@ -66,6 +66,16 @@ class StreamInfo:
 
 
 @dataclass(frozen=True)
+class StreamHead:
+    stream: str
+    kind: str
+    client_code: str
+    created_at: float
+    head_seq: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
 class VerifyReport:
     stream: str
     events: int
@@ -626,6 +636,25 @@ class EventStore(ABC):
             for r in rows
         ]
 
+    def heads(self) -> list[StreamHead]:
+        """Every stream's stored identity and head, by name."""
+        with self._read() as cur:
+            cur.execute(
+                "SELECT stream, kind, client_code, created_at, head_seq, head_hash FROM streams "
+                "ORDER BY stream"
+            )
+            rows = cur.fetchall()
+        return [
+            StreamHead(str(r[0]), str(r[1]), str(r[2]), float(r[3]), int(r[4]), str(r[5]))
+            for r in rows
+        ]
+
+    def event_hashes(self) -> dict[tuple[str, int], str]:
+        """The stored hash of every event, by (stream, seq)."""
+        with self._read() as cur:
+            cur.execute("SELECT stream, seq, hash FROM events")
+            return {(str(r[0]), int(r[1])): str(r[2]) for r in cur.fetchall()}
+
     def verify(self, stream: str) -> VerifyReport:
         """Recompute the hash chain of a stream, from its genesis (its stored name, kind,
         client and creation time) to its recorded head. See :meth:`verify_ledger` for
@@ -705,11 +734,8 @@ class EventStore(ABC):
         checkpoint's event must still be there with the same hash."""
         entries = self.ledger()
         led_seq, led_hash = self.ledger_head()
-        with self._read() as cur:
-            cur.execute("SELECT stream, kind, client_code, created_at, head_seq FROM streams")
-            streams = {str(r[0]): r for r in cur.fetchall()}
-            cur.execute("SELECT stream, seq, hash FROM events")
-            hashes = {(str(r[0]), int(r[1])): str(r[2]) for r in cur.fetchall()}
+        streams = {h.stream: h for h in self.heads()}
+        hashes = self.event_hashes()
         problems: list[tuple[str, str]] = []
         signers: set[str] = set()
         prev, expected = GENESIS, 0
@@ -749,22 +775,24 @@ class EventStore(ABC):
                     (
                         name,
                         f"the {what} was deleted: the ledger recorded its creation on "
-                        f"{_when(e.created_at)} for client {e.client_code}",
+                        f"{when(e.created_at)} for client {e.client_code}",
                     )
                 )
                 continue
-            if str(row[2]) != e.client_code:
-                problems.append((name, f"moved from client {e.client_code} to client {row[2]}"))
-            if float(row[3]) != e.created_at:
+            if row.client_code != e.client_code:
+                problems.append(
+                    (name, f"moved from client {e.client_code} to client {row.client_code}")
+                )
+            if row.created_at != e.created_at:
                 problems.append(
                     (
                         name,
-                        f"its creation time was changed from {_when(e.created_at)} "
-                        f"to {_when(float(row[3]))}",
+                        f"its creation time was changed from {when(e.created_at)} "
+                        f"to {when(row.created_at)}",
                     )
                 )
-            if str(row[1]) != e.stream_kind:
-                problems.append((name, f"its kind was changed from {e.stream_kind} to {row[1]}"))
+            if row.kind != e.stream_kind:
+                problems.append((name, f"its kind was changed from {e.stream_kind} to {row.kind}"))
         reported: set[str] = set()
         for e in reversed(entries):  # newest first: the furthest checkpoint says most
             if e.entry != "checkpoint" or e.stream in reported or e.stream not in streams:
@@ -776,8 +804,8 @@ class EventStore(ABC):
                     (
                         e.stream,
                         f"truncated: the signed ledger saw event {e.head_seq} on "
-                        f"{_when(e.wall_time)}, but the record ends at event "
-                        f"{int(streams[e.stream][4])}",
+                        f"{when(e.wall_time)}, but the record ends at event "
+                        f"{streams[e.stream].head_seq}",
                     )
                 )
             elif stored != e.head_hash:
@@ -786,14 +814,14 @@ class EventStore(ABC):
                     (
                         e.stream,
                         f"rewritten: event {e.head_seq} differs from the signed checkpoint of "
-                        f"{_when(e.wall_time)} (the chain was recomputed after an edit)",
+                        f"{when(e.wall_time)} (the chain was recomputed after an edit)",
                     )
                 )
         first = entries[0].wall_time if entries else None
         for name, row in streams.items():
             if name in created:
                 continue
-            if first is not None and float(row[3]) >= first:
+            if first is not None and row.created_at >= first:
                 problems.append(
                     (
                         name,
@@ -811,7 +839,8 @@ def _hex_key(text: str) -> bool:
         return False
 
 
-def _when(t: float) -> str:
+def when(t: float) -> str:
+    """A wall time as people read it in verification messages (UTC)."""
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
