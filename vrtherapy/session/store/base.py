@@ -738,6 +738,7 @@ class EventStore(ABC):
         hashes = self.event_hashes()
         problems: list[tuple[str, str]] = []
         signers: set[str] = set()
+        unsigned: dict[tuple[str, str], list[int]] = {}  # (stream, why) -> entry numbers
         prev, expected = GENESIS, 0
         for e in entries:
             expected += 1
@@ -751,13 +752,17 @@ class EventStore(ABC):
                 problems.append((e.stream, f"{where}: contents do not match its hash (altered)"))
             fp = fingerprint(e.public_key) if _hex_key(e.public_key) else e.public_key[:16]
             if not check_signature(e.public_key, e.hash.encode("ascii"), e.signature):
-                problems.append((e.stream, f"{where}: the signature is not valid (forged)"))
-            elif trusted.get(fp) != e.public_key:
-                problems.append(
-                    (e.stream, f"{where}: signed by key {fp}, which this station does not trust")
+                unsigned.setdefault((e.stream, "the signature is not valid (forged)"), []).append(
+                    e.seq
                 )
+            elif trusted.get(fp) != e.public_key:
+                why = f"signed by key {fp}, which this station does not trust"
+                unsigned.setdefault((e.stream, why), []).append(e.seq)
             signers.add(fp)
             prev = e.hash
+        for (name, why), seqs in unsigned.items():
+            which = f"ledger entry {seqs[0]}" if len(seqs) == 1 else f"{len(seqs)} ledger entries"
+            problems.append((name, f"{which} about it ({_ranges(seqs)}): {why}"))
         if (led_seq, led_hash) != (expected, prev):
             problems.append(
                 (
@@ -830,6 +835,20 @@ class EventStore(ABC):
                     )
                 )
         return LedgerReport(len(entries), tuple(problems), tuple(sorted(signers)))
+
+
+def _ranges(seqs: list[int]) -> str:
+    """1, 2, 3, 7 -> '1–3, 7'."""
+    parts: list[str] = []
+    start = prev = seqs[0]
+    for n in [*seqs[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)
 
 
 def _hex_key(text: str) -> bool:
