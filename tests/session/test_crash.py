@@ -92,3 +92,77 @@ def test_sigkill_then_run_resumes_each_session_losing_nothing(tmp_path: Path) ->
     print(result.output)
     assert result.exit_code == 0, result.output
     assert f"all {TRIALS} record(s) verified" in result.output
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_killed_run_is_resumed_by_run(tmp_path: Path) -> None:
+    """The whole program: `vrtherapy run` killed mid-session, then `vrtherapy resume`
+    (which is `run --resume`) brings the session back paused and the record verifies."""
+    env = {**os.environ, "VRTHERAPY_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("DISPLAY", None)
+    base = [sys.executable, "-m", "vrtherapy"]
+    headless = ["--display", "headless", "--size", "160x120"]
+    proc = subprocess.Popen(
+        [
+            *base,
+            "run",
+            "--hierarchy",
+            "heights.standard",
+            *headless,
+            "--port",
+            str(_free_port()),
+            "--synthetic-client",
+            "--time-scale",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("console: ") or "EGL" in line or proc.poll() is not None:
+            break
+    if not any(ln.startswith("session ") for ln in lines):
+        proc.kill()
+        proc.wait()
+        if any("EGL" in ln for ln in lines):
+            from tests.system_needs import missing
+
+            missing("Mesa EGL", "apt-get install libegl1 libgl1-mesa-dri")
+        raise AssertionError("".join(lines))
+    session_id = next(ln.split()[1] for ln in lines if ln.startswith("session "))
+    time.sleep(random.Random(SEED).uniform(1.0, 3.0))  # let the synthetic client answer
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    database = str(tmp_path / "sessions.sqlite3")
+    listing = subprocess.run([*base, "sessions"], env=env, capture_output=True, text=True)
+    assert f"{session_id}" in listing.stdout and "interrupted" in listing.stdout, listing
+    again = subprocess.run(
+        [*base, "resume", session_id, *headless[:2], "--port", str(_free_port()), "--frames", "20"],
+        env=env,
+        cwd=ROOT,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert f"session {session_id} resumed" in again.stdout, again.stdout + again.stderr
+    store = open_store(database)
+    kinds = [e.kind for e in store.read(session_id)]
+    assert "session_interrupted" in kinds and "session_resumed" in kinds
+    store.close()
+    result = CliRunner().invoke(cli, ["verify", "--database", database])
+    assert result.exit_code == 0, result.output

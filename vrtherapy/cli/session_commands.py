@@ -298,6 +298,7 @@ def verify_command(
 )
 @click.option("--listen", default="127.0.0.1", show_default=True, help="Console address.")
 @click.option("--port", default=8765, show_default=True, help="Console port.")
+@click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @database_option
 @click.pass_context
 def resume_command(
@@ -308,6 +309,7 @@ def resume_command(
     display: str,
     listen: str,
     port: int,
+    frames: int | None,
     database: str | None,
 ) -> None:
     """Resume an interrupted session (same step, paused), or --close it.
@@ -339,7 +341,9 @@ def resume_command(
         display=display,
         listen=listen,
         port=port,
+        frames=frames,
         database=database,
+        size=(1280, 720),  # ctx.invoke does not run the option's callback on its default
         resume_session=session_id,
         take_over=take_over,
     )
