@@ -222,7 +222,7 @@ def verify_command(
     except (StoreError, SigningKeyError) as exc:
         _fail(str(exc))
         return
-    click.echo(f"signing key {key.fingerprint} ({key.path})")
+    click.echo(f"signing key {key.fingerprint} ({key.path}; public key {key.public_hex})")
     others = sorted(fp for fp in trusted if fp != key.fingerprint)
     if others:
         click.echo(f"also trusted: {', '.join(others)}")
