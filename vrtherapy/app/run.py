@@ -99,6 +99,8 @@ class ClientView:
         self.worlds = Worlds(library, report_failure)
         self.presentation: Presentation | None = None
         self._mirror_time = 0.0
+        # the sound's hook: (scenario, world, views, standing height) every frame
+        self.on_frame: Callable[[str, Any, Any, float], None] | None = None
 
     def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
         pres = self.director.update(snap, slider, now)
@@ -114,6 +116,8 @@ class ClientView:
             draw_list = DrawList(items=())
         fade = pres.fade if world is not None else 1.0
         self.renderer.render(views, draw_list, pres.overlay, fade, now)
+        if self.on_frame is not None:
+            self.on_frame(pres.scenario, world, views, draw_list.standing_height)
         if self.readback is not None and self.mirror is not None:
             left: EyeView = views[0]
             self.readback.capture(left.framebuffer, left.viewport)
@@ -139,6 +143,7 @@ class RenderLoop:
         options: RunOptions,
         *,
         window_mirror: Any = None,
+        audio: Any = None,
     ) -> None:
         self.service = service
         self.server = server
@@ -151,6 +156,8 @@ class RenderLoop:
         self.view = ClientView(
             service.library, self._report_failure, server.mirror, options.mirror_size
         )
+        if audio is not None:  # a SessionAudio: the head pose and anchors for the sound
+            self.view.on_frame = audio.on_frame
         self.frames = 0
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log

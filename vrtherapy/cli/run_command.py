@@ -92,6 +92,30 @@ def _announce_interrupted(service: SessionService) -> None:
         )
 
 
+def _open_audio(device: str | None, service: SessionService, server: Any, backend: Any) -> Any:
+    """The client's sound (None: silent, after one warning); a wrong device name exits."""
+    from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
+    from vrtherapy.session.commands import ReportLoadFailure
+
+    def report(message: str) -> None:  # a sound that cannot play: a warning in the console
+        cid = f"sound-problem-{time.monotonic_ns()}"
+        server.call(lambda: service.handle(ReportLoadFailure(cid, "system", "sound", message)))
+
+    try:
+        return open_session_audio(
+            device,
+            service.library,
+            lambda: service.snapshot,
+            warn=lambda line: click.echo(f"warning: {line}", err=True),
+            report=report,
+        )
+    except AudioDeviceNotFound as exc:
+        backend.close()
+        server.stop()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -139,6 +163,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
 @click.option(
+    "--audio-device",
+    metavar="NAME",
+    default=None,
+    help="Sound output by name (see `vrtherapy devices`; default: the system's default). "
+    "Without any sound output the session runs silently after one warning.",
+)
+@click.option(
     "--resume",
     "resume_session",
     metavar="SESSION",
@@ -166,6 +197,7 @@ def run_command(
     database: str | None,
     resume_session: str | None,
     take_over: bool,
+    audio_device: str | None,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
 
@@ -243,12 +275,14 @@ def run_command(
         backend.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    audio = _open_audio(audio_device, service, server, backend)
     loop = RenderLoop(
         service,
         server,
         backend,
         RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
         window_mirror=window_mirror,
+        audio=audio,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -256,6 +290,8 @@ def run_command(
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
+        if audio is not None:
+            audio.close()
         loop.close()
         if window_mirror is not None:
             window_mirror.close()

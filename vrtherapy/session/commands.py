@@ -25,6 +25,7 @@ from vrtherapy.authoring.intensity import (
     parameter_values,
 )
 from vrtherapy.session import events as ev
+from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
 from vrtherapy.session.vocabulary import (
     Actor,
@@ -198,6 +199,21 @@ class PartnerCommand(Command):
     partner_id: str = ""
     event: str = ""
     data: dict[str, pydantic.JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FireCue(Command):
+    """Play one of the heard scenario's named sound cues now."""
+
+    cue: str = ""
+
+
+@dataclass(frozen=True)
+class SetSoundOutput(Command):
+    """The client's master volume (0..1) and mute; None keeps the current value."""
+
+    volume: float | None = None
+    muted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -503,6 +519,28 @@ def _partner(state: SessionState, cmd: PartnerCommand, ctx: Context) -> Decided:
 @_handles(ReportLoadFailure)
 def _load_failure(state: SessionState, cmd: ReportLoadFailure, ctx: Context) -> Decided:
     return [(cmd.actor, ev.ScenarioLoadFailed(cmd.scenario, cmd.message))]
+
+
+@_handles(SetSoundOutput)
+def _sound_output(state: SessionState, cmd: SetSoundOutput, ctx: Context) -> Decided:
+    volume = state.sound_volume if cmd.volume is None else cmd.volume
+    if not 0 <= volume <= 1:
+        raise Rejected(f"the volume is 0–1, got {volume:g}")
+    muted = state.sound_muted if cmd.muted is None else cmd.muted
+    return [(cmd.actor, ev.SoundOutputSet(float(volume), bool(muted)))]
+
+
+@_handles(FireCue)
+def _fire_cue(state: SessionState, cmd: FireCue, ctx: Context) -> Decided:
+    choices = [name for name, _ in cue_choices(state, ctx.library)]
+    if cmd.cue not in choices:
+        spec = heard_scenario(state, ctx.library)
+        where = f"scenario '{spec.id}'" if spec else "this scene"
+        offer = f"; its cues: {', '.join(choices)}" if choices else " (it has no sound cues)"
+        raise Rejected(f"{where} has no sound cue '{cmd.cue}'{offer}")
+    spec = heard_scenario(state, ctx.library)
+    assert spec is not None
+    return [(cmd.actor, ev.SoundCueFired(cmd.cue, spec.id, "therapist"))]
 
 
 @_handles(EndSession)

@@ -20,6 +20,7 @@ from vrtherapy.session.vocabulary import PromptKind as PromptKind
 from vrtherapy.session.vocabulary import PromptTrigger as PromptTrigger
 from vrtherapy.session.vocabulary import RatingSource as RatingSource
 from vrtherapy.session.vocabulary import SafetyKind as SafetyKind
+from vrtherapy.session.vocabulary import CueTrigger as CueTrigger
 
 _REGISTRY: dict[str, type[Payload]] = {}
 P = TypeVar("P", bound="Payload")
@@ -302,6 +303,25 @@ class PartnerEvent(Payload):
     partner_id: str
     event: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SoundCueFired(Payload):
+    """A named one-shot sound of the scene was played (console, timer or level)."""
+
+    KIND: ClassVar[str] = "sound_cue_fired"
+    cue: str
+    scenario: str
+    trigger: CueTrigger = "therapist"
+
+
+@dataclass(frozen=True)
+class SoundOutputSet(Payload):
+    """The therapist set the client's master volume or muted the sound."""
+
+    KIND: ClassVar[str] = "sound_output_set"
+    volume: float
+    muted: bool
 
 
 # --- client streams ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from vrtherapy.authoring import Library
 from vrtherapy.session.commands import current_parameters
+from vrtherapy.session.sound import cue_choices
 from vrtherapy.session.state import SessionState
 from vrtherapy.session.vocabulary import PromptKind, SafetyState
 
@@ -63,6 +64,12 @@ class Snapshot:
     load_error: str
     partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
     last_seq: int
+    # sound: the client's master volume and mute, the heard scene's cues (name, label),
+    # and the latest cues fired (event seq, cue name, session time), each played once
+    sound_volume: float = 1.0
+    sound_muted: bool = False
+    cues: tuple[tuple[str, str], ...] = ()
+    cues_fired: tuple[tuple[int, str, float], ...] = ()
     # the record's health, for the therapist: safety actions shown to the client but not
     # yet stored (a store outage), and why, if the record needs attention
     unstored_actions: int = 0
@@ -112,4 +119,8 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         load_error=state.load_error,
         partners=state.partners,
         last_seq=state.last_seq,
+        sound_volume=state.sound_volume,
+        sound_muted=state.sound_muted,
+        cues=cue_choices(state, library),
+        cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
     )

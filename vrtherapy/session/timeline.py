@@ -86,6 +86,13 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
         )
     if isinstance(p, ev.ScenarioLoadFailed):
         return f"scenario {p.scenario} failed to load: {p.message}"
+    if isinstance(p, ev.SoundCueFired):
+        how = {"timer": "(timer)", "level": "(on entering the level)"}.get(
+            p.trigger, f"fired by {who}"
+        )
+        return f"sound cue {p.cue} {how}"
+    if isinstance(p, ev.SoundOutputSet):
+        return f"sound {'muted' if p.muted else 'on'}, volume {p.volume * 100:.0f} % by {who}"
     if isinstance(p, ev.PartnerEvent):
         return f"partner {p.partner_id}: {p.event}"
     return None

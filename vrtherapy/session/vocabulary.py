@@ -18,6 +18,7 @@ PromptTrigger = Literal["timer", "step_entry", "therapist", "coach", "trial_end"
 RatingSource = Literal["headset", "therapist", "coach"]
 ExpectancyPhase = Literal["before", "after"]
 Direction = Literal["up", "down", "variation", "calm"]
+CueTrigger = Literal["therapist", "timer", "level"]
 Decision = Literal["accepted", "declined", "overridden", "withdrawn"]
 
 ACTORS: tuple[Actor, ...] = get_args(Actor)
