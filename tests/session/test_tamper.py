@@ -27,6 +27,7 @@ from vrtherapy.session import commands as c
 from vrtherapy.session.clock import ManualClock
 from vrtherapy.session.service import SessionService
 from vrtherapy.session.store import open_store
+from vrtherapy.session.store.base import EventStore
 from vrtherapy.session.store.chain import event_hash, ledger_hash, stream_genesis
 from vrtherapy.session.store.signing import KEY_FILE, SigningKey, config_dir
 
@@ -300,3 +301,14 @@ def test_a_record_added_outside_vrtherapy_is_detected(
 
 
 _: Callable[..., object] = _copy  # keep the helper's name stable for readers
+
+
+def test_notes_after_the_end_are_checkpointed(sqlite_store: EventStore, library: Library) -> None:
+    from tests.session.helpers import start
+
+    engine, _ = start(sqlite_store, library)
+    engine.handle(c.EndSession("end"))
+    engine.handle(c.AddNote("n", text="closing note"))
+    last = sqlite_store.read(engine.session_id)[-1]
+    checkpoints = [e for e in sqlite_store.ledger() if e.stream == engine.session_id]
+    assert checkpoints[-1].head_seq == last.seq and checkpoints[-1].note == "after the end"

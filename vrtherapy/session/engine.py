@@ -583,6 +583,8 @@ class Engine:
         reasons = [_CHECKPOINT_KINDS[e.kind] for e in provisional if e.kind in _CHECKPOINT_KINDS]
         if not reasons and wall - self._checkpoint_at >= CHECKPOINT_SECONDS:
             reasons = ["periodic"]
+        if not reasons and self._state.status == "ended":
+            reasons = ["after the end"]  # notes and questionnaires: no tick will follow
         new = [ev.NewEvent(e.actor, e.payload, now) for e in provisional]
         stored = tuple(
             self.store.append(

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 
 # the vocabulary is defined once, in vocabulary.py; re-exported here for the payloads' users
 from vrtherapy.session.vocabulary import Actor as Actor
+from vrtherapy.session.vocabulary import CueTrigger as CueTrigger
 from vrtherapy.session.vocabulary import Decision as Decision
 from vrtherapy.session.vocabulary import Direction as Direction
 from vrtherapy.session.vocabulary import ExpectancyPhase as ExpectancyPhase
@@ -20,7 +21,6 @@ from vrtherapy.session.vocabulary import PromptKind as PromptKind
 from vrtherapy.session.vocabulary import PromptTrigger as PromptTrigger
 from vrtherapy.session.vocabulary import RatingSource as RatingSource
 from vrtherapy.session.vocabulary import SafetyKind as SafetyKind
-from vrtherapy.session.vocabulary import CueTrigger as CueTrigger
 
 _REGISTRY: dict[str, type[Payload]] = {}
 P = TypeVar("P", bound="Payload")
