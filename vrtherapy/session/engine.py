@@ -406,10 +406,6 @@ class Engine:
         if self._unstored:
             return self._store_unstored()
         wall = self.clock.wall()
-        if self._state.running and wall - self._lease_at >= RENEW_SECONDS:
-            self.store.renew_lease(self.session_id, self.station, wall)
-            self._lease_at = wall
-            self._recovered()
         now = self.now()
         decided: Decided = []
         for action in prompts.due(self._state, now):
@@ -422,12 +418,16 @@ class Engine:
                     ("system", ev.PromptIssued(self._new_id(), action.kind, action.trigger))
                 )
         if decided or self._follow_ups(self._state, now):
-            return self._commit(decided, None)
+            return self._commit(decided, None)  # renews the lease in the same transaction
         if self._checkpointed < self._state.last_seq and wall - self._checkpoint_at >= (
             CHECKPOINT_SECONDS
         ):
             self.store.checkpoint(self.session_id, wall)
             self._checkpointed, self._checkpoint_at = self._state.last_seq, wall
+        if self._state.running and wall - self._lease_at >= RENEW_SECONDS:
+            self.store.renew_lease(self.session_id, self.station, wall)
+            self._lease_at = wall
+            self._recovered()
         return ()
 
     def release(self) -> None:
