@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vrtherapy.app.director import Director, Presentation, Slider, active_prompt, prompt_scale
+from vrtherapy.app.watch import ReloadFade
 from vrtherapy.authoring import Library, ScenarioSpec
-from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.console.server import ConsoleConfig, ConsoleServer
 from vrtherapy.display.base import DisplayBackend, EyeView, QuitRequest, StopRequest, SudsInput
@@ -59,7 +59,7 @@ class Worlds:
             try:
                 if spec is None:
                     raise KeyError(f"no scenario '{scenario}' in the library")
-                world = build_world(spec, values, asset_dirs=[assets_dir()])
+                world = build_world(spec, values, asset_dirs=self.library.asset_dirs(scenario))
                 self._worlds[scenario] = world
                 if world.problems:
                     self.report(scenario, "; ".join(world.problems))
@@ -101,9 +101,18 @@ class ClientView:
         self._mirror_time = 0.0
         # the sound's hook: (scenario, world, views, standing height) every frame
         self.on_frame: Callable[[str, Any, Any, float], None] | None = None
+        self._reload = ReloadFade()
+
+    def use_library(self, library: Library, now: float) -> None:
+        """Show scenes from ``library`` from the next fade through black on (run --watch)."""
+        self._reload.request(library, now)
 
     def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
         pres = self.director.update(snap, slider, now)
+        shown_fade, swap = self._reload.apply(pres.fade, now)
+        if swap is not None:
+            self.worlds = Worlds(swap, self.worlds.report)
+        pres = replace(pres, fade=shown_fade)
         self.presentation = pres
         world = None if pres.fade >= 1.0 else self.worlds.get(pres.scenario, dict(pres.values))
         if world is not None:
@@ -164,6 +173,7 @@ class RenderLoop:
         self.keep_frame_log = False
         self._started = time.monotonic()
         self._prompt_id: str | None = None
+        self._library = service.library  # a reload (run --watch) swaps the service's
 
     def _report_failure(self, scenario: str, message: str) -> None:
         cid = f"load-failure-{scenario}-{time.monotonic_ns()}"
@@ -202,6 +212,9 @@ class RenderLoop:
     def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
         def render(views: Any, t: float) -> None:
             now = time.monotonic() - self._started
+            if self.service.library is not self._library:
+                self._library = self.service.library
+                self.view.use_library(self._library, now)
             self.view.render(views, snap, self.slider, now)
             if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
                 self._window_mirror_at = now

@@ -102,6 +102,7 @@ class HierarchySpec(Model):
     title: str
     description: str = ""
     suds_scale: Literal[10, 100] = 100
+    overrides: bool = False  # a clinic file that replaces the stock hierarchy of the same id
     prompts: PromptSettings = PromptSettings()
     progression: ProgressionSettings = ProgressionSettings()
     steps: Annotated[list[HierarchyStep], Field(min_length=1)]

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from vrtherapy.cli.library_option import library_option, user_library
 from vrtherapy.cli.render_scenes import (
     RenderCommandError,
     build,
+    library_scenario,
     reference_scenes,
     scenario_values,
-    stock_scenario,
 )
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 @click.option("--suds", type=float, help="Show the SUDS slider (0–100) at this value.")
 @click.option("--subtitle", help="Show this subtitle.")
 @click.option("--samples", default=4, show_default=True, help="MSAA samples (0: off).")
+@library_option
 def snapshot_command(
     scenario_id: str,
     level: str | None,
@@ -112,18 +114,24 @@ def snapshot_command(
     suds: float | None,
     subtitle: str | None,
     samples: int,
+    libraries: tuple[Path, ...],
 ) -> None:
-    """Render one frame of a stock SCENARIO, as the client would see it, to a PNG
-    (--out), and/or what the client hears over --seconds to a WAV (--sound)."""
+    """Render one frame of a SCENARIO (stock or from a library folder), as the client
+    would see it, to a PNG (--out), and/or what the client hears over --seconds to a
+    WAV (--sound). A model that cannot be shown is a magenta placeholder box, and the
+    reason is printed."""
     _use_egl()
     if level is not None and intensity is not None:
         _fail("give either --level or --intensity, not both")
     if out is None and sound is None:
         _fail("give --out FILE.png, --sound FILE.wav, or both")
     try:
-        spec = stock_scenario(scenario_id)
+        found = library_scenario(scenario_id, libraries, user_library())
+        spec = found.spec
         values, label = scenario_values(spec, level, intensity)
-        world = build(spec, values)
+        world = build(spec, values, asset_dirs=found.asset_dirs)
+        for problem in getattr(world, "problems", ()):
+            click.echo(f"scene problem: {problem}", err=True)
         world.advance(at_time)
         draw_list = world.draw_list()
     except RenderCommandError as exc:

@@ -6,13 +6,15 @@ import logging
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
-from vrtherapy.authoring import AuthoringError, HierarchySpec, load_library
+from vrtherapy.authoring import HierarchySpec
 from vrtherapy.authoring.hierarchy import HierarchyStep
 from vrtherapy.authoring.intensity import level_anchors
+from vrtherapy.cli.library_option import library_option, open_library
 from vrtherapy.session.clock import Clock, ScaledClock, SystemClock
 from vrtherapy.session.service import ServiceError, SessionService
 from vrtherapy.session.store import StoreError, open_store
@@ -92,6 +94,38 @@ def _announce_interrupted(service: SessionService) -> None:
         )
 
 
+def _watch(libraries: tuple[Path, ...], service: SessionService, server: Any) -> Any:
+    """Start watching the stock and clinic folders; results go to the console and here."""
+    from vrtherapy.app.watch import LibraryWatcher
+    from vrtherapy.authoring import load_library
+    from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+    from vrtherapy.cli.authoring_commands import asset_checker
+    from vrtherapy.cli.library_option import clinic_folders
+    from vrtherapy.session.library_reload import LibraryUpdate
+
+    folders = clinic_folders(libraries)
+
+    def load() -> Any:
+        return load_library(libraries=folders, check_asset=asset_checker())
+
+    def deliver(update: LibraryUpdate) -> None:
+        files = ", ".join(update.files)
+        if update.valid:
+            click.echo(f"changed: {files}; valid: 'Reload scene' in the console applies it")
+        else:
+            click.echo(f"changed: {files}; not reloaded, the current scene stays:", err=True)
+            for problem in update.problems:
+                click.echo(f"  {problem}", err=True)
+        server.call(lambda: service.reloads.offer(update))
+
+    watcher = LibraryWatcher(
+        [scenes_dir(), hierarchies_dir(), assets_dir(), *folders], load, deliver
+    )
+    watcher.start()
+    click.echo("watching: " + ", ".join(str(f) for f in watcher.folders))
+    return watcher
+
+
 def _open_audio(device: str | None, service: SessionService, server: Any, backend: Any) -> Any:
     """The client's sound (None: silent, after one warning); a wrong device name exits."""
     from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
@@ -123,7 +157,12 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 @click.command("run")
 @click.argument("scenario", required=False)
-@click.option("--hierarchy", "hierarchy_id", help="Start a session with this stock hierarchy.")
+@click.option(
+    "--hierarchy",
+    "hierarchy_id",
+    help="Start a session with this hierarchy (stock or from a library folder).",
+)
+@library_option
 @click.option("--client", "client_code", help="Pseudonymous client code (default: a new client).")
 @click.option(
     "--display",
@@ -160,6 +199,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
     show_default=True,
     help="Session clock speed (demos and tests only; 1 = real time).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Watch the scenario, hierarchy and model files: after a change they are validated "
+    "again; valid changes are offered as 'Reload scene' in the console (the client's view "
+    "fades through black), problems are shown as file:line:col and the current scene stays.",
+)
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
 @click.option(
@@ -184,6 +230,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def run_command(
     scenario: str | None,
     hierarchy_id: str | None,
+    libraries: tuple[Path, ...],
     client_code: str | None,
     display: str,
     size: tuple[int, int],
@@ -193,6 +240,7 @@ def run_command(
     synthetic_client: bool,
     seed: int,
     time_scale: float,
+    watch: bool,
     frames: int | None,
     database: str | None,
     resume_session: str | None,
@@ -219,11 +267,7 @@ def run_command(
     from vrtherapy.console.server import ConsoleConfig, ConsoleError, ConsoleServer
     from vrtherapy.display.select import open_or_explain
 
-    try:
-        library = load_library()
-    except AuthoringError as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
+    library = open_library(libraries)
     try:
         store = open_store(database)
     except StoreError as exc:
@@ -275,6 +319,7 @@ def run_command(
         backend.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    watcher = _watch(libraries, service, server) if watch else None
     audio = _open_audio(audio_device, service, server, backend)
     loop = RenderLoop(
         service,
@@ -290,6 +335,8 @@ def run_command(
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
+        if watcher is not None:
+            watcher.stop()
         if audio is not None:
             audio.close()
         loop.close()

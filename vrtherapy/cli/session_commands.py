@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from vrtherapy.authoring import AuthoringError, load_library
+from vrtherapy.cli.library_option import library_option, open_library
 from vrtherapy.session import recovery
 from vrtherapy.session.state import replay
 from vrtherapy.session.store import StoreError, open_store
@@ -48,8 +48,9 @@ def _fail(message: str, code: int = 1) -> None:
     "hierarchy_id",
     default="heights.standard",
     show_default=True,
-    help="Stock hierarchy to run.",
+    help="Hierarchy to run (stock or from a library folder).",
 )
+@library_option
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic client.")
 @click.option(
     "--render/--no-render",
@@ -58,7 +59,13 @@ def _fail(message: str, code: int = 1) -> None:
     help="Render the client's view headless at every tick (needs Mesa EGL).",
 )
 @database_option
-def demo_command(hierarchy_id: str, seed: int, render: bool, database: str | None) -> None:
+def demo_command(
+    hierarchy_id: str,
+    libraries: tuple[Path, ...],
+    seed: int,
+    render: bool,
+    database: str | None,
+) -> None:
     """Run a complete session with a synthetic client, in accelerated time.
 
     The hierarchy manager proposes steps up and down from the client's SUDS
@@ -68,11 +75,7 @@ def demo_command(hierarchy_id: str, seed: int, render: bool, database: str | Non
     from vrtherapy.app.demo import run_demo
 
     started = time.monotonic()
-    try:
-        lib = load_library()
-    except AuthoringError as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
+    lib = open_library(libraries)
     try:
         hierarchy = lib.hierarchy(hierarchy_id)
     except KeyError as exc:
@@ -303,6 +306,7 @@ def verify_command(
 @click.option("--listen", default="127.0.0.1", show_default=True, help="Console address.")
 @click.option("--port", default=8765, show_default=True, help="Console port.")
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
+@library_option
 @database_option
 @click.pass_context
 def resume_command(
@@ -314,6 +318,7 @@ def resume_command(
     listen: str,
     port: int,
     frames: int | None,
+    libraries: tuple[Path, ...],
     database: str | None,
 ) -> None:
     """Resume an interrupted session (same step, paused), or --close it.
@@ -346,6 +351,7 @@ def resume_command(
         listen=listen,
         port=port,
         frames=frames,
+        libraries=libraries,
         database=database,
         size=(1280, 720),  # ctx.invoke does not run the option's callback on its default
         resume_session=session_id,

@@ -53,6 +53,7 @@ class Hub:
         self.tabs: set[Tab] = set()
         self._setup_acks: OrderedDict[str, dict[str, Any]] = OrderedDict()
         service.subscribe(self._on_change)
+        service.reloads.subscribe(self._on_library)
 
     # -- broadcasting ---------------------------------------------------------------
     def _on_change(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
@@ -60,6 +61,12 @@ class Hub:
         snap = self._snapshot_message()
         for tab in list(self.tabs):
             self._publish(tab, [message, snap])
+
+    def _on_library(self) -> None:
+        """`run --watch` re-validated changed files: every unlocked tab shows the result."""
+        for tab in list(self.tabs):
+            if not self.pairing_locked(tab):
+                tab.queue.put_nowait(self.setup_message(tab.client_code))
 
     def _snapshot_message(self) -> dict[str, Any]:
         return {"type": "snapshot", "snapshot": snapshot_data(self.service.snapshot)}
@@ -125,6 +132,7 @@ class Hub:
             "hierarchy": hierarchy,
             "scenarios": scenarios,
             "ssq": {"items": list(SSQ_ITEMS), "levels": list(SSQ_LEVELS)},
+            "library": self.service.reloads.to_data(),  # changed files (run --watch)
         }
 
     async def pump_mirror(self, fps: float = 15.0) -> None:
@@ -321,6 +329,9 @@ class Hub:
             s.close_interrupted(str(args["session_id"]))
             self._refresh_setup(tab.client_code or "")
             return []
+        if name == "reload_scene":
+            s.reload_library()
+            return []  # every tab hears of it through the reload listener
         if name == "summary":
             return [{"type": "summary", "summary": s.summary().to_data()}]
         if name == "export":

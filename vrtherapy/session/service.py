@@ -21,6 +21,7 @@ from vrtherapy.session import policies
 from vrtherapy.session.clients import ClientError, Clients
 from vrtherapy.session.clock import Clock
 from vrtherapy.session.engine import Engine, Outcome
+from vrtherapy.session.library_reload import LibraryReloads
 from vrtherapy.session.recovery import Interrupted, interrupted_sessions
 from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.station import Station
@@ -78,6 +79,7 @@ class SessionService:
         self._engine: Engine | None = None
         self._snapshot: Snapshot | None = None
         self._listeners: list[Listener] = []
+        self.reloads = LibraryReloads()  # `run --watch`: changed files, offered for reload
 
     # -- setup ---------------------------------------------------------------------
     def templates(self) -> list[HierarchySpec]:
@@ -148,6 +150,25 @@ class SessionService:
         new = HierarchySpec.model_validate(new.model_dump())
         self.clients.assign(code, new, what)
         return new
+
+    def reload_library(self) -> None:
+        """The therapist's "reload scene": use the re-validated files from now on.
+
+        The running session keeps its step; its parameters come from the new files
+        at once, and the render thread swaps the scene in at a fade through black
+        (it watches ``library``). The reload is on the session's record as a note.
+        """
+        update = self.reloads.latest
+        if update is None or update.library is None or not update.valid:
+            raise ServiceError("no valid changed files to reload")
+        self.library = update.library
+        self.reloads.offer(None)
+        engine = self._engine
+        if engine is not None:
+            engine.library = update.library
+            files = ", ".join(update.files)
+            self.handle(c.AddNote(self._new_id(), "therapist", f"scene files reloaded: {files}"))
+            self._snapshot = engine.refresh_snapshot()
 
     def _client(self, code: str) -> cl.ClientRecord:
         try:

@@ -61,7 +61,7 @@
           state.ws.send(JSON.stringify({ type: "hello", last_seq: 0 }));
         }
         break;
-      case "setup": state.setup = m; if (m.client) state.clientCode = m.client; renderSetup(); break;
+      case "setup": state.setup = m; if (m.client) state.clientCode = m.client; renderSetup(); renderLibrary(m.library); break;
       case "events": onEvents(m.events, m.reset); break;
       case "snapshot": state.snapshot = m.snapshot; state.snapAt = performance.now(); render(); break;
       case "safety": renderSafety(m.status, m.safety, ""); break; // a locked console sees only this
@@ -78,10 +78,24 @@
       case "error": toast(m.reason); break;
     }
   }
+  // `run --watch`: changed scenario or hierarchy files, valid (offer a reload) or not
+  function renderLibrary(lib) {
+    $("library-banner").hidden = !lib;
+    if (!lib) return;
+    const files = lib.files.join(", ");
+    const ready = lib.state === "ready";
+    $("library-banner").dataset.state = lib.state;
+    $("library-text").textContent = ready
+      ? `Changed and valid: ${files}.`
+      : `Changed, with problems (the current scene stays): ${files}`;
+    $("reload-scene").hidden = !ready;
+    $("library-problems").hidden = ready;
+    $("library-problems").textContent = ready ? "" : lib.problems.join("\n");
+  }
   function setLocked(locked, reason) {
     state.locked = locked; $("locked").hidden = !locked;
     $("unlock-error").textContent = reason || "";
-    if (locked) { $("setup").hidden = true; $("live").hidden = true; $("after").hidden = true; }
+    if (locked) { $("setup").hidden = true; $("live").hidden = true; $("after").hidden = true; $("library-banner").hidden = true; }
   }
 
   function onEvents(events, reset) {
@@ -346,6 +360,7 @@
       if (ack.accepted) send("summary");
     };
   };
+  $("reload-scene").onclick = () => send("reload_scene");
   $("new-session").onclick = () => { state.snapshot = null; $("setup").hidden = false; $("after").hidden = true; send("select_client", { code: state.clientCode || "" }); };
 
   document.addEventListener("keydown", (e) => {
