@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import JsonValue
+
 from vrtherapy.session import commands as c
 from vrtherapy.session.questionnaires import form, forms
 from vrtherapy.session.snapshot import Snapshot
@@ -270,7 +272,7 @@ def _partner(cid: str, a: Mapping[str, Any], ctx: Context) -> c.Command:
     data = _mapping(a, "data")
     if len(data) > 16:
         raise ProtocolError("'data' has too many entries")
-    checked = {k[:MAX_NAME_CHARS]: _scalar(v, k) for k, v in data.items()}
+    checked: dict[str, JsonValue] = {k[:MAX_NAME_CHARS]: _scalar(v, k) for k, v in data.items()}
     if event == "attitude":
         _num(checked, "attitude", -1.0, 1.0)
     return c.PartnerCommand(cid, partner_id=partner, event=event, data=checked)
@@ -373,6 +375,16 @@ COMMANDS: dict[str, Builder] = {
     "edit_hierarchy": _setup("edit_hierarchy", _edit_args),
     "start_session": _setup("start_session", _start_args),
     "new_session": _setup("new_session", lambda a: {}),
+    "resume_session": _setup(
+        "resume_session",
+        lambda a: {
+            "session_id": _name(a, "session_id"),
+            "take_over": _bool(a, "take_over") if "take_over" in a else False,
+        },
+    ),
+    "close_interrupted": _setup(
+        "close_interrupted", lambda a: {"session_id": _name(a, "session_id")}
+    ),
     "reload_scene": _setup("reload_scene", lambda a: {}),
     "summary": _setup("summary", lambda a: {}),
     "export": _setup("export", lambda a: {}),
