@@ -31,6 +31,7 @@ from pydantic import JsonValue
 from vrtherapy.session import commands as c
 from vrtherapy.session.questionnaires import form, forms
 from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.vocabulary import PROMPT_KINDS, SAFETY_KINDS
 
 MAX_MESSAGE_BYTES = 64 * 1024  # a console message is small; anything bigger is refused
 MAX_TEXT_BYTES = 4096  # notes, reasons and other free text
@@ -42,8 +43,8 @@ class ProtocolError(ValueError):
     """A message the console should never send; the reason goes back in the ack."""
 
 
-SAFETY = ("pause", "blackout", "calm_scene", "resume", "stop")
-PROMPTS = ("suds", "comfort", "expectancy_before", "expectancy_after")
+SAFETY = SAFETY_KINDS  # the session's own words (session/vocabulary.py)
+PROMPTS = PROMPT_KINDS
 PARTNER_EVENTS = ("say", "choice", "attitude")
 HIERARCHY_EDITS = (
     "reorder",
