@@ -32,7 +32,7 @@ def _engine(store: EventStore, library: Library) -> tuple[Engine, object, Ids]:
 
 
 def _say(engine: Engine, ids: Ids, action: conv.ConversationCommand, actor: str = "therapist"):  # type: ignore[no-untyped-def]
-    out = engine.handle(c.Converse(ids(), actor, action))  # type: ignore[arg-type]
+    out = engine.handle(c.Converse.of(ids(), actor, action))  # type: ignore[arg-type]
     assert out.accepted, out.reason
     return out
 
@@ -92,7 +92,7 @@ def test_a_conversation_is_recorded_replayed_and_shown(
 
 def test_therapist_trigger_and_rejections(sqlite_store: EventStore, library: Library) -> None:
     engine, _, ids = _engine(sqlite_store, library)
-    out = engine.handle(c.Converse(ids(), "therapist", conv.ChooseOption("interviewer", 0)))
+    out = engine.handle(c.Converse.of(ids(), "therapist", conv.ChooseOption("interviewer", 0)))
     assert not out.accepted and "has not started" in out.reason
     _say(engine, ids, conv.StartConversation("interviewer"))
     _say(engine, ids, conv.TriggerPartner("interviewer", "hurry"))
@@ -108,7 +108,7 @@ def test_therapist_trigger_and_rejections(sqlite_store: EventStore, library: Lib
         (conv.SetBehaviour("interviewer", "charm", 1.0), "no behaviour 'charm'"),
         (conv.SayThisNow("interviewer", "   "), "type what"),
     ]:
-        out = engine.handle(c.Converse(ids(), "therapist", action))
+        out = engine.handle(c.Converse.of(ids(), "therapist", action))
         assert not out.accepted and words in out.reason, (action, out.reason)
 
 
@@ -166,3 +166,15 @@ def test_vrtherapy_show_prints_the_conversation(tmp_path: Path, library: Library
     assert 'client chose: "(sit down silently)"' in out
     assert 'interviewer: "Take your time — whenever you are ready."' in out
     assert "skill comfort: 3/5" in out
+
+
+def test_converse_is_strictly_typed_and_round_trips_its_action() -> None:
+    action = conv.ChooseOption("interviewer", 2, "therapist")
+    cmd = c.Converse.of("cid", "therapist", action)
+    assert cmd.kind == "choose" and cmd.action == action
+    with pytest.raises(c.InvalidCommand):
+        c.Converse("cid", "therapist", "choose", partner_id="interviewer", index="2")  # type: ignore[arg-type]
+    with pytest.raises(c.InvalidCommand):
+        c.Converse("cid", "therapist", "whisper")  # type: ignore[arg-type]
+    with pytest.raises(c.InvalidCommand):
+        c.Converse("cid", "therapist", "measure", name="x", value=float("inf"))

@@ -26,10 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import JsonValue
+
 from vrtherapy.session import commands as c
 from vrtherapy.session import conversation as conv
 from vrtherapy.session.questionnaires import form, forms
 from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.vocabulary import PROMPT_KINDS, SAFETY_KINDS
 
 MAX_MESSAGE_BYTES = 64 * 1024  # a console message is small; anything bigger is refused
 MAX_TEXT_BYTES = 4096  # notes, reasons and other free text
@@ -41,8 +44,8 @@ class ProtocolError(ValueError):
     """A message the console should never send; the reason goes back in the ack."""
 
 
-SAFETY = ("pause", "blackout", "calm_scene", "resume", "stop")
-PROMPTS = ("suds", "comfort", "expectancy_before", "expectancy_after")
+SAFETY = SAFETY_KINDS  # the session's own words (session/vocabulary.py)
+PROMPTS = PROMPT_KINDS
 PARTNER_EVENTS = ("say", "choice", "attitude")
 HIERARCHY_EDITS = (
     "reorder",
@@ -271,7 +274,7 @@ def _partner(cid: str, a: Mapping[str, Any], ctx: Context) -> c.Command:
     data = _mapping(a, "data")
     if len(data) > 16:
         raise ProtocolError("'data' has too many entries")
-    checked = {k[:MAX_NAME_CHARS]: _scalar(v, k) for k, v in data.items()}
+    checked: dict[str, JsonValue] = {k[:MAX_NAME_CHARS]: _scalar(v, k) for k, v in data.items()}
     if event == "attitude":
         _num(checked, "attitude", -1.0, 1.0)
     return c.PartnerCommand(cid, partner_id=partner, event=event, data=checked)
@@ -289,7 +292,7 @@ def _converse(
     build: Callable[[Mapping[str, Any], Context], conv.ConversationCommand],
 ) -> Builder:
     """A conversation action (partners panel, scores): one session command each."""
-    return lambda cid, a, ctx: c.Converse(cid, "therapist", build(a, ctx))
+    return lambda cid, a, ctx: c.Converse.of(cid, "therapist", build(a, ctx))
 
 
 def _behaviour(a: Mapping[str, Any], ctx: Context) -> conv.SetBehaviour:
@@ -420,6 +423,16 @@ COMMANDS: dict[str, Builder] = {
     "edit_hierarchy": _setup("edit_hierarchy", _edit_args),
     "start_session": _setup("start_session", _start_args),
     "new_session": _setup("new_session", lambda a: {}),
+    "resume_session": _setup(
+        "resume_session",
+        lambda a: {
+            "session_id": _name(a, "session_id"),
+            "take_over": _bool(a, "take_over") if "take_over" in a else False,
+        },
+    ),
+    "close_interrupted": _setup(
+        "close_interrupted", lambda a: {"session_id": _name(a, "session_id")}
+    ),
     "reload_scene": _setup("reload_scene", lambda a: {}),
     "summary": _setup("summary", lambda a: {}),
     "export": _setup("export", lambda a: {}),

@@ -14,12 +14,13 @@ from vrtherapy.session.conversation import ConversationView, Scene
 from vrtherapy.session.conversation import view as conversation_view
 from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
+from vrtherapy.session.vocabulary import PromptKind, SafetyState
 
 
 @dataclass(frozen=True)
 class PromptView:
     prompt_id: str
-    kind: str
+    kind: PromptKind
     trigger: str
     issued_at: float
 
@@ -37,7 +38,7 @@ class ProposalView:
 
 @dataclass(frozen=True)
 class Snapshot:
-    safety: str  # none, paused, blackout, calm_scene
+    safety: SafetyState
     safety_reason: str
     status: str  # not_started, running, ended
     session_id: str
@@ -71,6 +72,10 @@ class Snapshot:
     sound_muted: bool = False
     cues: tuple[tuple[str, str], ...] = ()
     cues_fired: tuple[tuple[int, str, float], ...] = ()
+    # the record's health, for the therapist: safety actions shown to the client but not
+    # yet stored (a store outage), and why, if the record needs attention
+    unstored_actions: int = 0
+    record_status: str = ""
     # virtual partners: each partner's node, line, choices and triggers; transcript, scores
     conversation: ConversationView = field(default_factory=ConversationView)
 

@@ -12,9 +12,12 @@ timeline's line.
 """
 
 from vrtherapy.session.conversation.decide import (
+    KIND_OF,
+    KINDS,
     CheckTimeouts,
     ChooseOption,
     ConversationCommand,
+    ConversationKind,
     ConversationRejected,
     RecordMeasure,
     SayAgain,
@@ -33,6 +36,7 @@ from vrtherapy.session.conversation.events import (
     DialogueReached,
     DialogueTimedOut,
     DialogueTriggered,
+    MarkedBy,
     MeasureRecorded,
     PartnerBehaviourSet,
     PartnerLineSkipped,
@@ -52,9 +56,12 @@ from vrtherapy.session.conversation.view import ConversationView, PartnerView, v
 __all__ = [
     "EVENTS",
     "FOLDED",
+    "KINDS",
+    "KIND_OF",
     "CheckTimeouts",
     "ChooseOption",
     "ConversationCommand",
+    "ConversationKind",
     "ConversationRejected",
     "ConversationState",
     "ConversationView",
@@ -63,6 +70,7 @@ __all__ = [
     "DialogueTimedOut",
     "DialogueTriggered",
     "LineHeard",
+    "MarkedBy",
     "MeasureRecorded",
     "PartnerBehaviourSet",
     "PartnerConversation",

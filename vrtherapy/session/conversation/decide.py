@@ -10,7 +10,7 @@ import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.behaviour import BEHAVIOUR
@@ -101,6 +101,26 @@ class SetBehaviour(ConversationCommand):
     partner_id: str
     name: str
     value: float | str | None
+
+
+ConversationKind = Literal[
+    "start", "choose", "trigger", "timeouts", "say_again", "skip", "say", "score", "measure",
+    "behaviour",
+]  # fmt: skip
+KINDS: dict[str, type[ConversationCommand]] = {
+    "start": StartConversation,
+    "choose": ChooseOption,
+    "trigger": TriggerPartner,
+    "timeouts": CheckTimeouts,
+    "say_again": SayAgain,
+    "skip": SkipLine,
+    "say": SayThisNow,
+    "score": ScoreSkill,
+    "measure": RecordMeasure,
+    "behaviour": SetBehaviour,
+}
+KIND_OF: dict[type[ConversationCommand], str] = {v: k for k, v in KINDS.items()}
+assert set(KINDS) == set(get_args(ConversationKind))
 
 
 @dataclass(frozen=True)
