@@ -9,6 +9,7 @@ that shares the mesh is one buffer update plus one ``glDrawElementsInstanced``.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,29 @@ import numpy.typing as npt
 from vrtherapy.world.types import Mesh
 
 VERTEX_FLOATS = 10  # position 3, normal 3, colour 4
+# What one frame may upload for a scene that is not on screen yet (``preload``): a new
+# world reaches the GPU over several frames instead of stalling one.
+UPLOAD_BYTES_PER_FRAME = 1 << 20
+UPLOAD_MESHES_PER_FRAME = 8
 INSTANCE_FLOATS = 22  # model 16 (column-major), tint 4, roughness + emissive 2
 _F = 4  # bytes per float32
+
+
+@dataclass
+class UploadBudget:
+    """What one frame may still upload for scenes that are not on screen yet."""
+
+    bytes: int = UPLOAD_BYTES_PER_FRAME
+    meshes: int = UPLOAD_MESHES_PER_FRAME
+    spent: int = 0  # meshes uploaded against it
+
+    def allows(self, size: int) -> bool:
+        # at least one mesh per frame, however large, so that every scene gets there
+        return self.spent == 0 or (self.spent < self.meshes and size <= self.bytes)
+
+    def spend(self, size: int) -> None:
+        self.spent += 1
+        self.bytes -= size
 
 
 @dataclass
@@ -35,6 +57,12 @@ class GpuMesh:
     last_used: int
     instance_capacity: int = 1  # instances the instance buffer can hold
     instance_data: npt.NDArray[np.float32] | None = field(default=None, repr=False)
+
+
+def mesh_bytes(mesh: Mesh) -> int:
+    """Bytes a mesh's vertex and index buffers take on the GPU."""
+    n = len(mesh.positions)
+    return n * VERTEX_FLOATS * _F + int(np.size(mesh.indices)) * (2 if n <= 65536 else 4)
 
 
 def interleave(mesh: Mesh) -> npt.NDArray[np.float32]:
@@ -69,6 +97,23 @@ class MeshCache:
             self.meshes[mesh.key] = gpu
         gpu.last_used = frame
         return gpu
+
+    def preload(self, meshes: Sequence[Mesh], frame: int, budget: UploadBudget) -> bool:
+        """Upload those of ``meshes`` not on the GPU yet that ``budget`` allows; True when
+        all of them are there now."""
+        complete = True
+        for mesh in meshes:
+            gpu = self.meshes.get(mesh.key)
+            if gpu is not None:
+                gpu.last_used = frame
+                continue
+            size = mesh_bytes(mesh)
+            if not budget.allows(size):
+                complete = False
+                continue
+            self.meshes[mesh.key] = self._upload(mesh, frame)
+            budget.spend(size)
+        return complete
 
     def _upload(self, mesh: Mesh, frame: int) -> GpuMesh:
         gl = self.gl

@@ -146,6 +146,14 @@ class ReportLoadFailure(Command):
 
 
 @dataclass(frozen=True)
+class ReportFrameTimes(Command):
+    """The renderer's summary of the display's frame times over the last period."""
+
+    actor: ev.Actor = "system"
+    summary: ev.FrameTimes = field(default_factory=lambda: ev.FrameTimes(0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+
+@dataclass(frozen=True)
 class EndSession(Command):
     reason: str = "completed"
 
@@ -357,6 +365,8 @@ def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
         return [(a, ev.PartnerEvent(cmd.partner_id, cmd.event, dict(cmd.data)))]
     if isinstance(cmd, ReportLoadFailure):
         return [(a, ev.ScenarioLoadFailed(cmd.scenario, cmd.message))]
+    if isinstance(cmd, ReportFrameTimes):
+        return [(a, cmd.summary)]
     if isinstance(cmd, EndSession):
         return [(a, ev.SessionEnded(cmd.reason))]
     raise Rejected(f"unknown command {type(cmd).__name__}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vrtherapy.authoring import HierarchySpec, Library
@@ -20,7 +20,7 @@ from vrtherapy.session import events as ev
 from vrtherapy.session.clients import ClientError, Clients
 from vrtherapy.session.clock import Clock
 from vrtherapy.session.engine import Engine, Outcome
-from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.snapshot import FrameRate, Snapshot
 from vrtherapy.session.store.base import EventStore
 from vrtherapy.session.summary import Summary, summarise
 
@@ -72,6 +72,7 @@ class SessionService:
         self._new_id = new_id
         self._engine: Engine | None = None
         self._snapshot: Snapshot | None = None
+        self._frame_rate: FrameRate | None = None
         self._listeners: list[Listener] = []
 
     # -- setup ---------------------------------------------------------------------
@@ -206,9 +207,20 @@ class SessionService:
         self._changed(engine.snapshot, tuple(self.store.read(engine.session_id)))
 
     def _changed(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
-        self._snapshot = snapshot
+        self._snapshot = snapshot = self._with_display(snapshot)
         for listener in self._listeners:
             listener(snapshot, events)
+
+    def report_frame_rate(self, rate: FrameRate) -> None:
+        """The renderer's live measure of the display; shown in the next snapshots."""
+        self._frame_rate = rate
+        if self._snapshot is not None:
+            self._snapshot = self._with_display(self._snapshot)
+
+    def _with_display(self, snapshot: Snapshot) -> Snapshot:
+        if self._frame_rate is None or snapshot.frame_rate is self._frame_rate:
+            return snapshot
+        return replace(snapshot, frame_rate=self._frame_rate)
 
     def handle(self, command: c.Command) -> Outcome:
         if self._engine is None:
@@ -220,7 +232,7 @@ class SessionService:
             self._engine.tick()
             if self._engine is not None:
                 # timers move even when nothing was stored
-                self._snapshot = self._engine.refresh_snapshot()
+                self._snapshot = self._with_display(self._engine.refresh_snapshot())
 
     def events(self, after_seq: int = 0) -> list[ev.Event]:
         if self._engine is None:

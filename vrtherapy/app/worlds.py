@@ -1,0 +1,232 @@
+"""Worlds built off the frame.
+
+A worker thread turns (scenario, parameter values) into built worlds; the render
+thread asks for them without ever waiting and swaps a finished one in by
+reference. The worker never touches a world again once it is handed over.
+
+Python threads share one interpreter lock, so a builder running Python code
+would slow every frame (each GL call gives the lock up and must win it back).
+:class:`FrameGate` keeps the builder to the time between frames: the render
+thread closes the gate while it draws, and the builder waits at its next Python
+call until the gate opens again (a profile hook on the builder thread only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import logging
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from vrtherapy.authoring import Library
+from vrtherapy.authoring.stock import assets_dir
+
+log = logging.getLogger(__name__)
+
+Value = float | bool | str
+Values = tuple[tuple[str, Value], ...]
+WorldKey = tuple[str, Values]  # scenario id and its parameter values, sorted by name
+
+CALM, SHOWN, AHEAD = 0, 1, 2  # build priorities: the safety fallback first, then what is shown
+SWITCH_INTERVAL_S = 0.001  # how soon the render thread gets the interpreter back
+
+
+def world_key(scenario: str, values: Mapping[str, Value] | Values) -> WorldKey:
+    items = values.items() if isinstance(values, Mapping) else values
+    return scenario, tuple(sorted(items))
+
+
+def describe_key(key: WorldKey) -> str:
+    """'heights.balcony (height=6, railing=True)', for messages to the therapist."""
+    scenario, values = key
+    if not values:
+        return scenario
+    shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in values)
+    return f"{scenario} ({shown})"
+
+
+@dataclass(frozen=True)
+class BuildFailed:
+    """A world that could not be built, with the reason; remembered per key."""
+
+    key: WorldKey
+    reason: str
+
+
+class FrameGate:
+    """Open between frames, closed while the render thread draws one."""
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+        self._open.set()
+
+    @contextlib.contextmanager
+    def frame(self) -> Iterator[None]:
+        self._open.clear()
+        try:
+            yield
+        finally:
+            self._open.set()
+
+    @property
+    def is_open(self) -> bool:
+        return self._open.is_set()
+
+    def wait(self) -> None:
+        """Block (without holding the interpreter) until no frame is being drawn."""
+        if not self._open.is_set():
+            self._open.wait()
+
+    def hook(self, _frame: FrameType, _event: str, _arg: Any) -> None:
+        """``sys.setprofile`` hook: at every call and return, wait for the gate."""
+        if not self._open.is_set():
+            self._open.wait()
+
+
+BuildFn = Callable[..., Any]
+
+
+def _default_build(spec: Any, values: Mapping[str, Value], **kw: Any) -> Any:
+    import vrtherapy.world as world  # looked up at call time, so tests can substitute it
+
+    return world.build_world(spec, values, **kw)
+
+
+class WorldBuilder:
+    """Builds worlds on one worker thread; finished worlds and failures by key.
+
+    ``request`` queues a build (urgent ones first); ``result`` answers at once with
+    the world, a :class:`BuildFailed`, or None while it is still being built.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        gate: FrameGate | None = None,
+        build: BuildFn = _default_build,
+        keep: int = 8,
+    ) -> None:
+        self.library = library
+        self.gate = gate or FrameGate()
+        self._build = build
+        self._keep = keep
+        self._lock = threading.Condition()
+        self._queue: list[tuple[int, int, WorldKey]] = []
+        self._order = itertools.count()
+        self._queued: dict[WorldKey, int] = {}  # key -> priority it is queued at
+        self._building: WorldKey | None = None
+        self._worlds: OrderedDict[WorldKey, Any] = OrderedDict()
+        self._failed: dict[WorldKey, BuildFailed] = {}
+        self._pinned: set[WorldKey] = set()  # never evicted (the calm scenes)
+        self._closed = False
+        self.built_on: set[str] = set()  # names of the threads that built (tests)
+        self._previous_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._previous_interval, SWITCH_INTERVAL_S))
+        self._thread = threading.Thread(target=self._work, name="world-builder", daemon=True)
+        self._thread.start()
+
+    # -- render thread ---------------------------------------------------------------
+
+    def request(self, key: WorldKey, priority: int = SHOWN, *, pin: bool = False) -> None:
+        with self._lock:
+            if pin:
+                self._pinned.add(key)
+            if key in self._worlds or key in self._failed or key == self._building:
+                return
+            queued = self._queued.get(key)
+            if queued is not None and queued <= priority:
+                return
+            self._queued[key] = priority
+            heapq.heappush(self._queue, (priority, next(self._order), key))
+            self._lock.notify()
+
+    def result(self, key: WorldKey) -> Any:
+        """The built world, a BuildFailed, or None (not built yet: requested now)."""
+        with self._lock:
+            world = self._worlds.get(key)
+            if world is not None:
+                self._worlds.move_to_end(key)
+                return world
+            failed = self._failed.get(key)
+            if failed is not None:
+                return failed
+        self.request(key)
+        return None
+
+    def wait(self, key: WorldKey, timeout: float | None = None) -> Any:
+        """Block until ``key`` is built or failed (tools and tests, never the frame)."""
+        self.request(key)
+        with self._lock:
+            self._lock.wait_for(
+                lambda: key in self._worlds or key in self._failed or self._closed, timeout
+            )
+            return self._worlds.get(key) or self._failed.get(key)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        self._thread.join(timeout=5.0)
+        sys.setswitchinterval(self._previous_interval)
+
+    # -- the worker ----------------------------------------------------------------------
+
+    def _next(self) -> WorldKey | None:
+        with self._lock:
+            while not self._closed:
+                while self._queue:
+                    priority, _, key = heapq.heappop(self._queue)
+                    if self._queued.get(key) == priority:
+                        del self._queued[key]
+                        self._building = key
+                        return key
+                self._lock.wait()
+            return None
+
+    def _work(self) -> None:
+        sys.setprofile(self.gate.hook)  # this thread only: wait at every call while a frame draws
+        loader: Any = None
+        while True:
+            key = self._next()
+            if key is None:
+                return
+            try:
+                if loader is None:
+                    from vrtherapy.world import AssetLoader
+
+                    loader = AssetLoader([assets_dir()])  # one cache of assets for all worlds
+                world = self._make(key, loader)
+                with self._lock:
+                    self._worlds[key] = world
+                    self._evict()
+            except Exception as exc:  # any failure: the calm scene instead, never a broken frame
+                log.exception("building %s failed", describe_key(key))
+                with self._lock:
+                    self._failed[key] = BuildFailed(key, str(exc) or type(exc).__name__)
+            finally:
+                with self._lock:
+                    self._building = None
+                    self._lock.notify_all()
+
+    def _make(self, key: WorldKey, loader: Any) -> Any:
+        scenario, values = key
+        spec = self.library.scenarios.get(scenario)
+        if spec is None:
+            raise KeyError(f"no scenario '{scenario}' in the library")
+        world = self._build(spec, dict(values), asset_dirs=[assets_dir()], loader=loader)
+        world.draw_list()  # the first draw list is the costly one: make it here
+        self.built_on.add(threading.current_thread().name)
+        return world
+
+    def _evict(self) -> None:
+        spare = [k for k in self._worlds if k not in self._pinned]
+        while len(self._worlds) > self._keep and spare:
+            self._worlds.pop(spare.pop(0))
