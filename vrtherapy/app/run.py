@@ -137,6 +137,17 @@ class ClientView:
             and self.director.settled
         )
 
+    def wait_for_scene(self, snap: Snapshot | None, timeout: float = 60.0) -> None:
+        """Block until the worlds ``snap`` may show are built (offline tools such as the
+        demo, whose clock does not wait for the builder; never the client's frame loop)."""
+        keys = [world_key(WAITING_SCENE, {})]
+        if snap is not None:
+            keys.append(world_key(snap.calm_scene, {}))
+            if snap.status == "running":
+                keys.append(world_key(snap.scenario, snap.parameters))
+        for key in keys:
+            self.builder.wait(key, timeout)
+
     def _prebuild(self, snap: Snapshot | None) -> None:
         """The calm scene, this step's scene, and the steps just above and below."""
         if snap is None:

@@ -110,8 +110,8 @@ def demo_command(hierarchy_id: str, seed: int, render: bool, database: str | Non
             f"  frames         {frames.frames} stereo frames rendered headless ({w}x{h} per eye, "
             f"median {frames.median_ms:.1f} ms); the client's view at each step: {sheet}"
         )
-        for problem in frames.problems:
-            click.echo(f"  scene problem  {problem}")
+    for failure in result.load_failures:
+        click.echo(f"  scene failed   {failure}")
     click.echo(f"Inspect it with: vrtherapy show {result.session_id}")
     store.close()
 
