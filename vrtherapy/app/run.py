@@ -149,14 +149,17 @@ class ClientView:
             self.builder.wait(key, timeout)
 
     def _prebuild(self, snap: Snapshot | None) -> None:
-        """The calm scene, this step's scene, and the steps just above and below."""
+        """The calm scene, this step's scene, and the steps just above and below; those
+        only once the current scene is on screen, so that building them never competes
+        with a change that is under way."""
         if snap is None:
             return
         self.builder.request(world_key(snap.calm_scene, {}), CALM, pin=True)
         if snap.status == "running":
             self.builder.request(world_key(snap.scenario, snap.parameters), SHOWN)
-        for scenario, values in snap.upcoming:
-            self.builder.request(world_key(scenario, values), AHEAD)
+        if self.showing_wanted:
+            for scenario, values in snap.upcoming:
+                self.builder.request(world_key(scenario, values), AHEAD)
 
     def _resolve(self, key: WorldKey, calm: str) -> tuple[WorldKey, Any] | None:
         """The world that shows ``key``: itself, or the calm scene when it failed to build;

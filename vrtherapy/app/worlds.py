@@ -19,6 +19,7 @@ import itertools
 import logging
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ WorldKey = tuple[str, Values]  # scenario id and its parameter values, sorted by
 
 CALM, SHOWN, AHEAD = 0, 1, 2  # build priorities: the safety fallback first, then what is shown
 SWITCH_INTERVAL_S = 0.001  # how soon the render thread gets the interpreter back
+BUILDER_SLICE_S, BUILDER_REST_S = 0.002, 0.002  # the builder works at most half the time
 
 
 def world_key(scenario: str, values: Mapping[str, Value] | Values) -> WorldKey:
@@ -63,9 +65,12 @@ class BuildFailed:
 class FrameGate:
     """Open between frames, closed while the render thread draws one."""
 
-    def __init__(self) -> None:
+    def __init__(self, slice_s: float = BUILDER_SLICE_S, rest_s: float = BUILDER_REST_S) -> None:
         self._open = threading.Event()
         self._open.set()
+        self.slice_s = slice_s
+        self.rest_s = rest_s
+        self._slice_start = time.perf_counter()
 
     @contextlib.contextmanager
     def frame(self) -> Iterator[None]:
@@ -85,9 +90,15 @@ class FrameGate:
             self._open.wait()
 
     def hook(self, _frame: FrameType, _event: str, _arg: Any) -> None:
-        """``sys.setprofile`` hook: at every call and return, wait for the gate."""
+        """``sys.setprofile`` hook: at every call and return, wait for the gate; and rest
+        for ``rest_s`` after every ``slice_s`` of work, so that the builder leaves the
+        CPU to the frame (with software rendering the frame's pixels are CPU work too)."""
         if not self._open.is_set():
             self._open.wait()
+            self._slice_start = time.perf_counter()
+        elif self.slice_s and time.perf_counter() - self._slice_start > self.slice_s:
+            time.sleep(self.rest_s)
+            self._slice_start = time.perf_counter()
 
 
 BuildFn = Callable[..., Any]

@@ -159,11 +159,24 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     help="Instead: measure command-to-frame latency through the console and the frame-time "
     "cost of serving the mirror.",
 )
-def bench_command(frames: int, size: tuple[int, int], console_bench: bool) -> None:
+@click.option(
+    "--transitions",
+    is_flag=True,
+    help="Instead: run a session through level and scenario changes and the calm scene, and "
+    "report the worst frame during a change against the median frame time.",
+)
+def bench_command(
+    frames: int, size: tuple[int, int], console_bench: bool, transitions: bool
+) -> None:
     """Render reference scenes headless; compare instanced and naive drawing.
 
     With --console: a session with the console on loopback and a WebSocket
     client; reports command-to-frame latency and the mirror's cost per frame.
+
+    With --transitions: a session steps through levels of heights.balcony and
+    audiences of 15 and 60, with the calm scene and back, rendered headless at
+    90 Hz as in `vrtherapy run`; prints each change and the worst frame during
+    changes as a multiple of the median frame time (the aim: at most x1.5).
 
     Scenes: a public-speaking audience of 15 and of 60, the tallest level of
     heights.balcony and the calm room. For each, the instanced path and a
@@ -175,6 +188,9 @@ def bench_command(frames: int, size: tuple[int, int], console_bench: bool) -> No
     _use_egl()
     if frames < 1:
         _fail("--frames must be at least 1")
+    if transitions:
+        _transitions_bench(frames, size)
+        return
     if console_bench:
         from vrtherapy.app.console_bench import run_console_bench
 
@@ -207,3 +223,35 @@ def bench_command(frames: int, size: tuple[int, int], console_bench: bool) -> No
     w, h = size
     click.echo(f"vrtherapy bench: {frames} stereo frames per path, {w}x{h} per eye, {gpu}")
     click.echo(format_table(results))
+
+
+def _transitions_bench(frames: int, size: tuple[int, int]) -> None:
+    from vrtherapy.app.transitions_bench import bench_hierarchy, run_transitions_bench
+    from vrtherapy.authoring import AuthoringError, load_library
+    from vrtherapy.cli.render_scenes import audience_scenario, tallest_level
+
+    try:
+        library = load_library()
+    except AuthoringError as exc:
+        _fail(exc.report())
+    for n in (15, 60):
+        spec = audience_scenario(n)
+        library.scenarios[spec.id] = spec
+    balcony = library.scenario("heights.balcony")
+    hierarchy = bench_hierarchy(
+        [
+            ("heights.balcony", balcony.levels[0].name),
+            ("heights.balcony", balcony.levels[1].name),
+            ("bench.audience_15", None),
+            ("heights.balcony", tallest_level(balcony)),
+            ("bench.audience_60", None),
+            ("heights.balcony", balcony.levels[2].name),
+        ]
+    )
+    try:
+        result = run_transitions_bench(
+            library, hierarchy, size=size, steady_frames=max(frames, 30), echo=click.echo
+        )
+    except RuntimeError as exc:
+        _fail(str(exc))
+    click.echo(result.report())
