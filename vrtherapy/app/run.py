@@ -22,6 +22,7 @@ from vrtherapy.app.director import (
     active_prompt,
     prompt_scale,
 )
+from vrtherapy.app.frame_meter import FrameMeter
 from vrtherapy.app.worlds import (
     AHEAD,
     CALM,
@@ -247,8 +248,15 @@ class RenderLoop:
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log
         self.keep_frame_log = False
+        self.end_reason = ""  # why run() returned, in words for the therapist and the record
+        self.meter = FrameMeter(self._target_hz())
         self._started = time.monotonic()
         self._prompt_id: str | None = None
+        self._summaries = 0
+
+    def _target_hz(self) -> float:
+        """The rate frames should come at: the headless pace, else the display's refresh."""
+        return self.options.pace_hz or getattr(self.display, "refresh_hz", 0.0) or 90.0
 
     def _report_failure(self, scenario: str, message: str) -> None:
         cid = f"load-failure-{scenario}-{time.monotonic_ns()}"
@@ -261,17 +269,22 @@ class RenderLoop:
         next_frame = time.monotonic()
         while True:
             if self.options.frames is not None and self.frames >= self.options.frames:
+                self.end_reason = f"the frame limit ({self.options.frames}) was reached"
                 return
             snap = self.service.snapshot
             if self.options.end_when_session_ends and snap is not None and snap.status == "ended":
+                self.end_reason = "the session ended"
                 return
             if self._input(snap):
+                self.end_reason = self.display.stop_reason or "the client's display was closed"
                 return
             started = time.perf_counter()
             result = self.display.frame(self._frame_for(snap))
             if result == "stopped":
+                self.end_reason = self.display.stop_reason or "the client's display stopped"
                 return
             self.frames += 1
+            self._measured()
             if self.keep_frame_log:
                 done = time.perf_counter()
                 self.frame_log.append((done, snap))
@@ -284,10 +297,26 @@ class RenderLoop:
                 else:
                     next_frame = time.monotonic()
 
+    def _measured(self) -> None:
+        """Live frame rate to the console each second; a summary per minute to the record."""
+        now = time.monotonic()
+        rate = self.meter.live(now)
+        if rate is not None:
+            self.server.call(lambda: self.service.report_frame_rate(rate))
+        summary = self.meter.summary(now)
+        snap = self.service.snapshot
+        if summary is not None and snap is not None and snap.status == "running":
+            self._summaries += 1
+            cid = f"frame-times-{snap.session_id}-{self._summaries}"
+            command = c.ReportFrameTimes(cid, summary=summary)
+            self.server.call(lambda: self.service.handle(command))
+
     def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
         def render(views: Any, t: float) -> None:
-            now = time.monotonic() - self._started
+            started = time.monotonic()
+            now = started - self._started
             self.view.render(views, snap, self.slider, now)
+            self.meter.add(started, time.monotonic() - started, self._target_hz())
             if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
                 self._window_mirror_at = now
                 left: EyeView = views[0]

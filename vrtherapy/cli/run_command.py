@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -68,16 +69,14 @@ def _window_mirror(backend: Any) -> Any:
     return mirror
 
 
-def _end_if_running(service: SessionService) -> None:
-    """Leaving `run` with a session still going ends it, on the record."""
+def _end_if_running(service: SessionService, reason: str) -> None:
+    """Leaving `run` with a session still going ends it, on the record, with the reason."""
     engine = service.engine
     if engine is not None and engine.state.running:
         from vrtherapy.session.commands import EndSession
 
-        service.handle(
-            EndSession(f"shutdown-{engine.session_id}", "system", "the engine was stopped")
-        )
-        click.echo(f"session {engine.session_id} ended: the engine was stopped")
+        service.handle(EndSession(f"shutdown-{engine.session_id}", "system", reason))
+        click.echo(f"session {engine.session_id} ended: {reason}")
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -171,58 +170,66 @@ def run_command(
     options: dict[str, Any] = {"size": size} if name == "headless" else {}
     if name == "desktop":
         options = {"width": size[0], "height": size[1], "stereo": stereo}
-    backend = open_or_explain(name, **options)
-    click.echo(f"display: {name}")
-    window_mirror = _window_mirror(backend) if name == "openxr" else None
-    clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
-    service = SessionService(store, library, clock)
-    try:
-        if scenario or hierarchy_id:
-            if scenario:
-                if scenario not in library.scenarios:
-                    raise ServiceError(f"no scenario '{scenario}' (see `vrtherapy list`)")
-                hierarchy = practice_hierarchy(library.scenarios[scenario], scenario)
-            else:
-                hierarchy = library.hierarchy(str(hierarchy_id))
-            code = client_code or service.clients.create(hierarchy)
-            if client_code:
-                service.clients.assign(code, hierarchy, f"template:{hierarchy.id}")
-            engine = service.start(code)
-            click.echo(f"session {engine.session_id} started for client {code}")
-    except (ServiceError, KeyError) as exc:
-        backend.close()
-        click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
-        sys.exit(2)
-    responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
-    server = ConsoleServer(
-        service,
-        ConsoleConfig(listen=listen, port=port, data_dir=data_dir()),
-        announce=lambda line: click.echo(line),
-        on_tick=responder.tick if responder else None,
-    )
-    try:
-        server.start()
-    except ConsoleError as exc:
-        backend.close()
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    loop = RenderLoop(
-        service,
-        server,
-        backend,
-        RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
-        window_mirror=window_mirror,
-    )
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        loop.run()
-    except KeyboardInterrupt:
-        click.echo("stopping")
-    finally:
-        loop.close()
+    # One teardown order on every path (ExitStack: the reverse of opening): the renderer
+    # releases its GL objects; the console stops and the session ends on the record with
+    # the real reason; the desktop mirror releases its GL objects; only then does the
+    # display destroy the GL context (and terminate GLFW); the store closes last.
+    with contextlib.ExitStack() as teardown:
+        teardown.callback(store.close)
+        backend = open_or_explain(name, **options)
+        teardown.callback(backend.close)
+        click.echo(f"display: {name}")
+        window_mirror = _window_mirror(backend) if name == "openxr" else None
         if window_mirror is not None:
-            window_mirror.close()
-        backend.close()
-        server.stop()  # the engine thread is gone after this: safe to use the service here
-        _end_if_running(service)
-        store.close()
+            teardown.callback(window_mirror.close)
+        clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
+        service = SessionService(store, library, clock)
+        try:
+            if scenario or hierarchy_id:
+                if scenario:
+                    if scenario not in library.scenarios:
+                        raise ServiceError(f"no scenario '{scenario}' (see `vrtherapy list`)")
+                    hierarchy = practice_hierarchy(library.scenarios[scenario], scenario)
+                else:
+                    hierarchy = library.hierarchy(str(hierarchy_id))
+                code = client_code or service.clients.create(hierarchy)
+                if client_code:
+                    service.clients.assign(code, hierarchy, f"template:{hierarchy.id}")
+                engine = service.start(code)
+                click.echo(f"session {engine.session_id} started for client {code}")
+        except (ServiceError, KeyError) as exc:
+            click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+            teardown.close()
+            sys.exit(2)
+        responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
+        server = ConsoleServer(
+            service,
+            ConsoleConfig(listen=listen, port=port, data_dir=data_dir()),
+            announce=lambda line: click.echo(line),
+            on_tick=responder.tick if responder else None,
+        )
+        try:
+            server.start()
+        except ConsoleError as exc:
+            click.echo(f"error: {exc}", err=True)
+            teardown.close()
+            sys.exit(1)
+        reason = ["vrtherapy run stopped after an unexpected error (see the log)"]
+        # after the display is gone: the engine thread stops, then the session ends on record
+        teardown.callback(lambda: _end_if_running(service, reason[0]))
+        teardown.callback(server.stop)
+        loop = RenderLoop(
+            service,
+            server,
+            backend,
+            RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
+            window_mirror=window_mirror,
+        )
+        teardown.callback(loop.close)
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            loop.run()
+            reason[0] = loop.end_reason or reason[0]
+        except KeyboardInterrupt:
+            click.echo("stopping")
+            reason[0] = "vrtherapy run was interrupted at the terminal (Ctrl+C or SIGTERM)"

@@ -61,6 +61,8 @@ FrameResult = Literal["rendered", "skipped", "stopped"]
 
 class DisplayBackend(Protocol):
     name: str
+    refresh_hz: float  # how often the display shows a new image
+    stop_reason: str  # why frame() said 'stopped' (empty before that)
 
     def open(self) -> None:
         """Create the GL context and everything the frames need.

@@ -141,6 +141,8 @@ class DesktopBackend:
         self.width = width
         self.height = height
         self.title = title
+        self.refresh_hz = 60.0  # the monitor's, once open
+        self.stop_reason = ""
         self.stereo = stereo
         self.vsync = vsync
         self.capture_cursor = capture_cursor
@@ -176,6 +178,10 @@ class DesktopBackend:
             raise
         glfw.make_context_current(self.window)
         glfw.swap_interval(1 if self.vsync else 0)
+        monitor = glfw.get_primary_monitor()
+        mode = glfw.get_video_mode(monitor) if monitor else None
+        if mode is not None and mode.refresh_rate > 0:
+            self.refresh_hz = float(mode.refresh_rate)
         glfw.set_key_callback(self.window, self._on_key)
         glfw.set_mouse_button_callback(self.window, self._on_mouse_button)
         glfw.set_cursor_pos_callback(self.window, self._on_cursor)
@@ -203,6 +209,7 @@ class DesktopBackend:
             return "stopped"
         glfw.poll_events()
         if glfw.window_should_close(self.window):
+            self.stop_reason = "the client's window was closed"
             if not self._closed_reported:
                 self._events.append(QuitRequest())
                 self._closed_reported = True

@@ -87,6 +87,7 @@ class HeadlessDisplay:
         self.refresh_hz = refresh_hz
         self.near, self.far = near, far
         self.max_frames = max_frames
+        self.stop_reason = ""
         self.frames = 0
         self._context: EglContext | None = None
         self._targets: list[RenderTarget] = []
@@ -109,6 +110,7 @@ class HeadlessDisplay:
         if self._context is None:
             raise RuntimeError("HeadlessDisplay.frame() before open()")
         if self.max_frames is not None and self.frames >= self.max_frames:
+            self.stop_reason = f"the headless display's limit of {self.max_frames} frames"
             return "stopped"
         self._context.make_current()
         render(self.views(), self.frames / self.refresh_hz)
