@@ -22,7 +22,7 @@ from vrtherapy.display.openxr_backend import (
     NO_RUNTIME_MESSAGE,
     OpenXRBackend,
 )
-from vrtherapy.display.viewmath import projection_from_fov, view_from_pose
+from vrtherapy.world.transforms import projection_from_fov, view_from_pose
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

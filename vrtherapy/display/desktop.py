@@ -39,11 +39,7 @@ from vrtherapy.display.base import (
     StopRequest,
 )
 from vrtherapy.display.input import SudsSlider
-from vrtherapy.display.viewmath import (
-    symmetric_projection,
-    view_from_pose,
-    yaw_pitch_quaternion,
-)
+from vrtherapy.world.transforms import perspective, view_from_pose, yaw_pitch_quaternion
 
 log = logging.getLogger(__name__)
 
@@ -231,11 +227,11 @@ class DesktopBackend:
         orientation = yaw_pitch_quaternion(self.yaw, self.pitch)
         if not self.stereo:
             view = view_from_pose(tuple(self.position), orientation)
-            projection = symmetric_projection(self.fov_y, width / height, self.near, self.far)
+            projection = perspective(self.fov_y, width / height, self.near, self.far)
             return [EyeView(0, view, projection, 0, (0, 0, width, height))]
         half = width // 2
         right = _rotate_y(np.array([1.0, 0.0, 0.0]), self.yaw)
-        projection = symmetric_projection(self.fov_y, half / height, self.near, self.far)
+        projection = perspective(self.fov_y, half / height, self.near, self.far)
         views = []
         for eye, sign in enumerate((-0.5, 0.5)):
             eye_position = self.position + right * (sign * IPD)

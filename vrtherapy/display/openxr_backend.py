@@ -45,7 +45,7 @@ from vrtherapy.display.openxr_graphics import (
     XrGraphics,
     select_color_format,
 )
-from vrtherapy.display.viewmath import projection_from_fov, view_from_pose
+from vrtherapy.world.transforms import projection_from_fov, view_from_pose
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vrtherapy.world.types import Mesh
+from vrtherapy.world.types import F32, Mesh
 
 VERTEX_FLOATS = 10  # position 3, normal 3, colour 4
 # What one frame may upload for a scene that is not on screen yet (``preload``): a new
@@ -56,7 +56,7 @@ class GpuMesh:
     triangles: int
     last_used: int
     instance_capacity: int = 1  # instances the instance buffer can hold
-    instance_data: npt.NDArray[np.float32] | None = field(default=None, repr=False)
+    instance_data: F32 | None = field(default=None, repr=False)
 
 
 def mesh_bytes(mesh: Mesh) -> int:
@@ -65,7 +65,7 @@ def mesh_bytes(mesh: Mesh) -> int:
     return n * VERTEX_FLOATS * _F + int(np.size(mesh.indices)) * (2 if n <= 65536 else 4)
 
 
-def interleave(mesh: Mesh) -> npt.NDArray[np.float32]:
+def interleave(mesh: Mesh) -> F32:
     """Vertex data as one (N, 10) float32 array: position, normal, colour."""
     n = len(mesh.positions)
     out = np.empty((n, VERTEX_FLOATS), dtype=np.float32)
@@ -166,7 +166,7 @@ class MeshCache:
             last_used=frame,
         )
 
-    def upload_instances(self, gpu: GpuMesh, data: npt.NDArray[np.float32]) -> None:
+    def upload_instances(self, gpu: GpuMesh, data: F32) -> None:
         """Put one frame's instance data (n, 22) into the mesh's instance buffer.
 
         Skipped when the data equals what the buffer already holds (static scenes);

@@ -22,13 +22,13 @@ from OpenGL import GL
 from vrtherapy.render.batching import Batcher, FramePlan
 from vrtherapy.render.frame_uniforms import FRAME_BLOCK_SIZE, aligned, pack_frame_block
 from vrtherapy.render.glcalls import CountingGL, FrameStats
-from vrtherapy.render.matrices import camera_position, translation
 from vrtherapy.render.mesh_cache import GpuMesh, MeshCache, UploadBudget
 from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
 from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
 from vrtherapy.render.shaders import FRAME_BINDING, build_program
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
+from vrtherapy.world.transforms import camera_position, translate
 from vrtherapy.world.types import DrawItem, DrawList, Mesh
 
 EVICT_EVERY_FRAMES = 60
@@ -157,9 +157,9 @@ class Renderer:
         time: float,
     ) -> None:
         gl = self.gl
-        floor = translation(0.0, draw_list.standing_height, 0.0)
+        floor = translate(0.0, draw_list.standing_height, 0.0)
         world_views = [
-            (v.view @ translation(0.0, -draw_list.standing_height, 0.0)).astype(np.float32)
+            (v.view @ translate(0.0, -draw_list.standing_height, 0.0)).astype(np.float32)
             for v in views
         ]
         if not views:
