@@ -72,3 +72,27 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
 
     # four times the audience, (almost) the same draw calls
     assert draws("audience of 60") <= draws("audience of 15") + 8
+
+
+def test_snapshot_sound_writes_what_the_client_hears(tmp_path: Path) -> None:
+    import soundfile
+
+    levels = {}
+    for yaw in (90, -90):  # the sea is beyond the window ahead: turned left, it is right
+        out = tmp_path / f"calm_{yaw}.wav"
+        args = ["snapshot", "calm.room", "--sound", str(out), "--seconds", "2.5"]
+        result = CliRunner().invoke(cli, [*args, "--yaw", str(yaw)])
+        assert result.exit_code == 0, result.output
+        assert f"wrote {out}" in result.output
+        samples, rate = soundfile.read(str(out))
+        assert rate == 48_000 and samples.shape == (120_000, 2)
+        tail = samples[72_000:]
+        levels[yaw] = np.sqrt((tail**2).mean(axis=0))
+    assert levels[90][1] > 1.1 * levels[90][0]
+    assert levels[-90][0] > 1.1 * levels[-90][1]
+
+
+def test_snapshot_needs_a_picture_or_a_sound() -> None:
+    result = CliRunner().invoke(cli, ["snapshot", "calm.room"])
+    assert result.exit_code == 1
+    assert "give --out FILE.png, --sound FILE.wav, or both" in result.output

@@ -12,7 +12,12 @@ import yaml
 from click.testing import CliRunner
 
 from vrtherapy.authoring.schema import SCHEMA_FILES
-from vrtherapy.authoring.stock import hierarchies_dir, scenes_dir, schemas_dir
+from vrtherapy.authoring.stock import (
+    hierarchies_dir,
+    questionnaires_dir,
+    scenes_dir,
+    schemas_dir,
+)
 from vrtherapy.cli.main import cli
 
 
@@ -44,6 +49,13 @@ def test_stock_hierarchies_match_schema(written: dict[str, dict[str, Any]], path
     assert not errors, [e.message for e in errors]
 
 
+@pytest.mark.parametrize("path", sorted(questionnaires_dir().glob("*.yaml")), ids=lambda p: p.name)
+def test_stock_questionnaires_match_schema(written: dict[str, dict[str, Any]], path: Path) -> None:
+    data = yaml.safe_load(path.read_text())
+    errors = list(_validator(written["questionnaire"]).iter_errors(data))
+    assert not errors, [e.message for e in errors]
+
+
 def test_schema_rejects_typos_and_bad_arguments(written: dict[str, dict[str, Any]]) -> None:
     v = _validator(written["scenario"])
     data = yaml.safe_load((scenes_dir() / "heights_balcony.yaml").read_text())
@@ -62,7 +74,13 @@ def test_committed_schemas_are_current(written: dict[str, dict[str, Any]]) -> No
 
 @pytest.mark.parametrize(
     "path",
-    sorted([*scenes_dir().glob("*.yaml"), *hierarchies_dir().glob("*.yaml")]),
+    sorted(
+        [
+            *scenes_dir().glob("*.yaml"),
+            *hierarchies_dir().glob("*.yaml"),
+            *questionnaires_dir().glob("*.yaml"),
+        ]
+    ),
     ids=lambda p: p.name,
 )
 def test_stock_files_name_their_schema(path: Path) -> None:

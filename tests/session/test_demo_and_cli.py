@@ -37,6 +37,10 @@ def test_demo_runs_a_whole_hierarchy_quickly(tmp_path: Path) -> None:
     assert "step 6: heights.balcony" in out
     assert "integrity      verified" in out
     assert str(tmp_path / "sessions.sqlite3") in out
+    # the demo ends by writing the session's HTML report and printing its path
+    report = Path(out.strip().splitlines()[-1].removeprefix("Session report (HTML): "))
+    assert report.parent == tmp_path / "reports" and report.is_file()
+    assert "Exposure session report" in report.read_text()
     # the accepted step-up is followed by entering the next step
     lines = out.splitlines()
     i = next(n for n, ln in enumerate(lines) if "PROPOSAL ▲ step up to step 2" in ln)

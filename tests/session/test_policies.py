@@ -168,3 +168,58 @@ def test_variability_draws_from_a_seeded_band() -> None:
     again = [inhibitory(80.0, 20.0, 2, 8, settings, draw=d) for d in range(40)]
     assert [t.target_step for t in targets if t] == [t.target_step for t in again if t]
     assert {t.direction for t in targets if t} == {"up", "variation"}
+
+
+# Inhibitory learning never stalls: (name, before, after, trials, minutes on step, rule)
+NEVER_STALLS = [
+    ("violation below the margin, 2 trials", 80.0, 70.0, 2, 9.0, None),
+    ("violation below the margin, 3 trials", 80.0, 70.0, 3, 9.0, "trials_completed"),
+    ("expectancy rose, 3 trials", 50.0, 60.0, 3, 9.0, "trials_completed"),
+    ("violated on the third trial", 80.0, 55.0, 3, 9.0, "expectancy_violated"),
+    ("no expectancy at all, 14.9 min", None, None, 0, 14.9, None),
+    ("no expectancy at all, 15 min", None, None, 0, 15.0, "time_on_step"),
+    ("never re-rated, 15 min", 80.0, None, 0, 15.0, "time_on_step"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "after", "trials", "minutes", "rule"),
+    NEVER_STALLS,
+    ids=[r[0] for r in NEVER_STALLS],
+)
+def test_inhibitory_proposes_after_the_configured_trials_or_minutes(
+    name: str,
+    before: float | None,
+    after: float | None,
+    trials: int,
+    minutes: float,
+    rule: str | None,
+) -> None:
+    settings = InhibitorySettings(violation_margin=20, propose_after_trials=3, propose_after_min=15)
+    s = inhibitory(before, after, 1, 6, settings, trials=trials, minutes_on_step=minutes)
+    assert (s.rule if s else None) == rule, name
+    if s is not None:
+        assert s.direction == "up" and s.target_step == 2
+
+
+def test_a_proposal_without_violation_says_so() -> None:
+    settings = InhibitorySettings(violation_margin=20, propose_after_trials=3)
+    s = inhibitory(80.0, 70.0, 1, 6, settings, trials=3)
+    assert s is not None
+    assert "not violated after 3 trials" in s.reason and "80% likely before and 70%" in s.reason
+    t = inhibitory(None, None, 1, 6, settings, minutes_on_step=20)
+    assert t is not None and "no expectancy was recorded" in t.reason
+
+
+def test_inhibitory_never_proposes_above_the_top_step() -> None:
+    settings = InhibitorySettings(propose_after_trials=1, propose_after_min=1)
+    assert inhibitory(80.0, 10.0, 5, 6, settings, trials=9, minutes_on_step=99) is None
+
+
+def test_every_progression_mode_of_the_format_has_a_policy() -> None:
+    from typing import get_args
+
+    from vrtherapy.authoring.hierarchy import ProgressionMode
+    from vrtherapy.session.policies import POLICIES
+
+    assert set(POLICIES) == set(get_args(ProgressionMode))

@@ -5,7 +5,8 @@ import pytest
 
 from vrtherapy.authoring.procedural import CATALOGUE
 from vrtherapy.world import BUILDERS, build
-from vrtherapy.world.model import walk
+from vrtherapy.world.model import PoseContext, walk
+from vrtherapy.world.transforms import identity
 from vrtherapy.world.types import Mesh
 
 KINDS = sorted(CATALOGUE)
@@ -145,3 +146,53 @@ def test_an_avatar_stays_under_3000_triangles_with_its_whole_rig(seed: int, pose
         assert parts[f"body/hips/torso/{limb}"].mesh is not None
     for limb in ("hip_l/knee_l/foot", "hip_r/knee_r/foot"):
         assert parts[f"body/hips/{limb}"].mesh is not None
+
+
+def _at_limits(kind: str) -> list[tuple[str, dict[str, object]]]:
+    """Every value the catalogue allows at its edges: each number at its min and max
+    (alone, and all together), each choice, each boolean flipped."""
+    out: list[tuple[str, dict[str, object]]] = []
+    low: dict[str, object] = {}
+    high: dict[str, object] = {}
+    for key, arg in CATALOGUE[kind].items():
+        if arg.type in ("number", "int"):
+            assert arg.min is not None and arg.max is not None
+            cast = int if arg.type == "int" else float
+            low[key], high[key] = cast(arg.min), cast(arg.max)
+            out += [
+                (f"{key}={low[key]}", {key: low[key]}),
+                (f"{key}={high[key]}", {key: high[key]}),
+            ]
+        elif arg.type == "choice":
+            out += [(f"{key}={c}", {key: c}) for c in arg.choices]
+        elif arg.type == "boolean":
+            out.append((f"{key}={not arg.default}", {key: not arg.default}))
+    return [*out, ("all at min", low), ("all at max", high)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_builds_and_animates_at_every_limit_of_its_catalogue(kind: str) -> None:
+    ctx = PoseContext(identity(), (0.0, 1.6, 3.0), {})
+    for label, args in _at_limits(kind):
+        built = build(kind, args)  # type: ignore[arg-type]
+        for _, part, _ in walk(built.root):
+            if part.mesh is not None:
+                assert np.isfinite(part.mesh.positions).all(), (label, part.name)
+        for animator in built.animators:
+            for t in (0.0, 2.5, 11.0):
+                pose = animator.pose(t, ctx)
+                assert pose.shape == (len(animator.paths), 4, 4), label
+                assert np.isfinite(pose).all(), label
+
+
+def test_an_empty_audience_is_an_empty_room_not_a_crash() -> None:
+    built = build("audience", {"size": 0})
+    assert not [p for p in built.root.children if p.name.startswith("member_")]
+    for animator in built.animators:
+        assert animator.pose(1.0, PoseContext(identity(), (0.0, 1.6, 3.0), {})).shape[0] == 0
+
+
+def test_a_one_storey_building_with_an_atrium_has_no_galleries() -> None:
+    built = build("building", {"floors": 1, "atrium": True})
+    names = {p.name for p in built.root.children}
+    assert "structure" in names and "galleries" not in names

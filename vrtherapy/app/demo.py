@@ -48,7 +48,9 @@ def run_demo(
     max_minutes: float = 120.0,
     echo: Callable[[str], None] = print,
     on_tick: Callable[[Engine], None] | None = None,
+    client_code: str | None = None,
 ) -> DemoResult:
+    """Run one session; ``client_code`` continues an existing client (default: a new one)."""
     clk = ManualClock(wall_start=time.time())
     counter = itertools.count(1)
 
@@ -56,8 +58,11 @@ def run_demo(
         return f"{seed:04d}{next(counter):08d}"
 
     clients = Clients(store, clk)
-    code = clients.create(hierarchy)
-    echo(f"created pseudonymous client {code} with hierarchy '{hierarchy.id}'")
+    if client_code is None:
+        code = clients.create(hierarchy)
+        echo(f"created pseudonymous client {code} with hierarchy '{hierarchy.id}'")
+    else:
+        code = client_code
     engine = Engine.start(store, library, clk, code, hierarchy, new_id=new_id)
     client = SyntheticClient(ClientProfile(seed=seed), hierarchy.suds_scale)
     cmd_ids = (f"demo-{seed}-{i}" for i in itertools.count(1))
@@ -94,6 +99,10 @@ def run_demo(
         outcome = engine.handle(cmd)
         if not outcome.accepted:
             echo(f"{clock(engine.now())}  (command refused: {outcome.reason})")
+
+    send(
+        c.AnswerQuestionnaire(next(cmd_ids), "client", "ssq", client.answer_ssq(False), "baseline")
+    )
 
     while engine.state.running:
         clk.advance(tick_s)
@@ -137,6 +146,16 @@ def run_demo(
             send(c.EndSession(next(cmd_ids), "therapist", done))
         elif now >= max_minutes * 60:
             send(c.EndSession(next(cmd_ids), "therapist", "time limit reached"))
+    # after the session, as in the clinic: the post-exposure SSQ and the therapist's note
+    send(c.AnswerQuestionnaire(next(cmd_ids), "client", "ssq", client.answer_ssq(True), "post"))
+    send(
+        c.AddNote(
+            next(cmd_ids),
+            "therapist",
+            f"Demonstration session with a synthetic client (seed {seed}); "
+            "proposals accepted by a scripted therapist.",
+        )
+    )
     state = engine.state
     return DemoResult(
         engine.session_id,

@@ -89,6 +89,8 @@ class ClientView:
         self._mirror_time = 0.0
         self._wanted: tuple[object, ...] = ()
         self.builder.request(world_key(WAITING_SCENE, {}), CALM, pin=True)
+        # the sound's hook: (scenario, world, views, standing height) every frame
+        self.on_frame: Callable[[str, Any, Any, float], None] | None = None
 
     def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
         with self.builder.gate.frame():  # the builder waits while this frame is drawn
@@ -117,6 +119,9 @@ class ClientView:
                 draw_list = DrawList(items=())
             fade = pres.fade if world is not None else 1.0
             self.renderer.render(views, draw_list, pres.overlay, fade, now)
+            if self.on_frame is not None:  # the scene heard is the scene seen
+                heard = world.spec.id if world is not None else pres.scenario
+                self.on_frame(heard, world, views, draw_list.standing_height)
             if self.readback is not None and self.mirror is not None:
                 left: EyeView = views[0]
                 self.readback.capture(left.framebuffer, left.viewport)
@@ -232,6 +237,7 @@ class RenderLoop:
         options: RunOptions,
         *,
         window_mirror: Any = None,
+        audio: Any = None,
     ) -> None:
         self.service = service
         self.server = server
@@ -244,6 +250,8 @@ class RenderLoop:
         self.view = ClientView(
             service.library, self._report_failure, server.mirror, options.mirror_size
         )
+        if audio is not None:  # a SessionAudio: the head pose and anchors for the sound
+            self.view.on_frame = audio.on_frame
         self.frames = 0
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, order=True)
@@ -15,9 +16,11 @@ class Problem:
     column: int
     message: str
     hint: str | None = None
+    severity: Literal["error", "warning"] = "error"  # a warning never fails validation
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}:{self.column}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        text = f"{self.path}:{self.line}:{self.column}: {label}{self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text

@@ -53,10 +53,18 @@ class VariabilitySettings(Model):
 
 
 class InhibitorySettings(Model):
-    """Propose up (or a variation) when the expectancy was violated by ``violation_margin``."""
+    """Propose up (or a variation) when the expectancy was violated by ``violation_margin``.
+
+    A trial lasts ``min_trial_min`` (0: as long as the SUDS interval); the expectancy is
+    re-tested after every trial. So that a step never stalls, a proposal is also made
+    after ``propose_after_trials`` trials or ``propose_after_min`` minutes on the step
+    without a violation.
+    """
 
     violation_margin: Percent = 20.0
     min_trial_min: Annotated[float, Field(ge=0, le=120)] = 3.0
+    propose_after_trials: Annotated[int, Field(ge=1, le=20)] = 3
+    propose_after_min: Annotated[float, Field(gt=0, le=240)] = 15.0
     variability: VariabilitySettings = VariabilitySettings()
 
 
@@ -67,8 +75,12 @@ class StepDownSettings(Model):
     comfort_threshold: Annotated[float, Field(ge=0, le=20)] | None = 10.0
 
 
+# the progression modes; each is implemented in vrtherapy.session.policies.POLICIES
+ProgressionMode = Literal["habituation", "inhibitory", "manual"]
+
+
 class ProgressionSettings(Model):
-    mode: Literal["habituation", "inhibitory", "manual"] = "habituation"
+    mode: ProgressionMode = "habituation"
     auto: bool = False
     habituation: HabituationSettings = HabituationSettings()
     inhibitory: InhibitorySettings = InhibitorySettings()
@@ -118,6 +130,25 @@ def check_steps(steps: list[tuple[int, HierarchyStep]], source: SourceMap) -> li
                 )
             )
     return problems
+
+
+def hierarchy_warnings(spec: HierarchySpec, source: SourceMap) -> list[Problem]:
+    """Things that are allowed but probably not meant (they do not fail validation)."""
+    if spec.progression.mode != "inhibitory":
+        return []
+    return [
+        source.problem(
+            ("steps", i),
+            f"step {i + 1} has no 'expectancy', but the hierarchy uses inhibitory learning",
+            "add 'expectancy: {feared_outcome: ...}' so the client is asked about what they "
+            f"fear; without it, a proposal comes only after "
+            f"{spec.progression.inhibitory.propose_after_trials} trials or "
+            f"{spec.progression.inhibitory.propose_after_min:g} min",
+            severity="warning",
+        )
+        for i, step in enumerate(spec.steps)
+        if step.expectancy is None
+    ]
 
 
 def hierarchy_from_document(doc: Document) -> HierarchySpec:

@@ -1,38 +1,133 @@
-"""Questionnaires with public scoring that every session uses.
+"""The stock questionnaires (``questionnaires/*.yaml``) and the SSQ every session uses.
 
-Simulator Sickness Questionnaire (Kennedy et al. 1993): 16 symptoms rated
-0 (none) to 3 (severe). Nausea = items 1, 6, 7, 8, 9, 15, 16; Oculomotor =
-1–5, 9, 11; Disorientation = 5, 10–14 (1-based). Weighted: N × 9.54,
-O × 7.58, D × 13.92, Total = (N + O + D) × 3.74.
+The YAML definitions are the single source of items, keys, weights and ranges;
+this module loads them once and keeps the SSQ helpers the session and the
+console use. Simulator Sickness Questionnaire (Kennedy et al. 1993): 16
+symptoms rated 0 (none) to 3 (severe); item 8 (nausea) counts on Nausea and
+Disorientation; see ``questionnaires/ssq.yaml``.
+
+Records store the answers, never the scores: every report scores the stored
+answers with the current definitions, so a correction applies to old records
+too without rewriting them.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-SSQ_ITEMS: tuple[str, ...] = (
-    "General discomfort",
-    "Fatigue",
-    "Headache",
-    "Eye strain",
-    "Difficulty focusing",
-    "Increased salivation",
-    "Sweating",
-    "Nausea",
-    "Difficulty concentrating",
-    "Fullness of head",
-    "Blurred vision",
-    "Dizzy (eyes open)",
-    "Dizzy (eyes closed)",
-    "Vertigo",
-    "Stomach awareness",
-    "Burping",
+from vrtherapy.authoring.errors import AuthoringError, Problem
+from vrtherapy.authoring.library import display_path, yaml_files
+from vrtherapy.authoring.questionnaire import (
+    QuestionnaireError,
+    QuestionnaireScores,
+    QuestionnaireSpec,
+    questionnaire_from_document,
+    score_answers,
 )
-SSQ_LEVELS: tuple[str, ...] = ("none", "slight", "moderate", "severe")
-_NAUSEA = (1, 6, 7, 8, 9, 15, 16)
-_OCULOMOTOR = (1, 2, 3, 4, 5, 9, 11)
-_DISORIENTATION = (5, 10, 11, 12, 13, 14)
+from vrtherapy.authoring.stock import questionnaires_dir
+from vrtherapy.authoring.yamlsource import read_yaml
+
+__all__ = [
+    "SSQ_ITEMS",
+    "SSQ_LEVELS",
+    "QuestionnaireError",
+    "SsqScores",
+    "known_questionnaires",
+    "questionnaire",
+    "questionnaire_folders",
+    "score_questionnaire",
+    "score_ssq",
+    "ssq_item_key",
+    "stock_questionnaires",
+]
+
+
+# What a clinic's copy of a stock questionnaire may change: wording, not scoring.
+_WORDING: Any = {
+    "title": True,
+    "licence": True,
+    "items": {"__all__": {"text"}},
+    "scale": {"labels"},
+    "scales": {"__all__": {"labels"}},
+}
+
+
+def questionnaire_folders() -> tuple[Path, ...]:
+    """The stock folder, then the clinic's folders from $VRTHERAPY_QUESTIONNAIRES
+    (separated like PATH); a later definition with the same id replaces an earlier one."""
+    extra = os.environ.get("VRTHERAPY_QUESTIONNAIRES", "")
+    return (questionnaires_dir(), *(Path(p) for p in extra.split(os.pathsep) if p))
+
+
+@functools.cache
+def _load(folders: tuple[Path, ...]) -> dict[str, QuestionnaireSpec]:
+    out: dict[str, QuestionnaireSpec] = {}
+    problems: list[Problem] = []
+    for n, folder in enumerate(folders):
+        for path in yaml_files([folder]):
+            shown = display_path(path)
+            try:
+                doc = read_yaml(path, shown)
+                spec = questionnaire_from_document(doc)
+            except AuthoringError as exc:
+                problems.extend(exc.problems)
+                continue
+            earlier = out.get(spec.id)
+            if (
+                n > 0
+                and earlier is not None
+                and (earlier.model_dump(exclude=_WORDING) != spec.model_dump(exclude=_WORDING))
+            ):
+                problems.append(
+                    doc.source.problem(
+                        ("id",),
+                        f"this copy of '{spec.id}' changes its scoring (items, keys, scales, "
+                        "scores or the rule for missing answers)",
+                        "a clinic's copy may add item texts and labels only; give a different "
+                        "instrument its own id",
+                    )
+                )
+                continue
+            out[spec.id] = spec
+    if problems:
+        raise AuthoringError(problems)
+    return out
+
+
+def stock_questionnaires() -> dict[str, QuestionnaireSpec]:
+    """The questionnaires shipped with vrtherapy, by id."""
+    return _load((questionnaires_dir(),))
+
+
+def known_questionnaires() -> dict[str, QuestionnaireSpec]:
+    """The stock questionnaires with the clinic's copies (item texts) and additions."""
+    return _load(questionnaire_folders())
+
+
+def questionnaire(questionnaire_id: str) -> QuestionnaireSpec:
+    """A known questionnaire; answers recorded as 'ssq_post' etc. use the part before '_'."""
+    known = known_questionnaires()
+    spec = known.get(questionnaire_id) or known.get(questionnaire_id.split("_", 1)[0])
+    if spec is None:
+        raise KeyError(f"no questionnaire '{questionnaire_id}'; known: {', '.join(sorted(known))}")
+    return spec
+
+
+def score_questionnaire(questionnaire_id: str, answers: Mapping[str, float]) -> QuestionnaireScores:
+    return score_answers(questionnaire(questionnaire_id), answers)
+
+
+def _ssq() -> QuestionnaireSpec:
+    return questionnaire("ssq")
+
+
+SSQ_ITEMS: tuple[str, ...] = tuple(i.text or i.id for i in _ssq().items)
+SSQ_LEVELS: tuple[str, ...] = tuple(_ssq().scale.labels or ())
 
 
 @dataclass(frozen=True)
@@ -43,32 +138,17 @@ class SsqScores:
     total: float
 
 
-class QuestionnaireError(ValueError):
-    """Answers that do not fit the questionnaire."""
-
-
 def ssq_item_key(number: int) -> str:
     """Answers are keyed 'item1' … 'item16'."""
     return f"item{number}"
 
 
 def score_ssq(answers: Mapping[str, float]) -> SsqScores:
-    """Weighted SSQ subscale and total scores from 16 answers of 0–3."""
-    values: dict[int, float] = {}
-    for n in range(1, len(SSQ_ITEMS) + 1):
-        key = ssq_item_key(n)
-        if key not in answers:
-            raise QuestionnaireError(f"SSQ item {n} ({SSQ_ITEMS[n - 1]}) is not answered")
-        v = float(answers[key])
-        if v not in (0.0, 1.0, 2.0, 3.0):
-            raise QuestionnaireError(f"SSQ item {n} must be 0, 1, 2 or 3, got {v:g}")
-        values[n] = v
-    n_raw = sum(values[i] for i in _NAUSEA)
-    o_raw = sum(values[i] for i in _OCULOMOTOR)
-    d_raw = sum(values[i] for i in _DISORIENTATION)
-    return SsqScores(
-        nausea=round(n_raw * 9.54, 2),
-        oculomotor=round(o_raw * 7.58, 2),
-        disorientation=round(d_raw * 13.92, 2),
-        total=round((n_raw + o_raw + d_raw) * 3.74, 2),
-    )
+    """Weighted SSQ subscale and total scores; raises QuestionnaireError unless complete."""
+    scores = score_answers(_ssq(), answers)
+    if scores.not_scored_reason is not None:
+        raise QuestionnaireError(f"SSQ not scored: {scores.not_scored_reason}")
+    values = {s.id: s.value for s in scores.scores}
+    n, o, d, t = (values[k] for k in ("nausea", "oculomotor", "disorientation", "total"))
+    assert n is not None and o is not None and d is not None and t is not None
+    return SsqScores(nausea=n, oculomotor=o, disorientation=d, total=t)

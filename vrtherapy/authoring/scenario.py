@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic.json_schema import SkipJsonSchema
 
 from vrtherapy.authoring.common import (
+    COLOR_PATTERN,
     BoolOrRef,
     ColorOrRef,
     Id,
@@ -21,6 +25,13 @@ from vrtherapy.authoring.common import (
 )
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
+from vrtherapy.authoring.sounds import (
+    SOUND_SUFFIXES,
+    SoundsSpec,
+    check_sounds,
+    moved_ambient_audio,
+)
+from vrtherapy.authoring.sounds import salvage as salvage_sounds
 from vrtherapy.authoring.validation import closest, did_you_mean, validate
 from vrtherapy.authoring.yamlsource import DataPath, Document, SourceMap, read_yaml
 
@@ -36,9 +47,10 @@ Family = Literal[
     "custom",
 ]
 ParamValue = float | bool | str
+SoundsLocated = tuple[tuple[str, int, Any], ...]
 _M = TypeVar("_M", bound=BaseModel)
 ASSET_SUFFIXES = (".glb", ".gltf", ".obj")
-AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
+_COLOUR = re.compile(COLOR_PATTERN)
 
 
 class ParameterSpec(Model):
@@ -89,18 +101,15 @@ class ObjectSpec(Model):
     children: list[ObjectSpec] = []
 
 
-class AudioSpec(Model):
-    file: str | None = None
-    sound: Literal["wind", "rain", "cafe_murmur", "traffic", "cabin_hum", "room_tone"] | None = None
-    volume: NumberOrRef = 0.5
-
-
 class EnvironmentSpec(Model):
     sky: Literal["clear_day", "overcast", "dusk", "night", "indoor"] = "clear_day"
     lighting: Literal["daylight", "soft", "dim", "night", "indoor_warm", "indoor_cool"] = "daylight"
     fog: NumberOrRef = 0.0
     wind: NumberOrRef = 0.0
-    ambient_audio: AudioSpec | None = None
+    # absorbed into the scenario's ``sounds:``; kept only to say so where it is still written
+    ambient_audio: Annotated[
+        SkipJsonSchema[None], BeforeValidator(moved_ambient_audio), Field(exclude=True)
+    ] = None
 
 
 class PartnerSpec(Model):
@@ -128,6 +137,7 @@ class ScenarioSpec(Model):
     environment: EnvironmentSpec = EnvironmentSpec()
     objects: list[ObjectSpec] = []
     partners: list[PartnerSpec] = []
+    sounds: SoundsSpec = SoundsSpec()
 
     def level(self, name: str) -> LevelSpec:
         for lv in self.levels:
@@ -155,6 +165,7 @@ class _Parts:
     environment: EnvironmentSpec | None
     objects: list[tuple[int, ObjectSpec]]
     partners: list[tuple[int, PartnerSpec]]
+    sounds: SoundsLocated = ()
 
     @classmethod
     def of(cls, spec: ScenarioSpec) -> _Parts:
@@ -165,6 +176,7 @@ class _Parts:
             spec.environment,
             list(enumerate(spec.objects)),
             list(enumerate(spec.partners)),
+            tuple(spec.sounds.all()),
         )
 
     @classmethod
@@ -189,6 +201,7 @@ class _Parts:
             env,
             _try_items(ObjectSpec, data.get("objects")),
             _try_items(PartnerSpec, data.get("partners")),
+            tuple(salvage_sounds(data.get("sounds", {}))),
         )
 
 
@@ -233,8 +246,17 @@ class _Checker:
         if env is not None:
             self.refs(env.fog, ("environment", "fog"), "number")
             self.refs(env.wind, ("environment", "wind"), "number")
-            if env.ambient_audio is not None:
-                self.audio(env.ambient_audio, ("environment", "ambient_audio"))
+        if self.spec.sounds:
+            check_sounds(
+                list(self.spec.sounds),
+                # sounds attach to objects and to partners (a partner's voice)
+                _object_names(obj for _, obj in self.spec.objects)
+                | {partner.id for _, partner in self.spec.partners},
+                [lv.name for _, lv in self.spec.levels],
+                self.refs,
+                self.sound_file,
+                lambda path, message, hint: self.add(path, message, hint),
+            )
         seen: dict[str, int] = {}
         for i, partner in self.spec.partners:
             path: DataPath = ("partners", i)
@@ -392,6 +414,10 @@ class _Checker:
                 m = obj.material
                 mpath = (*opath, "material")
                 self.refs(m.color, (*mpath, "color"), "choice")
+                if m.color is not None and is_ref(m.color):
+                    colour = self.spec.parameters.get(ref_name(m.color))
+                    if colour is not None and colour.type == "choice":
+                        self.colour_choices(ref_name(m.color), colour, (*mpath, "color"))
                 for key in ("opacity", "roughness", "emissive"):
                     self.refs(getattr(m, key), (*mpath, key), "number")
             self.refs(obj.visible, (*opath, "visible"), "boolean")
@@ -412,29 +438,95 @@ class _Checker:
                 continue
             if is_ref(value):
                 self.refs(value, apath, _kind(arg.type))
+                param = self.spec.parameters.get(ref_name(value))
+                if param is not None and _kind(param.type) == _kind(arg.type):
+                    self.parameter_fits(kind, key, arg, ref_name(value), param, apath)
                 continue
             error = _arg_error(arg, value)
             if error:
                 self.add(apath, f"argument '{key}' of '{kind}': {error}")
 
-    def audio(self, audio: AudioSpec, path: DataPath) -> None:
-        if (audio.file is None) == (audio.sound is None):
-            self.add(path, "ambient audio needs exactly one of 'file' or 'sound'")
-        if audio.file is not None:
-            self.file(audio.file, (*path, "file"), AUDIO_SUFFIXES, "audio file")
-        self.refs(audio.volume, (*path, "volume"), "number")
+    def parameter_fits(
+        self, kind: str, key: str, arg: Arg, name: str, p: ParameterSpec, path: DataPath
+    ) -> None:
+        """Every value parameter ``name`` can take must be one the argument accepts: the
+        builder would otherwise receive something it cannot show (and fall back or clamp)."""
+        where = f"argument '{key}' of '{kind}'"
+        if arg.type in ("number", "int") and p.min is not None and p.max is not None:
+            lo = arg.min if arg.min is not None else p.min
+            hi = arg.max if arg.max is not None else p.max
+            if p.min < lo or p.max > hi:
+                unit = f" {p.unit}" if p.unit else ""
+                self.add(
+                    path,
+                    f"parameter '{name}' ranges {p.min:g}–{p.max:g}{unit}, but {where} "
+                    f"accepts only {lo:g}–{hi:g}",
+                    f"narrow the parameter's 'min'/'max' to {lo:g}–{hi:g}",
+                )
+        elif arg.type == "choice" and p.choices is not None:
+            unknown = [c for c in p.choices if c not in arg.choices]
+            if unknown:
+                self.add(
+                    path,
+                    f"parameter '{name}' can be {_listing(unknown)}, which {where} does not "
+                    f"know (it knows {_listing(list(arg.choices))})",
+                    "use the argument's words as the parameter's choices",
+                )
+        elif arg.type == "color" and p.choices is not None:
+            self.colour_choices(name, p, path)
 
-    def file(self, name: str, path: DataPath, suffixes: tuple[str, ...], what: str) -> None:
+    def colour_choices(self, name: str, p: ParameterSpec, path: DataPath) -> None:
+        bad = [c for c in p.choices or [] if not _is_colour(c)]
+        if bad:
+            self.add(
+                path,
+                f"parameter '{name}' is used as a colour, but {_listing(bad)} is not a colour",
+                "write colours like '#a0b0c0' as the parameter's choices",
+            )
+
+    def sound_file(self, name: str, path: DataPath) -> None:
+        """A sound file must exist and decode: a broken file is found here, not in session."""
+        if not self.file(name, path, SOUND_SUFFIXES, "sound file"):
+            return
+        import soundfile
+
+        found = resolve_file(name, self.base_dirs)
+        try:
+            soundfile.info(str(found))
+        except (RuntimeError, OSError) as exc:  # soundfile raises LibsndfileError(RuntimeError)
+            self.add(path, f"sound file '{name}' cannot be read: {exc}")
+
+    def file(self, name: str, path: DataPath, suffixes: tuple[str, ...], what: str) -> bool:
+        """Whether the file has a known suffix and exists (else a problem is added)."""
         if not name.lower().endswith(suffixes):
             self.add(path, f"{what} '{name}' must be one of: {', '.join(suffixes)}")
-            return
+            return False
         if resolve_file(name, self.base_dirs) is None:
             looked = ", ".join(str(d) for d in self.base_dirs)
             self.add(path, f"{what} '{name}' not found", f"looked in: {looked}")
+            return False
+        return True
+
+
+def _object_names(objs: Iterable[ObjectSpec]) -> set[str]:
+    names: set[str] = set()
+    for obj in objs:
+        names.add(obj.name)
+        names |= _object_names(obj.children)
+    return names
 
 
 def _kind(param_type: str) -> str:
     return {"number": "number", "int": "number", "boolean": "boolean"}.get(param_type, "choice")
+
+
+def _listing(words: list[str]) -> str:
+    quoted = [f"'{w}'" for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _is_colour(value: Any) -> bool:
+    return isinstance(value, str) and bool(_COLOUR.match(value))
 
 
 def _arg_error(arg: Arg, value: Any) -> str | None:
@@ -453,9 +545,7 @@ def _arg_error(arg: Arg, value: Any) -> str | None:
             guess = closest(str(value), arg.choices)
             extra = f" (did you mean '{guess}'?)" if guess else ""
             return f"'{value}' is not one of {', '.join(arg.choices)}{extra}"
-    elif arg.type == "color" and not (
-        isinstance(value, str) and len(value) == 7 and value.startswith("#")
-    ):
+    elif arg.type == "color" and not _is_colour(value):
         return f"expected a colour like '#a0b0c0', got {value!r}"
     return None
 

@@ -9,9 +9,14 @@ from typing import Any
 from vrtherapy.authoring.common import REF_PATTERN
 from vrtherapy.authoring.hierarchy import HierarchySpec
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
+from vrtherapy.authoring.questionnaire import QuestionnaireSpec
 from vrtherapy.authoring.scenario import ScenarioSpec
 
-SCHEMA_FILES = {"scenario": "scenario.schema.json", "hierarchy": "hierarchy.schema.json"}
+SCHEMA_FILES = {
+    "scenario": "scenario.schema.json",
+    "hierarchy": "hierarchy.schema.json",
+    "questionnaire": "questionnaire.schema.json",
+}
 
 
 def _arg_schema(arg: Arg) -> dict[str, Any]:
@@ -62,6 +67,12 @@ def hierarchy_schema() -> dict[str, Any]:
     return _finish(HierarchySpec.model_json_schema(), "hierarchy", "A vrtherapy fear hierarchy")
 
 
+def questionnaire_schema() -> dict[str, Any]:
+    return _finish(
+        QuestionnaireSpec.model_json_schema(), "questionnaire", "A vrtherapy questionnaire"
+    )
+
+
 def _finish(schema: dict[str, Any], name: str, title: str) -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -72,7 +83,11 @@ def _finish(schema: dict[str, Any], name: str, title: str) -> dict[str, Any]:
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
-    return {"scenario": scenario_schema(), "hierarchy": hierarchy_schema()}
+    return {
+        "scenario": scenario_schema(),
+        "hierarchy": hierarchy_schema(),
+        "questionnaire": questionnaire_schema(),
+    }
 
 
 def render(schema: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Where the stock scenes, hierarchies, assets and schemas live.
+"""Where the stock scenes, hierarchies, questionnaires, assets and schemas live.
 
 In a source checkout they are top-level folders beside the package; in an
 installed wheel they are copied into ``vrtherapy/_stock``.
@@ -29,6 +29,10 @@ def scenes_dir() -> Path:
 
 def hierarchies_dir() -> Path:
     return stock_root() / "hierarchies"
+
+
+def questionnaires_dir() -> Path:
+    return stock_root() / "questionnaires"
 
 
 def assets_dir() -> Path:

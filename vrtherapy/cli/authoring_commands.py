@@ -16,11 +16,12 @@ from vrtherapy.authoring.stock import scenes_dir, schemas_dir
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate_command(paths: tuple[Path, ...]) -> None:
-    """Check scenario and hierarchy files; print every problem as file:line:column.
+    """Check scenario, hierarchy and questionnaire files; print every problem as file:line:column.
 
-    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/
-    and hierarchies/ folders. Hierarchies are checked against the given
-    scenarios plus the stock scenes. Exits 1 if any problem is found.
+    PATHS are files or folders (searched for *.yaml). Default: the stock scenes/,
+    hierarchies/ and questionnaires/ folders. Hierarchies are checked against the given
+    scenarios plus the stock scenes. Exits 1 if any problem is found; warnings
+    (allowed, but probably not meant) are printed and do not fail.
     """
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -32,8 +33,13 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     except AuthoringError as exc:
         click.echo(exc.report(), err=True)
         sys.exit(1)
+    for warning in sorted(lib.warnings):
+        click.echo(str(warning), err=True)
+    n = len(lib.warnings)
+    warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
     click.echo(
-        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), no problems"
+        f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), "
+        f"{len(lib.questionnaires)} questionnaire(s), no problems{warned}"
     )
 
 
@@ -45,7 +51,7 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     help="Folder to write the schemas to (default: the project's schemas/ folder).",
 )
 def schema_command(out: Path | None) -> None:
-    """Write JSON Schemas for the scenario and hierarchy formats.
+    """Write JSON Schemas for the scenario, hierarchy and questionnaire formats.
 
     Editors with YAML language support validate and autocomplete files that
     start with a line such as

@@ -9,7 +9,9 @@ import click
 
 from vrtherapy import __version__
 from vrtherapy.cli.authoring_commands import list_command, schema_command, validate_command
+from vrtherapy.cli.devices_command import devices_command
 from vrtherapy.cli.render_commands import bench_command, snapshot_command
+from vrtherapy.cli.report_commands import export_command, report_command
 from vrtherapy.cli.run_command import run_command
 from vrtherapy.cli.session_commands import (
     demo_command,
@@ -28,7 +30,9 @@ def cli(verbose: bool) -> None:
     Scene authors write scenarios (scenes/*.yaml) and hierarchies
     (hierarchies/*.yaml); `validate` checks them, `list` shows them, and
     `demo` runs a complete session with a synthetic client; `sessions`, `show`
-    and `verify` list, print and integrity-check stored session records.
+    and `verify` list, print and integrity-check stored session records;
+    `report` writes session and progress reports and `export` writes tidy CSV,
+    JSON or FHIR; `devices` lists the sound outputs `run --audio-device` can use.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
@@ -43,9 +47,12 @@ cli.add_command(demo_command)
 cli.add_command(sessions_command)
 cli.add_command(show_command)
 cli.add_command(verify_command)
+cli.add_command(report_command)
+cli.add_command(export_command)
 cli.add_command(snapshot_command)
 cli.add_command(bench_command)
 cli.add_command(run_command)
+cli.add_command(devices_command)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """``snapshot`` and ``bench``: render scenes headless (EGL, no display or headset).
 
-GL is imported only inside the commands: PyOpenGL must be told to use EGL
-before it is first imported, and other commands should not pay for loading it.
+GL, numpy and the world are imported only inside the commands: PyOpenGL must be
+told to use EGL before it is first imported, and other commands (``--help``,
+``validate``) should not pay for loading them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
-import numpy as np
-import numpy.typing as npt
 
 from vrtherapy.cli.render_scenes import (
     RenderCommandError,
@@ -25,6 +24,10 @@ from vrtherapy.cli.render_scenes import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from vrtherapy.authoring import ScenarioSpec
     from vrtherapy.display.headless import HeadlessDisplay
 
 
@@ -64,8 +67,19 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 @click.argument("scenario_id", metavar="SCENARIO")
 @click.option("--level", help="Level name (default: the first level).")
 @click.option("--intensity", type=click.FloatRange(0, 100), help="Intensity 0–100 instead.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write.")
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG to write."
+    "--sound",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="WAV to write: what the client hears (stereo, 48 kHz, through the audio engine's "
+    "loopback device, no sound card needed).",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(0.1, 600),
+    default=5.0,
+    show_default=True,
+    help="Length of --sound.",
 )
 @click.option(
     "--eye",
@@ -87,7 +101,9 @@ def snapshot_command(
     scenario_id: str,
     level: str | None,
     intensity: float | None,
-    out: Path,
+    out: Path | None,
+    sound: Path | None,
+    seconds: float,
     eye: str,
     size: tuple[int, int],
     pitch: float,
@@ -97,10 +113,13 @@ def snapshot_command(
     subtitle: str | None,
     samples: int,
 ) -> None:
-    """Render one frame of a stock SCENARIO, as the client would see it, to a PNG."""
+    """Render one frame of a stock SCENARIO, as the client would see it, to a PNG
+    (--out), and/or what the client hears over --seconds to a WAV (--sound)."""
     _use_egl()
     if level is not None and intensity is not None:
         _fail("give either --level or --intensity, not both")
+    if out is None and sound is None:
+        _fail("give --out FILE.png, --sound FILE.wav, or both")
     try:
         spec = stock_scenario(scenario_id)
         values, label = scenario_values(spec, level, intensity)
@@ -109,6 +128,13 @@ def snapshot_command(
         draw_list = world.draw_list()
     except RenderCommandError as exc:
         _fail(str(exc))
+    if sound is not None:
+        _write_sound(sound, spec, values, world, seconds, yaw, pitch)
+        click.echo(
+            f"wrote {sound} ({spec.id}, {label}, {seconds:g} s, yaw {yaw:g}, pitch {pitch:g})"
+        )
+    if out is None:
+        return
     try:
         from vrtherapy.render import Overlay, Renderer, SudsPanel
 
@@ -136,7 +162,42 @@ def snapshot_command(
     click.echo(f"wrote {out} ({spec.id}, {label}, {eye} eye{'s' if eye == 'both' else ''})")
 
 
+def _write_sound(
+    path: Path,
+    spec: ScenarioSpec,
+    values: dict[str, object],
+    world: object,
+    seconds: float,
+    yaw: float,
+    pitch: float,
+) -> None:
+    import soundfile
+
+    from vrtherapy.app.audio_wiring import render_scenario
+    from vrtherapy.audio import OpenALError
+    from vrtherapy.authoring import load_library
+
+    try:
+        samples = render_scenario(
+            spec,
+            values,
+            seconds,
+            yaw,
+            pitch,
+            library=load_library(),
+            world=world,
+        )
+    except OpenALError as exc:
+        _fail(f"cannot render sound: {exc}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        soundfile.write(str(path), samples, 48_000, subtype="PCM_16")
+    except (OSError, RuntimeError) as exc:
+        _fail(f"cannot write {path}: {exc}")
+
+
 def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
+    import numpy as np
     from PIL import Image
 
     picture = np.hstack(list(images))
@@ -165,8 +226,20 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     help="Instead: run a session through level and scenario changes and the calm scene, and "
     "report the worst frame during a change against the median frame time.",
 )
+@click.option(
+    "--audio",
+    "audio_bench",
+    is_flag=True,
+    help="Instead: the audio engine's CPU share and buffer underruns over a 2-minute scene "
+    "with 16 positional sources, and the head-turn to sound-field latency (through "
+    "OpenAL's loopback device, faster than real time; no sound card needed).",
+)
 def bench_command(
-    frames: int, size: tuple[int, int], console_bench: bool, transitions: bool
+    frames: int,
+    size: tuple[int, int],
+    console_bench: bool,
+    transitions: bool,
+    audio_bench: bool,
 ) -> None:
     """Render reference scenes headless; compare instanced and naive drawing.
 
@@ -178,6 +251,11 @@ def bench_command(
     90 Hz as in `vrtherapy run`; prints each change and the worst frame during
     changes as a multiple of the median frame time (the aim: at most x1.5).
 
+    With --audio: the sound engine mixes a 2-minute scene (16 positional sources,
+    2 beds, a streamed file, cues) in 1024-frame periods as a sound card would ask
+    for them, faster than real time; a period that took longer than it lasts counts
+    as an underrun. Also measures how soon a head turn is heard, in the output.
+
     Scenes: a public-speaking audience of 15 and of 60, the tallest level of
     heights.balcony and the calm room. For each, the instanced path and a
     naive path (one draw call per object) run in the same process, and the
@@ -185,6 +263,16 @@ def bench_command(
     in the renderer per stereo frame (median, p99) and the whole frame
     including rasterisation (glFinish; on llvmpipe this runs on the CPU).
     """
+    if audio_bench:
+        from vrtherapy.app.audio_bench import run_audio_bench
+        from vrtherapy.audio import OpenALError
+
+        click.echo("vrtherapy bench --audio: OpenAL Soft, loopback device, 48 kHz stereo")
+        try:
+            click.echo(run_audio_bench().report())
+        except OpenALError as exc:
+            _fail(str(exc))
+        return
     _use_egl()
     if frames < 1:
         _fail("--frames must be at least 1")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vrtherapy.authoring import AuthoringError, ScenarioSpec, load_library, parameter_values
 from vrtherapy.authoring.intensity import ParameterError, level_intensity
 from vrtherapy.authoring.stock import assets_dir
-from vrtherapy.world.types import DrawList
+
+if TYPE_CHECKING:  # the world (numpy, trimesh, scipy) loads only when a scene is built
+    from vrtherapy.world.types import DrawList
 
 
 class RenderCommandError(Exception):

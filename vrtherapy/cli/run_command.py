@@ -6,6 +6,7 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -79,6 +80,29 @@ def _end_if_running(service: SessionService, reason: str) -> None:
         click.echo(f"session {engine.session_id} ended: {reason}")
 
 
+def _open_audio(device: str | None, service: SessionService, server: Any) -> Any:
+    """The client's sound (None: silent, after one warning); a wrong device name exits
+    (the caller's teardown closes the console and the display)."""
+    from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
+    from vrtherapy.session.commands import ReportLoadFailure
+
+    def report(message: str) -> None:  # a sound that cannot play: a warning in the console
+        cid = f"sound-problem-{time.monotonic_ns()}"
+        server.call(lambda: service.handle(ReportLoadFailure(cid, "system", "sound", message)))
+
+    try:
+        return open_session_audio(
+            device,
+            service.library,
+            lambda: service.snapshot,
+            warn=lambda line: click.echo(f"warning: {line}", err=True),
+            report=report,
+        )
+    except AudioDeviceNotFound as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -125,6 +149,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 )
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
+@click.option(
+    "--audio-device",
+    metavar="NAME",
+    default=None,
+    help="Sound output by name (see `vrtherapy devices`; default: the system's default). "
+    "Without any sound output the session runs silently after one warning.",
+)
 def run_command(
     scenario: str | None,
     hierarchy_id: str | None,
@@ -139,6 +170,7 @@ def run_command(
     time_scale: float,
     frames: int | None,
     database: str | None,
+    audio_device: str | None,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
 
@@ -215,17 +247,21 @@ def run_command(
             teardown.close()
             sys.exit(1)
         reason = ["vrtherapy run stopped after an unexpected error (see the log)"]
-        # after the display is gone: the engine thread stops, then the session ends on record
+        # after the renderer is gone: the engine thread stops, then the session ends on record
         teardown.callback(lambda: _end_if_running(service, reason[0]))
         teardown.callback(server.stop)
+        audio = _open_audio(audio_device, service, server)
         loop = RenderLoop(
             service,
             server,
             backend,
             RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
             window_mirror=window_mirror,
+            audio=audio,
         )
         teardown.callback(loop.close)
+        if audio is not None:
+            teardown.callback(audio.close)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             loop.run()

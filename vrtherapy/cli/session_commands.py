@@ -112,7 +112,11 @@ def demo_command(hierarchy_id: str, seed: int, render: bool, database: str | Non
         )
     for failure in result.load_failures:
         click.echo(f"  scene failed   {failure}")
+    from vrtherapy.cli.report_commands import write_session_report
+
+    report_path = write_session_report(store, result.session_id)
     click.echo(f"Inspect it with: vrtherapy show {result.session_id}")
+    click.echo(f"Session report (HTML): {report_path}")
     store.close()
 
 

@@ -23,7 +23,12 @@ from vrtherapy.console.auth import COOKIE, Pairing, PairingRefused
 from vrtherapy.console.hub import Hub, Tab
 
 STATIC = Path(str(resources.files("vrtherapy.console") / "static"))
-ASSETS = {"console.css": "text/css", "console.js": "text/javascript", "chart.js": "text/javascript"}
+ASSETS = {
+    "console.css": "text/css",
+    "console.js": "text/javascript",
+    "chart.js": "text/javascript",
+    "sound.js": "text/javascript",
+}
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; "

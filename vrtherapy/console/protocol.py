@@ -86,6 +86,12 @@ _BUILDERS: dict[str, Callable[[str, dict[str, Any]], c.Command]] = {
         event=_str(a, "event"),
         data=_mapping(a, "data"),
     ),
+    "fire_cue": lambda cid, a: c.FireCue(cid, cue=_str(a, "cue")),
+    "sound_output": lambda cid, a: c.SetSoundOutput(
+        cid,
+        volume=_num(a, "volume") if "volume" in a else None,
+        muted=bool(a["muted"]) if "muted" in a else None,
+    ),
     "end_session": lambda cid, a: c.EndSession(cid, reason=_str(a, "reason", "ended by therapist")),
 }
 
@@ -137,6 +143,8 @@ def snapshot_data(s: Snapshot | None) -> dict[str, Any] | None:
     data = dataclasses.asdict(s)
     data["parameters"] = [list(p) for p in s.parameters]
     data["overrides"] = [list(p) for p in s.overrides]
+    data["cues"] = [{"name": n, "label": label} for n, label in s.cues]
+    data["cues_fired"] = [list(f) for f in s.cues_fired]
     data["partners"] = [{"id": pid, **{k: v for k, v in fields}} for pid, fields in s.partners]
     if s.proposal is not None:
         data["proposal"]["numbers"] = dict(s.proposal.numbers)

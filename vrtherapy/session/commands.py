@@ -20,6 +20,7 @@ from vrtherapy.authoring.intensity import (
     parameter_values,
 )
 from vrtherapy.session import events as ev
+from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
 
 
@@ -134,6 +135,21 @@ class PartnerCommand(Command):
     partner_id: str = ""
     event: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FireCue(Command):
+    """Play one of the heard scenario's named sound cues now."""
+
+    cue: str = ""
+
+
+@dataclass(frozen=True)
+class SetSoundOutput(Command):
+    """The client's master volume (0..1) and mute; None keeps the current value."""
+
+    volume: float | None = None
+    muted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -367,6 +383,8 @@ def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
         return [(a, ev.ScenarioLoadFailed(cmd.scenario, cmd.message))]
     if isinstance(cmd, ReportFrameTimes):
         return [(a, cmd.summary)]
+    if isinstance(cmd, FireCue | SetSoundOutput):
+        return _sound(state, cmd, ctx)
     if isinstance(cmd, EndSession):
         return [(a, ev.SessionEnded(cmd.reason))]
     raise Rejected(f"unknown command {type(cmd).__name__}")
@@ -382,6 +400,24 @@ def _record_only(cmd: AddNote | AnswerQuestionnaire) -> Decided:
     if not cmd.questionnaire:
         raise Rejected("name the questionnaire")
     return [(cmd.actor, ev.QuestionnaireAnswered(cmd.questionnaire, dict(cmd.answers), cmd.when))]
+
+
+def _sound(state: SessionState, cmd: FireCue | SetSoundOutput, ctx: Context) -> Decided:
+    if isinstance(cmd, SetSoundOutput):
+        volume = state.sound_volume if cmd.volume is None else cmd.volume
+        if not 0 <= volume <= 1:
+            raise Rejected(f"the volume is 0–1, got {volume:g}")
+        muted = state.sound_muted if cmd.muted is None else cmd.muted
+        return [(cmd.actor, ev.SoundOutputSet(float(volume), bool(muted)))]
+    choices = [name for name, _ in cue_choices(state, ctx.library)]
+    if cmd.cue not in choices:
+        spec = heard_scenario(state, ctx.library)
+        where = f"scenario '{spec.id}'" if spec else "this scene"
+        offer = f"; its cues: {', '.join(choices)}" if choices else " (it has no sound cues)"
+        raise Rejected(f"{where} has no sound cue '{cmd.cue}'{offer}")
+    spec = heard_scenario(state, ctx.library)
+    assert spec is not None
+    return [(cmd.actor, ev.SoundCueFired(cmd.cue, spec.id, "therapist"))]
 
 
 def apply_proposal(

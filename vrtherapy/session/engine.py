@@ -30,6 +30,7 @@ from vrtherapy.session.commands import (
     step_entry,
 )
 from vrtherapy.session.snapshot import Snapshot, make_snapshot
+from vrtherapy.session.sound import due_cues
 from vrtherapy.session.state import SessionState, apply, replay
 from vrtherapy.session.store.base import EventStore, StoreError
 
@@ -260,9 +261,14 @@ class Engine:
             raise
 
     def _follow_ups(self, state: SessionState, now: float) -> Decided:
-        """Proposals (and, in auto mode, their acceptance) that the new state calls for."""
+        """Cues due (timers, level changes), proposals (and, in auto mode, their
+        acceptance) that the new state calls for."""
         if not state.running:
             return []
+        cues = due_cues(state, self.library, now)
+        return cues + self._progression(state, now)
+
+    def _progression(self, state: SessionState, now: float) -> Decided:
         suggestion = policies.evaluate(state, now)
         pending = state.proposal
         out: Decided = []

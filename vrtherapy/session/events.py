@@ -17,6 +17,7 @@ PromptKind = Literal["suds", "comfort", "expectancy_before", "expectancy_after"]
 PromptTrigger = Literal["timer", "step_entry", "therapist", "coach", "trial_end"]
 RatingSource = Literal["headset", "therapist", "coach"]
 Direction = Literal["up", "down", "variation", "calm"]
+CueTrigger = Literal["therapist", "timer", "level"]
 Decision = Literal["accepted", "declined", "overridden", "withdrawn"]
 
 _REGISTRY: dict[str, type[Payload]] = {}
@@ -283,6 +284,25 @@ class PartnerEvent(Payload):
     partner_id: str
     event: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SoundCueFired(Payload):
+    """A named one-shot sound of the scene was played (console, timer or level)."""
+
+    KIND: ClassVar[str] = "sound_cue_fired"
+    cue: str
+    scenario: str
+    trigger: CueTrigger = "therapist"
+
+
+@dataclass(frozen=True)
+class SoundOutputSet(Payload):
+    """The therapist set the client's master volume or muted the sound."""
+
+    KIND: ClassVar[str] = "sound_output_set"
+    volume: float
+    muted: bool
 
 
 # --- client streams ----------------------------------------------------------------

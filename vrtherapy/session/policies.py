@@ -2,12 +2,14 @@
 and say whether to propose stepping up, down or to a variation.
 
 They only ever *propose*; the therapist decides (unless auto mode is on).
-Step-down rules apply in every mode and take precedence over stepping up.
+Step-down rules apply in every mode and take precedence over stepping up; each
+progression mode is one function in :data:`POLICIES`, by the mode's name.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vrtherapy.authoring.hierarchy import (
@@ -144,14 +146,79 @@ def inhibitory(
     settings: InhibitorySettings,
     *,
     draw: int = 0,
+    trials: int = 0,
+    minutes_on_step: float = 0.0,
 ) -> Suggestion | None:
     """Propose up (or a variation) when the expectancy was violated: the likelihood of
-    the feared outcome fell by at least the margin between before and after the trial."""
-    if before is None or after is None or step_index >= step_count - 1:
+    the feared outcome fell by at least the margin between before the first trial on the
+    step and after the latest. So that a step never stalls, also propose once
+    ``trials`` re-tests or ``minutes_on_step`` reach their configured limits without a
+    violation (the therapist decides; the reason says that it was not violated)."""
+    if step_index >= step_count - 1:
         return None
-    fall = before - after
-    if fall < settings.violation_margin:
-        return None
+    if before is not None and after is not None:
+        fall = before - after
+        if fall >= settings.violation_margin:
+            return _inhibitory_suggestion(
+                step_index,
+                step_count,
+                settings,
+                draw,
+                "expectancy_violated",
+                f"Expectancy violated: the feared outcome was rated {before:g}% likely before "
+                f"and {after:g}% after (−{fall:g} points).",
+                _n(before=before, after=after, fall=fall, margin=settings.violation_margin),
+            )
+        if trials >= settings.propose_after_trials:
+            return _inhibitory_suggestion(
+                step_index,
+                step_count,
+                settings,
+                draw,
+                "trials_completed",
+                f"Expectancy not violated after {trials} trials: rated {before:g}% likely "
+                f"before and {after:g}% after the last ({_signed(-fall)} points; the margin is "
+                f"{settings.violation_margin:g}).",
+                _n(
+                    before=before,
+                    after=after,
+                    fall=fall,
+                    margin=settings.violation_margin,
+                    trials=trials,
+                ),
+            )
+    if minutes_on_step >= settings.propose_after_min:
+        if before is None:
+            missing = "no expectancy was recorded"
+        elif after is None:
+            missing = "the expectancy was not re-rated"
+        else:
+            missing = f"{before:g}% likely before, {after:g}% after"
+        return _inhibitory_suggestion(
+            step_index,
+            step_count,
+            settings,
+            draw,
+            "time_on_step",
+            f"{_fmt(minutes_on_step)} on this step without an expectancy violation ({missing}).",
+            _n(minutes=minutes_on_step, limit_min=settings.propose_after_min, trials=trials),
+        )
+    return None
+
+
+def _signed(x: float) -> str:
+    return f"{x:+g}" if x else "0"
+
+
+def _inhibitory_suggestion(
+    step_index: int,
+    step_count: int,
+    settings: InhibitorySettings,
+    draw: int,
+    rule: str,
+    reason: str,
+    numbers: tuple[tuple[str, float], ...],
+) -> Suggestion:
     target = step_index + 1
     direction: Direction = "up"
     var = settings.variability
@@ -167,17 +234,60 @@ def inhibitory(
         target = random.Random(f"{var.seed}:{step_index}:{draw}").choice(candidates)
         if target != nxt:
             direction = "variation"
-    reason = (
-        f"Expectancy violated: the feared outcome was rated {before:g}% likely before "
-        f"and {after:g}% after (−{fall:g} points)."
+    return Suggestion(direction, target, rule, reason, numbers)
+
+
+# --- the modes, by name ------------------------------------------------------------------
+
+Policy = Callable[[SessionState, float, ProgressionSettings], Suggestion | None]
+"""A progression mode: what it proposes (besides stepping down) for a state at a time."""
+
+
+def _habituation_mode(
+    state: SessionState, now: float, prog: ProgressionSettings
+) -> Suggestion | None:
+    return habituation(
+        state.step_ratings,
+        state.step_index,
+        state.step_count,
+        state.step_entered_at,
+        now,
+        prog.habituation,
     )
-    return Suggestion(
-        direction,
-        target,
-        "expectancy_violated",
-        reason,
-        _n(before=before, after=after, fall=fall, margin=settings.violation_margin),
+
+
+def _inhibitory_mode(
+    state: SessionState, now: float, prog: ProgressionSettings
+) -> Suggestion | None:
+    on_step = now - state.step_entered_at
+    if on_step < prog.inhibitory.min_trial_min * 60:
+        return None
+    e = state.current_expectancy
+    return inhibitory(
+        e.before,
+        e.after,
+        state.step_index,
+        state.step_count,
+        prog.inhibitory,
+        # one draw per trial: drawing anew for every proposal made would change the
+        # target on each re-evaluation, withdrawing and re-making the open proposal
+        draw=state.step_entries,
+        trials=e.trials,
+        minutes_on_step=on_step / 60,
     )
+
+
+def _manual_mode(state: SessionState, now: float, prog: ProgressionSettings) -> Suggestion | None:
+    return None  # never proposes stepping up; the step-down rules still apply
+
+
+# A new mode is one function above and one entry here (plus its name in the hierarchy
+# format's ProgressionMode, which a test keeps equal to these keys).
+POLICIES: dict[str, Policy] = {
+    "habituation": _habituation_mode,
+    "inhibitory": _inhibitory_mode,
+    "manual": _manual_mode,
+}
 
 
 # --- all together ----------------------------------------------------------------------
@@ -189,7 +299,6 @@ def evaluate(state: SessionState, now: float) -> Suggestion | None:
     if h is None or not state.running:
         return None
     prog: ProgressionSettings = h.progression
-    ratings = state.step_ratings
     comfort = next(
         (
             v
@@ -199,7 +308,7 @@ def evaluate(state: SessionState, now: float) -> Suggestion | None:
         None,
     )
     down = step_down(
-        ratings,
+        state.step_ratings,
         state.step_index,
         prog.step_down,
         stop_requested=state.stop_requested_at is not None,
@@ -207,27 +316,4 @@ def evaluate(state: SessionState, now: float) -> Suggestion | None:
     )
     if down is not None:
         return down
-    if prog.mode == "habituation":
-        return habituation(
-            ratings,
-            state.step_index,
-            state.step_count,
-            state.step_entered_at,
-            now,
-            prog.habituation,
-        )
-    if prog.mode == "inhibitory":
-        if now - state.step_entered_at < prog.inhibitory.min_trial_min * 60:
-            return None
-        e = state.current_expectancy
-        return inhibitory(
-            e.before,
-            e.after,
-            state.step_index,
-            state.step_count,
-            prog.inhibitory,
-            # one draw per trial: drawing anew for every proposal made would change the
-            # target on each re-evaluation, withdrawing and re-making the open proposal
-            draw=state.step_entries,
-        )
-    return None  # manual: never proposes
+    return POLICIES[prog.mode](state, now, prog)

@@ -3,6 +3,7 @@ ratings, and when an unanswered prompt has timed out. Pure functions of state an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vrtherapy.session.events import PromptKind, PromptTrigger
@@ -59,18 +60,26 @@ def due(state: SessionState, now: float) -> list[Issue | TimeOut]:
         step is not None and step.expectancy is not None
     )
     if wants_expectancy:
-        e = state.current_expectancy
-        asked_before = state.last_prompt_at.get("expectancy_before", -1.0) >= entered
-        asked_after = state.last_prompt_at.get("expectancy_after", -1.0) >= entered
-        if e.before is None and not asked_before and free("expectancy_before"):
-            out.append(Issue("expectancy_before", "step_entry"))
-        trial = h.progression.inhibitory.min_trial_min * 60
-        if (
-            e.before is not None
-            and e.after is None
-            and not asked_after
-            and now - entered >= trial
-            and free("expectancy_after")
-        ):
-            out.append(Issue("expectancy_after", "trial_end"))
+        # a trial with no minimum length (0) is re-tested as often as SUDS is asked
+        trial = (h.progression.inhibitory.min_trial_min or settings.suds_interval_min) * 60
+        out.extend(_expectancy(state, trial, now, free))
     return out
+
+
+def _expectancy(
+    state: SessionState, trial: float, now: float, free: Callable[[str], bool]
+) -> list[Issue]:
+    """Before the first trial on a step: the feared outcome's likelihood (asked again
+    every trial until answered). After every trial: a re-test, so that repeated trials
+    on one step go on being measured (inhibitory learning never waits for ever)."""
+    entered = state.step_entered_at
+    e = state.current_expectancy
+    if e.before is None:
+        last = state.last_prompt_at.get("expectancy_before", -1.0)
+        if free("expectancy_before") and (last < entered or now - last >= trial):
+            return [Issue("expectancy_before", "step_entry" if last < entered else "timer")]
+        return []
+    last_after = max(entered, state.last_prompt_at.get("expectancy_after", -1.0))
+    if now - last_after >= trial and free("expectancy_after"):
+        return [Issue("expectancy_after", "trial_end")]
+    return []

@@ -17,6 +17,7 @@ from vrtherapy.authoring.hierarchy import HierarchyStep
 from vrtherapy.session import clients as cl
 from vrtherapy.session import commands as c
 from vrtherapy.session import events as ev
+from vrtherapy.session import policies
 from vrtherapy.session.clients import ClientError, Clients
 from vrtherapy.session.clock import Clock
 from vrtherapy.session.engine import Engine, Outcome
@@ -127,7 +128,7 @@ class SessionService:
                 what = f"step added at position {int(args['index']) + 1}"
             elif op == "set_mode":
                 mode = str(args["mode"])
-                if mode not in ("habituation", "inhibitory", "manual"):
+                if mode not in policies.POLICIES:
                     raise ServiceError(f"unknown progression mode '{mode}'")
                 prog = h.progression.model_copy(update={"mode": mode})
                 new = h.model_copy(update={"progression": prog})

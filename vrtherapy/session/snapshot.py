@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.intensity import ParameterError, parameter_values
 from vrtherapy.session.commands import current_parameters, step_intensity
+from vrtherapy.session.sound import cue_choices
 from vrtherapy.session.state import SessionState
 
 
@@ -83,6 +84,12 @@ class Snapshot:
     # the scenes of the steps just above and below, for the renderer to build ahead
     upcoming: tuple[tuple[str, tuple[tuple[str, float | bool | str], ...]], ...] = ()
     frame_rate: FrameRate | None = None  # the display's, measured live by the renderer
+    # sound: the client's master volume and mute, the heard scene's cues (name, label),
+    # and the latest cues fired (event seq, cue name, session time), each played once
+    sound_volume: float = 1.0
+    sound_muted: bool = False
+    cues: tuple[tuple[str, str], ...] = ()
+    cues_fired: tuple[tuple[int, str, float], ...] = ()
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -129,6 +136,10 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         partners=state.partners,
         last_seq=state.last_seq,
         upcoming=_upcoming(state, library),
+        sound_volume=state.sound_volume,
+        sound_muted=state.sound_muted,
+        cues=cue_choices(state, library),
+        cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
     )
 
 

@@ -16,6 +16,7 @@ from vrtherapy.session import events as ev
 
 SafetyState = Literal["none", "paused", "blackout", "calm_scene"]
 Status = Literal["not_started", "running", "ended"]
+CUES_KEPT = 16  # fired cues kept in the state (the audio needs only the newest)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,20 @@ class Proposal:
 @dataclass(frozen=True)
 class Expectancy:
     before: float | None = None
-    after: float | None = None
+    after: float | None = None  # the latest re-test
     feared_outcome: str = ""
+    trials: int = 0  # re-tests after a trial on this step entry
+
+
+@dataclass(frozen=True)
+class CueFiring:
+    """A sound cue that was fired: its event's seq (the audio plays each seq once)."""
+
+    seq: int
+    cue: str
+    trigger: str
+    time: float
+    step_entry: int  # state.step_entries when it was fired
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,9 @@ class SessionState:
     notes: tuple[tuple[float, str], ...] = ()
     questionnaires: tuple[tuple[str, str], ...] = ()  # (questionnaire, when)
     partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
+    sound_volume: float = 1.0
+    sound_muted: bool = False
+    cues_fired: tuple[CueFiring, ...] = ()  # the latest, oldest first
     last_seq: int = 0
     session_time: float = 0.0
     started_wall: float = 0.0
@@ -150,6 +166,11 @@ def apply(state: SessionState, event: ev.Event) -> SessionState:
         if p.action == "pause":
             return r(s, safety="paused", safety_reason=p.reason)
         return r(s, safety=p.action, safety_reason=p.reason)
+    if isinstance(p, ev.SoundCueFired):
+        firing = CueFiring(event.seq, p.cue, p.trigger, t, s.step_entries)
+        return r(s, cues_fired=(*s.cues_fired, firing)[-CUES_KEPT:])
+    if isinstance(p, ev.SoundOutputSet):
+        return r(s, sound_volume=p.volume, sound_muted=p.muted)
     if isinstance(p, ev.ClientStopRequested):
         return r(s, stop_requested_at=t)
     if isinstance(p, ev.ScenarioLoadFailed):
@@ -197,7 +218,12 @@ def apply(state: SessionState, event: ev.Event) -> SessionState:
         new = (
             r(cur, before=p.likelihood, feared_outcome=p.feared_outcome)
             if p.phase == "before"
-            else r(cur, after=p.likelihood, feared_outcome=p.feared_outcome or cur.feared_outcome)
+            else r(
+                cur,
+                after=p.likelihood,
+                feared_outcome=p.feared_outcome or cur.feared_outcome,
+                trials=cur.trials + 1,
+            )
         )
         kept = tuple((k, v) for k, v in s.expectancy if k != s.step_entries)
         return r(

@@ -87,3 +87,15 @@ class SyntheticClient:
             relief = 1 - self.true_suds(anticipated, intensity, now) / peak
             belief *= max(0.1, 1 - 0.8 * relief)
         return float(5 * round(belief / 5))
+
+    def answer_ssq(self, exposed: bool) -> dict[str, float]:
+        """The 16 SSQ symptoms (0–3), all answered: mostly none, a few slight, more after
+        exposure and for a client prone to sickness."""
+        chance = min(0.6, 0.05 + 0.02 * self.profile.sickness + (0.1 if exposed else 0.0))
+        answers: dict[str, float] = {}
+        for n in range(1, 17):
+            level = 0.0
+            while level < 3 and self._rng.random() < chance * (0.5**level):
+                level += 1
+            answers[f"item{n}"] = level
+        return answers

@@ -79,6 +79,13 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
             f"display: {p.fps:.0f} of {p.target_hz:.0f} frames/s, median {p.median_ms:.1f} ms,"
             f" worst {p.worst_ms:.1f} ms{late}"
         )
+    if isinstance(p, ev.SoundCueFired):
+        how = {"timer": "(timer)", "level": "(on entering the level)"}.get(
+            p.trigger, f"fired by {who}"
+        )
+        return f"sound cue {p.cue} {how}"
+    if isinstance(p, ev.SoundOutputSet):
+        return f"sound {'muted' if p.muted else 'on'}, volume {p.volume * 100:.0f} % by {who}"
     if isinstance(p, ev.PartnerEvent):
         return f"partner {p.partner_id}: {p.event}"
     return None

@@ -8,6 +8,7 @@
     clientCode: null, sessionId: null, snapAt: 0, events: [], locked: false, retry: 500, onAck: {},
   };
   const chart = new window.SudsChart($("suds-chart"));
+  const sound = new window.SoundPanel($("sound-card"), (name, args) => send(name, args));
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
   const clock = (s) => { s = Math.max(0, Math.round(s)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
   const toast = (text) => { const t = $("toast"); t.textContent = text; t.classList.add("show"); clearTimeout(toast.h); toast.h = setTimeout(() => t.classList.remove("show"), 3500); };
@@ -132,6 +133,7 @@
     $("comfort-row").hidden = !s.comfort_enabled;
     renderQuick(s.suds_scale);
     renderPartners(s.partners);
+    sound.render(s);
     tickTimers();
   }
   const names = { none: "Scene running", paused: "PAUSED", blackout: "BLACKOUT", calm_scene: "CALM SCENE" };

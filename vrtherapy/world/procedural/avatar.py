@@ -362,12 +362,13 @@ class Crowd(Animator):
 
         yaw, pitch = self._gaze_angles(t, ctx, roots)
         nod = np.zeros(n)
-        friendly = np.array([a in ("friendly", "positive") for a in self.attitude])
+        # dtype=bool: with no members an empty list would become a float array
+        friendly = np.array([a in ("friendly", "positive") for a in self.attitude], bool)
         slot = np.floor(t / 4.0 + _hash01(self.seed, idx, 3))
         nodding = friendly & (_hash01(self.seed, idx, slot, 4) < 0.3)
         nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
         jaw = np.zeros(n)
-        bored = np.array([a in ("bored", "negative") for a in self.attitude])
+        bored = np.array([a in ("bored", "negative") for a in self.attitude], bool)
         yawn_slot = np.floor(t / 9.0 + _hash01(self.seed, idx, 5))
         yawning = bored & (_hash01(self.seed, idx, yawn_slot, 6) < 0.25)
         jaw = np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)

@@ -116,7 +116,8 @@ def build_building(args: Args, seed: int) -> Built:
     roof = box(iw, 0.05, id_, rgba("#dfeef7"), translate(0, h, 0))
     parts = [
         Part("structure", bake(merge(wings, floor))),
-        Part("galleries", bake(merge(*gallery))),
+        # a one-storey building has no upper floors, so no galleries
+        *([Part("galleries", bake(merge(*gallery)))] if gallery else []),
         Part("roof_glass", bake(roof, ao=False), material=GLASS),
         *facade_windows(w, d, floors, fh),
         *(

@@ -1,0 +1,256 @@
+"""The client's sound during a session: which scene is heard, how loud, from where.
+
+- :func:`scene_sound` (pure) turns a session snapshot into the audio's
+  :class:`SceneSound`: the heard scenario (the calm scene while it is shown), its
+  parameter values, the safety state's gain (Pause ducks, Blackout and Stop silence),
+  and the cues fired.
+- :class:`SessionAudio` runs the engine's control thread during ``run``: each tick it
+  follows the latest snapshot (one reference) and the anchors and head pose the render
+  thread published (references too), so neither thread ever waits on the other.
+- :func:`render_scenario` renders what a client hears in one scenario offline, through
+  the same engine on OpenAL's loopback device (``snapshot --sound``, tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vrtherapy.audio import (
+    AudioEngine,
+    AudioThread,
+    ListenerPose,
+    Output,
+    SceneSound,
+    open_offline,
+    safety_gain,
+)
+from vrtherapy.audio.scene import SAFETY_FADE_S, SILENT, Vec3
+from vrtherapy.authoring import Library, ScenarioSpec
+from vrtherapy.authoring.intensity import parameter_values
+from vrtherapy.authoring.sounds import CueSpec, SourceSpec
+from vrtherapy.authoring.stock import assets_dir
+from vrtherapy.session.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+WAITING_SCENE = "calm.room"  # what the client hears before the session starts
+# a cue is played when the audio sees it within this many seconds of its firing; older
+# ones (a resumed session's, or fired while nothing followed) are history, not sound
+CUE_FRESH_S = 2.0
+
+
+def base_dirs(library: Library, scenario_id: str) -> tuple[Path, ...]:
+    """Where a scenario's sound files are looked up: next to it, then in assets/."""
+    path = library.files.get(scenario_id)
+    return (path.parent, assets_dir()) if path is not None else (assets_dir(),)
+
+
+def calm_values(spec: ScenarioSpec) -> dict[str, float | bool | str]:
+    return parameter_values(spec, 0.0)
+
+
+def scene_sound(
+    snap: Snapshot | None,
+    library: Library,
+    anchors: Mapping[str, Mapping[str, Vec3]],
+    previous: SceneSound = SILENT,
+) -> SceneSound:
+    """What the client should hear for a snapshot (pure).
+
+    Blackout and the end of the session keep the scene but at gain 0, so its sounds
+    fade out quickly instead of being swapped for another scene's.
+    """
+    if snap is None or snap.status == "not_started":
+        return _scene(library, WAITING_SCENE, None, anchors, 1.0, ())
+    gain = safety_gain(snap.safety, snap.status)
+    if snap.status == "ended" or snap.safety == "blackout":
+        return replace(previous, gain=0.0)
+    if snap.safety == "calm_scene":
+        scenario, values = snap.calm_scene, None
+    else:
+        scenario, values = snap.scenario, dict(snap.parameters)
+    recent = tuple(
+        (seq, cue) for seq, cue, at in snap.cues_fired if snap.session_time - at <= CUE_FRESH_S
+    )
+    return replace(
+        _scene(library, scenario, values, anchors, gain, recent), cue_scope=snap.session_id
+    )
+
+
+def _scene(
+    library: Library,
+    scenario: str,
+    values: dict[str, float | bool | str] | None,
+    anchors: Mapping[str, Mapping[str, Vec3]],
+    gain: float,
+    cues: tuple[tuple[int, str], ...],
+) -> SceneSound:
+    spec = library.scenarios.get(scenario)
+    if spec is None:
+        return replace(SILENT, key=scenario)
+    return SceneSound(
+        key=scenario,
+        sounds=spec.sounds,
+        values=calm_values(spec) if values is None else values,
+        anchors=anchors.get(scenario, {}),
+        base_dirs=base_dirs(library, scenario),
+        gain=gain,
+        cues=cues,
+    )
+
+
+def object_anchors(world: Any, spec: ScenarioSpec) -> dict[str, Vec3]:
+    """World positions of the objects that the scenario's sounds are attached to."""
+    placed: list[SourceSpec | CueSpec] = [*spec.sounds.sources, *spec.sounds.cues]
+    wanted = {s.attach for s in placed if s.attach}
+    out: dict[str, Vec3] = {}
+    for full in world.node_names:
+        name = full.rsplit("/", 1)[-1]
+        if name in wanted and name not in out:
+            m = world.world_matrix(full)
+            out[name] = (float(m[0, 3]), float(m[1, 3]), float(m[2, 3]))
+    return out
+
+
+def listener_offset(world: Any, standing_height: float) -> Vec3:
+    """Where tracking space's origin is in the world: under the client's stand point."""
+    x, _, z = world.stand_point
+    return (float(x), float(standing_height), float(z))
+
+
+@dataclass
+class _Published:
+    """What the render thread hands the audio thread: anchors per scenario."""
+
+    anchors: Mapping[str, Mapping[str, Vec3]]
+
+
+class SessionAudio:
+    """The engine and its control thread during a session (None engine: silent)."""
+
+    def __init__(self, engine: AudioEngine, library: Library, snapshot: Callable[[], Any]):
+        self.engine = engine
+        self.library = library
+        self.snapshot = snapshot  # returns the latest Snapshot (a reference read)
+        self._published = _Published({})
+        self._world_seen: dict[str, object] = {}
+        self._followed: tuple[Any, Any] | None = None
+        self._scene = SILENT
+        self.thread = AudioThread(engine, before_step=self._follow)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    # -- the render thread ----------------------------------------------------------------
+    def on_frame(self, scenario: str, world: Any, views: Sequence[Any], standing: float) -> None:
+        """Publish the head pose (every frame) and, when a world is new or its parameters
+        changed, the positions of the objects sounds are attached to."""
+        if world is None:
+            return
+        views_m: list[npt.NDArray[np.float32]] = [v.view for v in views]
+        self.engine.publish_pose(ListenerPose.from_view(views_m, listener_offset(world, standing)))
+        # anchors move when the world is rebuilt or its parameters change
+        seen = (id(world), tuple(sorted(dict(getattr(world, "values", {})).items())))
+        if self._world_seen.get(scenario) != seen:
+            spec = self.library.scenarios.get(scenario)
+            if spec is not None and (spec.sounds.sources or spec.sounds.cues):
+                anchors = {**self._published.anchors, scenario: object_anchors(world, spec)}
+                self._published = _Published(anchors)  # one reference swap
+            self._world_seen[scenario] = seen
+
+    # -- the audio thread -------------------------------------------------------------------
+    def _follow(self) -> None:
+        snap = self.snapshot()
+        published = self._published
+        if self._followed == (snap, published):
+            return
+        self._followed = (snap, published)
+        self._scene = scene_sound(snap, self.library, published.anchors, self._scene)
+        self.engine.publish_scene(self._scene)
+        if snap is not None:
+            self.engine.publish_output(Output(snap.sound_volume, snap.sound_muted))
+
+    def close(self) -> None:
+        """Fade out what still sounds, then stop the thread and close the device."""
+        self.thread.before_step = None  # no more following: the fade-out is final
+        self.engine.publish_scene(replace(self._scene, gain=0.0))
+        if self.thread.alive:
+            time.sleep(SAFETY_FADE_S + 0.05)
+        self.thread.stop()
+        self.engine.close()
+
+
+def render_scenario(
+    spec: ScenarioSpec,
+    values: dict[str, Any],
+    seconds: float,
+    yaw: float = 0.0,
+    pitch: float = 0.0,
+    library: Library | None = None,
+    world: Any = None,
+    engine: AudioEngine | None = None,
+) -> npt.NDArray[np.float32]:
+    """What the client hears in ``spec`` at ``values`` for ``seconds``, head at
+    yaw/pitch on the client's stand point: stereo float32 at 48 kHz, via loopback."""
+    if world is None:
+        from vrtherapy.world import build_world
+
+        world = build_world(spec, values, asset_dirs=[assets_dir()])
+    draw_list = world.draw_list()
+    offset = listener_offset(world, draw_list.standing_height)
+    head = (offset[0], offset[1] + draw_list.eye_height, offset[2])
+    dirs = base_dirs(library, spec.id) if library else (assets_dir(),)
+    own = engine is None
+    engine = engine or open_offline()
+    try:
+        engine.publish_pose(ListenerPose.facing(head, yaw, pitch))
+        engine.publish_scene(
+            SceneSound(spec.id, spec.sounds, values, object_anchors(world, spec), dirs)
+        )
+        return engine.render(seconds)
+    finally:
+        if own:
+            engine.close()
+
+
+class AudioDeviceNotFound(Exception):
+    """The named output device does not exist; the message lists those that do."""
+
+
+def open_session_audio(
+    device: str | None,
+    library: Library,
+    snapshot: Callable[[], Any],
+    warn: Callable[[str], None],
+    report: Callable[[str], None],
+) -> SessionAudio | None:
+    """The session's sound on the named output device (None: the system's default).
+
+    Without a sound card (or without OpenAL) this calls ``warn`` once and returns None:
+    the session runs silently and nothing else changes. A device named but not
+    present raises :class:`AudioDeviceNotFound`. ``report`` receives run-time problems
+    (a sound file that cannot be read) for the console.
+    """
+    from vrtherapy.audio import open_output, output_devices
+
+    if device is not None:
+        names, _default = output_devices()
+        if names and device not in names:
+            listed = "\n  ".join(names)
+            raise AudioDeviceNotFound(
+                f"no audio output device '{device}'; the devices are:\n  {listed}"
+            )
+    engine, why = open_output(device, report)
+    if engine is None:
+        warn(f"no sound: {why}; the session runs silently")
+        return None
+    audio = SessionAudio(engine, library, snapshot)
+    audio.start()
+    return audio
