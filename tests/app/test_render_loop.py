@@ -232,7 +232,7 @@ def test_worlds_are_built_off_the_render_thread_and_the_old_scene_stays(
     _settled(loop)
     ground = loop.view.world
     service.handle(c.StepUp("up"))
-    assert started.wait(timeout=10)
+    _until(loop, started.is_set)  # the next frame asks for it; the builder starts
     before = loop.frames
     _frames(loop, 20)  # the build is stuck; the client still gets frames
     assert loop.frames == before + 20

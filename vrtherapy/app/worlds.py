@@ -38,6 +38,7 @@ WorldKey = tuple[str, Values]  # scenario id and its parameter values, sorted by
 CALM, SHOWN, AHEAD = 0, 1, 2  # build priorities: the safety fallback first, then what is shown
 SWITCH_INTERVAL_S = 0.001  # how soon the render thread gets the interpreter back
 BUILDER_SLICE_S, BUILDER_REST_S = 0.002, 0.002  # the builder works at most half the time
+GATE_PATIENCE_S = 0.05  # the longest the builder waits for one frame to end
 
 
 def world_key(scenario: str, values: Mapping[str, Value] | Values) -> WorldKey:
@@ -65,15 +66,24 @@ class BuildFailed:
 class FrameGate:
     """Open between frames, closed while the render thread draws one."""
 
-    def __init__(self, slice_s: float = BUILDER_SLICE_S, rest_s: float = BUILDER_REST_S) -> None:
+    def __init__(
+        self,
+        slice_s: float = BUILDER_SLICE_S,
+        rest_s: float = BUILDER_REST_S,
+        patience_s: float = GATE_PATIENCE_S,
+    ) -> None:
         self._open = threading.Event()
         self._open.set()
         self.slice_s = slice_s
         self.rest_s = rest_s
+        self.patience_s = patience_s
         self._slice_start = time.perf_counter()
+        self._frames = 0  # frames begun
+        self._overrun = -1  # the frame during which the builder stopped waiting
 
     @contextlib.contextmanager
     def frame(self) -> Iterator[None]:
+        self._frames += 1
         self._open.clear()
         try:
             yield
@@ -92,9 +102,17 @@ class FrameGate:
     def hook(self, _frame: FrameType, _event: str, _arg: Any) -> None:
         """``sys.setprofile`` hook: at every call and return, wait for the gate; and rest
         for ``rest_s`` after every ``slice_s`` of work, so that the builder leaves the
-        CPU to the frame (with software rendering the frame's pixels are CPU work too)."""
+        CPU to the frame (with software rendering the frame's pixels are CPU work too).
+
+        The wait is bounded (``patience_s``): the builder may be holding a lock the
+        render thread is waiting for (logging's, say), so after that long it carries on
+        until the gate next opens rather than risk waiting for ever."""
         if not self._open.is_set():
-            self._open.wait()
+            if self._frames == self._overrun:
+                return
+            if not self._open.wait(self.patience_s):
+                self._overrun = self._frames
+                return
             self._slice_start = time.perf_counter()
         elif self.slice_s and time.perf_counter() - self._slice_start > self.slice_s:
             time.sleep(self.rest_s)
@@ -203,7 +221,6 @@ class WorldBuilder:
             return None
 
     def _work(self) -> None:
-        sys.setprofile(self.gate.hook)  # this thread only: wait at every call while a frame draws
         loader: Any = None
         while True:
             key = self._next()
@@ -214,7 +231,13 @@ class WorldBuilder:
                     from vrtherapy.world import AssetLoader
 
                     loader = AssetLoader([assets_dir()])  # one cache of assets for all worlds
-                world = self._make(key, loader)
+                # this thread only, and only while building (never while holding our lock):
+                # wait at every call while a frame is drawn
+                sys.setprofile(self.gate.hook)
+                try:
+                    world = self._make(key, loader)
+                finally:
+                    sys.setprofile(None)
                 with self._lock:
                     self._worlds[key] = world
                     self._evict()
