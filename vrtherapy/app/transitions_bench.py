@@ -2,7 +2,8 @@
 
 A session runs through a hierarchy whose steps change level and scenario, with
 the calm scene and back in between, in one process as in `vrtherapy run`: the
-world builder on its worker, the client's view rendered headless and paced at
+world builder on its worker (each change waits, as a step lasting minutes would,
+until the builder has built the steps either side ahead), the client's view rendered headless and paced at
 the display's rate (as ``xrWaitFrame`` paces a headset). A frame's time is the
 render call plus ``glFinish`` (llvmpipe rasterises on the CPU).
 
@@ -254,6 +255,10 @@ def _round(
                 commands.append(c.Safety(f"bench-{n}-calm", action="calm_scene"))
                 commands.append(c.Safety(f"bench-{n}-resume", action="resume"))
         for command in commands:
+            # a step lasts minutes in a session: by the time it changes, the scenes either
+            # side of it have been built ahead (the frames meanwhile count as steady ones)
+            while not view.builder.idle:
+                steady_ms.append(frame())
             before = describe()
             outcome = engine.handle(command)
             if not outcome.accepted:

@@ -190,6 +190,12 @@ class WorldBuilder:
         self.request(key)
         return None
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or being built."""
+        with self._lock:
+            return not self._queued and self._building is None
+
     def wait(self, key: WorldKey, timeout: float | None = None) -> Any:
         """Block until ``key`` is built or failed (tools and tests, never the frame)."""
         self.request(key)
