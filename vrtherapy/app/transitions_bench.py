@@ -3,9 +3,9 @@
 A session runs through a hierarchy whose steps change level and scenario, with
 the calm scene and back in between, in one process as in `vrtherapy run`: the
 world builder on its worker (each change waits, as a step lasting minutes would,
-until the builder has built the steps either side ahead), the client's view rendered headless and paced at
-the display's rate (as ``xrWaitFrame`` paces a headset). A frame's time is the
-render call plus ``glFinish`` (llvmpipe rasterises on the CPU).
+until the builder has built the steps either side ahead), the client's view
+rendered headless and paced at the display's rate (as ``xrWaitFrame`` paces a
+headset). A frame's time is the render call plus ``glFinish`` (llvmpipe rasterises on the CPU).
 
 Scenes differ in what a frame costs (a calm room against an audience of 60), so a
 change is measured against the scenes on either side of it: its worst frame (from
