@@ -52,15 +52,35 @@ def display() -> Iterator[Any]:
 def _loop(service: SessionService, display: Any, **kw: Any) -> RenderLoop:
     kw.setdefault("mirror", MirrorBuffer())
     return RenderLoop(
-        service, FakeEngine(), display, RunOptions(pace_hz=None, mirror_size=(80, 60)), **kw
+        service, FakeEngine(), display, RunOptions(pace_hz=200.0, mirror_size=(80, 60)), **kw
     )
+
+
+def _frames(loop: RenderLoop, n: int) -> None:
+    loop.options.frames = loop.frames + n
+    loop.run()
+
+
+def _until(loop: RenderLoop, done: Callable[[], bool], limit: int = 2000) -> None:
+    """Render frame after frame until ``done()``: worlds are built off the frame, so a new
+    scene shows some frames after it was asked for."""
+    for _ in range(limit):
+        _frames(loop, 1)
+        if done():
+            return
+    raise AssertionError("the scene never came on screen")
+
+
+def _settled(loop: RenderLoop) -> None:
+    """Until the scene the session asks for is on screen, faded in."""
+    _until(loop, lambda: loop.view.showing_wanted)
 
 
 def test_waiting_room_renders_and_feeds_the_mirror(service: SessionService, display: Any) -> None:
     window = FakeWindowMirror()
     loop = _loop(service, display, window_mirror=window)
-    loop.options.frames = 40
-    loop.run()
+    _settled(loop)
+    _frames(loop, 5)
     image = display.read_pixels(0)
     assert image.mean() > 20  # the calm waiting room, lit
     frame = loop.view.mirror.latest() if loop.view.mirror else None
@@ -105,12 +125,10 @@ def test_stop_button_pauses_and_quit_ends_the_loop(service: SessionService, disp
 def test_blackout_frame_is_black(service: SessionService, display: Any) -> None:
     service.start(service.create_client("heights.standard"))
     loop = _loop(service, display)
-    loop.options.frames = 30
-    loop.run()
+    _settled(loop)
     assert display.read_pixels(0).mean() > 20
     service.handle(c.Safety("b", action="blackout"))
-    loop.options.frames = 31
-    loop.run()
+    _frames(loop, 1)
     assert int(display.read_pixels(0).max()) == 0
     assert int(display.read_pixels(1).max()) == 0
     loop.close()
@@ -131,8 +149,7 @@ def test_a_scenario_that_fails_to_build_falls_back_and_is_reported(
     monkeypatch.setattr(world, "build_world", broken)
     service.start(service.create_client("heights.standard"))
     loop = _loop(service, display)
-    loop.options.frames = 30
-    loop.run()
+    _settled(loop)
     snap = service.snapshot
     assert snap is not None and "mesh generator crashed" in snap.load_error
     pixels = display.read_pixels(0)
@@ -141,29 +158,117 @@ def test_a_scenario_that_fails_to_build_falls_back_and_is_reported(
     loop.close()
 
 
-def test_a_failed_scenario_is_reported_again_when_shown_again(
+def test_a_failed_build_is_remembered_per_parameter_values_not_per_scenario(
     service: SessionService, display: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vrtherapy.app.run import Worlds
-
-    reports: list[str] = []
+    """One bad level falls back to the calm room and is reported each time it comes on
+    screen; the levels above it still show their own scene."""
     import vrtherapy.world as world
 
     real = world.build_world
 
     def broken(spec: Any, values: Any, **kw: Any) -> Any:
-        if spec.id == "heights.balcony":
-            raise RuntimeError("boom")
+        if spec.id == "heights.balcony" and values.get("height") == 6:
+            raise RuntimeError("boom at six metres")
         return real(spec, values, **kw)
 
     monkeypatch.setattr(world, "build_world", broken)
-    worlds = Worlds(service.library, lambda s, m: reports.append(s))
-    assert worlds.get("heights.balcony", {}) is not None  # the calm room instead
-    worlds.get("heights.balcony", {})
-    assert reports == ["heights.balcony"]
-    worlds.get("calm.room", {})
-    worlds.get("heights.balcony", {})
-    assert reports == ["heights.balcony", "heights.balcony"]
+    service.start(service.create_client("heights.standard"))
+    loop = _loop(service, display)
+    _settled(loop)
+    assert loop.view.world.spec.id == "heights.balcony"  # the ground floor builds
+    balcony = display.read_pixels(0)
+
+    def failures() -> list[str]:
+        return [e.payload.message for e in service.events() if e.kind == "scenario_load_failed"]
+
+    assert service.handle(c.StepUp("up-1")).accepted  # floor 2: 6 m, broken
+    _settled(loop)
+    _frames(loop, 3)
+    assert loop.view.world.spec.id == "calm.room"
+    calm = display.read_pixels(0)
+    assert np.abs(calm.astype(int) - balcony.astype(int)).mean() > 10
+    assert len(failures()) == 1 and "boom at six metres" in failures()[0]
+    assert "height=6" in failures()[0]  # which level failed, not just which scenario
+
+    assert service.handle(c.StepUp("up-2")).accepted  # floor 5 builds: its own scene
+    _settled(loop)
+    assert loop.view.world.spec.id == "heights.balcony"
+    assert dict(loop.view.world.values)["height"] == 15
+    assert np.abs(display.read_pixels(0).astype(int) - calm.astype(int)).mean() > 10
+    assert len(failures()) == 1
+
+    assert service.handle(c.StepDown("down-1")).accepted  # back to the broken level
+    _settled(loop)
+    assert len(failures()) == 2  # reported again when it comes on screen again
+    loop.close()
+
+
+def test_worlds_are_built_off_the_render_thread_and_the_old_scene_stays(
+    service: SessionService, display: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the next step's world is being built, frames keep coming with the current
+    scene; the new one is swapped in once built and on the GPU."""
+    import threading
+
+    import vrtherapy.world as world
+
+    real = world.build_world
+    release = threading.Event()
+    started = threading.Event()
+    threads: list[str] = []
+
+    def slow(spec: Any, values: Any, **kw: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        if values.get("height") == 6:
+            started.set()
+            release.wait(timeout=10)  # on the render thread this would freeze every frame
+        return real(spec, values, **kw)
+
+    monkeypatch.setattr(world, "build_world", slow)
+    service.start(service.create_client("heights.standard"))
+    loop = _loop(service, display)
+    _settled(loop)
+    ground = loop.view.world
+    service.handle(c.StepUp("up"))
+    _until(loop, started.is_set)  # the next frame asks for it; the builder starts
+    before = loop.frames
+    _frames(loop, 20)  # the build is stuck; the client still gets frames
+    assert loop.frames == before + 20
+    assert loop.view.world is ground and loop.view.presentation is not None
+    assert loop.view.presentation.fade == 0.0  # still the ground floor, not black
+    assert display.read_pixels(0).mean() > 20
+    release.set()
+    _settled(loop)
+    assert dict(loop.view.world.values)["height"] == 6
+    assert threads and threading.main_thread().name not in threads
+    loop.close()
+
+
+def test_the_calm_scene_and_the_next_step_are_built_ahead(
+    service: SessionService, display: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vrtherapy.world as world
+
+    real = world.build_world
+    built: list[tuple[str, Any]] = []
+
+    def recording(spec: Any, values: Any, **kw: Any) -> Any:
+        built.append((spec.id, values.get("height")))
+        return real(spec, values, **kw)
+
+    monkeypatch.setattr(world, "build_world", recording)
+    service.start(service.create_client("heights.standard"))
+    loop = _loop(service, display)
+    _settled(loop)
+    _until(loop, lambda: ("heights.balcony", 6) in built)
+    assert built[0] == ("calm.room", None)  # first: the calm scene, before anything else
+    assert ("heights.balcony", 0) in built
+    service.handle(c.StepUp("up"))
+    _settled(loop)
+    assert built.count(("heights.balcony", 6)) == 1  # the prebuilt world was used
+    _until(loop, lambda: ("heights.balcony", 15) in built)  # and the next one is on its way
+    loop.close()
 
 
 def test_a_confirm_on_a_fresh_prompt_records_nothing(service: SessionService, display: Any) -> None:

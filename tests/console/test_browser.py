@@ -353,3 +353,33 @@ def test_the_live_view_fits_a_laptop_screen(
         log = page.text_content("#event-log") or ""
         assert "therapist: therapist" not in log
         context.close()
+
+
+def test_the_headsets_frame_rate_is_shown_live_with_a_warning_below_its_rate(
+    browser: Any, tmp_path: Path
+) -> None:
+    from vrtherapy.console.server import free_port
+
+    port = free_port()
+    with running_engine(tmp_path, port, "--hierarchy", "heights.standard") as engine:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        _pair(page, engine)
+        # measured in the render loop (headless: paced at 60 /s), live in the snapshot
+        page.wait_for_function(
+            "/^\\d+ of 60 \\/s/.test(document.getElementById('frame-rate').textContent)",
+            timeout=20000,
+        )
+        shown = page.text_content("#frame-rate") or ""
+        warned = page.evaluate("document.getElementById('frame-rate').classList.contains('error')")
+        assert warned == ("below the headset's rate" in shown)
+        # what a struggling headset looks like
+        page.evaluate(
+            "renderFrameRate({fps: 61.5, target_hz: 90, median_ms: 14.2, worst_ms: 41.0,"
+            " late: 120, dropped: 140, window_s: 5})"
+        )
+        shown = page.text_content("#frame-rate") or ""
+        assert shown.startswith("62 of 90 /s · 120 late, 140 dropped")
+        assert "below the headset's rate" in shown
+        assert page.evaluate("document.getElementById('frame-rate').classList.contains('error')")
+        context.close()

@@ -29,7 +29,7 @@ from vrtherapy.display.openxr_backend import (
     NO_RUNTIME_MESSAGE,
     OpenXRBackend,
 )
-from vrtherapy.display.viewmath import projection_from_fov, view_from_pose
+from vrtherapy.world.transforms import projection_from_fov, view_from_pose
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -178,17 +178,16 @@ def test_full_life_cycle() -> None:
         for c in fake.calls[start:]
         if c.name in ("poll_event", "end_session", "wait_frame", "destroy_session")
     ]
-    assert tail == [
-        "VISIBLE",
-        "SYNCHRONIZED",
-        "STOPPING",
-        "end_session",
-        "IDLE",
-        "EXITING",
-        "destroy_session",
-    ]
+    assert tail == ["VISIBLE", "SYNCHRONIZED", "STOPPING", "end_session", "IDLE", "EXITING"]
     assert not backend.session_running
     assert backend.poll_input() == [QuitRequest()]
+    # The reason is the runtime's, and nothing is destroyed until the owner closes: the
+    # renderer and the desktop mirror still release their GL objects with a context.
+    assert "OpenXR runtime (Fake Runtime) ended the session" in backend.stop_reason
+    assert "as asked" not in backend.stop_reason
+    assert not any(c.name.startswith(("destroy_", "gl.destroy")) for c in fake.calls[start:])
+    assert backend.frame(render) == "stopped"
+    backend.close()
     # Everything destroyed, in reverse order of creation.
     destroyed = [c.name for c in fake.calls if c.name.startswith(("destroy_", "gl.destroy"))]
     assert destroyed.index("destroy_swapchain") < destroyed.index("destroy_session")
@@ -199,12 +198,16 @@ def test_full_life_cycle() -> None:
     assert fake.live_handles() == []
     assert backend.frame(render) == "stopped"
     backend.close()  # safe again
+    assert [c.name for c in fake.calls].count("gl.destroy") == 1
 
 
 def test_close_while_running_requests_exit_and_ends_the_session() -> None:
     backend, fake = make()
     backend.open()
     run_until_rendering(backend, Recorder(fake.calls))
+    backend.request_exit()
+    assert backend.frame(Recorder(fake.calls)) == "stopped"
+    assert "as asked" in backend.stop_reason  # we asked: not reported as the runtime's doing
     backend.close()
     names = fake.names()
     assert names.index("request_exit_session") < names.index("end_session")
@@ -221,6 +224,8 @@ def test_session_loss_pending_tears_down_and_reports() -> None:
     assert backend.frame(render) == "stopped"
     assert "headset was disconnected" in backend.stop_reason
     assert backend.poll_input() == [QuitRequest()]
+    assert "gl.destroy" not in fake.names()  # the owner closes, after its renderer
+    backend.close()
     assert "end_session" not in fake.names()  # a lost session is destroyed, not ended
     assert fake.live_handles() == []
 
@@ -233,6 +238,7 @@ def test_instance_loss_pending_tears_down() -> None:
     fake.queue_instance_loss()
     assert backend.frame(render) == "stopped"
     assert "instance loss" in backend.stop_reason
+    backend.close()
     assert fake.live_handles() == []
 
 
@@ -483,6 +489,25 @@ def test_real_pyopenxr_without_runtime_raises_display_unavailable() -> None:
     assert "\n" not in message
     for name in ("SteamVR", "Meta Quest Link", "Monado", "--display desktop"):
         assert name in message
+    backend.close()
+
+
+def test_a_runtime_manifest_that_points_nowhere_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from vrtherapy.display.openxr_backend import no_runtime_message
+
+    missing = str(tmp_path / "openxr_monado.json")
+    message = no_runtime_message({"XR_RUNTIME_JSON": missing})
+    assert "XR_RUNTIME_JSON" in message and missing in message and "not a file" in message
+    assert "XR_RUNTIME_JSON" in no_runtime_message({})  # also said when it is not set
+    # through the real loader: the manifest variable points nowhere
+    monkeypatch.setenv("XR_RUNTIME_JSON", missing)
+    monkeypatch.setenv("XR_LOADER_DEBUG", "none")
+    backend = OpenXRBackend()
+    with pytest.raises(DisplayUnavailable) as raised:
+        backend.open()
+    assert missing in str(raised.value) and "XR_RUNTIME_JSON" in str(raised.value)
     backend.close()
 
 

@@ -34,6 +34,7 @@ class DemoResult:
     top_step_reached: bool
     session_minutes: float
     end_reason: str
+    load_failures: tuple[str, ...] = ()  # steps that fell back to the calm scene, and why
 
 
 def run_demo(
@@ -70,11 +71,15 @@ def run_demo(
     accepted_up = 0
     step_downs = 0
     top_reached = False
+    load_failures: list[str] = []
 
     def show(events: tuple[ev.Event, ...]) -> None:
         nonlocal accepted_up, step_downs, top_reached
         for e in events:
             p = e.payload
+            if isinstance(p, ev.ScenarioLoadFailed):
+                step = engine.state.step_index + 1
+                load_failures.append(f"step {step} ({p.scenario}): {p.message}")
             if isinstance(p, ev.StepEntered):
                 client.enter_step(p.index, e.session_time)
                 top_reached = top_reached or p.index == len(hierarchy.steps) - 1
@@ -161,6 +166,7 @@ def run_demo(
         top_reached,
         engine.now() / 60,
         state.end_reason,
+        tuple(load_failures),
     )
 
 

@@ -1,5 +1,10 @@
 """Real frames for the demo: the client's view rendered headless at every tick,
-with one picture per step entered collected into a contact sheet."""
+with one picture per step entered collected into a contact sheet.
+
+Worlds are built off the frame here as in `vrtherapy run`, so a step's picture is
+taken once its own scene is on screen, faded in (not on the first frame of the
+fade, which still shows the step before). A scene that cannot be built is
+recorded in the session (``scenario_load_failed``) like in `run`."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from vrtherapy.app.director import Slider
 from vrtherapy.authoring import Library
+from vrtherapy.session import commands as c
 from vrtherapy.session.engine import Engine
 
 
@@ -26,7 +32,10 @@ class DemoFrames:
     ticks: int = 0
     times_ms: list[float] = field(default_factory=list)
     pictures: list[tuple[str, npt.NDArray[np.uint8]]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    taken_at: list[float] = field(default_factory=list)  # session time of each picture
+    problems: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (scenario, why), not yet recorded
 
     def open(self) -> None:
         from vrtherapy.app.run import ClientView
@@ -35,32 +44,40 @@ class DemoFrames:
         # looking a little down, as a client on a balcony or in a chair does
         self.display = HeadlessDisplay(self.size, head=HeadPose(pitch_degrees=-20.0))
         self.display.open()
-        self.view = ClientView(self.library, lambda s, m: self.problems.append(f"{s}: {m}"))
-        self._last_key: object = None
+        self.view = ClientView(self.library, lambda s, m: self.problems.append((s, m)))
+        self._last_key: object = None  # the state whose picture was taken last
+        self._reports = 0
 
     def on_tick(self, engine: Engine) -> None:
         snap = engine.snapshot
         now = engine.now()
         self.ticks += 1
         key = (snap.step_index, snap.safety, snap.status)
-        if self.ticks % self.every and key == self._last_key:
+        waiting = key != self._last_key and snap.status == "running"
+        if self.ticks % self.every and not waiting:
             return
+        if waiting:
+            # session time runs far faster than real time here: let the builder catch up
+            self.view.wait_for_scene(snap)
         started = time.perf_counter()
         self.display.frame(lambda views, t: self.view.render(views, snap, Slider(), now))
         self.times_ms.append((time.perf_counter() - started) * 1000)
         self.frames += 1
-        shown = self.view.presentation
-        if (
-            key != self._last_key
-            and snap.status == "running"
-            and shown is not None
-            and shown.fade < 0.05
-        ):
+        self._record_problems(engine)
+        if waiting and self.view.showing_wanted:
             self._last_key = key
             label = f"step {snap.step_index + 1}: {snap.level or round(snap.intensity)}"
             if snap.safety != "none":
                 label += f" ({snap.safety.replace('_', ' ')})"
             self.pictures.append((label, self.display.read_pixels(0)))
+            self.taken_at.append(now)
+
+    def _record_problems(self, engine: Engine) -> None:
+        while self.problems:
+            scenario, message = self.problems.pop(0)
+            self._reports += 1
+            cid = f"demo-load-failure-{self._reports}"
+            engine.handle(c.ReportLoadFailure(cid, "system", scenario, message))
 
     @property
     def median_ms(self) -> float:

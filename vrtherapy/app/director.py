@@ -8,6 +8,7 @@ and step changes fade through black; a paused scene holds still.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from vrtherapy.display.base import SliderMove
@@ -120,27 +121,47 @@ class Director:
             snap.scenario, snap.parameters, 0.0, overlay, snap.safety != "paused", key
         )
 
-    def update(self, snap: Snapshot | None, slider: Slider, now: float) -> Presentation:
+    @property
+    def settled(self) -> bool:
+        """No fade in progress."""
+        return self._switch_at is None
+
+    def update(
+        self,
+        snap: Snapshot | None,
+        slider: Slider,
+        now: float,
+        ready: Callable[[Presentation], bool] = lambda _p: True,
+    ) -> Presentation:
+        """What to show now. ``ready(p)`` says whether p's scene is built and on the GPU:
+        until it is, the current scene stays (a calm-scene request waits at black)."""
         want = self.wanted(snap, slider)
         half = self.fade_s / 2
-        if want.fade >= 1.0 or half <= 0:  # blackout is black on the next frame, no fade
+        if want.fade >= 1.0:  # blackout is black on the next frame, no fade
             self._shown, self._switch_at = want, None
             return want
         shown = self._shown
         if shown is None or shown.fade >= 1.0:
-            # from nothing or from black: fade in
+            if not ready(want):  # from nothing or from black: wait at black
+                return replace(want, fade=1.0, animate=False)
+            # fade in
             self._shown, self._switch_at = want, now - half
             shown = want
         elif want.key != shown.key and self._switch_at is None:
+            if not ready(want) and want.key[0] != "calm":
+                # the next scene is still being built: the current one stays, with today's panels
+                return replace(shown, overlay=want.overlay)
             self._switch_at = now  # start fading the old scene out
-        if self._switch_at is None:
-            self._shown = want
+        if self._switch_at is None or (half <= 0 and want.key == shown.key):
+            self._shown, self._switch_at = want, None
             return want
         t = now - self._switch_at
         if t < half and want.key != shown.key:
             # fading out: the old scene holds still, no panels
             return replace(shown, fade=t / half, overlay=Overlay(), animate=False)
         if want.key != shown.key:
+            if not ready(want):  # black until the calm scene is ready
+                return replace(shown, fade=1.0, overlay=Overlay(), animate=False)
             self._switch_at = now - half  # switch scenes at black
         self._shown = want
         t = now - self._switch_at

@@ -14,10 +14,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from vrtherapy.app.director import Director, Presentation, Slider, active_prompt, prompt_scale
+from vrtherapy.app.director import (
+    WAITING_SCENE,
+    Director,
+    Presentation,
+    Slider,
+    active_prompt,
+    prompt_scale,
+)
 from vrtherapy.app.engine_thread import EngineStopped
+from vrtherapy.app.frame_meter import FrameMeter
 from vrtherapy.app.watch import ReloadFade
-from vrtherapy.authoring import Library, ScenarioSpec
+from vrtherapy.app.worlds import (
+    AHEAD,
+    CALM,
+    SHOWN,
+    BuildFailed,
+    WorldBuilder,
+    WorldKey,
+    describe_key,
+    world_key,
+)
+from vrtherapy.authoring import Library
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.console.server import ConsoleConfig
 from vrtherapy.display.base import (
@@ -56,52 +74,15 @@ class EngineCalls(Protocol):
 ShowSlider = Callable[[str, str, float | None], None]
 
 
-class Worlds:
-    """Built worlds by scenario id; a scenario that fails to build falls back to the calm room."""
-
-    def __init__(self, library: Library, report: Callable[[str, str], None]) -> None:
-        self.library = library
-        self.report = report
-        self._worlds: dict[str, Any] = {}
-        self._failed: dict[str, str] = {}  # scenario -> why it could not be built
-        self._last = ""
-
-    def get(self, scenario: str, values: dict[str, float | bool | str]) -> Any:
-        from vrtherapy.world import build_world
-
-        world = self._worlds.get(scenario)
-        if scenario in self._failed and scenario != self._last:
-            # shown again after something else: say again that it can't be shown
-            self.report(scenario, self._failed[scenario])
-        self._last = scenario
-        if world is None and scenario not in self._failed:
-            spec: ScenarioSpec | None = self.library.scenarios.get(scenario)
-            try:
-                if spec is None:
-                    raise KeyError(f"no scenario '{scenario}' in the library")
-                world = build_world(spec, values, asset_dirs=self.library.asset_dirs(scenario))
-                self._worlds[scenario] = world
-                if world.problems:
-                    self.report(scenario, "; ".join(world.problems))
-            except Exception as exc:  # any failure: never a frozen or broken frame
-                log.exception("scenario %s failed to build", scenario)
-                self._failed[scenario] = str(exc) or type(exc).__name__
-                self.report(scenario, self._failed[scenario])
-                world = None
-        if world is None:
-            if scenario == "calm.room":
-                return None
-            fallback = self.get("calm.room", {})
-            self._last = scenario
-            return fallback
-        if values:
-            world.set_parameters(values)
-        return world
-
-
 class ClientView:
     """Draws what the client sees for a snapshot: the director's choice of scene,
-    its world, fades and panels, and a small mirror image for the console."""
+    its world, fades and panels, and a small mirror image for the console.
+
+    Worlds are built on the builder's worker and uploaded to the GPU a bounded
+    amount per frame; until a scene is both, the director keeps the current one.
+    A scene that cannot be built shows the calm scene, reported once each time it
+    comes on screen (per scenario and parameter values).
+    """
 
     def __init__(
         self,
@@ -109,16 +90,26 @@ class ClientView:
         report_failure: Callable[[str, str], None],
         mirror: MirrorBuffer | None = None,
         mirror_size: tuple[int, int] = (320, 200),
+        *,
+        builder: WorldBuilder | None = None,
     ) -> None:
         from vrtherapy.render import MirrorReadback, Renderer
 
         self.director = Director()
+        self.builder = builder or WorldBuilder(library)
         self.renderer = Renderer()
         self.readback = MirrorReadback(*mirror_size) if mirror is not None else None
         self.mirror = mirror
-        self.worlds = Worlds(library, report_failure)
+        self.report = report_failure
         self.presentation: Presentation | None = None
+        self.drawn: WorldKey | None = None  # the scene the last frame showed (None: black)
+        self.world: Any = None  # the world the last frame drew (None: black)
+        self._meshes: dict[WorldKey, tuple[Any, ...]] = {}  # each world's distinct meshes
+        self._reported: set[WorldKey] = set()  # worlds whose build problems were reported
+        self._last_failed: WorldKey | None = None
         self._mirror_time = 0.0
+        self._wanted: tuple[object, ...] = ()
+        self.builder.request(world_key(WAITING_SCENE, {}), CALM, pin=True)
         # the sound's hook: (scenario, world, views, standing height) every frame
         self.on_frame: Callable[[str, Any, Any, float], None] | None = None
         self._reload = ReloadFade()
@@ -128,34 +119,141 @@ class ClientView:
         self._reload.request(library, now)
 
     def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
-        pres = self.director.update(snap, slider, now)
-        shown_fade, swap = self._reload.apply(pres.fade, now)
-        if swap is not None:
-            self.worlds = Worlds(swap, self.worlds.report)
-        pres = replace(pres, fade=shown_fade)
-        self.presentation = pres
-        world = None if pres.fade >= 1.0 else self.worlds.get(pres.scenario, dict(pres.values))
-        if world is not None:
-            if pres.animate:
-                world.advance(now)
-            draw_list = world.draw_list()
-        else:
-            from vrtherapy.world.types import DrawList
+        with self.builder.gate.frame():  # the builder waits while this frame is drawn
+            calm = snap.calm_scene if snap is not None else WAITING_SCENE
+            self._prebuild(snap)
+            pres = self.director.update(snap, slider, now, lambda p: self._ready(p, calm))
+            shown_fade, swap = self._reload.apply(pres.fade, now)
+            if swap is not None:  # reloaded files (run --watch), swapped in at black
+                self.builder.use_library(swap)
+                self.world = self.drawn = None
+                self._meshes.clear()
+                self._reported.clear()
+            pres = replace(pres, fade=shown_fade)
+            self.presentation = pres
+            self._wanted = self.director.wanted(snap, slider).key
+            world = None
+            if pres.fade >= 1.0:
+                self.drawn = None
+            else:
+                found = self._showable(pres, calm)
+                if found is None:  # new parameter values not on the GPU yet: keep the last world
+                    world = self.world
+                else:
+                    self.drawn, world = found
+            self.world = world
+            if world is not None:
+                if pres.animate:
+                    world.advance(now)
+                draw_list = world.draw_list()
+            else:
+                from vrtherapy.world.types import DrawList
 
-            draw_list = DrawList(items=())
-        fade = pres.fade if world is not None else 1.0
-        self.renderer.render(views, draw_list, pres.overlay, fade, now)
-        if self.on_frame is not None:
-            self.on_frame(pres.scenario, world, views, draw_list.standing_height)
-        if self.readback is not None and self.mirror is not None:
-            left: EyeView = views[0]
-            self.readback.capture(left.framebuffer, left.viewport)
-            image = self.readback.latest()
-            if image is not None and self.readback.latest_time != self._mirror_time:
-                self._mirror_time = self.readback.latest_time
-                self.mirror.put(image, blackout=fade >= 1.0)
+                draw_list = DrawList(items=())
+            fade = pres.fade if world is not None else 1.0
+            self.renderer.render(views, draw_list, pres.overlay, fade, now)
+            if self.on_frame is not None:  # the scene heard is the scene seen
+                heard = world.spec.id if world is not None else pres.scenario
+                self.on_frame(heard, world, views, draw_list.standing_height)
+            if self.readback is not None and self.mirror is not None:
+                left: EyeView = views[0]
+                self.readback.capture(left.framebuffer, left.viewport)
+                image = self.readback.latest()
+                if image is not None and self.readback.latest_time != self._mirror_time:
+                    self._mirror_time = self.readback.latest_time
+                    self.mirror.put(image, blackout=fade >= 1.0)
+
+    @property
+    def showing_wanted(self) -> bool:
+        """The last frame showed the scene the snapshot asks for (or its calm fallback), faded
+        in: built, uploaded and swapped in."""
+        p = self.presentation
+        return (
+            p is not None
+            and p.key == self._wanted
+            and p.fade < 0.05
+            and self.drawn == world_key(p.scenario, p.values)
+            and self.director.settled
+        )
+
+    def wait_for_scene(self, snap: Snapshot | None, timeout: float = 60.0) -> None:
+        """Block until the worlds ``snap`` may show are built (offline tools such as the
+        demo, whose clock does not wait for the builder; never the client's frame loop)."""
+        keys = [world_key(WAITING_SCENE, {})]
+        if snap is not None:
+            keys.append(world_key(snap.calm_scene, {}))
+            if snap.status == "running":
+                keys.append(world_key(snap.scenario, snap.parameters))
+        for key in keys:
+            self.builder.wait(key, timeout)
+
+    def _prebuild(self, snap: Snapshot | None) -> None:
+        """The calm scene, this step's scene, and the steps just above and below; those
+        only once the current scene is on screen, so that building them never competes
+        with a change that is under way."""
+        if snap is None:
+            return
+        self.builder.request(world_key(snap.calm_scene, {}), CALM, pin=True)
+        if snap.status == "running":
+            self.builder.request(world_key(snap.scenario, snap.parameters), SHOWN)
+        if self.showing_wanted:
+            for scenario, values in snap.upcoming:
+                self.builder.request(world_key(scenario, values), AHEAD)
+
+    def _resolve(self, key: WorldKey, calm: str) -> tuple[WorldKey, Any] | None:
+        """The world that shows ``key``: itself, or the calm scene when it failed to build;
+        None while it is being built; (key, None) when nothing can be shown (black)."""
+        result = self.builder.result(key)
+        if result is None:
+            return None
+        if not isinstance(result, BuildFailed):
+            return key, result
+        fallback = world_key(calm, {})
+        if key == fallback:
+            if calm == WAITING_SCENE:
+                return key, None
+            fallback = world_key(WAITING_SCENE, {})
+        return self._resolve(fallback, WAITING_SCENE)
+
+    def _ready(self, pres: Presentation, calm: str) -> bool:
+        """Built and on the GPU (uploading a bounded part of it in this frame if not)."""
+        found = self._resolve(world_key(pres.scenario, pres.values), calm)
+        if found is None:
+            return False
+        key, world = found
+        if world is None:
+            return True
+        meshes = self._meshes.get(key)
+        if meshes is None:
+            if len(self._meshes) > 32:
+                self._meshes.clear()
+            unique = {m.key: m for m in world.graph.meshes if m is not None}
+            meshes = self._meshes[key] = tuple(unique.values())
+        return self.renderer.preload(meshes)
+
+    def _showable(self, pres: Presentation, calm: str) -> tuple[WorldKey, Any] | None:
+        """(the presentation's key, the world that shows it), or None when not ready."""
+        if not self._ready(pres, calm):
+            return None
+        wanted = world_key(pres.scenario, pres.values)
+        found = self._resolve(wanted, calm)
+        assert found is not None  # ready
+        key, world = found
+        failed = self.builder.result(wanted)
+        if isinstance(failed, BuildFailed):
+            if self.drawn != wanted:  # coming on screen (again): the therapist is told
+                self.report(
+                    wanted[0],
+                    f"{failed.reason} (at {describe_key(wanted)});"
+                    " the client sees the calm scene instead",
+                )
+        elif world is not None and world.problems and key not in self._reported:
+            self._reported.add(key)
+            self.report(key[0], "; ".join(world.problems))
+        return wanted, world
 
     def close(self) -> None:
+        self.builder.close()
         if self.readback is not None:
             self.readback.release()
         self.renderer.release()
@@ -195,8 +293,15 @@ class RenderLoop:
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log
         self.keep_frame_log = False
+        self.end_reason = ""  # why run() returned, in words for the therapist and the record
+        self.meter = FrameMeter(self._target_hz())
         self._started = time.monotonic()
         self._library = service.library  # a reload (run --watch) swaps the service's
+        self._summaries = 0
+
+    def _target_hz(self) -> float:
+        """The rate frames should come at: the headless pace, else the display's refresh."""
+        return self.options.pace_hz or getattr(self.display, "refresh_hz", 0.0) or 90.0
 
     def _report_failure(self, scenario: str, message: str) -> None:
         cid = f"load-failure-{scenario}-{time.monotonic_ns()}"
@@ -218,17 +323,22 @@ class RenderLoop:
         next_frame = time.monotonic()
         while True:
             if self.options.frames is not None and self.frames >= self.options.frames:
+                self.end_reason = f"the frame limit ({self.options.frames}) was reached"
                 return
             snap = self.service.snapshot
             if self.options.end_when_session_ends and snap is not None and snap.status == "ended":
+                self.end_reason = "the session ended"
                 return
             if self._input(snap):
+                self.end_reason = self.display.stop_reason or "the client's display was closed"
                 return
             started = time.perf_counter()
             result = self.display.frame(self._frame_for(snap))
             if result == "stopped":
+                self.end_reason = self.display.stop_reason or "the client's display stopped"
                 return
             self.frames += 1
+            self._measured()
             if self.keep_frame_log:
                 done = time.perf_counter()
                 self.frame_log.append((done, snap))
@@ -241,13 +351,29 @@ class RenderLoop:
                 else:
                     next_frame = time.monotonic()
 
+    def _measured(self) -> None:
+        """Live frame rate to the console each second; a summary per minute to the record."""
+        now = time.monotonic()
+        rate = self.meter.live(now)
+        if rate is not None:
+            self.engine.call(lambda: self.service.report_frame_rate(rate))
+        summary = self.meter.summary(now)
+        snap = self.service.snapshot
+        if summary is not None and snap is not None and snap.status == "running":
+            self._summaries += 1
+            cid = f"frame-times-{snap.session_id}-{self._summaries}"
+            command = c.ReportFrameTimes(cid, summary=summary)
+            self.engine.call(lambda: self.service.handle(command))
+
     def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
         def render(views: Any, t: float) -> None:
-            now = time.monotonic() - self._started
+            started = time.monotonic()
+            now = started - self._started
             if self.service.library is not self._library:
                 self._library = self.service.library
                 self.view.use_library(self._library, now)
             self.view.render(views, snap, self.slider, now)
+            self.meter.add(started, time.monotonic() - started, self._target_hz())
             if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
                 self._window_mirror_at = now
                 left: EyeView = views[0]

@@ -230,6 +230,12 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     "Blackout -> black mirror latency.",
 )
 @click.option(
+    "--transitions",
+    is_flag=True,
+    help="Instead: run a session through level and scenario changes and the calm scene, and "
+    "report the worst frame during a change against the median frame time.",
+)
+@click.option(
     "--audio",
     "audio_bench",
     is_flag=True,
@@ -238,7 +244,11 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     "OpenAL's loopback device, faster than real time; no sound card needed).",
 )
 def bench_command(
-    frames: int, size: tuple[int, int], console_bench: bool, audio_bench: bool
+    frames: int,
+    size: tuple[int, int],
+    console_bench: bool,
+    transitions: bool,
+    audio_bench: bool,
 ) -> None:
     """Render reference scenes headless; compare instanced and naive drawing.
 
@@ -246,6 +256,11 @@ def bench_command(
     client; reports command-to-frame latency, the mirror's cost per frame
     and, with Chromium installed, a real console page's mirror images per
     second and the Blackout -> black mirror latency (median, p95).
+
+    With --transitions: a session steps through levels of heights.balcony and
+    audiences of 15 and 60, with the calm scene and back, rendered headless at
+    90 Hz as in `vrtherapy run`; prints each change and the worst frame during
+    changes as a multiple of the median frame time (the aim: at most x1.5).
 
     With --audio: the sound engine mixes a 2-minute scene (16 positional sources,
     2 beds, a streamed file, cues) in 1024-frame periods as a sound card would ask
@@ -272,6 +287,9 @@ def bench_command(
     _use_egl()
     if frames < 1:
         _fail("--frames must be at least 1")
+    if transitions:
+        _transitions_bench(frames, size)
+        return
     if console_bench:
         from vrtherapy.app.console_bench import run_console_bench
 
@@ -304,3 +322,35 @@ def bench_command(
     w, h = size
     click.echo(f"vrtherapy bench: {frames} stereo frames per path, {w}x{h} per eye, {gpu}")
     click.echo(format_table(results))
+
+
+def _transitions_bench(frames: int, size: tuple[int, int]) -> None:
+    from vrtherapy.app.transitions_bench import bench_hierarchy, run_transitions_bench
+    from vrtherapy.authoring import AuthoringError, load_library
+    from vrtherapy.cli.render_scenes import audience_scenario, tallest_level
+
+    try:
+        library = load_library()
+    except AuthoringError as exc:
+        _fail(exc.report())
+    for n in (15, 60):
+        spec = audience_scenario(n)
+        library.scenarios[spec.id] = spec
+    balcony = library.scenario("heights.balcony")
+    hierarchy = bench_hierarchy(
+        [
+            ("heights.balcony", balcony.levels[0].name),
+            ("heights.balcony", balcony.levels[1].name),
+            ("bench.audience_15", None),
+            ("heights.balcony", tallest_level(balcony)),
+            ("bench.audience_60", None),
+            ("heights.balcony", balcony.levels[2].name),
+        ]
+    )
+    try:
+        result = run_transitions_bench(
+            library, hierarchy, size=size, steady_frames=max(frames, 30), echo=click.echo
+        )
+    except RuntimeError as exc:
+        _fail(str(exc))
+    click.echo(result.report())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -71,16 +72,14 @@ def _window_mirror(backend: Any) -> Any:
     return mirror
 
 
-def _end_if_running(service: SessionService) -> None:
-    """Leaving `run` with a session still going ends it, on the record."""
+def _end_if_running(service: SessionService, reason: str) -> None:
+    """Leaving `run` with a session still going ends it, on the record, with the reason."""
     engine = service.engine
     if engine is not None and engine.state.running:
         from vrtherapy.session.commands import EndSession
 
-        service.handle(
-            EndSession(f"shutdown-{engine.session_id}", "system", "the engine was stopped")
-        )
-        click.echo(f"session {engine.session_id} ended: the engine was stopped")
+        service.handle(EndSession(f"shutdown-{engine.session_id}", "system", reason))
+        click.echo(f"session {engine.session_id} ended: {reason}")
 
 
 def _announce_interrupted(service: SessionService) -> None:
@@ -126,10 +125,9 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: 
     return watcher
 
 
-def _open_audio(
-    device: str | None, service: SessionService, engine_thread: Any, backend: Any
-) -> Any:
-    """The client's sound (None: silent, after one warning); a wrong device name exits."""
+def _open_audio(device: str | None, service: SessionService, engine_thread: Any) -> Any:
+    """The client's sound (None: silent, after one warning); a wrong device name exits
+    (the caller's teardown closes the console and the display)."""
     from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
     from vrtherapy.session.commands import ReportLoadFailure
 
@@ -148,8 +146,6 @@ def _open_audio(
             report=report,
         )
     except AudioDeviceNotFound as exc:
-        backend.close()
-        engine_thread.stop()
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
@@ -292,82 +288,94 @@ def run_command(
     options: dict[str, Any] = {"size": size} if name == "headless" else {}
     if name == "desktop":
         options = {"width": size[0], "height": size[1], "stereo": stereo}
-    backend = open_or_explain(name, **options)
-    click.echo(f"display: {name}")
-    window_mirror = _window_mirror(backend) if name == "openxr" else None
-    clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
-    service = SessionService(store, library, clock)
-    try:
-        if resume_session:
-            engine = service.resume(resume_session, takeover=take_over)
-            click.echo(
-                f"session {engine.session_id} resumed for client {engine.state.client_code} "
-                f"at step {engine.state.step_index + 1}, paused"
-            )
-        elif scenario or hierarchy_id:
-            if scenario:
-                if scenario not in library.scenarios:
-                    raise ServiceError(f"no scenario '{scenario}' (see `vrtherapy list`)")
-                hierarchy = practice_hierarchy(library.scenarios[scenario], scenario)
-            else:
-                hierarchy = library.hierarchy(str(hierarchy_id))
-            code = client_code or service.clients.create(hierarchy)
-            if client_code:
-                service.clients.assign(code, hierarchy, f"template:{hierarchy.id}")
-            engine = service.start(code)
-            click.echo(f"session {engine.session_id} started for client {code}")
-    except (ServiceError, KeyError) as exc:
-        backend.close()
-        click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
-        sys.exit(2)
-    else:
-        _announce_interrupted(service)
-    responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
-    engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
-    server = ConsoleServer(
-        service,
-        ConsoleConfig(
-            listen=listen, port=port, data_dir=data_dir(), trusted_proxies=tuple(trusted_proxy)
-        ),
-        announce=lambda line: click.echo(line),
-    )
-    engine_thread.mount(server)
-    try:
-        engine_thread.start()
-    except ConsoleError as exc:
-        backend.close()
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    watcher = _watch(libraries, service, engine_thread) if watch else None
-    if sys.stdin is not None and sys.stdin.isatty():
-        click.echo("press Enter here for a fresh pairing code")
-        watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
-    audio = _open_audio(audio_device, service, engine_thread, backend)
-    loop = RenderLoop(
-        service,
-        engine_thread,
-        backend,
-        RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
-        mirror=server.mirror,
-        show_slider=server.hub.show_client_slider,
-        window_mirror=window_mirror,
-        audio=audio,
-    )
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        loop.run()
-    except KeyboardInterrupt:
-        click.echo("stopping")
-    finally:
-        if watcher is not None:
-            watcher.stop()
-        if audio is not None:
-            audio.close()
-        loop.close()
+    # One teardown order on every path (ExitStack: the reverse of opening): the sound and
+    # the renderer release their resources and GL objects; the file watcher and the engine
+    # thread (with the console) stop, and the session ends on the record with the real
+    # reason; the station lets go of its lease; the desktop mirror releases its GL objects;
+    # only then does the display destroy the GL context (and terminate GLFW); the store
+    # closes last.
+    with contextlib.ExitStack() as teardown:
+        teardown.callback(store.close)
+        backend = open_or_explain(name, **options)
+        teardown.callback(backend.close)
+        click.echo(f"display: {name}")
+        window_mirror = _window_mirror(backend) if name == "openxr" else None
         if window_mirror is not None:
-            window_mirror.close()
-        backend.close()
-        engine_thread.stop()  # the engine thread is gone after this: safe to use the service here
-        _end_if_running(service)
-        service.close()
-        store.close()
+            teardown.callback(window_mirror.close)
+        clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
+        service = SessionService(store, library, clock)
+        teardown.callback(service.close)
+        try:
+            if resume_session:
+                engine = service.resume(resume_session, takeover=take_over)
+                click.echo(
+                    f"session {engine.session_id} resumed for client {engine.state.client_code} "
+                    f"at step {engine.state.step_index + 1}, paused"
+                )
+            elif scenario or hierarchy_id:
+                if scenario:
+                    if scenario not in library.scenarios:
+                        raise ServiceError(f"no scenario '{scenario}' (see `vrtherapy list`)")
+                    hierarchy = practice_hierarchy(library.scenarios[scenario], scenario)
+                else:
+                    hierarchy = library.hierarchy(str(hierarchy_id))
+                code = client_code or service.clients.create(hierarchy)
+                if client_code:
+                    service.clients.assign(code, hierarchy, f"template:{hierarchy.id}")
+                engine = service.start(code)
+                click.echo(f"session {engine.session_id} started for client {code}")
+        except (ServiceError, KeyError) as exc:
+            click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+            teardown.close()
+            sys.exit(2)
+        else:
+            _announce_interrupted(service)
+        responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
+        engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
+        server = ConsoleServer(
+            service,
+            ConsoleConfig(
+                listen=listen,
+                port=port,
+                data_dir=data_dir(),
+                trusted_proxies=tuple(trusted_proxy),
+            ),
+            announce=lambda line: click.echo(line),
+        )
+        engine_thread.mount(server)
+        try:
+            engine_thread.start()
+        except ConsoleError as exc:
+            click.echo(f"error: {exc}", err=True)
+            teardown.close()
+            sys.exit(1)
+        reason = ["vrtherapy run stopped after an unexpected error (see the log)"]
+        # after the renderer is gone: the engine thread stops, then the session ends on record
+        teardown.callback(lambda: _end_if_running(service, reason[0]))
+        teardown.callback(engine_thread.stop)
+        if watch:
+            teardown.callback(_watch(libraries, service, engine_thread).stop)
+        if sys.stdin is not None and sys.stdin.isatty():
+            click.echo("press Enter here for a fresh pairing code")
+            watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
+        audio = _open_audio(audio_device, service, engine_thread)
+        loop = RenderLoop(
+            service,
+            engine_thread,
+            backend,
+            RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
+            mirror=server.mirror,
+            show_slider=server.hub.show_client_slider,
+            window_mirror=window_mirror,
+            audio=audio,
+        )
+        teardown.callback(loop.close)
+        if audio is not None:
+            teardown.callback(audio.close)
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            loop.run()
+            reason[0] = loop.end_reason or reason[0]
+        except KeyboardInterrupt:
+            click.echo("stopping")
+            reason[0] = "vrtherapy run was interrupted at the terminal (Ctrl+C or SIGTERM)"

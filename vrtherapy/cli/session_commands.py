@@ -119,8 +119,8 @@ def demo_command(
             f"  frames         {frames.frames} stereo frames rendered headless ({w}x{h} per eye, "
             f"median {frames.median_ms:.1f} ms); the client's view at each step: {sheet}"
         )
-        for problem in frames.problems:
-            click.echo(f"  scene problem  {problem}")
+    for failure in result.load_failures:
+        click.echo(f"  scene failed   {failure}")
     from vrtherapy.cli.report_commands import write_session_report
 
     report_path = write_session_report(store, result.session_id)

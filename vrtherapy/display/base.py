@@ -12,10 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
-F32 = npt.NDArray[np.float32]
+from vrtherapy.world.types import F32
 
 
 class DisplayUnavailable(RuntimeError):
@@ -67,6 +64,8 @@ FrameResult = Literal["rendered", "skipped", "stopped"]
 
 class DisplayBackend(Protocol):
     name: str
+    refresh_hz: float  # how often the display shows a new image
+    stop_reason: str  # why frame() said 'stopped' (empty before that)
 
     def open(self) -> None:
         """Create the GL context and everything the frames need.

@@ -40,11 +40,7 @@ from vrtherapy.display.base import (
     SliderMove,
     StopRequest,
 )
-from vrtherapy.display.viewmath import (
-    symmetric_projection,
-    view_from_pose,
-    yaw_pitch_quaternion,
-)
+from vrtherapy.world.transforms import perspective, view_from_pose, yaw_pitch_quaternion
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +138,8 @@ class DesktopBackend:
         self.width = width
         self.height = height
         self.title = title
+        self.refresh_hz = 60.0  # the monitor's, once open
+        self.stop_reason = ""
         self.stereo = stereo
         self.vsync = vsync
         self.capture_cursor = capture_cursor
@@ -176,6 +174,10 @@ class DesktopBackend:
             raise
         glfw.make_context_current(self.window)
         glfw.swap_interval(1 if self.vsync else 0)
+        monitor = glfw.get_primary_monitor()
+        mode = glfw.get_video_mode(monitor) if monitor else None
+        if mode is not None and mode.refresh_rate > 0:
+            self.refresh_hz = float(mode.refresh_rate)
         glfw.set_key_callback(self.window, self._on_key)
         glfw.set_mouse_button_callback(self.window, self._on_mouse_button)
         glfw.set_cursor_pos_callback(self.window, self._on_cursor)
@@ -203,6 +205,7 @@ class DesktopBackend:
             return "stopped"
         glfw.poll_events()
         if glfw.window_should_close(self.window):
+            self.stop_reason = "the client's window was closed"
             if not self._closed_reported:
                 self._events.append(QuitRequest())
                 self._closed_reported = True
@@ -224,11 +227,11 @@ class DesktopBackend:
         orientation = yaw_pitch_quaternion(self.yaw, self.pitch)
         if not self.stereo:
             view = view_from_pose(tuple(self.position), orientation)
-            projection = symmetric_projection(self.fov_y, width / height, self.near, self.far)
+            projection = perspective(self.fov_y, width / height, self.near, self.far)
             return [EyeView(0, view, projection, 0, (0, 0, width, height))]
         half = width // 2
         right = _rotate_y(np.array([1.0, 0.0, 0.0]), self.yaw)
-        projection = symmetric_projection(self.fov_y, half / height, self.near, self.far)
+        projection = perspective(self.fov_y, half / height, self.near, self.far)
         views = []
         for eye, sign in enumerate((-0.5, 0.5)):
             eye_position = self.position + right * (sign * IPD)

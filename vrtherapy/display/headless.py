@@ -8,6 +8,7 @@ symmetric perspective projection. Frames are paced by a simulated clock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,10 +23,10 @@ from vrtherapy.display.base import (
     RenderViews,
 )
 from vrtherapy.display.egl import EglContext
-from vrtherapy.render.matrices import perspective, rotation_x, rotation_y, translation, vertical_fov
 from vrtherapy.render.targets import RenderTarget
+from vrtherapy.world.transforms import perspective, rot_x, rot_y, translate, vertical_fov
+from vrtherapy.world.types import F32
 
-F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
 
 LEFT, RIGHT = 0, 1
@@ -44,9 +45,9 @@ class HeadPose:
     def matrix(self) -> F32:
         """Head -> tracking space."""
         return (
-            translation(self.x, self.eye_height, self.z)
-            @ rotation_y(self.yaw_degrees)
-            @ rotation_x(self.pitch_degrees)
+            translate(self.x, self.eye_height, self.z)
+            @ rot_y(math.radians(self.yaw_degrees))
+            @ rot_x(math.radians(self.pitch_degrees))
         ).astype(np.float32)
 
 
@@ -87,6 +88,7 @@ class HeadlessDisplay:
         self.refresh_hz = refresh_hz
         self.near, self.far = near, far
         self.max_frames = max_frames
+        self.stop_reason = ""
         self.frames = 0
         self._context: EglContext | None = None
         self._targets: list[RenderTarget] = []
@@ -109,6 +111,7 @@ class HeadlessDisplay:
         if self._context is None:
             raise RuntimeError("HeadlessDisplay.frame() before open()")
         if self.max_frames is not None and self.frames >= self.max_frames:
+            self.stop_reason = f"the headless display's limit of {self.max_frames} frames"
             return "stopped"
         self._context.make_current()
         render(self.views(), self.frames / self.refresh_hz)
@@ -156,7 +159,7 @@ class HeadlessDisplay:
         """Tracking space -> eye, per eye."""
         head = self.head.matrix()
         return [
-            np.linalg.inv(head @ translation(dx, 0.0, 0.0)).astype(np.float32)
+            np.linalg.inv(head @ translate(dx, 0.0, 0.0)).astype(np.float32)
             for dx in eye_offsets(self.eyes, self.ipd)
         ]
 

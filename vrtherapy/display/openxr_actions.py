@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from vrtherapy.display.base import F32, InputEvent, SliderConfirm, StopRequest
+from vrtherapy.display.base import InputEvent, SliderConfirm, StopRequest
 from vrtherapy.display.input import stick_move
-from vrtherapy.display.viewmath import pose_matrix
+from vrtherapy.world.transforms import pose_matrix
+from vrtherapy.world.types import F32
 
 log = logging.getLogger(__name__)
 

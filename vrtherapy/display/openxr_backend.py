@@ -23,7 +23,7 @@ import ctypes
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -44,7 +44,7 @@ from vrtherapy.display.openxr_graphics import (
     XrGraphics,
     select_color_format,
 )
-from vrtherapy.display.viewmath import projection_from_fov, view_from_pose
+from vrtherapy.world.transforms import projection_from_fov, view_from_pose
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,29 @@ OPENGL_EXTENSION = "XR_KHR_opengl_enable"
 
 NO_RUNTIME_MESSAGE = (
     "no OpenXR runtime is installed or active: install and start SteamVR, Meta Quest Link "
-    "or Monado (and make it the active OpenXR runtime), or use --display desktop"
+    "or Monado (and make it the active OpenXR runtime), or use --display desktop; "
+    "XR_RUNTIME_JSON, where set, must name the runtime's manifest file"
 )
+
+
+def no_runtime_message(environ: Mapping[str, str] = os.environ) -> str:
+    """Why no runtime was found, naming XR_RUNTIME_JSON when it points nowhere."""
+    manifest = environ.get("XR_RUNTIME_JSON", "").strip()
+    if manifest and not os.path.isfile(manifest):
+        return (
+            f"XR_RUNTIME_JSON is set to '{manifest}', which is not a file: point it to the "
+            "OpenXR runtime's manifest (e.g. .../openxr_monado.json) or unset it to use the "
+            "active runtime; or use --display desktop"
+        )
+    if manifest:
+        return (
+            f"the OpenXR runtime named by XR_RUNTIME_JSON ('{manifest}') could not be loaded: "
+            "check that the runtime is installed and started, or unset XR_RUNTIME_JSON; "
+            "or use --display desktop"
+        )
+    return NO_RUNTIME_MESSAGE
+
+
 NO_HEADSET_MESSAGE = (
     "the OpenXR runtime found no headset: connect and switch on the headset "
     "(and start its link software), or use --display desktop"
@@ -187,6 +208,8 @@ class OpenXRBackend:
         self.session_running = False
         self.stopped = False
         self.stop_reason = ""
+        self._exit_requested = False
+        self.refresh_hz = 90.0  # from the runtime's predicted display period, once running
         self.reference_space_changes = 0
         self._binding: Any = None
         self._cleanup: list[tuple[str, Callable[[], None]]] = []
@@ -205,7 +228,7 @@ class OpenXRBackend:
             raise
         except xr.RuntimeUnavailableError as exc:
             self.close()
-            raise DisplayUnavailable(NO_RUNTIME_MESSAGE) from exc
+            raise DisplayUnavailable(no_runtime_message()) from exc
         except (xr.FormFactorUnavailableError, xr.FormFactorUnsupportedError) as exc:
             self.close()
             raise DisplayUnavailable(NO_HEADSET_MESSAGE) from exc
@@ -238,6 +261,7 @@ class OpenXRBackend:
         xr = self.xr
         self.stopped = False
         self.stop_reason = ""
+        self._exit_requested = False
         available = {_extension_name(p) for p in xr.enumerate_instance_extension_properties()}
         if OPENGL_EXTENSION not in available:
             raise DisplayUnavailable(NO_OPENGL_MESSAGE)
@@ -452,7 +476,14 @@ class OpenXRBackend:
             self.session_running = False
             xr.end_session(session=self.session)
         elif state == xr.SessionState.EXITING:
-            self._stop("the OpenXR runtime ended the session")
+            where = f" ({self.runtime_name})" if self.runtime_name else ""
+            if self._exit_requested:
+                self._stop(f"the OpenXR runtime{where} ended the session as asked")
+            else:
+                self._stop(
+                    f"the OpenXR runtime{where} ended the session (the headset's menu, "
+                    "the runtime being closed, or the user quitting the app there)"
+                )
         elif state == xr.SessionState.LOSS_PENDING:
             self._lost("the headset was disconnected or the OpenXR runtime lost the session")
 
@@ -470,14 +501,15 @@ class OpenXRBackend:
     # -- frames ----------------------------------------------------------------------
 
     def frame(self, render: RenderViews) -> FrameResult:
+        """One frame; 'stopped' once the runtime ended or lost the session (``stop_reason``
+        says why). Stopping never closes anything here: the owner releases what it drew
+        with (renderer, mirrors) while the GL context still exists, then calls close()."""
         if self.session is None or self.stopped:
-            self.close()
             return "stopped"
         xr = self.xr
         try:
             self._poll_events()
             if self.stopped:
-                self.close()
                 return "stopped"
             if not self.session_running:
                 # xrWaitFrame is not called until the session runs: throttle here instead.
@@ -486,7 +518,6 @@ class OpenXRBackend:
             return self._run_frame(render)
         except (xr.SessionLostError, xr.InstanceLostError, xr.SessionLossPending) as exc:
             self._lost(f"the OpenXR session was lost ({type(exc).__name__})")
-            self.close()
             return "stopped"
 
     def frame_context(self) -> XrFrame:
@@ -498,7 +529,10 @@ class OpenXRBackend:
         with self.frame_context() as frame:
             state = frame.state
             display_time = int(state.predicted_display_time)
-            self._read_input(display_time, int(state.predicted_display_period))
+            period = int(state.predicted_display_period)
+            if period > 0:
+                self.refresh_hz = 1e9 / period
+            self._read_input(display_time, period)
             if not state.should_render:
                 return "skipped"
             view_state, views = xr.locate_views(
@@ -599,6 +633,7 @@ class OpenXRBackend:
     def request_exit(self) -> None:
         """Ask the runtime to stop the session (it answers with STOPPING, then EXITING)."""
         if self.session is not None and self.session_running:
+            self._exit_requested = True
             self.xr.request_exit_session(session=self.session)
 
     def close(self) -> None:
@@ -619,6 +654,7 @@ class OpenXRBackend:
         get there (``xrRequestExitSession``) and follow its events, then end it."""
         xr = self.xr
         try:
+            self._exit_requested = True
             xr.request_exit_session(session=self.session)
         except xr.XrException:
             log.debug("xrRequestExitSession failed", exc_info=True)

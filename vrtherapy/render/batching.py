@@ -11,12 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from vrtherapy.render.mesh_cache import INSTANCE_FLOATS
-from vrtherapy.world.types import DrawItem, Mesh
-
-F32 = npt.NDArray[np.float32]
+from vrtherapy.world.types import F32, DrawItem, Mesh
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,12 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import numpy.typing as npt
 
-from vrtherapy.render.matrices import camera_position
-from vrtherapy.world.types import EnvironmentLook
-
-F32 = npt.NDArray[np.float32]
+from vrtherapy.world.transforms import camera_position
+from vrtherapy.world.types import F32, EnvironmentLook
 
 FRAME_BLOCK_SIZE = 320  # bytes: 3 mat4 + 8 vec4
 

@@ -9,17 +9,39 @@ that shares the mesh is one buffer update plus one ``glDrawElementsInstanced``.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from vrtherapy.world.types import Mesh
+from vrtherapy.world.types import F32, Mesh
 
 VERTEX_FLOATS = 10  # position 3, normal 3, colour 4
+# What one frame may upload for a scene that is not on screen yet (``preload``): a new
+# world reaches the GPU over several frames instead of stalling one.
+UPLOAD_BYTES_PER_FRAME = 1 << 20
+UPLOAD_MESHES_PER_FRAME = 8
 INSTANCE_FLOATS = 22  # model 16 (column-major), tint 4, roughness + emissive 2
 _F = 4  # bytes per float32
+
+
+@dataclass
+class UploadBudget:
+    """What one frame may still upload for scenes that are not on screen yet."""
+
+    bytes: int = UPLOAD_BYTES_PER_FRAME
+    meshes: int = UPLOAD_MESHES_PER_FRAME
+    spent: int = 0  # meshes uploaded against it
+
+    def allows(self, size: int) -> bool:
+        # at least one mesh per frame, however large, so that every scene gets there
+        return self.spent == 0 or (self.spent < self.meshes and size <= self.bytes)
+
+    def spend(self, size: int) -> None:
+        self.spent += 1
+        self.bytes -= size
 
 
 @dataclass
@@ -34,10 +56,16 @@ class GpuMesh:
     triangles: int
     last_used: int
     instance_capacity: int = 1  # instances the instance buffer can hold
-    instance_data: npt.NDArray[np.float32] | None = field(default=None, repr=False)
+    instance_data: F32 | None = field(default=None, repr=False)
 
 
-def interleave(mesh: Mesh) -> npt.NDArray[np.float32]:
+def mesh_bytes(mesh: Mesh) -> int:
+    """Bytes a mesh's vertex and index buffers take on the GPU."""
+    n = len(mesh.positions)
+    return n * VERTEX_FLOATS * _F + int(np.size(mesh.indices)) * (2 if n <= 65536 else 4)
+
+
+def interleave(mesh: Mesh) -> F32:
     """Vertex data as one (N, 10) float32 array: position, normal, colour."""
     n = len(mesh.positions)
     out = np.empty((n, VERTEX_FLOATS), dtype=np.float32)
@@ -69,6 +97,23 @@ class MeshCache:
             self.meshes[mesh.key] = gpu
         gpu.last_used = frame
         return gpu
+
+    def preload(self, meshes: Sequence[Mesh], frame: int, budget: UploadBudget) -> bool:
+        """Upload those of ``meshes`` not on the GPU yet that ``budget`` allows; True when
+        all of them are there now."""
+        complete = True
+        for mesh in meshes:
+            gpu = self.meshes.get(mesh.key)
+            if gpu is not None:
+                gpu.last_used = frame
+                continue
+            size = mesh_bytes(mesh)
+            if not budget.allows(size):
+                complete = False
+                continue
+            self.meshes[mesh.key] = self._upload(mesh, frame)
+            budget.spend(size)
+        return complete
 
     def _upload(self, mesh: Mesh, frame: int) -> GpuMesh:
         gl = self.gl
@@ -121,7 +166,7 @@ class MeshCache:
             last_used=frame,
         )
 
-    def upload_instances(self, gpu: GpuMesh, data: npt.NDArray[np.float32]) -> None:
+    def upload_instances(self, gpu: GpuMesh, data: F32) -> None:
         """Put one frame's instance data (n, 22) into the mesh's instance buffer.
 
         Skipped when the data equals what the buffer already holds (static scenes);

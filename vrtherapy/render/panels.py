@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from vrtherapy.render.overlay import ChoicePanel, Overlay, PanelLayout, SudsPanel
 from vrtherapy.render.srgb import hex_to_linear
 from vrtherapy.render.text import GlyphAtlas, PlacedGlyph
+from vrtherapy.world.types import F32
 
-F32 = npt.NDArray[np.float32]
 RGBA = tuple[float, float, float, float]
 PANEL_VERTEX_FLOATS = 9
 

@@ -22,14 +22,14 @@ from OpenGL import GL
 from vrtherapy.render.batching import Batcher, FramePlan
 from vrtherapy.render.frame_uniforms import FRAME_BLOCK_SIZE, aligned, pack_frame_block
 from vrtherapy.render.glcalls import CountingGL, FrameStats
-from vrtherapy.render.matrices import camera_position, translation
-from vrtherapy.render.mesh_cache import GpuMesh, MeshCache
+from vrtherapy.render.mesh_cache import GpuMesh, MeshCache, UploadBudget
 from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
 from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
 from vrtherapy.render.shaders import FRAME_BINDING, build_program
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
-from vrtherapy.world.types import DrawItem, DrawList
+from vrtherapy.world.transforms import camera_position, translate
+from vrtherapy.world.types import DrawItem, DrawList, Mesh
 
 EVICT_EVERY_FRAMES = 60
 
@@ -60,6 +60,9 @@ class Renderer:
         self.frame_index = 0
         self.last_frame_stats = FrameStats()
         self.meshes = MeshCache(self.gl, evict_after_frames)
+        self.preloaded = 0  # meshes uploaded ahead of being drawn
+        self._budget_frame = -1
+        self._budget = UploadBudget()
         self._batcher = Batcher()
         self._instanced = build_program(
             "scene.vert.glsl", "scene.frag.glsl", defines=["INSTANCED 1"]
@@ -96,6 +99,19 @@ class Renderer:
         self._atlas_texture = 0
 
     # -- per frame ------------------------------------------------------------
+
+    def preload(self, meshes: Sequence[Mesh]) -> bool:
+        """Put a scene's meshes on the GPU ahead of drawing it, a bounded amount per frame
+        (``mesh_cache.UploadBudget``); True once all are there.
+
+        Call it each frame until it says True; drawing the scene then uploads nothing."""
+        frame = self.frame_index + 1  # the frame being prepared
+        if self._budget_frame != frame:
+            self._budget_frame, self._budget = frame, UploadBudget()
+        before = self._budget.spent
+        done = self.meshes.preload(meshes, frame, self._budget)
+        self.preloaded += self._budget.spent - before
+        return done
 
     def render(
         self,
@@ -141,9 +157,9 @@ class Renderer:
         time: float,
     ) -> None:
         gl = self.gl
-        floor = translation(0.0, draw_list.standing_height, 0.0)
+        floor = translate(0.0, draw_list.standing_height, 0.0)
         world_views = [
-            (v.view @ translation(0.0, -draw_list.standing_height, 0.0)).astype(np.float32)
+            (v.view @ translate(0.0, -draw_list.standing_height, 0.0)).astype(np.float32)
             for v in views
         ]
         if not views:

@@ -10,6 +10,8 @@ import numpy as np
 import numpy.typing as npt
 from OpenGL import GL
 
+from vrtherapy.world.types import F32
+
 U8 = npt.NDArray[np.uint8]
 
 
@@ -106,7 +108,7 @@ class RenderTarget:
         image = np.frombuffer(raw, dtype=np.uint8).reshape(self.height, self.width, channels)
         return np.ascontiguousarray(image[::-1])
 
-    def read_depth(self) -> npt.NDArray[np.float32]:
+    def read_depth(self) -> F32:
         """Window-space depth (0 near .. 1 far), top row first; single-sampled targets only."""
         if self.samples > 0:
             raise ValueError("read_depth needs a target without multisampling")

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
-
-F32 = npt.NDArray[np.float32]
+from vrtherapy.world.types import F32
 
 
 class View(Protocol):

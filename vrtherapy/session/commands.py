@@ -50,18 +50,54 @@ class InvalidCommand(Rejected, ValueError):
 _STRICT = pydantic.ConfigDict(strict=True, allow_inf_nan=False)
 
 
-_CHECKS: dict[type, tuple[tuple[str, pydantic.TypeAdapter[Any]], ...]] = {}
+class _FieldError(Exception):
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
 
 
-def _field_checks(cls: type) -> tuple[tuple[str, pydantic.TypeAdapter[Any]], ...]:
-    """One strict validator per field of a command class (made once per class)."""
+Check = Callable[[Any], None]  # raises _FieldError
+
+
+def _checker(hint: Any) -> Check:
+    """A strict check for one declared type. A dataclass (an event payload a command
+    carries) is checked field by field, as pydantic takes no config for dataclasses."""
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        inner = [(f.name, _checker(hints[f.name])) for f in dataclasses.fields(hint)]
+
+        def check_dataclass(value: Any) -> None:
+            if not isinstance(value, hint):
+                raise _FieldError((), f"should be a {hint.__name__}")
+            for name, check in inner:
+                try:
+                    check(getattr(value, name))
+                except _FieldError as exc:
+                    raise _FieldError((name, *exc.loc), exc.message) from None
+
+        return check_dataclass
+    adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(hint, config=_STRICT)
+
+    def check_value(value: Any) -> None:
+        try:
+            adapter.validate_python(value)
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            raise _FieldError(tuple(str(x) for x in first["loc"]), first["msg"].lower()) from None
+
+    return check_value
+
+
+_CHECKS: dict[type, tuple[tuple[str, Check], ...]] = {}
+
+
+def _field_checks(cls: type) -> tuple[tuple[str, Check], ...]:
+    """One strict check per field of a command class (made once per class)."""
     checks = _CHECKS.get(cls)
     if checks is None:
         hints = typing.get_type_hints(cls)
-        checks = tuple(
-            (f.name, pydantic.TypeAdapter(hints[f.name], config=_STRICT))
-            for f in dataclasses.fields(cls)
-        )
+        checks = tuple((f.name, _checker(hints[f.name])) for f in dataclasses.fields(cls))
         _CHECKS[cls] = checks
     return checks
 
@@ -71,16 +107,13 @@ def check_fields(command: object) -> None:
     if not isinstance(command, Command):
         raise InvalidCommand(f"not a command: {type(command).__name__}")
     name = type(command).__name__
-    for field_name, adapter in _field_checks(type(command)):
+    for field_name, check in _field_checks(type(command)):
         value = getattr(command, field_name)
         try:
-            adapter.validate_python(value)
-        except pydantic.ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(x) for x in (field_name, *first["loc"]))
-            raise InvalidCommand(
-                f"{name}: {where}: {first['msg'].lower()} (got {value!r})"
-            ) from None
+            check(value)
+        except _FieldError as exc:
+            where = ".".join((field_name, *exc.loc))
+            raise InvalidCommand(f"{name}: {where}: {exc.message} (got {value!r})") from None
 
 
 @dataclass(frozen=True)
@@ -224,6 +257,14 @@ class ReportLoadFailure(Command):
     actor: Actor = "system"
     scenario: str = ""
     message: str = ""
+
+
+@dataclass(frozen=True)
+class ReportFrameTimes(Command):
+    """The renderer's summary of the display's frame times over the last period."""
+
+    actor: Actor = "system"
+    summary: ev.FrameTimes = field(default_factory=lambda: ev.FrameTimes(0, 0, 0, 0, 0, 0, 0, 0, 0))
 
 
 @dataclass(frozen=True)
@@ -558,6 +599,11 @@ def _converse(state: SessionState, cmd: Converse, ctx: Context) -> Decided:
 @_handles(ReportLoadFailure)
 def _load_failure(state: SessionState, cmd: ReportLoadFailure, ctx: Context) -> Decided:
     return [(cmd.actor, ev.ScenarioLoadFailed(cmd.scenario, cmd.message))]
+
+
+@_handles(ReportFrameTimes)
+def _frame_times(state: SessionState, cmd: ReportFrameTimes, ctx: Context) -> Decided:
+    return [(cmd.actor, cmd.summary)]
 
 
 @_handles(SetSoundOutput)

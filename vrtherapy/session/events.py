@@ -170,6 +170,22 @@ class ScenarioLoadFailed(Payload):
     message: str
 
 
+@dataclass(frozen=True)
+class FrameTimes(Payload):
+    """How the client's display kept up over one period (a minute), measured by the renderer."""
+
+    KIND: ClassVar[str] = "frame_times"
+    period_s: float
+    frames: int
+    fps: float
+    target_hz: float  # the display's refresh rate
+    median_ms: float  # time to draw a frame
+    p95_ms: float
+    worst_ms: float
+    late: int  # frames that took longer than one display period to draw
+    dropped: int  # display refreshes that got no new frame
+
+
 # --- hierarchy position and intensity -----------------------------------------
 
 

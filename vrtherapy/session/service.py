@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vrtherapy.authoring import HierarchySpec, Library
@@ -23,7 +23,7 @@ from vrtherapy.session.clock import Clock
 from vrtherapy.session.engine import Engine, Outcome
 from vrtherapy.session.library_reload import LibraryReloads
 from vrtherapy.session.recovery import Interrupted, interrupted_sessions
-from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.snapshot import FrameRate, Snapshot
 from vrtherapy.session.station import Station
 from vrtherapy.session.store.base import EventStore, LeaseHeld, StoreError
 from vrtherapy.session.summary import Summary, summarise
@@ -77,6 +77,8 @@ class SessionService:
         self.clients = Clients(store, clock)
         self._new_id = new_id
         self._engine: Engine | None = None
+        self._frame_rate: FrameRate | None = None  # the display's, from the render loop
+        self._with_rate: tuple[Snapshot, FrameRate, Snapshot] | None = None
         self._listeners: list[Listener] = []
         self.reloads = LibraryReloads()  # `run --watch`: changed files, offered for reload
 
@@ -167,7 +169,7 @@ class SessionService:
             engine.library = update.library
             files = ", ".join(update.files)
             self.handle(c.AddNote(self._new_id(), "therapist", f"scene files reloaded: {files}"))
-            self._snapshot = engine.refresh_snapshot()
+            engine.refresh_snapshot()
 
     def _client(self, code: str) -> cl.ClientRecord:
         try:
@@ -185,7 +187,7 @@ class SessionService:
         """The running (or just ended) session's latest snapshot; safe to read from any
         thread (the engine publishes it by swapping one reference)."""
         engine = self._engine
-        return engine.snapshot if engine is not None else None
+        return self._with_display(engine.snapshot) if engine is not None else None
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -274,8 +276,25 @@ class SessionService:
         self._changed(engine.snapshot, tuple(self.store.read(engine.session_id)))
 
     def _changed(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
+        snapshot = self._with_display(snapshot)
         for listener in self._listeners:
             listener(snapshot, events)
+
+    def report_frame_rate(self, rate: FrameRate) -> None:
+        """The renderer's live measure of the display; shown in the next snapshots."""
+        self._frame_rate = rate
+
+    def _with_display(self, snapshot: Snapshot) -> Snapshot:
+        """The engine's snapshot with the display's frame rate (one copy per change)."""
+        rate = self._frame_rate
+        if rate is None or snapshot.frame_rate is rate:
+            return snapshot
+        cached = self._with_rate
+        if cached is not None and cached[0] is snapshot and cached[1] is rate:
+            return cached[2]
+        out = replace(snapshot, frame_rate=rate)
+        self._with_rate = (snapshot, rate, out)
+        return out
 
     def handle(self, command: c.Command) -> Outcome:
         if self._engine is None:

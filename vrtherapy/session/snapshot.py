@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vrtherapy.authoring import Library
-from vrtherapy.session.commands import current_parameters
+from vrtherapy.authoring.intensity import ParameterError, parameter_values
+from vrtherapy.session.commands import current_parameters, step_intensity
 from vrtherapy.session.conversation import ConversationView, Scene
 from vrtherapy.session.conversation import view as conversation_view
 from vrtherapy.session.sound import cue_choices, heard_scenario
@@ -34,6 +35,23 @@ class ProposalView:
     rule: str
     reason: str
     numbers: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class FrameRate:
+    """How the client's display keeps up, over the last few seconds (not recorded)."""
+
+    fps: float
+    target_hz: float  # the display's refresh rate
+    median_ms: float  # time to draw a frame
+    worst_ms: float
+    late: int  # frames that took longer than one display period to draw
+    dropped: int  # display refreshes that got no new frame
+    window_s: float
+
+    @property
+    def below_target(self) -> bool:
+        return self.fps < 0.95 * self.target_hz
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,9 @@ class Snapshot:
     load_error: str
     partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
     last_seq: int
+    # the scenes of the steps just above and below, for the renderer to build ahead
+    upcoming: tuple[tuple[str, tuple[tuple[str, float | bool | str], ...]], ...] = ()
+    frame_rate: FrameRate | None = None  # the display's, measured live by the renderer
     # sound: the client's master volume and mute, the heard scene's cues (name, label),
     # and the latest cues fired (event seq, cue name, session time), each played once
     sound_volume: float = 1.0
@@ -123,6 +144,7 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         load_error=state.load_error,
         partners=state.partners,
         last_seq=state.last_seq,
+        upcoming=_upcoming(state, library),
         sound_volume=state.sound_volume,
         sound_muted=state.sound_muted,
         cues=cue_choices(state, library),
@@ -132,3 +154,26 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
             Scene(heard_scenario(state, library), library, state.session_id, now),
         ),
     )
+
+
+def _upcoming(
+    state: SessionState, library: Library
+) -> tuple[tuple[str, tuple[tuple[str, float | bool | str], ...]], ...]:
+    h = state.hierarchy
+    if h is None or not state.running:
+        return ()
+    out = []
+    for i in (state.step_index + 1, state.step_index - 1):
+        if not 0 <= i < len(h.steps):
+            continue
+        step = h.steps[i]
+        spec = library.scenarios.get(step.scenario)
+        if spec is None:
+            continue
+        try:
+            level = step_intensity(library, step.scenario, step.level, step.intensity)
+            values = parameter_values(spec, level)
+        except ParameterError:
+            continue
+        out.append((step.scenario, tuple(sorted(values.items()))))
+    return tuple(out)

@@ -89,6 +89,12 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
         )
     if isinstance(p, ev.ScenarioLoadFailed):
         return f"scenario {p.scenario} failed to load: {p.message}"
+    if isinstance(p, ev.FrameTimes):
+        late = f", {p.late} late, {p.dropped} dropped" if p.late or p.dropped else ""
+        return (
+            f"display: {p.fps:.0f} of {p.target_hz:.0f} frames/s, median {p.median_ms:.1f} ms,"
+            f" worst {p.worst_ms:.1f} ms{late}"
+        )
     if isinstance(p, ev.SoundCueFired):
         how = {"timer": "(timer)", "level": "(on entering the level)"}.get(
             p.trigger, f"fired by {who}"

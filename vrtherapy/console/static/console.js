@@ -158,6 +158,7 @@
     $("step-down").disabled = s.step_index <= 0;
     $("auto-live").checked = s.auto_mode;
     $("load-error").hidden = !s.load_error; $("load-error").textContent = s.load_error ? `Scene problem: ${s.load_error}` : "";
+    renderFrameRate(s.frame_rate);
     renderHierarchyList(s);
     renderProposal(s.proposal);
     renderPromptState();
@@ -445,3 +446,14 @@
   window.addEventListener("resize", () => tickTimers());
   connect();
 })();
+// The client's display: live frame rate, late and dropped frames, a warning below its rate.
+function renderFrameRate(f) {
+  const el = document.getElementById("frame-rate");
+  if (!f) { el.textContent = "—"; el.classList.remove("error"); el.title = ""; return; }
+  const low = f.fps < 0.95 * f.target_hz;
+  const missed = f.late || f.dropped ? ` · ${f.late} late, ${f.dropped} dropped` : "";
+  el.textContent = `${Math.round(f.fps)} of ${Math.round(f.target_hz)} /s${missed}` +
+    (low ? " — below the headset's rate: watch for discomfort" : "");
+  el.classList.toggle("error", low);
+  el.title = `last ${f.window_s} s: median ${f.median_ms} ms, worst ${f.worst_ms} ms per frame`;
+}
