@@ -12,6 +12,8 @@ os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 # the record signing key (and any other config) of tests lives in a throw-away folder,
 # never in the user's config folder; child processes inherit it
 os.environ.setdefault("VRTHERAPY_CONFIG_DIR", tempfile.mkdtemp(prefix="vrtherapy-config-"))
+# and so do made sounds (the espeak-ng crowd murmur), never in the user's cache folder
+os.environ.setdefault("VRTHERAPY_CACHE_DIR", tempfile.mkdtemp(prefix="vrtherapy-cache-"))
 
 import pytest
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.audio import crowd
 from vrtherapy.audio.synth import RATE, synthesise
 
 F32 = npt.NDArray[np.float32]
@@ -66,6 +67,8 @@ def open_sound(
     file: str | None, synth: str | None, base_dirs: tuple[Path, ...]
 ) -> Clip | StreamSource:
     """The samples of an authored sound, or a stream for a long file."""
+    if synth == "murmur":  # many espeak-ng voices when espeak-ng is installed
+        return Clip(crowd.murmur(), RATE)
     if synth is not None:
         return Clip(synthesise(synth), RATE)
     if file is None:

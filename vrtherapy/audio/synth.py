@@ -157,7 +157,9 @@ def ventilation(seconds: float, seed: int = 6) -> F64:
 
 def murmur(seconds: float, seed: int = 7, voices: int = 14) -> F64:
     """Many distant voices: each a glottal pulse train with a wandering pitch, in
-    syllables whose vowel (formants) changes, with pauses between phrases.
+    syllables whose vowel (formants) changes, with pauses between phrases. Scenes
+    hear :func:`vrtherapy.audio.crowd.murmur` (espeak-ng voices); this is its
+    fallback where espeak-ng is not installed.
 
     Filtering is linear, so the voices' pulses are summed per vowel and each vowel's
     formant filter runs once over its sum (six FFTs however many voices talk).
