@@ -113,50 +113,93 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "window_shade": _b(False, "window shade closed"),
         "phase": _c(
             "parked",
-            ("parked", "engines_on", "taxi", "takeoff", "cruise", "landing"),
+            ("parked", "engines_on", "taxi", "takeoff", "cruise", "landing", "boarding",
+             "doors_closed"),
             "flight phase shown outside the window",
         ),
+        "turbulence": _n(0.0, 0, 1, "turbulence: the horizon rolls and loose objects shake, 0..1"),
+        "passengers": _i(0, 0, 180, "other passengers seated in the rows ahead"),
+        "seed": _i(0, 0, 1_000_000, "passenger seed"),
+    },  # fmt: skip
+    "airport_gate": {
+        "passengers": _i(12, 0, 80, "people waiting at the gate"),
+        "aircraft": _b(True, "an aircraft parked at the gate, seen through the windows"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
     },
     "spider": {
         "size": _n(0.05, 0.005, 0.5, "body length, metres"),
         "speed": _n(0.0, 0, 1, "walking speed, metres per second"),
         "contained": _b(False, "inside a glass jar"),
+        "lid": _b(True, "the jar's lid is on (with contained)"),
+        "count": _i(1, 1, 20, "number of spiders"),
+        "roam": _n(0.0, 0, 2, "how far each spider wanders from its spot, metres (0: a little)"),
+        "species": _c(
+            "house", ("house", "garden", "wolf", "tarantula"), "what the spider looks like"
+        ),
         "seed": _i(0, 0, 1_000_000, "variation seed"),
     },
     "avatar": {
         "seed": _i(0, 0, 1_000_000, "appearance seed"),
         "pose": _c("standing", ("standing", "seated"), "posture"),
         "attitude": _c(
-            "neutral", ("friendly", "neutral", "bored", "hostile"), "facial expression and idle"
+            "neutral",
+            ("friendly", "interested", "neutral", "bored", "hostile"),
+            "posture, gaze, hands and face (vrtherapy.world.attitude)",
         ),
         "gaze": _n(0.5, 0, 1, "how often the avatar looks at the client, 0..1"),
     },
     "audience": {
         "size": _i(8, 0, 200, "number of people"),
-        "attitude": _c("neutral", ("positive", "neutral", "negative"), "how the audience behaves"),
+        "attitude": _c(
+            "neutral",
+            ("positive", "neutral", "negative", "interested", "bored", "hostile"),
+            "how the audience behaves (positive: interested; negative: bored and hostile)",
+        ),
         "rows": _i(2, 1, 20, "seat rows"),
         "seed": _i(0, 0, 1_000_000, "appearance seed"),
     },
-    "podium": {"height": _n(1.1, 0.5, 1.5, "lectern height, metres")},
+    "podium": {
+        "height": _n(1.1, 0.5, 1.5, "lectern height, metres"),
+        "notes": _b(False, "the speaker's notes lie on the lectern"),
+    },
+    "countdown": {
+        "seconds": _n(300, 0, 5999, "time shown when the scene starts, seconds"),
+        "running": _b(True, "counting down (otherwise it shows the time, still)"),
+        "size": _n(0.6, 0.1, 4, "width of the display, metres"),
+    },
     "cafe": {
         "tables": _i(6, 1, 40, "number of tables"),
         "patrons": _i(4, 0, 80, "number of people sitting"),
+        "style": _c("cafe", ("cafe", "pub"), "a café (counter, round tables) or a pub (bar)"),
+        "gaze": _n(0.2, 0, 1, "share of the time people glance at the client, 0..1"),
+        "nearest": _n(2.5, 0.6, 6, "distance from the client to the nearest table, metres"),
         "seed": _i(0, 0, 1_000_000, "layout seed"),
     },
     "bus": {
         "passengers": _i(6, 0, 60, "number of passengers"),
         "standing": _i(0, 0, 40, "passengers standing in the aisle"),
+        "gaze": _n(0.2, 0, 1, "share of the time people glance at the client, 0..1"),
         "seed": _i(0, 0, 1_000_000, "layout seed"),
     },
     "shop": {
         "aisles": _i(4, 1, 20, "number of aisles"),
         "shoppers": _i(4, 0, 80, "number of shoppers"),
+        "queue": _i(0, 0, 12, "people queueing at the till with the client"),
+        "spacing": _n(1.0, 0.4, 2, "distance between people in the queue, metres"),
+        "gaze": _n(0.2, 0, 1, "share of the time people glance at the client, 0..1"),
         "seed": _i(0, 0, 1_000_000, "layout seed"),
     },
     "street": {
         "length": _n(80, 10, 500, "length, metres"),
         "pedestrians": _i(10, 0, 200, "number of pedestrians"),
         "traffic": _i(4, 0, 60, "number of cars"),
+        "gaze": _n(0.2, 0, 1, "share of the time people glance at the client, 0..1"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "waiting_room": {
+        "patients": _i(6, 0, 30, "people waiting"),
+        "nearest": _n(1.2, 0.5, 5, "distance from the client to the nearest person, metres"),
+        "gaze": _n(0.2, 0, 1, "share of the time people glance at the client, 0..1"),
         "seed": _i(0, 0, 1_000_000, "layout seed"),
     },
     "small_room": {

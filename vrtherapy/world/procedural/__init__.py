@@ -14,6 +14,7 @@ from vrtherapy.world.model import Args, Built
 from vrtherapy.world.procedural.avatar import build_avatar
 from vrtherapy.world.procedural.basic import build_box, build_cylinder, build_ground, build_sphere
 from vrtherapy.world.procedural.cabin import build_airplane_cabin
+from vrtherapy.world.procedural.countdown import build_countdown
 from vrtherapy.world.procedural.crowds import (
     build_audience,
     build_bus,
@@ -35,6 +36,7 @@ from vrtherapy.world.procedural.heights import (
     build_building,
     build_glass_elevator,
 )
+from vrtherapy.world.procedural.places import build_airport_gate, build_waiting_room
 from vrtherapy.world.procedural.rooms import (
     build_calm_room,
     build_elevator_cabin,
@@ -72,6 +74,9 @@ BUILDERS: dict[str, Builder] = {
     "table": build_table,
     "chair": build_chair,
     "lamp": build_lamp,
+    "airport_gate": build_airport_gate,
+    "waiting_room": build_waiting_room,
+    "countdown": build_countdown,
 }
 
 

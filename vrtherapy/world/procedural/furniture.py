@@ -145,4 +145,16 @@ def build_podium(args: Args, seed: int) -> Built:
         box(0.66, 0.03, 0.5, rgba("#8a6446"), compose(translate(0, h - 0.02, 0.02), rot_x(0.25))),
         box(0.5, 0.04, 0.02, rgba("#3a2a1c"), compose(translate(0, h - 0.02, 0.27), rot_x(0.25))),
     )
-    return Built(root([Part("podium", bake(geo))]))
+    parts = [Part("podium", bake(geo))]
+    if args["notes"]:  # two A4 sheets on the sloped top, lines of text as grey bars
+        paper, ink = rgba("#f7f5ef"), rgba("#6a6a6a")
+        line = [translate(0, 0.001, -0.12 + 0.02 * k) for k in range(12)]
+        geos = []
+        for dx, yaw in ((-0.12, 0.04), (0.11, -0.03)):
+            place = compose(translate(dx, 0, 0), rot_y(yaw))
+            geos.append(box(0.21, 0.004, 0.297, paper, place))
+            geos += [box(0.16, 0.005, 0.006, ink, place @ at) for at in line]
+        notes = merge(*geos)
+        at = compose(translate(0, h + 0.002, 0.02), rot_x(0.25))
+        parts.append(Part("notes", bake(notes, ao=False), at))
+    return Built(root(parts))
