@@ -13,6 +13,7 @@ from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
 from vrtherapy.world.procedural.kit import GLASS, count, node, root
+from vrtherapy.world.procedural.rooms import wall
 from vrtherapy.world.transforms import compose, rot_x, rot_y, rot_z, translate
 from vrtherapy.world.types import F32, Material, Mesh
 
@@ -27,7 +28,7 @@ def seat_mesh() -> Mesh:
     return bake(
         merge(
             box(0.46, 0.12, 0.46, c, translate(0, 0.45, 0)),
-            box(0.46, 0.7, 0.1, c, translate(0, 0.82, 0.25)),  # backrest behind the sitter
+            box(0.46, 0.56, 0.1, c, translate(0, 0.77, 0.25)),  # backrest behind the sitter
             box(0.05, 0.2, 0.45, rgba("#3a3a3a"), translate(0.24, 0.6, 0)),
             box(0.4, 0.39, 0.35, rgba("#3a3a3a"), translate(0, 0.2, 0)),
         )
@@ -122,14 +123,24 @@ class FlightAnimator(Animator):
         return np.stack([f.cabin(t), f.outside(t), self.cup_rest @ f.loose(t)]).astype(np.float32)
 
 
+def window_z(r: int) -> float:
+    """Where the window of seat row ``r`` is along the cabin (z)."""
+    return -(r - 1) * PITCH - 0.1
+
+
 def _shell(rows: int) -> Geo:
     length = rows * PITCH + 3.0
     zc = -length / 2 + 2.0
     wall_c, floor_c = rgba("#ecebe6"), rgba("#5d5f66")
+    # side walls with an opening at every window, so the outside shows through
+    holes = [(zc - z - 0.13, zc - z + 0.13, 0.77, 1.13) for z in map(window_z, range(rows))]
+    side = [
+        wall(length, 1.9, wall_c, compose(translate(x, 0.2, zc), rot_y(np.pi / 2)), holes)
+        for x in (-HALF - 0.05, HALF + 0.05)
+    ]
     return merge(
         box(2 * HALF, 0.1, length, floor_c, translate(0, -0.05, zc)),
-        box(0.1, 1.9, length, wall_c, translate(-HALF - 0.05, 1.15, zc)),
-        box(0.1, 1.9, length, wall_c, translate(HALF + 0.05, 1.15, zc)),
+        *side,
         box(2 * HALF, 0.1, length, wall_c, translate(0, 2.15, zc)),
         box(0.9, 0.4, length, rgba("#f4f3ef"), translate(-HALF + 0.45, 1.85, zc)),  # overhead bins
         box(0.9, 0.4, length, rgba("#f4f3ef"), translate(HALF - 0.45, 1.85, zc)),
@@ -154,7 +165,7 @@ def build_airplane_cabin(args: Args, seed: int) -> Built:
             if r >= 2:  # the rows ahead of the client's
                 seats.append(compose(translate(x, 0.02, z + 0.05), rot_y(np.pi)))
         for side in (-1, 1):
-            at = translate(side * HALF, 1.15, z - 0.1)
+            at = translate(side * HALF, 1.15, window_z(r))
             inside.append(Part(f"window_{r}_{side}", frame, at, GLASS))
             inside.append(Part(f"shade_{r}_{side}", shade, at, visible=shade_closed))
     # People: seated passengers ahead (a seeded choice of seats), boarding ones in the aisle.
