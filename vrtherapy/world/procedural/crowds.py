@@ -199,7 +199,9 @@ def build_bus(args: Args, seed: int) -> Built:
         at = compose(translate(0.3 * (-1) ** i, 0, float(z)), rot_y(np.pi + rng.uniform(-0.6, 0.6)))
         members.append((at, int(rng.integers(1 << 30)), False, "neutral"))
     people, anim = crowd("passenger_", members, [num(args, "gaze")] * len(members), s)
-    return Built(root([*parts, *people]), (anim,) if members else ())
+    # the client stands in the aisle at the origin (so scenery placed with the bus, a
+    # street outside, does not move them onto its pavement)
+    return Built(root([*parts, *people]), (anim,) if members else (), stand=(0.0, 0.0, 0.0))
 
 
 def _shelf(rng: np.random.Generator) -> Mesh:
