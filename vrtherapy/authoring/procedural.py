@@ -118,7 +118,7 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
             "flight phase shown outside the window",
         ),
         "turbulence": _n(0.0, 0, 1, "turbulence: the horizon rolls and loose objects shake, 0..1"),
-        "passengers": _i(0, 0, 180, "other passengers seated in the rows ahead"),
+        "passengers": _i(30, 0, 180, "other passengers seated in the rows ahead"),
         "seed": _i(0, 0, 1_000_000, "passenger seed"),
     },  # fmt: skip
     "airport_gate": {
