@@ -301,3 +301,17 @@ def test_elevator_doors_close_the_car_shrinks_and_the_light_flickers(
     bright, _ = shot(view, w, 60, lit)
     dim, _ = shot(view, w, 60, dark)
     assert bright.mean() > dim.mean() + 5
+
+
+def test_small_room_furniture_follows_the_walls_as_the_room_shrinks() -> None:
+    spec = stock("enclosed.small_room")
+    for level in spec.levels:
+        size = float(level.values["size"])
+        w = built("enclosed.small_room", level.name)
+        front = -0.7 * size  # the front wall's inner face
+        picture = w.world_matrix("picture")[:3, 3]
+        assert front < picture[2] < front + 0.05, (level.name, picture)
+        chair = w.world_matrix("chair")[:3, 3]
+        assert -size / 2 < chair[0] < 0 and front < chair[2] < 0, (level.name, chair)
+        switch = w.world_matrix("switch")[:3, 3]
+        assert switch[0] == pytest.approx(size / 2 - 0.01, abs=0.01)
