@@ -125,13 +125,15 @@ def _canyon(depth: float, span: float, length: float, trees: int, seed: int) -> 
     for i in range(trees):
         where = i % 3
         x = float(rng.uniform(-length / 2 + 5, length / 2 - 5))
+        # trunks start 0.3 m into the ground, which dips at most 0.22 m below its level,
+        # so that no tree floats above an uneven patch
         if where == 0:  # on the canyon floor, along the banks
-            z, y = mid + float(rng.choice([-1, 1])) * floor_w * 0.42, 0.0
+            z, y = mid + float(rng.choice([-1, 1])) * floor_w * 0.42, -0.3
         elif where == 1:  # on the client's rim, keeping the bridge end clear
-            z, y = float(rng.uniform(6, RIM - 5)), depth
+            z, y = float(rng.uniform(6, RIM - 5)), depth - 0.3
             x = x if abs(x) > 6 else x + 12 * np.sign(x or 1)
         else:
-            z, y = -span - float(rng.uniform(6, RIM - 5)), depth
+            z, y = -span - float(rng.uniform(6, RIM - 5)), depth - 0.3
             x = x if abs(x) > 6 else x + 12 * np.sign(x or 1)
         spots.append(tree_geo(float(rng.uniform(8, 14)), translate(x, y, z), seed + i))
     if spots:

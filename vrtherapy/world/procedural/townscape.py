@@ -36,9 +36,10 @@ def car_geo(colour: RGBA, at: F32) -> Geo:
         box(2.3, 0.5, CAR_WIDTH - 0.12, glass, translate(-0.2, 1.2, 0)),
         box(2.0, 0.06, CAR_WIDTH - 0.2, colour, translate(-0.2, 1.46, 0)),
     ]
+    hub = 0.33 * np.cos(np.pi / 10)  # a 10-sided wheel rests on its flat bottom edge
     for wx in (-1.35, 1.35):
         for wz in (-0.8, 0.8):
-            parts.append(cylinder(0.33, 0.22, tyre, translate(wx, 0.33, wz), sections=10, axis="z"))
+            parts.append(cylinder(0.33, 0.22, tyre, translate(wx, hub, wz), sections=10, axis="z"))
     g = merge(*parts)
     return _placed(g, at)
 
