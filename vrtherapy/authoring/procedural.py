@@ -99,6 +99,7 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
     "glass_elevator": {
         "height": _n(0, 0, 500, "cabin floor height, metres"),
         "rail": _b(True, "waist rail inside the cabin"),
+        "glass_floor": _b(False, "a glass cabin floor that shows the drop"),
     },
     "bridge": {
         "length": _n(20, 2, 300, "length, metres"),
@@ -107,6 +108,35 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "style": _c("solid", ("solid", "rope"), "construction"),
         "slat_gap": _n(0.0, 0, 0.6, "gap between slats of a rope bridge, metres"),
         "sway": _n(0.0, 0, 1, "how much it moves in the wind, 0..1"),
+        "cliffs": _b(True, "block cliffs at both ends (off where the terrain is built apart)"),
+    },
+    "canyon": {
+        "depth": _n(7, 2, 200, "from the rims down to the river, metres"),
+        "span": _n(30, 5, 150, "width of the gap between the rims, metres"),
+        "length": _n(240, 50, 600, "length along the river, metres"),
+        "trees": _i(24, 0, 80, "trees on the canyon floor and both rims"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "town_square": {
+        "width": _n(120, 10, 400, "size along x, metres"),
+        "depth": _n(60, 10, 400, "size along z, metres"),
+        "cars": _i(20, 0, 200, "parked cars"),
+        "trees": _i(12, 0, 100, "street trees"),
+        "people": _i(30, 0, 300, "people standing and walking"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "office_atrium": {
+        "floors": _i(10, 2, 60, "number of storeys"),
+        "floor_height": _n(4, 3, 6, "height of one storey, metres"),
+        "width": _n(16, 8, 40, "width of the open void, metres"),
+        "depth": _n(12, 8, 40, "depth of the open void (across from the client), metres"),
+        "client_floor": _i(1, 1, 60, "the floor the client stands on (1: the lobby)"),
+        "barrier_height": _n(
+            1.1, 0, 1.3, "the balustrade in front of the client, metres (0: gone)"
+        ),
+        "platform": _n(0, 0, 6, "how far a platform reaches out over the drop, metres"),
+        "walkway": _b(False, "a walkway across the void (its rails at the barrier height)"),
+        "walkway_width": _n(1.2, 0.6, 3, "walkway width, metres"),
     },
     "airplane_cabin": {
         "rows": _i(12, 2, 60, "seat rows"),
@@ -212,6 +242,9 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "depth": _n(1.4, 0.8, 4, "cabin depth, metres"),
         "doors_open": _b(True, "doors open"),
         "occupants": _i(0, 0, 10, "other people inside"),
+        "light": _n(1.0, 0, 1, "light level, 0..1"),
+        "flicker": _n(0.0, 0, 1, "how much the ceiling light flickers, 0..1"),
+        "between_floors": _b(False, "stopped between floors: the open doors show shaft wall"),
     },
     "plant": {"height": _n(1.0, 0.1, 4, "height, metres"), "seed": _i(0, 0, 1_000_000, "seed")},
     "sofa": {"width": _n(2.0, 0.8, 4, "width, metres"), "color": _col("#6f8f9f", "fabric")},

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vrtherapy.authoring import AuthoringError, ScenarioSpec, load_library, parameter_values
+from vrtherapy.authoring import (
+    AuthoringError,
+    Library,
+    ScenarioSpec,
+    load_library,
+    parameter_values,
+)
 from vrtherapy.authoring.intensity import ParameterError, level_intensity
 from vrtherapy.authoring.stock import assets_dir
 
@@ -28,12 +34,16 @@ class WorldLike(Protocol):
     def draw_list(self) -> DrawList: ...
 
 
-def stock_scenario(scenario_id: str) -> ScenarioSpec:
+def stock_library() -> Library:
     try:
-        lib = load_library()
+        return load_library()
     except AuthoringError as exc:
         first = str(exc.problems[0]) if exc.problems else str(exc)
         raise RenderCommandError(f"the stock library does not load: {first}") from None
+
+
+def stock_scenario(scenario_id: str) -> ScenarioSpec:
+    lib = stock_library()
     try:
         return lib.scenario(scenario_id)
     except KeyError as exc:
@@ -134,9 +144,25 @@ def reference_scenes() -> list[BenchScene]:
 
         return make
 
+    def named(level: str) -> Callable[[ScenarioSpec], str]:
+        return lambda _spec: level
+
     return [
         BenchScene("audience of 15", audience(15)),
         BenchScene("audience of 60", audience(60)),
         BenchScene("heights.balcony, tallest", stock("heights.balcony", tallest_level)),
+        # the heaviest level of each other stock heights and enclosed scenario
+        BenchScene(
+            "heights.atrium, walkway", stock("heights.atrium", named("floor_10_walkway_rails"))
+        ),
+        BenchScene(
+            "heights.glass_elevator, top",
+            stock("heights.glass_elevator", named("floor_49_glass_floor")),
+        ),
+        BenchScene("heights.bridges, rope", stock("heights.bridges", named("rope_80m_gaps_sway"))),
+        BenchScene(
+            "enclosed.elevator, people",
+            stock("enclosed.elevator", named("small_with_two_people")),
+        ),
         BenchScene("calm.room", stock("calm.room", lambda s: s.levels[0].name)),
     ]

@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 from vrtherapy.authoring.procedural import CATALOGUE
 from vrtherapy.world.model import Args, Built
+from vrtherapy.world.procedural.atrium import build_office_atrium
 from vrtherapy.world.procedural.avatar import build_avatar
 from vrtherapy.world.procedural.basic import build_box, build_cylinder, build_ground, build_sphere
 from vrtherapy.world.procedural.cabin import build_airplane_cabin
+from vrtherapy.world.procedural.canyon import build_canyon
 from vrtherapy.world.procedural.countdown import build_countdown
 from vrtherapy.world.procedural.crowds import (
     build_audience,
@@ -44,6 +46,7 @@ from vrtherapy.world.procedural.rooms import (
     build_small_room,
 )
 from vrtherapy.world.procedural.spider import build_spider
+from vrtherapy.world.procedural.townscape import build_town_square
 
 Builder = Callable[[Args, int], Built]
 
@@ -77,6 +80,9 @@ BUILDERS: dict[str, Builder] = {
     "airport_gate": build_airport_gate,
     "waiting_room": build_waiting_room,
     "countdown": build_countdown,
+    "canyon": build_canyon,
+    "town_square": build_town_square,
+    "office_atrium": build_office_atrium,
 }
 
 
