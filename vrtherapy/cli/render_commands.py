@@ -298,7 +298,9 @@ def bench_command(
 
     Scenes: a public-speaking audience of 15 and of 60, the tallest level of
     heights.balcony, the heaviest level of heights.atrium, heights.glass_elevator,
-    heights.bridges and enclosed.elevator, and the calm room. For each, the instanced path and a
+    heights.bridges, enclosed.elevator, spiders.kitchen, flying.gate, flying.cabin,
+    the meeting room and lecture hall, and the six everyday places (café, pub, waiting
+    room, bus, shop queue, street), and the calm room. For each, the instanced path and a
     naive path (one draw call per object) run in the same process, and the
     table shows draw calls, GL calls and triangles per stereo frame, CPU time
     in the renderer per stereo frame (median, p99) and the whole frame

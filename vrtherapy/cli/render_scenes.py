@@ -164,5 +164,23 @@ def reference_scenes() -> list[BenchScene]:
             "enclosed.elevator, people",
             stock("enclosed.elevator", named("small_with_two_people")),
         ),
+        # the heaviest level of each spiders, flying, public-speaking and everyday-place scene
+        BenchScene("spiders.kitchen, several", stock("spiders.kitchen", named("several"))),
+        BenchScene("flying.gate, boarding", stock("flying.gate", named("boarding_called"))),
+        BenchScene("flying.cabin, turbulence", stock("flying.cabin", named("turbulence_severe"))),
+        BenchScene(
+            "lecture_hall, 60 bored",
+            stock("public_speaking.lecture_hall", named("sixty_bored")),
+        ),
+        BenchScene(
+            "meeting_room, 8 hostile",
+            stock("public_speaking.meeting_room", named("eight_hostile")),
+        ),
+        BenchScene("social.cafe, asked", stock("social.cafe", named("asked"))),
+        BenchScene("social.pub, asked", stock("social.pub", named("asked"))),
+        BenchScene("waiting_room, asked", stock("agoraphobia.waiting_room", named("asked"))),
+        BenchScene("bus, asked", stock("agoraphobia.bus", named("asked"))),
+        BenchScene("shop_queue, asked", stock("agoraphobia.shop_queue", named("asked"))),
+        BenchScene("street, asked", stock("agoraphobia.street", named("asked"))),
         BenchScene("calm.room", stock("calm.room", lambda s: s.levels[0].name)),
     ]

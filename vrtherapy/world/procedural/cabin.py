@@ -12,7 +12,7 @@ from vrtherapy.world.geometry import Geo, bake, box, cylinder, ellipsoid, merge,
 from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
-from vrtherapy.world.procedural.kit import GLASS, count, node, root
+from vrtherapy.world.procedural.kit import count, merged, node, root
 from vrtherapy.world.procedural.rooms import wall
 from vrtherapy.world.transforms import compose, rot_x, rot_y, rot_z, translate
 from vrtherapy.world.types import F32, Material, Mesh
@@ -36,7 +36,16 @@ def seat_mesh() -> Mesh:
 
 
 def _window() -> tuple[Mesh, Mesh]:
-    frame = bake(ellipsoid(0.02, 0.22, 0.16, rgba("#e8e8e4")), ao=False)
+    c = rgba("#dcdcd6")  # a rounded-looking surround: four bevelled bars round the opening
+    frame = bake(
+        merge(
+            box(0.08, 0.035, 0.32, c, translate(0, 0.195, 0)),
+            box(0.08, 0.035, 0.32, c, translate(0, -0.195, 0)),
+            box(0.08, 0.42, 0.035, c, translate(0, 0, 0.145)),
+            box(0.08, 0.42, 0.035, c, translate(0, 0, -0.145)),
+        ),
+        ao=False,
+    )
     shade = bake(box(0.02, 0.36, 0.27, rgba("#d9d4c8")), ao=False)
     return frame, shade
 
@@ -155,7 +164,8 @@ def build_airplane_cabin(args: Args, seed: int) -> Built:
     shade_closed = bool(args["window_shade"])
     seat = seat_mesh()
     frame, shade = _window()
-    inside: list[Part] = [Part("shell", bake(_shell(rows)))]
+    inside: list[Part] = []
+    window_at: list[F32] = []
     first = -1  # one row behind the client
     seats: list[F32] = []
     for r in range(rows):
@@ -166,7 +176,7 @@ def build_airplane_cabin(args: Args, seed: int) -> Built:
                 seats.append(compose(translate(x, 0.02, z + 0.05), rot_y(np.pi)))
         for side in (-1, 1):
             at = translate(side * HALF, 1.15, window_z(r))
-            inside.append(Part(f"window_{r}_{side}", frame, at, GLASS))
+            window_at.append(at)
             inside.append(Part(f"shade_{r}_{side}", shade, at, visible=shade_closed))
     # People: seated passengers ahead (a seeded choice of seats), boarding ones in the aisle.
     rng_p = np.random.default_rng([int(args["seed"]), seed])
@@ -192,7 +202,12 @@ def build_airplane_cabin(args: Args, seed: int) -> Built:
     # The client's tray table, down, with a cup that rattles in turbulence.
     tray = bake(box(0.42, 0.025, 0.28, rgba("#cfcac0")), ao=False)
     cup_rest = translate(SEAT_X[0] + 0.05, 0.735, -0.42)
-    inside.append(Part("tray", tray, translate(SEAT_X[0], 0.71, -0.42)))
+    # static: the shell with the tray table, and all the windows, one mesh each
+    shell = Part("shell", bake(_shell(rows)))
+    inside.append(merged("shell", [shell, Part("tray", tray, translate(SEAT_X[0], 0.71, -0.42))]))
+    # the windows: open, with an opaque surround (a glass pane adds a transparent pass
+    # and little to the picture), merged into one mesh
+    inside.append(merged("windows", [Part("window", frame, at) for at in window_at]))
     cup = bake(cylinder(0.035, 0.09, rgba("#f4f4f4"), base=True, sections=12), ao=False)
     ground = bake(ground_geo(600.0, "grass", 24), ao=False)
     tarmac = bake(box(45.0, 0.02, 600.0, rgba("#3e3f42")), ao=False)
@@ -222,13 +237,19 @@ def build_airplane_cabin(args: Args, seed: int) -> Built:
     )
     if phase == "cruise":  # the cloud deck below: a horizon to see through the window
         deck = bake(box(5000.0, 1.0, 5000.0, rgba("#e9edf2")), ao=False)
-        clouds.append(Part("cloud_deck", deck, translate(0, 2700.0, 0), Material(emissive=0.25)))
+        clouds.append(Part("cloud_deck", deck, translate(0, 2700.0, 0)))
+        clouds = [merged("clouds", clouds, Material(emissive=0.3))]
     outside = node(
         "outside",
         [
-            Part("ground", ground),
-            Part("tarmac", tarmac, translate(-40.0, 0.01, 0)),
-            Part("stripes", stripes, translate(-40.0, 0.03, 0)),
+            merged(
+                "ground",
+                [
+                    Part("grass", ground),
+                    Part("tarmac", tarmac, translate(-40.0, 0.01, 0)),
+                    Part("stripes", stripes, translate(-40.0, 0.03, 0)),
+                ],
+            ),
             *clouds,
         ],
     )

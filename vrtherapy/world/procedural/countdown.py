@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrtherapy.world.geometry import bake, box, rgba
+from vrtherapy.world.geometry import bake, box, merge, rgba
 from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
 from vrtherapy.world.procedural.kit import num, root
 from vrtherapy.world.transforms import compose, rot_z, translate
@@ -61,10 +61,19 @@ def build_countdown(args: Args, seed: int) -> Built:
     width = num(args, "size")
     cell = width / 5.6  # four digits and a colon, with margins
     seg = bake(box(0.8, 0.16, 0.02, rgba("#ff3b2f")), ao=False)
-    panel = bake(box(width, cell * 2.0 * 1.4, 0.05, rgba("#141414")), ao=False)
-    parts: list[Part] = [Part("panel", panel, translate(0, 0, -0.03))]
-    rest: list[F32] = []
     half = cell * 0.5  # a digit cell is `cell` wide and two half-cells high
+    red = rgba("#ff3b2f")
+    # the panel and the colon are one mesh; the segments another, shared
+    panel = bake(
+        merge(
+            box(width, cell * 2.0 * 1.4, 0.05, rgba("#141414"), translate(0, 0, -0.03)),
+            *[box(0.12 * cell, 0.12 * cell, 0.02, red, translate(0, y * half * 1.6, 0))
+              for y in (0.35, -0.35)],
+        ),
+        ao=False,
+    )  # fmt: skip
+    parts: list[Part] = [Part("panel", panel, material=Material(emissive=0.4))]
+    rest: list[F32] = []
     xs = [-2.1 * cell, -0.95 * cell, 0.95 * cell, 2.1 * cell]
     for d, x in enumerate(xs):
         segs = []
@@ -76,10 +85,6 @@ def build_countdown(args: Args, seed: int) -> Built:
             segs.append(Part(f"seg_{k}", seg, at, Material(emissive=0.9)))
             rest.append(translate(x, 0, 0) @ at)
         parts.append(Part(f"digit_{d}", None, translate(x, 0, 0), Material(), tuple(segs)))
-    dot = bake(box(0.12, 0.12, 0.02, rgba("#ff3b2f")), ao=False)
-    for k, y in enumerate((0.35, -0.35)):
-        at = translate(0, y * half * 1.6, 0) @ np.diag([cell, cell, 1.0, 1.0]).astype(np.float32)
-        parts.append(Part(f"colon_{k}", dot, at, Material(emissive=0.9)))
     # The animator works in each digit's own frame: store the segments' local transforms.
     local = np.stack([r for r in rest]).astype(np.float32)
     for d, x in enumerate(xs):

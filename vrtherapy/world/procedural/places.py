@@ -15,7 +15,7 @@ from vrtherapy.world.model import Animator, Args, Built, Part
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
 from vrtherapy.world.procedural.furniture import chair_mesh, plant_mesh
-from vrtherapy.world.procedural.kit import GLASS, count, num, root
+from vrtherapy.world.procedural.kit import GLASS, count, merged, num, root
 from vrtherapy.world.procedural.rooms import shell
 from vrtherapy.world.transforms import compose, rot_y, translate
 from vrtherapy.world.types import F32, Material, Mesh
@@ -126,7 +126,11 @@ def build_airport_gate(args: Args, seed: int) -> Built:
             Part(f"plant_{i}", plant_mesh(1.2, i), translate(-w / 2 + 1.0, 0, front_z + 2 + 3 * i))
         )
     animators: list[Animator] = [anim] if members else []
-    return Built(root([*parts, *people]), tuple(animators), stand=(0.0, 0.0, 0.0), eye_height=1.2)
+    glass = [p for p in parts if p.material.transparent]
+    terminal = merged("terminal", [p for p in parts if not p.material.transparent])
+    return Built(
+        root([terminal, *glass, *people]), tuple(animators), stand=(0.0, 0.0, 0.0), eye_height=1.2
+    )
 
 
 def build_waiting_room(args: Args, seed: int) -> Built:
