@@ -321,8 +321,10 @@ def crockery(seconds: float, seed: int = 16) -> F64:
     for at in rng.integers(0, n - k, size=int(seconds * 0.8)):
         f = rng.uniform(2200, 4200)
         out[at : at + k] += (
-            np.sin(2 * np.pi * f * tt) + 0.5 * np.sin(2 * np.pi * 2.7 * f * tt)
-        ) * np.exp(-tt * 25) * rng.uniform(0.3, 1.0)
+            (np.sin(2 * np.pi * f * tt) + 0.5 * np.sin(2 * np.pi * 2.7 * f * tt))
+            * np.exp(-tt * 25)
+            * rng.uniform(0.3, 1.0)
+        )
     return _normalise(_seamless(out), 0.4)
 
 

@@ -143,14 +143,22 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "window_shade": _b(False, "window shade closed"),
         "phase": _c(
             "parked",
-            ("parked", "engines_on", "taxi", "takeoff", "cruise", "landing", "boarding",
-             "doors_closed"),
+            (
+                "parked",
+                "engines_on",
+                "taxi",
+                "takeoff",
+                "cruise",
+                "landing",
+                "boarding",
+                "doors_closed",
+            ),
             "flight phase shown outside the window",
         ),
         "turbulence": _n(0.0, 0, 1, "turbulence: the horizon rolls and loose objects shake, 0..1"),
         "passengers": _i(30, 0, 180, "other passengers seated in the rows ahead"),
         "seed": _i(0, 0, 1_000_000, "passenger seed"),
-    },  # fmt: skip
+    },
     "airport_gate": {
         "passengers": _i(12, 0, 80, "people waiting at the gate"),
         "aircraft": _b(True, "an aircraft parked at the gate, seen through the windows"),
