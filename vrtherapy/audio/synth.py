@@ -297,7 +297,8 @@ def announcement(seconds: float = 7.0, seed: int = 14) -> F64:
     talk = np.zeros(n)
     start = int(1.6 * RATE)
     talk[start:] = _voice(n - start, rng, 120.0, rise=False)
-    speaker = np.fft.irfft(np.fft.rfft(talk) * _band(300, 3400)(np.fft.rfftfreq(n, 1 / RATE)), n)
+    freqs: F64 = np.fft.rfftfreq(n, 1 / RATE).astype(np.float64)
+    speaker: F64 = np.fft.irfft(np.fft.rfft(talk) * _band(300, 3400)(freqs), n)
     return _normalise(0.5 * ding + _normalise(speaker, 0.8), 0.7)
 
 

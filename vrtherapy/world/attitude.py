@@ -81,7 +81,9 @@ class GroupTraits:
     yawn: npt.NDArray[np.float64]
 
 
-def traits(names: Sequence[str], gaze: Sequence[float] | None = None) -> GroupTraits:
+def traits(
+    names: Sequence[str], gaze: Sequence[float] | npt.NDArray[np.float64] | None = None
+) -> GroupTraits:
     """Arrays of the attitudes' traits; ``gaze`` (per person) overrides the attitude's."""
     rows = [attitude(n) for n in names]
 

@@ -72,8 +72,8 @@ def build_airport_gate(args: Args, seed: int) -> Built:
     rng = np.random.default_rng(s)
     w, h, d = 22.0, 4.2, 14.0
     zc = -d / 2 + 3.0
-    glass = [(-w / 2 + 0.5, w / 2 - 0.5, 0.3, h - 0.3)]
-    walls, floors = shell(w, h, d, rgba("#e6e4df"), rgba("#8e949a"), zc, front=glass)
+    opening = [(-w / 2 + 0.5, w / 2 - 0.5, 0.3, h - 0.3)]
+    walls, floors = shell(w, h, d, rgba("#e6e4df"), rgba("#8e949a"), zc, front=opening)
     front_z = zc - d / 2
     parts: list[Part] = [Part("walls", bake(walls)), Part("floor", bake(floors))]
     parts.append(
