@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 # where a client of each family looks: down over the edge for heights, ahead otherwise
 FAMILY_PITCH = {"heights": -55.0, "spiders": -35.0}
+# ... and sideways: towards the window seat's window in the cabin (yaw > 0: left)
+SCENARIO_YAW = {"flying.cabin": 55.0}
 LABEL_HEIGHT = 34
 MARGIN = 6
 
@@ -67,7 +69,11 @@ def render_family(
                 world = build(spec, values)
                 world.advance(at_time)
                 dl = world.draw_list()
-                display.head = HeadPose(eye_height=dl.eye_height, pitch_degrees=look)
+                display.head = HeadPose(
+                    eye_height=dl.eye_height,
+                    pitch_degrees=look,
+                    yaw_degrees=SCENARIO_YAW.get(spec.id, 0.0),
+                )
                 display.frame(partial(_draw, renderer, dl))
                 row.append(Tile(display.read_pixels(0), level.title or level.name, spec.id))
             rows.append(row)
