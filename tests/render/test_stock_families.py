@@ -117,7 +117,9 @@ def test_every_level_of_every_stock_scenario_builds_and_renders(
     for sid, level in all_levels():
         w = world_at(spec_of(sid), level, t=1.0)
         image = picture(display, renderer, w)
-        assert image.std() > 8, (sid, level)  # a scene, not a blank or black frame
+        # a scene, not a blank or black frame (a lift stuck in flickering light is dark,
+        # but still shows its walls)
+        assert image.std() > 3 and image.max() > 40, (sid, level)
         assert renderer.last_frame_stats.triangles > 500, (sid, level)
         seen += 1
     assert seen >= 60
