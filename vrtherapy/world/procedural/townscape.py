@@ -114,8 +114,12 @@ def _square(
         """A point on the paving, away from the road and its parking lanes."""
         x = float(rng.uniform(-width / 2 + 2, width / 2 - 2))
         if rng.uniform() < 0.75:  # most on the near side, below the client
-            return x, float(rng.uniform(road_z + road_w / 2 + 3, depth / 2 - 2))
-        return x, float(rng.uniform(-depth / 2 + 2, road_z - road_w / 2 - 3))
+            lo, hi = road_z + road_w / 2 + 3, depth / 2 - 2
+        else:
+            lo, hi = -depth / 2 + 2, road_z - road_w / 2 - 3
+        if hi <= lo:  # a square too small for a pavement there: on its edge instead
+            return x, depth / 2 - 1
+        return x, float(rng.uniform(lo, hi))
 
     paving = tiled(width, depth, 1.0, "paving", seed)
     road = merge(
