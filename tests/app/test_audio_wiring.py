@@ -20,7 +20,7 @@ from vrtherapy.audio.scene import SILENT, SceneSound
 from vrtherapy.authoring import Library, load_library
 from vrtherapy.authoring.intensity import level_intensity, parameter_values
 from vrtherapy.cli.run_command import practice_hierarchy
-from vrtherapy.console.protocol import session_command
+from vrtherapy.console.protocol import Context, build_command
 from vrtherapy.session import commands as c
 from vrtherapy.session.clock import ManualClock
 from vrtherapy.session.service import SessionService
@@ -52,8 +52,10 @@ class Client:
 
     def command(self, name: str, **args: object) -> None:
         """A command as the console sends it (through its protocol)."""
-        cmd = session_command(name, f"console-{next(self.ids)}", dict(args))
-        assert cmd is not None
+        cmd = build_command(
+            name, f"console-{next(self.ids)}", dict(args), Context(self.service.snapshot)
+        )
+        assert isinstance(cmd, c.Command)
         outcome = self.service.handle(cmd)
         assert outcome.accepted, outcome.reason
 
@@ -164,8 +166,8 @@ def test_a_cue_fired_from_the_console_is_heard_and_recorded(client: Client) -> N
 
 
 def test_an_unknown_cue_is_refused_with_the_choices(client: Client) -> None:
-    cmd = session_command("fire_cue", "x-1", {"cue": "thunder"})
-    assert cmd is not None
+    cmd = build_command("fire_cue", "x-1", {"cue": "thunder"}, Context())
+    assert isinstance(cmd, c.Command)
     outcome = client.service.handle(cmd)
     assert not outcome.accepted
     assert "no sound cue 'thunder'" in outcome.reason and "gust" in outcome.reason

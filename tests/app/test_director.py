@@ -73,12 +73,15 @@ def test_paused_scene_holds_still_with_a_reassuring_line(engine: Engine) -> None
 def test_a_pending_prompt_shows_the_slider_with_the_clients_value(engine: Engine) -> None:
     d = Director(fade_s=0.0)
     engine.handle(c.AskNow("a"))
-    shown = d.update(engine.snapshot, Slider(0.45), 0.0)
+    asked = engine.snapshot.prompts[0].prompt_id
+    assert d.update(engine.snapshot, Slider("another prompt", 0.45), 0.0).overlay.suds.value is None  # type: ignore[union-attr]
+    shown = d.update(engine.snapshot, Slider(asked, 0.45), 0.0)
     assert shown.overlay.suds is not None
     assert shown.overlay.suds.value == 45.0 and shown.overlay.suds.scale_max == 100
     engine.handle(c.AskNow("b", prompt="comfort"))
     engine.handle(c.RecordSuds("s", value=40))
-    comfort = d.update(engine.snapshot, Slider(0.5), 0.1)
+    comfort_id = next(p.prompt_id for p in engine.snapshot.prompts if p.kind == "comfort")
+    comfort = d.update(engine.snapshot, Slider(comfort_id, 0.5), 0.1)
     assert comfort.overlay.suds is not None and comfort.overlay.suds.scale_max == 20
     assert comfort.overlay.suds.value == 10.0
 

@@ -12,18 +12,15 @@ import pytest
 from vrtherapy.app.run import RenderLoop, RunOptions
 from vrtherapy.authoring import load_library
 from vrtherapy.console.mirror import MirrorBuffer
-from vrtherapy.display.base import QuitRequest, StopRequest, SudsInput
+from vrtherapy.display.base import QuitRequest, SliderConfirm, SliderMove, StopRequest
 from vrtherapy.session import commands as c
 from vrtherapy.session.clock import ManualClock
 from vrtherapy.session.service import SessionService
 from vrtherapy.session.store import open_store
 
 
-class FakeServer:
-    """Stands in for the console server: its mirror buffer and the engine-thread hop."""
-
-    def __init__(self) -> None:
-        self.mirror = MirrorBuffer()
+class FakeEngine:
+    """Stands in for the engine thread: the hop onto it."""
 
     def call(self, fn: Callable[[], object]) -> None:
         fn()  # the test is single-threaded: run at once
@@ -53,9 +50,10 @@ def display() -> Iterator[Any]:
 
 
 def _loop(service: SessionService, display: Any, **kw: Any) -> RenderLoop:
+    kw.setdefault("mirror", MirrorBuffer())
     return RenderLoop(
-        service, FakeServer(), display, RunOptions(pace_hz=None, mirror_size=(80, 60)), **kw
-    )  # type: ignore[arg-type]
+        service, FakeEngine(), display, RunOptions(pace_hz=None, mirror_size=(80, 60)), **kw
+    )
 
 
 def test_waiting_room_renders_and_feeds_the_mirror(service: SessionService, display: Any) -> None:
@@ -65,7 +63,7 @@ def test_waiting_room_renders_and_feeds_the_mirror(service: SessionService, disp
     loop.run()
     image = display.read_pixels(0)
     assert image.mean() > 20  # the calm waiting room, lit
-    frame = loop.server.mirror.latest()
+    frame = loop.view.mirror.latest() if loop.view.mirror else None
     assert frame is not None and frame.pixels.shape == (60, 80, 3) and frame.pixels.mean() > 20
     assert window.shown and window.shown[0][1] == (160, 120)
     loop.close()
@@ -76,8 +74,9 @@ def test_headset_slider_answers_the_pending_prompt(service: SessionService, disp
     service.start(code)
     service.handle(c.AskNow("ask"))
     loop = _loop(service, display)
-    display.push_input(SudsInput(0.35))
-    display.push_input(SudsInput(0.4, confirmed=True))
+    display.push_input(SliderMove(to=0.35))
+    display.push_input(SliderMove(by=0.05))
+    display.push_input(SliderConfirm())
     loop.options.frames = 2
     loop.run()
     engine = service.engine
@@ -165,3 +164,65 @@ def test_a_failed_scenario_is_reported_again_when_shown_again(
     worlds.get("calm.room", {})
     worlds.get("heights.balcony", {})
     assert reports == ["heights.balcony", "heights.balcony"]
+
+
+def test_a_confirm_on_a_fresh_prompt_records_nothing(service: SessionService, display: Any) -> None:
+    """The slider belongs to its prompt: the previous prompt's value is never re-sent."""
+    service.start(service.create_client("heights.standard"))
+    service.handle(c.AskNow("ask-1"))
+    loop = _loop(service, display)
+    display.push_input(SliderMove(to=0.7))
+    display.push_input(SliderConfirm())
+    loop.options.frames = 2
+    loop.run()
+    engine = service.engine
+    assert engine is not None and [r.value for r in engine.state.ratings] == [70.0]
+    service.handle(c.AskNow("ask-2"))
+    display.push_input(SliderConfirm())  # trigger pressed again, slider never moved
+    loop.options.frames = 4
+    loop.run()
+    assert [r.value for r in engine.state.ratings] == [70.0]
+    assert service.snapshot is not None and len(service.snapshot.prompts) == 1  # still asking
+    display.push_input(SliderMove(by=0.1))  # moved from the bottom of a fresh slider
+    display.push_input(SliderConfirm())
+    loop.options.frames = 6
+    loop.run()
+    assert [r.value for r in engine.state.ratings] == [70.0, 10.0]
+    loop.close()
+
+
+def test_the_console_sees_the_client_moving_the_slider(
+    service: SessionService, display: Any
+) -> None:
+    service.start(service.create_client("heights.standard"))
+    service.handle(c.AskNow("ask"))
+    shown: list[tuple[str, str, float | None]] = []
+    loop = _loop(service, display, show_slider=lambda p, k, v: shown.append((p, k, v)))
+    display.push_input(SliderMove(to=0.3))
+    loop.options.frames = 2
+    loop.run()
+    snap = service.snapshot
+    assert snap is not None
+    prompt = snap.prompts[0].prompt_id
+    assert shown == [(prompt, "suds", 30.0)]
+    assert service.engine is not None and service.engine.state.ratings == ()  # not recorded
+    display.push_input(SliderConfirm())
+    loop.options.frames = 4
+    loop.run()
+    assert shown[-1] == (prompt, "", None)  # answered: the live value is gone
+    loop.close()
+
+
+def test_input_for_a_stopped_engine_thread_raises(service: SessionService) -> None:
+    from vrtherapy.app.engine_thread import EngineStopped, EngineThread
+
+    thread = EngineThread(service)
+    with pytest.raises(EngineStopped):
+        thread.call(lambda: None)
+    thread.start()
+    done: list[int] = []
+    thread.call(lambda: done.append(1))
+    thread.stop()
+    assert done == [1]
+    with pytest.raises(EngineStopped):
+        thread.call(lambda: None)

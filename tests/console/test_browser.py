@@ -34,6 +34,36 @@ MIRROR_STATS = """() => {
 }"""
 
 
+NAN_ANSWER = """() => new Promise((resolve) => {
+  const ws = new WebSocket(`ws://${location.host}/ws`);
+  ws.onopen = () => ws.send('{"type": "command", "id": "nan-1", "name": "questionnaire", ' +
+    '"args": {"questionnaire": "ssq", "when": "post", "answers": {"item1": NaN}}}');
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (m.type === "error" || m.type === "ack") { ws.close(); resolve(m); }
+  };
+})"""
+
+IN_VIEW = """(sel) => {
+  const r = document.querySelector(sel).getBoundingClientRect();
+  return {top: r.top, left: r.left, bottom: r.bottom, right: r.right,
+          width: window.innerWidth, height: window.innerHeight};
+}"""
+
+
+def _assert_in_view(page: Any, *selectors: str) -> None:
+    for sel in selectors:
+        assert page.is_visible(sel), sel
+        box = page.evaluate(IN_VIEW, sel)
+        inside = (
+            box["top"] >= 0
+            and box["left"] >= 0
+            and box["bottom"] <= box["height"]
+            and box["right"] <= box["width"]
+        )
+        assert inside, f"{sel} is not inside the {box['width']}x{box['height']} view: {box}"
+
+
 def _mirror(page: Any, want: Any, what: str, timeout_s: float = 20) -> dict[str, Any]:
     """Wait until the mirror image satisfies ``want(stats)``."""
     import time
@@ -200,6 +230,30 @@ def test_a_whole_session_in_the_browser(browser: Any, tmp_path: Path) -> None:
             page.click("#export")
         record = Path(download.value.path()).read_text(encoding="utf-8")
         assert '"integrity": "verified"' in record and '"suds_rated"' in record
+
+        # a NaN answer (Python's json would read it) is refused; log and export still work
+        reply = page.evaluate(NAN_ANSWER)
+        assert reply["type"] == "error" and "NaN" in reply["reason"]
+        page.check("input[name=ssq-post-2][value='2']")
+        page.click("#ssq-post-save")
+        page.wait_for_function(
+            "document.getElementById('summary').textContent.includes('post total')"
+        )
+        with page.expect_download() as download:
+            page.click("#export")
+        record = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "NaN" not in record and '"integrity": "verified"' in record
+
+        # New session after the summary: back to setup, and it stays there
+        page.click("#new-session")
+        page.wait_for_selector("#setup:not([hidden])")
+        page.wait_for_timeout(1500)  # the ended session's status must not hide it again
+        assert page.is_visible("#setup") and not page.is_visible("#after")
+        assert "starts at step 1 of 6: Ground floor" in (page.text_content("#next-step") or "")
+        page.click("#start-session")
+        page.wait_for_selector("#live:not([hidden])")
+        assert "Step 1 of 6" in (page.text_content("#step-title") or "")
+        assert page.locator("#event-log li").count() <= 3  # the new session's own log
         context.close()
 
 
@@ -231,4 +285,71 @@ def test_two_tabs_share_state_and_stop_needs_confirmation(browser: Any, tmp_path
         b.click("#confirm-stop-button")
         a.wait_for_selector("#after:not([hidden])")
         assert "Session ended" in (a.text_content("#safety-state") or "")
+        context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900)])
+def test_the_live_view_fits_a_laptop_screen(
+    browser: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from vrtherapy.console.server import free_port
+
+    width, height = size
+    with running_engine(tmp_path, free_port()) as engine:
+        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+        page = context.new_page()
+        page.on("dialog", lambda d: d.accept())
+        _pair(page, engine)
+        page.wait_for_selector("#setup:not([hidden])")
+        assert page.text_content("#safety-state") == "No session"
+        assert page.get_attribute("[data-safety=pause]", "aria-disabled") == "true"
+        assert "no-session" in (page.get_attribute("#safety-bar", "class") or "")
+        scenarios = page.locator("#add-scenario option").all_text_contents()
+        page.select_option("#template-select", "heights.standard")
+        page.click("#create-client")
+        page.wait_for_selector("#hierarchy-card:not([hidden])")
+        assert "Calm room" not in scenarios
+        _assert_in_view(page, "#start-session", "#next-step")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"console-setup-{width}x{height}.png"))
+        page.click("#start-session")
+        page.wait_for_selector("#live:not([hidden])")
+        page.click("#step-up")
+        page.wait_for_function(
+            "document.getElementById('step-title').textContent.includes('Step 2')"
+        )
+        for value in ("90", "95"):
+            page.fill("#suds-value", value)
+            page.click("#suds-record")
+        page.wait_for_selector("#proposal-card:not([hidden])")
+        page.click("#suds-ask")
+        page.wait_for_function(
+            "document.getElementById('prompt-state').textContent.includes('Waiting')"
+        )
+        _mirror(page, _lit, "a lit scene")
+        page.mouse.move(5, 5)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / f"console-live-{width}x{height}.png"))
+        _assert_in_view(
+            page,
+            "#mirror",
+            "#safety-bar",
+            "#step-title",
+            "#suds-value",
+            "#suds-record",
+            "#proposal-card",
+            "#proposal-accept",
+        )
+        # steps by level title and description, parameters with units, no raw ids
+        detail = page.text_content("#step-detail") or ""
+        assert "Balcony height 6 m" in detail, detail
+        assert "Second floor (6 m)" in (page.text_content("#step-title") or "")
+        assert "floor_2" not in (page.text_content("#hierarchy-list") or "")
+        assert "floor_2" not in (page.text_content("#event-log") or "")
+        # the reason is not printed twice
+        page.click("[data-safety=pause]")
+        page.wait_for_function("document.getElementById('safety-state').dataset.state === 'paused'")
+        assert (page.text_content("#safety-state") or "").strip() == "PAUSED"
+        log = page.text_content("#event-log") or ""
+        assert "therapist: therapist" not in log
         context.close()

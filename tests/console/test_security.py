@@ -149,6 +149,7 @@ def test_no_clinical_data_in_urls(console: Console) -> None:
 
 
 def _server(tmp_path: Path, **config: Any) -> Any:
+    from vrtherapy.app.engine_thread import EngineThread
     from vrtherapy.authoring import load_library
     from vrtherapy.console.server import ConsoleConfig, ConsoleServer, free_port
     from vrtherapy.session.clock import SystemClock
@@ -159,7 +160,10 @@ def _server(tmp_path: Path, **config: Any) -> Any:
     cfg = ConsoleConfig(port=free_port(), data_dir=tmp_path, **config)
     lines: list[str] = []
     server = ConsoleServer(service, cfg, announce=lines.append)
-    server.start()
+    engine = EngineThread(service)
+    engine.mount(server)
+    engine.start()
+    server.stop = engine.stop  # type: ignore[method-assign,assignment]  # the tests end the thread
     return server, cfg, lines
 
 
@@ -293,7 +297,7 @@ def test_a_malformed_command_is_refused_without_dropping_the_connection(
         bad = {"partner_id": "p", "event": "say", "data": [1, 2, 3]}
         ws.send_json({"type": "command", "id": "bad-1", "name": "partner", "args": bad})
         ack = _until(ws, "ack")
-        assert not ack["accepted"] and "mapping" in ack["reason"]
+        assert not ack["accepted"] and "partner" in ack["reason"]
         ws.send_json({"type": "command", "id": "ok-1", "name": "pause", "args": {}})
         assert _until(ws, "ack")["accepted"]
 
@@ -321,5 +325,38 @@ def test_server_refuses_a_foreign_host_name(tmp_path: Path) -> None:
             s.sendall(b"GET /pair HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             good = s.recv(100)
         assert bad.startswith(b"HTTP/1.1 400") and good.startswith(b"HTTP/1.1 200")
+    finally:
+        server.stop()
+
+
+def _post_pair(port: int, code: str, forwarded: str) -> bytes:
+    body = f"code={code}".encode()
+    request = (
+        f"POST /pair HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: {forwarded}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(request)
+        return s.recv(100)
+
+
+def test_x_forwarded_for_does_not_dodge_the_pairing_limit(tmp_path: Path) -> None:
+    server, cfg, _ = _server(tmp_path)
+    try:
+        wrong = "000-000" if server.pairing.code != "000-000" else "000-001"
+        replies = [_post_pair(cfg.port, wrong, f"203.0.113.{i}") for i in range(7)]
+        assert replies[0].startswith(b"HTTP/1.1 403")
+        assert replies[-1].startswith(b"HTTP/1.1 429")  # all counted against 127.0.0.1
+    finally:
+        server.stop()
+
+
+def test_x_forwarded_for_is_believed_from_a_named_proxy(tmp_path: Path) -> None:
+    server, cfg, _ = _server(tmp_path, trusted_proxies=("127.0.0.1",))
+    try:
+        wrong = "000-000" if server.pairing.code != "000-000" else "000-001"
+        replies = [_post_pair(cfg.port, wrong, f"203.0.113.{i}") for i in range(7)]
+        assert all(r.startswith(b"HTTP/1.1 403") for r in replies)  # seven addresses
     finally:
         server.stop()

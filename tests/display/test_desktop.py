@@ -66,7 +66,7 @@ import json
 import glfw
 from OpenGL import GL
 from vrtherapy.display.desktop import DesktopBackend
-from vrtherapy.display.base import SudsInput, StopRequest, QuitRequest
+from vrtherapy.display.base import StopRequest, QuitRequest
 
 backend = DesktopBackend(width=64, height=48, stereo=STEREO, vsync=False)
 backend.open()
@@ -111,7 +111,7 @@ quit_events = backend.poll_input()
 backend.close()
 print(json.dumps({
     "results": results, "views": seen[-1], "pixels": pixels,
-    "events": [[type(e).__name__, getattr(e, "value", None), getattr(e, "confirmed", None)]
+    "events": [[type(e).__name__, getattr(e, "to", None), getattr(e, "by", None)]
                for e in events],
     "moving_events": len(moving_events), "yaw": yaw, "height": [height0, height1],
     "closing": closing, "quit": [type(e).__name__ for e in quit_events],
@@ -132,9 +132,9 @@ def test_desktop_window_renders_and_maps_input(xvfb: str, stereo: bool) -> None:
         assert out["views"] == [[0, [0, 0, 64, 48], 0]]
         assert pixels == {"left": [255, 0, 0], "right": [255, 0, 0]}
     assert out["events"] == [
-        ["SudsInput", 0.7, False],
-        ["SudsInput", pytest.approx(0.75), False],
-        ["SudsInput", pytest.approx(0.75), True],
+        ["SliderMove", 0.7, 0.0],  # raw input: the app owns the slider
+        ["SliderMove", None, pytest.approx(0.05)],
+        ["SliderConfirm", None, None],
         ["StopRequest", None, None],
         ["StopRequest", None, None],
     ]

@@ -13,8 +13,8 @@ from vrtherapy.display.base import (
     DisplayBackend,
     DisplayUnavailable,
     EyeView,
+    SliderMove,
     StopRequest,
-    SudsInput,
 )
 from vrtherapy.display.headless import HeadlessDisplay, HeadPose
 from vrtherapy.render import Renderer
@@ -98,9 +98,9 @@ def test_multisampled_eyes_resolve_to_readable_pixels() -> None:
 def test_input_events_are_queued_and_drained() -> None:
     display: DisplayBackend = HeadlessDisplay((32, 24))  # mypy checks the protocol
     assert isinstance(display, HeadlessDisplay)
-    display.push_input(SudsInput(0.4))
+    display.push_input(SliderMove(to=0.4))
     display.push_input(StopRequest())
-    assert display.poll_input() == [SudsInput(0.4), StopRequest()]
+    assert display.poll_input() == [SliderMove(to=0.4), StopRequest()]
     assert display.poll_input() == []
 
 

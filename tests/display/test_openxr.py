@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 
 from tests.display.fake_xr import GL_RGBA8, GL_SRGB8_ALPHA8, Call, FakeGraphics, FakeXr, real_xr
-from vrtherapy.display.base import DisplayUnavailable, EyeView, QuitRequest, StopRequest, SudsInput
+from vrtherapy.display.base import (
+    DisplayUnavailable,
+    EyeView,
+    QuitRequest,
+    SliderConfirm,
+    SliderMove,
+    StopRequest,
+)
 from vrtherapy.display.openxr_actions import SUGGESTED_BINDINGS
 from vrtherapy.display.openxr_backend import (
     NO_OPENGL_MESSAGE,
@@ -398,15 +405,15 @@ def test_thumbstick_trigger_and_stop_become_events() -> None:
     for _ in range(30):
         backend.frame(render)
     moved = backend.poll_input()
-    assert moved and all(isinstance(e, SudsInput) and not e.confirmed for e in moved)
-    values = [e.value for e in moved if isinstance(e, SudsInput)]
-    assert values == sorted(values) and 0.1 < values[-1] < 0.2  # 30 frames x 11 ms x 0.5/s
+    assert moved and all(isinstance(e, SliderMove) and e.to is None for e in moved)
+    total = sum(e.by for e in moved if isinstance(e, SliderMove))
+    assert 0.1 < total < 0.2  # 30 frames x 11 ms x 0.5/s, reported raw: the app owns the slider
     fake.action_values["suds_adjust"] = (0.0, 0.0)
 
     fake.action_values["suds_confirm"] = 1.0
     backend.frame(render)
     backend.frame(render)  # held: confirms once
-    assert backend.poll_input() == [SudsInput(values[-1], confirmed=True)]
+    assert backend.poll_input() == [SliderConfirm()]
     fake.action_values["suds_confirm"] = 0.0
     backend.frame(render)
 

@@ -47,9 +47,9 @@ CUE_FRESH_S = 2.0
 
 
 def base_dirs(library: Library, scenario_id: str) -> tuple[Path, ...]:
-    """Where a scenario's sound files are looked up: next to it, then in assets/."""
-    path = library.files.get(scenario_id)
-    return (path.parent, assets_dir()) if path is not None else (assets_dir(),)
+    """Where a scenario's sound files are looked up: next to it, then in its library
+    folder's assets/, then the stock assets/ (as ``validate`` looks)."""
+    return library.asset_dirs(scenario_id)
 
 
 def calm_values(spec: ScenarioSpec) -> dict[str, float | bool | str]:
@@ -202,7 +202,8 @@ def render_scenario(
     if world is None:
         from vrtherapy.world import build_world
 
-        world = build_world(spec, values, asset_dirs=[assets_dir()])
+        dirs = library.asset_dirs(spec.id) if library else (assets_dir(),)
+        world = build_world(spec, values, asset_dirs=dirs)
     draw_list = world.draw_list()
     offset = listener_offset(world, draw_list.standing_height)
     head = (offset[0], offset[1] + draw_list.eye_height, offset[2])

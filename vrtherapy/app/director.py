@@ -7,8 +7,10 @@ and step changes fade through black; a paused scene holds still.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
+from vrtherapy.display.base import SliderMove
 from vrtherapy.render.overlay import Overlay, SudsPanel
 from vrtherapy.session.snapshot import Snapshot
 
@@ -33,10 +35,28 @@ class Presentation:
 
 @dataclass(frozen=True)
 class Slider:
-    """The client's in-headset slider: 0..1 of the current prompt's scale."""
+    """The one in-headset answer slider, owned by the app: one per prompt, made fresh
+    for every prompt. ``value`` is 0..1 of the prompt's scale, None until the client
+    moves it on this prompt, so a confirm on a fresh prompt answers nothing."""
 
+    prompt_id: str | None = None
     value: float | None = None
     confirmed: bool = False
+
+    def moved(self, event: SliderMove) -> Slider:
+        if self.confirmed:
+            return self  # answered: the prompt is gone with the next snapshot
+        start = self.value if self.value is not None else 0.0
+        target = event.to if event.to is not None else start + event.by
+        if not math.isfinite(target):
+            return self
+        return replace(self, value=min(1.0, max(0.0, float(target))))
+
+    def confirm(self) -> tuple[Slider, float | None]:
+        """The slider after a confirm, and the answer (None: nothing to record)."""
+        if self.confirmed or self.value is None:
+            return self, None
+        return replace(self, confirmed=True), self.value
 
 
 def prompt_scale(kind: str, suds_scale: int) -> int:
@@ -86,7 +106,11 @@ class Director:
                 kind = active[1]
                 scale = prompt_scale(kind, snap.suds_scale)
                 question, low, high = PROMPTS[kind]
-                value = None if slider.value is None else round(slider.value * scale, 1)
+                # only this prompt's own slider: never a value left from another prompt
+                mine = slider.prompt_id == active[0] and slider.value is not None
+                value = (
+                    round(slider.value * scale, 1) if mine and slider.value is not None else None
+                )
                 overlay = Overlay(
                     suds=SudsPanel(value, scale, question, low, high, slider.confirmed),
                     instruction="Move the stick, then press the trigger to answer.",

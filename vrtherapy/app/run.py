@@ -11,15 +11,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from vrtherapy.app.director import Director, Presentation, Slider, active_prompt, prompt_scale
+from vrtherapy.app.engine_thread import EngineStopped
+from vrtherapy.app.watch import ReloadFade
 from vrtherapy.authoring import Library, ScenarioSpec
-from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.console.mirror import MirrorBuffer
-from vrtherapy.console.server import ConsoleConfig, ConsoleServer
-from vrtherapy.display.base import DisplayBackend, EyeView, QuitRequest, StopRequest, SudsInput
+from vrtherapy.console.server import ConsoleConfig
+from vrtherapy.display.base import (
+    DisplayBackend,
+    EyeView,
+    QuitRequest,
+    SliderConfirm,
+    SliderMove,
+    StopRequest,
+)
 from vrtherapy.session import commands as c
 from vrtherapy.session.service import SessionService
 from vrtherapy.session.snapshot import Snapshot
@@ -34,6 +42,18 @@ class RunOptions:
     pace_hz: float | None = 90.0  # headless: render at most this often
     mirror_size: tuple[int, int] = (320, 200)
     end_when_session_ends: bool = False
+
+
+SLIDER_REPORT_S = 0.1  # the console sees the client's unconfirmed slider at most 10 times a second
+
+
+class EngineCalls(Protocol):
+    """The engine thread, as the render loop sees it: somewhere to hand work to."""
+
+    def call(self, fn: Callable[[], object]) -> None: ...
+
+
+ShowSlider = Callable[[str, str, float | None], None]
 
 
 class Worlds:
@@ -59,7 +79,7 @@ class Worlds:
             try:
                 if spec is None:
                     raise KeyError(f"no scenario '{scenario}' in the library")
-                world = build_world(spec, values, asset_dirs=[assets_dir()])
+                world = build_world(spec, values, asset_dirs=self.library.asset_dirs(scenario))
                 self._worlds[scenario] = world
                 if world.problems:
                     self.report(scenario, "; ".join(world.problems))
@@ -101,9 +121,18 @@ class ClientView:
         self._mirror_time = 0.0
         # the sound's hook: (scenario, world, views, standing height) every frame
         self.on_frame: Callable[[str, Any, Any, float], None] | None = None
+        self._reload = ReloadFade()
+
+    def use_library(self, library: Library, now: float) -> None:
+        """Show scenes from ``library`` from the next fade through black on (run --watch)."""
+        self._reload.request(library, now)
 
     def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
         pres = self.director.update(snap, slider, now)
+        shown_fade, swap = self._reload.apply(pres.fade, now)
+        if swap is not None:
+            self.worlds = Worlds(swap, self.worlds.report)
+        pres = replace(pres, fade=shown_fade)
         self.presentation = pres
         world = None if pres.fade >= 1.0 else self.worlds.get(pres.scenario, dict(pres.values))
         if world is not None:
@@ -138,24 +167,28 @@ class RenderLoop:
     def __init__(
         self,
         service: SessionService,
-        server: ConsoleServer,
+        engine: EngineCalls,
         display: DisplayBackend,
         options: RunOptions,
         *,
+        mirror: MirrorBuffer | None = None,
+        show_slider: ShowSlider | None = None,
         window_mirror: Any = None,
         audio: Any = None,
     ) -> None:
         self.service = service
-        self.server = server
+        self.engine = engine
         self.display = display
         self.options = options
         # a desktop window showing the headset's left eye (DesktopMirror); never vsync-bound
         self.window_mirror = window_mirror
         self._window_mirror_at = 0.0
         self.slider = Slider()
-        self.view = ClientView(
-            service.library, self._report_failure, server.mirror, options.mirror_size
-        )
+        # called on the engine thread with the client's unconfirmed answer (the console)
+        self.show_slider = show_slider
+        self._slider_shown: tuple[str | None, float | None] = (None, None)
+        self._slider_shown_at = 0.0
+        self.view = ClientView(service.library, self._report_failure, mirror, options.mirror_size)
         if audio is not None:  # a SessionAudio: the head pose and anchors for the sound
             self.view.on_frame = audio.on_frame
         self.frames = 0
@@ -163,13 +196,22 @@ class RenderLoop:
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log
         self.keep_frame_log = False
         self._started = time.monotonic()
-        self._prompt_id: str | None = None
+        self._library = service.library  # a reload (run --watch) swaps the service's
 
     def _report_failure(self, scenario: str, message: str) -> None:
         cid = f"load-failure-{scenario}-{time.monotonic_ns()}"
-        self.server.call(
+        self._call(
             lambda: self.service.handle(c.ReportLoadFailure(cid, "system", scenario, message))
         )
+
+    def _call(self, fn: Callable[[], object]) -> None:
+        """Hand ``fn`` to the engine thread; if it has stopped, say so in the log (the
+        frame goes on: the client is never left with a frozen image)."""
+        try:
+            self.engine.call(fn)
+        except EngineStopped:
+            log.error("the engine thread has stopped; client input was not handled")
+            raise
 
     def run(self) -> None:
         period = 1.0 / self.options.pace_hz if self.options.pace_hz else 0.0
@@ -202,6 +244,9 @@ class RenderLoop:
     def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
         def render(views: Any, t: float) -> None:
             now = time.monotonic() - self._started
+            if self.service.library is not self._library:
+                self._library = self.service.library
+                self.view.use_library(self._library, now)
             self.view.render(views, snap, self.slider, now)
             if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
                 self._window_mirror_at = now
@@ -214,19 +259,47 @@ class RenderLoop:
         """Client input from the headset or window; True when the display wants to quit."""
         active = active_prompt(snap)
         prompt_id = active[0] if active else None
-        if prompt_id != self._prompt_id:
-            self._prompt_id, self.slider = prompt_id, Slider()
+        if prompt_id != self.slider.prompt_id:
+            self.slider = Slider(prompt_id)  # a fresh slider for every prompt
         for event in self.display.poll_input():
             if isinstance(event, QuitRequest):
                 return True
             if isinstance(event, StopRequest):
                 cid = f"client-stop-{time.monotonic_ns()}"
-                self.server.call(lambda cid=cid: self.service.handle(c.ClientStop(cid)))  # type: ignore[misc]
-            elif isinstance(event, SudsInput) and active is not None and snap is not None:
-                self.slider = Slider(min(1.0, max(0.0, event.value)), event.confirmed)
-                if event.confirmed:
-                    self._answer(active, snap, self.slider.value or 0.0)
+                self._call(lambda cid=cid: self.service.handle(c.ClientStop(cid)))  # type: ignore[misc]
+            elif active is None or snap is None:
+                continue  # no question is asked: slider input means nothing
+            elif isinstance(event, SliderMove):
+                self.slider = self.slider.moved(event)
+            elif isinstance(event, SliderConfirm):
+                self.slider, answer = self.slider.confirm()
+                if answer is not None:
+                    self._answer(active, snap, answer)
+        self._stream_slider(active, snap)
         return False
+
+    def _stream_slider(self, active: tuple[str, str] | None, snap: Snapshot | None) -> None:
+        """Let the therapist see the client moving the slider before confirming."""
+        if self.show_slider is None:
+            return
+        shown: tuple[str | None, float | None] = (None, None)
+        if active is not None and snap is not None and self.slider.value is not None:
+            scale = prompt_scale(active[1], snap.suds_scale)
+            shown = (active[0], round(self.slider.value * scale, 1))
+        now = time.monotonic()
+        if shown == self._slider_shown or (
+            shown[0] is not None and now - self._slider_shown_at < SLIDER_REPORT_S
+        ):
+            return
+        previous = self._slider_shown
+        self._slider_shown, self._slider_shown_at = shown, now
+        show = self.show_slider
+        if shown[0] is not None and active is not None:
+            prompt, kind, value = shown[0], active[1], shown[1]
+            self._call(lambda: show(prompt, kind, value))
+        elif previous[0] is not None:
+            gone = previous[0]
+            self._call(lambda: show(gone, "", None))
 
     def _answer(self, active: tuple[str, str], snap: Snapshot, fraction: float) -> None:
         prompt_id, kind = active
@@ -240,7 +313,7 @@ class RenderLoop:
         else:
             phase = "before" if kind == "expectancy_before" else "after"
             command = c.RecordExpectancy(cid, "client", phase, float(value), prompt_id=prompt_id)  # type: ignore[arg-type]
-        self.server.call(lambda: _log_refusal(self.service.handle(command)))
+        self._call(lambda: _log_refusal(self.service.handle(command)))
 
     def close(self) -> None:
         self.view.close()

@@ -32,8 +32,9 @@ class AuthoringError(Exception):
     Carries every problem found (not just the first), sorted by file and line.
     """
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
+        self.warnings: tuple[Problem, ...] = tuple(sorted(set(warnings)))  # reported, not fatal
         if not self.problems:
             raise ValueError("AuthoringError needs at least one problem")
         super().__init__(self.report())

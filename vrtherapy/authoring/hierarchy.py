@@ -113,6 +113,7 @@ class HierarchySpec(Model):
     title: str
     description: str = ""
     suds_scale: Literal[10, 100] = 100
+    overrides: bool = False  # a clinic file that replaces the stock hierarchy of the same id
     prompts: PromptSettings = PromptSettings()
     progression: ProgressionSettings = ProgressionSettings()
     plan: PlanSpec | None = None

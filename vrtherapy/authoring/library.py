@@ -1,13 +1,22 @@
 """A set of scenario and hierarchy files, validated together.
 
-Cross-file rules live here: ids are unique, calm scenes exist, and every
-hierarchy step names a scenario and level that exist.
+Cross-file rules live here: ids are unique (a clinic file may replace a stock
+file of the same id only by saying ``overrides: true``), calm scenes exist,
+every hierarchy step names a scenario and level that exist, and every asset a
+scenario names is found and, given an asset checker, opened.
+
+Where files come from: the stock ``scenes/`` and ``hierarchies/`` folders plus
+clinic library folders (see :func:`library_folders`). A scenario's assets are
+looked up next to its file first, then in its library folder's ``assets/``,
+then in the stock ``assets/`` — the same folders at validation and at run time
+(:meth:`Library.asset_dirs`).
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +31,12 @@ from vrtherapy.authoring.questionnaire import (
     is_questionnaire,
     questionnaire_from_document,
 )
-from vrtherapy.authoring.scenario import ScenarioSpec, scenario_from_document
+from vrtherapy.authoring.scenario import (
+    ObjectSpec,
+    ScenarioSpec,
+    resolve_file,
+    scenario_from_document,
+)
 from vrtherapy.authoring.stock import (
     assets_dir,
     hierarchies_dir,
@@ -30,19 +44,40 @@ from vrtherapy.authoring.stock import (
     scenes_dir,
 )
 from vrtherapy.authoring.validation import did_you_mean
-from vrtherapy.authoring.yamlsource import MAX_DOCUMENT_CHARS, Document, SourceMap, read_yaml
+from vrtherapy.authoring.yamlsource import (
+    MAX_DOCUMENT_CHARS,
+    DataPath,
+    Document,
+    SourceMap,
+    read_yaml,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
+LIBRARY_ENV = "VRTHERAPY_LIBRARY"
+ASSETS_FOLDER = "assets"
+
+# Opens an asset file: (errors, warnings), each a sentence about the file.
+AssetCheck = Callable[[Path], tuple[Sequence[str], Sequence[str]]]
+
+
+class LibraryFolderError(ValueError):
+    """A clinic library folder that was named does not exist or is not a folder."""
 
 
 @dataclass(frozen=True)
 class Library:
-    """Validated scenarios, hierarchies and questionnaires, by id, with the file each came from."""
+    """Validated scenarios, hierarchies and questionnaires, by id, with the file each came from.
+
+    ``assets`` holds, per scenario id, the folders its asset files are looked up
+    in, in order; ``warnings`` are things that do not stop a file from loading
+    (e.g. a model's animations, which are not played).
+    """
 
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
     questionnaires: dict[str, QuestionnaireSpec] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    assets: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # allowed, but probably not meant
 
     def scenario(self, scenario_id: str) -> ScenarioSpec:
@@ -63,13 +98,63 @@ class Library:
                 + did_you_mean(hierarchy_id, self.hierarchies, "known hierarchies")
             ) from None
 
+    def asset_dirs(self, scenario_id: str) -> tuple[Path, ...]:
+        """Where the assets of a scenario are looked up, in order (stock assets for a
+        scenario the library does not know, e.g. one built in code)."""
+        return self.assets.get(scenario_id, (assets_dir(),))
+
+
+def library_folders(
+    given: Sequence[Path] = (),
+    *,
+    environ: Mapping[str, str] | None = None,
+    user_library: Path | None = None,
+) -> list[Path]:
+    """The clinic library folders, in search order, each once.
+
+    ``user_library`` (the user data folder's ``library/``) when it exists, then
+    each folder of ``$VRTHERAPY_LIBRARY`` (a path list separated by
+    ``os.pathsep``), then the ``given`` folders (``--library``). A folder named
+    in the environment or given that does not exist raises LibraryFolderError:
+    a typo must not silently hide a clinic's scenarios.
+    """
+    env = os.environ if environ is None else environ
+    named: list[tuple[Path, str]] = []
+    if user_library is not None and user_library.is_dir():
+        named.append((user_library, "the user data folder"))
+    for part in env.get(LIBRARY_ENV, "").split(os.pathsep):
+        if part.strip():
+            named.append((Path(part.strip()).expanduser(), f"${LIBRARY_ENV}"))
+    named.extend((Path(g), "--library") for g in given)
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for folder, where in named:
+        if not folder.is_dir():
+            raise LibraryFolderError(f"library folder {folder} (from {where}) is not a folder")
+        key = folder.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(folder)
+    return out
+
 
 def yaml_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into the YAML files inside them, sorted; keep files as given."""
+    """Expand folders into the YAML files inside them, sorted; keep files as given.
+
+    A folder's ``assets/`` subfolder holds models and sounds, not authored files,
+    and is not searched.
+    """
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix in YAML_SUFFIXES))
+            out.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.suffix in YAML_SUFFIXES
+                    and ASSETS_FOLDER not in f.relative_to(p).parts[:-1]
+                )
+            )
         else:
             out.append(p)
     return out
@@ -129,24 +214,44 @@ class _Loaded:
     spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
     source: SourceMap
     path: Path
+    stock: bool
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _asset_dirs(path: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
+    """Next to the file, then its library folder's assets/, then the stock assets/."""
+    stock = assets_dir()
+    if _inside(path, scenes_dir()) or _inside(path, hierarchies_dir()):
+        return (path.parent, stock)
+    root = next((r for r in roots if _inside(path, r)), path.parent)
+    return (path.parent, root / ASSETS_FOLDER, stock)
 
 
 def load_library(
     paths: Iterable[Path] | None = None,
     *,
     context: Iterable[Path] | None = None,
-    asset_dirs: list[Path] | None = None,
+    libraries: Sequence[Path] = (),
+    check_asset: AssetCheck | None = None,
 ) -> Library:
     """Load and validate files (folders are searched for ``*.yaml``).
 
-    ``context`` files are loaded too, so that references into them resolve, and
-    their own problems are reported as well. With no paths, the stock
-    ``scenes/``, ``hierarchies/`` and ``questionnaires/`` folders are loaded. Raises AuthoringError
-    with every problem of every file.
+    With no ``paths``, the stock ``scenes/``, ``hierarchies/`` and
+    ``questionnaires/`` folders and every clinic folder in ``libraries`` are
+    loaded. ``context`` files are loaded too, so that references into them
+    resolve, and their own problems are reported as well. ``check_asset`` opens
+    each asset file a scenario names
+    (without it, assets are only looked up). Raises AuthoringError with every
+    problem of every file.
     """
+    stock_folders = [scenes_dir(), hierarchies_dir(), questionnaires_dir()]
     if paths is None:
-        paths = [scenes_dir(), hierarchies_dir(), questionnaires_dir()]
-    assets = asset_dirs if asset_dirs is not None else [assets_dir()]
+        paths = [*stock_folders, *libraries]
+    paths = list(paths)
+    roots = [*libraries, *(p for p in paths if p.is_dir())]
     files = yaml_files(paths)
     seen = {f.resolve() for f in files}
     for extra in yaml_files(context or []):
@@ -154,14 +259,17 @@ def load_library(
             files.append(extra)
             seen.add(extra.resolve())
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     loaded: list[_Loaded] = []
     # Files that failed are reported once, at their own cause; references into them
     # are not reported again. 'broken' holds their ids; 'unnamed' is set when a file
     # failed before its id could be known (an empty or unparsable file), and then no
     # reference can be called unknown until that file reads.
     broken = _Broken()
+    folders: dict[Path, tuple[Path, ...]] = {}
     for path in files:
         doc = None
+        stock = any(_inside(path, f) for f in stock_folders)
         try:
             doc = read_yaml(path, display_path(path))
             spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
@@ -170,30 +278,23 @@ def load_library(
             elif is_hierarchy(doc, path):
                 spec = hierarchy_from_document(doc)
             else:
-                spec = scenario_from_document(doc, [path.parent, *assets])
-            loaded.append(_Loaded(spec, doc.source, path))
+                dirs = folders[path] = _asset_dirs(path, roots)
+                spec = scenario_from_document(doc, list(dirs))
+                if check_asset is not None:
+                    found = _check_assets(spec, doc.source, dirs, check_asset)
+                    problems.extend(found[0])
+                    warnings.extend(found[1])
+            loaded.append(_Loaded(spec, doc.source, path, stock))
         except AuthoringError as exc:
             problems.extend(exc.problems)
             broken.add(doc, path)
-    lib = Library()
-    owners: dict[str, _Loaded] = {}
-    for item in loaded:
-        spec_id = item.spec.id
-        if spec_id in owners:
-            first = owners[spec_id]
-            first_line = first.source.value(("id",)).line
-            problems.append(
-                item.source.problem(
-                    ("id",),
-                    f"duplicate id '{spec_id}': already used by {first.source.path}:{first_line}",
-                    "every scenario and hierarchy needs its own id",
-                )
-            )
-            continue
-        owners[spec_id] = item
+    lib = Library(warnings=warnings)
+    owners = _owners(loaded, problems, warnings)
+    for spec_id, item in owners.items():
         lib.files[spec_id] = item.path
         if isinstance(item.spec, ScenarioSpec):
             lib.scenarios[spec_id] = item.spec
+            lib.assets[spec_id] = folders[item.path]
         elif isinstance(item.spec, QuestionnaireSpec):
             lib.questionnaires[spec_id] = item.spec
         else:
@@ -201,8 +302,90 @@ def load_library(
             lib.warnings.extend(hierarchy_warnings(item.spec, item.source))
     problems.extend(_cross_check(lib, owners, broken))
     if problems:
-        raise AuthoringError(problems)
+        raise AuthoringError(problems, warnings)
     return lib
+
+
+def _owners(
+    loaded: list[_Loaded], problems: list[Problem], warnings: list[Problem]
+) -> dict[str, _Loaded]:
+    """Each id's file. A clinic file replaces a stock file of the same id only when it
+    says ``overrides: true``; any other shared id is an error naming both files."""
+    owners: dict[str, _Loaded] = {}
+    any_stock = any(item.stock for item in loaded)
+    for item in sorted(loaded, key=lambda i: not i.stock):  # stock first
+        spec_id = item.spec.id
+        first = owners.get(spec_id)
+        if first is None:
+            owners[spec_id] = item
+            if _overrides(item) and any_stock and not item.stock:
+                warnings.append(
+                    item.source.problem(
+                        ("overrides",),
+                        f"'overrides: true', but there is no stock file with id '{spec_id}'",
+                        "remove 'overrides: true'",
+                        severity="warning",
+                    )
+                )
+            continue
+        where = f"{first.source.path}:{first.source.value(('id',)).line}"
+        if first.stock and not item.stock and _overrides(item):
+            owners[spec_id] = item
+            continue
+        if first.stock and not item.stock:
+            problems.append(
+                item.source.problem(
+                    ("id",),
+                    f"id '{spec_id}' is already used by the stock file {where}",
+                    "choose another id, or add 'overrides: true' to replace the stock file "
+                    "with this one",
+                )
+            )
+            continue
+        problems.append(
+            item.source.problem(
+                ("id",),
+                f"duplicate id '{spec_id}': already used by {where}",
+                "every scenario and hierarchy needs its own id",
+            )
+        )
+    return owners
+
+
+def _overrides(item: _Loaded) -> bool:
+    return bool(getattr(item.spec, "overrides", False))
+
+
+def _objects(objs: Sequence[ObjectSpec], path: DataPath) -> Iterator[tuple[DataPath, ObjectSpec]]:
+    for i, obj in enumerate(objs):
+        yield (*path, i), obj
+        yield from _objects(obj.children, (*path, i, "children"))
+
+
+def _check_assets(
+    spec: ScenarioSpec, source: SourceMap, dirs: Sequence[Path], check: AssetCheck
+) -> tuple[list[Problem], list[Problem]]:
+    """Open every asset the scenario names, as the world will at run time."""
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    opened: dict[Path, tuple[Sequence[str], Sequence[str]]] = {}
+    for opath, obj in _objects(spec.objects, ("objects",)):
+        if obj.asset is None:
+            continue
+        found = resolve_file(obj.asset, list(dirs))
+        if found is None:
+            continue  # the scenario's own check reported it
+        if found not in opened:
+            opened[found] = check(found)
+        errors, notes = opened[found]
+        at: DataPath = (*opath, "asset")
+        where = display_path(found)
+        problems.extend(source.problem(at, f"asset '{obj.asset}' ({where}): {e}") for e in errors)
+        warnings.extend(
+            source.problem(at, f"asset '{obj.asset}' ({where}): {w}", severity="warning")
+            for w in notes
+        )
+    return problems, warnings
 
 
 def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: _Broken) -> list[Problem]:

@@ -162,6 +162,7 @@ class ScenarioSpec(Model):
     description: str = ""
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
     calm_scene: Id | None = "calm.room"
+    overrides: bool = False  # a clinic file that replaces the stock scenario of the same id
     parameters: dict[Name, ParameterSpec] = {}
     levels: Annotated[list[LevelSpec], Field(min_length=1)]
     environment: EnvironmentSpec = EnvironmentSpec()

@@ -1,12 +1,13 @@
 """Where the stock scenes, hierarchies, questionnaires, assets and schemas live.
 
 In a source checkout they are top-level folders beside the package; in an
-installed wheel they are copied into ``vrtherapy/_stock``.
+installed wheel they are copied into ``vrtherapy/_stock``. Clinics add their
+own files in library folders beside these (see ``authoring/library.py``); the
+stock files themselves are never replaced wholesale.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -14,9 +15,6 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 
 def stock_root() -> Path:
     """The folder holding ``scenes/``, ``hierarchies/``, ``assets/`` and ``schemas/``."""
-    override = os.environ.get("VRTHERAPY_STOCK")
-    if override:
-        return Path(override)
     installed = _PACKAGE / "_stock"
     if installed.is_dir():
         return installed

@@ -7,34 +7,46 @@ from pathlib import Path
 
 import click
 
-from vrtherapy.authoring import AuthoringError, load_library
 from vrtherapy.authoring.intensity import level_anchors, level_intensity
+from vrtherapy.authoring.library import AssetCheck
 from vrtherapy.authoring.schema import write_schemas
-from vrtherapy.authoring.stock import scenes_dir, schemas_dir
+from vrtherapy.authoring.stock import schemas_dir
+from vrtherapy.cli.library_option import library_option, open_library
+
+
+def asset_checker() -> AssetCheck:
+    """The world's own asset loader, imported only when a scenario names an asset."""
+
+    def check(path: Path) -> tuple[list[str], list[str]]:
+        from vrtherapy.world.assets import check_asset
+
+        return check_asset(path)
+
+    return check
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate_command(paths: tuple[Path, ...]) -> None:
-    """Check scenario, hierarchy and questionnaire files; print every problem as file:line:column.
+@library_option
+def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> None:
+    """Check scenario, hierarchy and questionnaire files; print every problem as
+    file:line:column.
 
     PATHS are files or folders (searched for *.yaml). Default: the stock scenes/,
-    hierarchies/ and questionnaires/ folders. Hierarchies are checked against the given
-    scenarios plus the stock scenes. Exits 1 if any problem is found; warnings
-    (allowed, but probably not meant) are printed and do not fail.
+    hierarchies/ and questionnaires/ folders and every clinic library folder.
+    Given PATHS are checked against the stock files and the library folders (a
+    clinic file may reuse a stock id only with 'overrides: true'). Every asset a
+    scenario names is opened as it will be at run time: next to the scenario
+    first, then the library folder's assets/, then the stock assets/. Exits 1 if
+    any problem is found; warnings (allowed, but probably not meant, e.g. a
+    model's animations, which are not played) are printed and do not fail.
     """
     missing = [p for p in paths if not p.exists()]
     if missing:
         for p in missing:
             click.echo(f"{p}: no such file or folder", err=True)
         sys.exit(2)
-    try:
-        lib = load_library(list(paths) or None, context=[scenes_dir()] if paths else None)
-    except AuthoringError as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
-    for warning in sorted(lib.warnings):
-        click.echo(str(warning), err=True)
+    lib = open_library(libraries, paths, check_asset=asset_checker())
     n = len(lib.warnings)
     warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
     click.echo(
@@ -64,13 +76,14 @@ def schema_command(out: Path | None) -> None:
 
 @click.command("list")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def list_command(paths: tuple[Path, ...]) -> None:
-    """List scenarios with their levels and hierarchies with their steps."""
-    try:
-        lib = load_library(list(paths) or None, context=[scenes_dir()] if paths else None)
-    except AuthoringError as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
+@library_option
+def list_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> None:
+    """List scenarios with their levels and hierarchies with their steps.
+
+    Default: the stock files and every clinic library folder; with PATHS, the
+    files there (checked against those).
+    """
+    lib = open_library(libraries, paths)
     click.echo("Scenarios")
     for sid in sorted(lib.scenarios):
         s = lib.scenarios[sid]

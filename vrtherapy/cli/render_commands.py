@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from vrtherapy.cli.library_option import library_option, user_library
 from vrtherapy.cli.render_scenes import (
     RenderCommandError,
     build,
+    library_scenario,
     reference_scenes,
     scenario_values,
-    stock_scenario,
 )
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 @click.option("--suds", type=float, help="Show the SUDS slider (0–100) at this value.")
 @click.option("--subtitle", help="Show this subtitle.")
 @click.option("--samples", default=4, show_default=True, help="MSAA samples (0: off).")
+@library_option
 def snapshot_command(
     scenario_id: str | None,
     family: str | None,
@@ -129,11 +131,14 @@ def snapshot_command(
     suds: float | None,
     subtitle: str | None,
     samples: int,
+    libraries: tuple[Path, ...],
 ) -> None:
-    """Render one frame of a stock SCENARIO, as the client would see it, to a PNG
-    (--out), and/or what the client hears over --seconds to a WAV (--sound).
+    """Render one frame of a SCENARIO (stock or from a library folder), as the client
+    would see it, to a PNG (--out), and/or what the client hears over --seconds to a
+    WAV (--sound). A model that cannot be shown is a magenta placeholder box, and the
+    reason is printed.
 
-    With --contact-sheet FAMILY: every level of the family's scenarios in one PNG."""
+    With --contact-sheet FAMILY: every level of the family's stock scenarios in one PNG."""
     _use_egl()
     if family is not None:
         if scenario_id is not None or level is not None or intensity is not None:
@@ -150,9 +155,12 @@ def snapshot_command(
     if out is None and sound is None:
         _fail("give --out FILE.png, --sound FILE.wav, or both")
     try:
-        spec = stock_scenario(scenario_id)
+        found = library_scenario(scenario_id, libraries, user_library())
+        spec = found.spec
         values, label = scenario_values(spec, level, intensity)
-        world = build(spec, values)
+        world = build(spec, values, asset_dirs=found.asset_dirs)
+        for problem in getattr(world, "problems", ()):
+            click.echo(f"scene problem: {problem}", err=True)
         world.advance(at_time)
         draw_list = world.draw_list()
     except RenderCommandError as exc:
@@ -272,8 +280,9 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     "--console",
     "console_bench",
     is_flag=True,
-    help="Instead: measure command-to-frame latency through the console and the frame-time "
-    "cost of serving the mirror.",
+    help="Instead: measure command-to-frame latency through the console, the frame-time "
+    "cost of serving the mirror, and (with Chromium) mirror images/s in a browser and "
+    "Blackout -> black mirror latency.",
 )
 @click.option(
     "--audio",
@@ -289,7 +298,9 @@ def bench_command(
     """Render reference scenes headless; compare instanced and naive drawing.
 
     With --console: a session with the console on loopback and a WebSocket
-    client; reports command-to-frame latency and the mirror's cost per frame.
+    client; reports command-to-frame latency, the mirror's cost per frame
+    and, with Chromium installed, a real console page's mirror images per
+    second and the Blackout -> black mirror latency (median, p95).
 
     With --audio: the sound engine mixes a 2-minute scene (16 positional sources,
     2 beds, a streamed file, cues) in 1024-frame periods as a sound card would ask

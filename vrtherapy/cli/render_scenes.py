@@ -1,11 +1,12 @@
-"""Scenes for the render commands: stock scenarios at a level or intensity, and the
+"""Scenes for the render commands: library scenarios at a level or intensity, and the
 reference scenes ``vrtherapy bench`` measures. Errors are :class:`RenderCommandError`
 with a one-line message."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vrtherapy.authoring import (
@@ -16,6 +17,7 @@ from vrtherapy.authoring import (
     parameter_values,
 )
 from vrtherapy.authoring.intensity import ParameterError, level_intensity
+from vrtherapy.authoring.library import LibraryFolderError, library_folders
 from vrtherapy.authoring.stock import assets_dir
 
 if TYPE_CHECKING:  # the world (numpy, trimesh, scipy) loads only when a scene is built
@@ -34,7 +36,36 @@ class WorldLike(Protocol):
     def draw_list(self) -> DrawList: ...
 
 
+@dataclass(frozen=True)
+class Found:
+    """A scenario and the folders its assets are looked up in."""
+
+    spec: ScenarioSpec
+    asset_dirs: tuple[Path, ...]
+
+
+def library_scenario(
+    scenario_id: str, libraries: Sequence[Path] = (), user_library: Path | None = None
+) -> Found:
+    """A scenario from the stock files or the clinic library folders."""
+    try:
+        folders = library_folders(libraries, user_library=user_library)
+        lib = load_library(libraries=folders)
+    except LibraryFolderError as exc:
+        raise RenderCommandError(str(exc)) from None
+    except AuthoringError as exc:
+        first = str(exc.problems[0]) if exc.problems else str(exc)
+        raise RenderCommandError(
+            f"the library does not load: {first} (run `vrtherapy validate` for every problem)"
+        ) from None
+    try:
+        return Found(lib.scenario(scenario_id), lib.asset_dirs(scenario_id))
+    except KeyError as exc:
+        raise RenderCommandError(str(exc.args[0])) from None
+
+
 def stock_library() -> Library:
+    """The stock files' library (for commands over a whole family)."""
     try:
         return load_library()
     except AuthoringError as exc:
@@ -43,11 +74,7 @@ def stock_library() -> Library:
 
 
 def stock_scenario(scenario_id: str) -> ScenarioSpec:
-    lib = stock_library()
-    try:
-        return lib.scenario(scenario_id)
-    except KeyError as exc:
-        raise RenderCommandError(str(exc.args[0])) from None
+    return library_scenario(scenario_id).spec
 
 
 def scenario_values(
@@ -70,8 +97,14 @@ def scenario_values(
         raise RenderCommandError(f"{exc}{hint}") from None
 
 
-def build(spec: ScenarioSpec, values: dict[str, Any], seed: int = 0) -> WorldLike:
-    """The world of ``spec`` at ``values``, through ``vrtherapy.world.build_world``."""
+def build(
+    spec: ScenarioSpec,
+    values: dict[str, Any],
+    seed: int = 0,
+    asset_dirs: Sequence[Path] | None = None,
+) -> WorldLike:
+    """The world of ``spec`` at ``values``, through ``vrtherapy.world.build_world``
+    (assets from ``asset_dirs``, default the stock assets folder)."""
     try:
         from vrtherapy.world import build_world
     except ImportError as exc:
@@ -79,7 +112,9 @@ def build(spec: ScenarioSpec, values: dict[str, Any], seed: int = 0) -> WorldLik
             f"the scene builder (vrtherapy.world.build_world) is not available: {exc}"
         ) from None
     try:
-        world: WorldLike = build_world(spec, values, seed=seed, asset_dirs=[assets_dir()])
+        world: WorldLike = build_world(
+            spec, values, seed=seed, asset_dirs=asset_dirs or [assets_dir()]
+        )
     except Exception as exc:  # a builder bug must not end in a traceback for the user
         raise RenderCommandError(f"could not build scenario '{spec.id}': {exc}") from None
     return world

@@ -6,13 +6,15 @@ import logging
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
-from vrtherapy.authoring import AuthoringError, HierarchySpec, load_library
+from vrtherapy.authoring import HierarchySpec
 from vrtherapy.authoring.hierarchy import HierarchyStep
 from vrtherapy.authoring.intensity import level_anchors
+from vrtherapy.cli.library_option import library_option, open_library
 from vrtherapy.session.clock import Clock, ScaledClock, SystemClock
 from vrtherapy.session.service import ServiceError, SessionService
 from vrtherapy.session.store import StoreError, open_store
@@ -81,14 +83,50 @@ def _end_if_running(service: SessionService) -> None:
         click.echo(f"session {engine.session_id} ended: the engine was stopped")
 
 
-def _open_audio(device: str | None, service: SessionService, server: Any, backend: Any) -> Any:
+def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: Any) -> Any:
+    """Start watching the stock and clinic folders; results go to the console and here."""
+    from vrtherapy.app.watch import LibraryWatcher
+    from vrtherapy.authoring import load_library
+    from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+    from vrtherapy.cli.authoring_commands import asset_checker
+    from vrtherapy.cli.library_option import clinic_folders
+    from vrtherapy.session.library_reload import LibraryUpdate
+
+    folders = clinic_folders(libraries)
+
+    def load() -> Any:
+        return load_library(libraries=folders, check_asset=asset_checker())
+
+    def deliver(update: LibraryUpdate) -> None:
+        files = ", ".join(update.files)
+        if update.valid:
+            click.echo(f"changed: {files}; valid: 'Reload scene' in the console applies it")
+        else:
+            click.echo(f"changed: {files}; not reloaded, the current scene stays:", err=True)
+            for problem in update.problems:
+                click.echo(f"  {problem}", err=True)
+        engine_thread.call(lambda: service.reloads.offer(update))
+
+    watcher = LibraryWatcher(
+        [scenes_dir(), hierarchies_dir(), assets_dir(), *folders], load, deliver
+    )
+    watcher.start()
+    click.echo("watching: " + ", ".join(str(f) for f in watcher.folders))
+    return watcher
+
+
+def _open_audio(
+    device: str | None, service: SessionService, engine_thread: Any, backend: Any
+) -> Any:
     """The client's sound (None: silent, after one warning); a wrong device name exits."""
     from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
     from vrtherapy.session.commands import ReportLoadFailure
 
     def report(message: str) -> None:  # a sound that cannot play: a warning in the console
         cid = f"sound-problem-{time.monotonic_ns()}"
-        server.call(lambda: service.handle(ReportLoadFailure(cid, "system", "sound", message)))
+        engine_thread.call(
+            lambda: service.handle(ReportLoadFailure(cid, "system", "sound", message))
+        )
 
     try:
         return open_session_audio(
@@ -100,7 +138,7 @@ def _open_audio(device: str | None, service: SessionService, server: Any, backen
         )
     except AudioDeviceNotFound as exc:
         backend.close()
-        server.stop()
+        engine_thread.stop()
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
@@ -112,7 +150,12 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 @click.command("run")
 @click.argument("scenario", required=False)
-@click.option("--hierarchy", "hierarchy_id", help="Start a session with this stock hierarchy.")
+@click.option(
+    "--hierarchy",
+    "hierarchy_id",
+    help="Start a session with this hierarchy (stock or from a library folder).",
+)
+@library_option
 @click.option("--client", "client_code", help="Pseudonymous client code (default: a new client).")
 @click.option(
     "--display",
@@ -138,6 +181,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 )
 @click.option("--port", default=8765, show_default=True, help="Console port.")
 @click.option(
+    "--trusted-proxy",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For header is believed (repeatable). "
+    "Without it the header is ignored, so pairing limits count the real address.",
+)
+@click.option(
     "--synthetic-client",
     is_flag=True,
     help="A simulated client answers the in-headset prompts (demos, tests).",
@@ -148,6 +198,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
     default=1.0,
     show_default=True,
     help="Session clock speed (demos and tests only; 1 = real time).",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Watch the scenario, hierarchy and model files: after a change they are validated "
+    "again; valid changes are offered as 'Reload scene' in the console (the client's view "
+    "fades through black), problems are shown as file:line:col and the current scene stays.",
 )
 @click.option("--frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--database", metavar="PATH|URL", default=None, help="Session store (see `demo`).")
@@ -161,15 +218,18 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def run_command(
     scenario: str | None,
     hierarchy_id: str | None,
+    libraries: tuple[Path, ...],
     client_code: str | None,
     display: str,
     size: tuple[int, int],
     stereo: bool,
     listen: str,
     port: int,
+    trusted_proxy: tuple[str, ...],
     synthetic_client: bool,
     seed: int,
     time_scale: float,
+    watch: bool,
     frames: int | None,
     database: str | None,
     audio_device: str | None,
@@ -179,23 +239,23 @@ def run_command(
     With SCENARIO, a practice session steps through that scenario's levels;
     with --hierarchy, a session with that hierarchy starts at once; with
     neither, the therapist chooses the client and hierarchy in the console.
-    The console's address and a one-time pairing code are printed here.
+    The console's address and a one-time pairing code are printed here;
+    press Enter in this terminal for a fresh code (it replaces the old one and
+    is accepted even while wrong guesses are being rate-limited).
     """
     from vrtherapy.display.select import automatic_choice, configure_gl_platform
 
     name = automatic_choice() if display == "auto" else display
     configure_gl_platform(name)  # before anything imports OpenGL
 
+    from vrtherapy.app.engine_thread import EngineThread
     from vrtherapy.app.responder import SyntheticResponder
     from vrtherapy.app.run import RenderLoop, RunOptions
+    from vrtherapy.app.terminal import watch_terminal
     from vrtherapy.console.server import ConsoleConfig, ConsoleError, ConsoleServer
     from vrtherapy.display.select import open_or_explain
 
-    try:
-        library = load_library()
-    except AuthoringError as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
+    library = open_library(libraries)
     try:
         store = open_store(database)
     except StoreError as exc:
@@ -227,24 +287,33 @@ def run_command(
         click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         sys.exit(2)
     responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
+    engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
     server = ConsoleServer(
         service,
-        ConsoleConfig(listen=listen, port=port, data_dir=data_dir()),
+        ConsoleConfig(
+            listen=listen, port=port, data_dir=data_dir(), trusted_proxies=tuple(trusted_proxy)
+        ),
         announce=lambda line: click.echo(line),
-        on_tick=responder.tick if responder else None,
     )
+    engine_thread.mount(server)
     try:
-        server.start()
+        engine_thread.start()
     except ConsoleError as exc:
         backend.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    audio = _open_audio(audio_device, service, server, backend)
+    watcher = _watch(libraries, service, engine_thread) if watch else None
+    if sys.stdin is not None and sys.stdin.isatty():
+        click.echo("press Enter here for a fresh pairing code")
+        watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
+    audio = _open_audio(audio_device, service, engine_thread, backend)
     loop = RenderLoop(
         service,
-        server,
+        engine_thread,
         backend,
         RunOptions(frames=frames, pace_hz=None if name != "headless" else 60.0),
+        mirror=server.mirror,
+        show_slider=server.hub.show_client_slider,
         window_mirror=window_mirror,
         audio=audio,
     )
@@ -254,12 +323,14 @@ def run_command(
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
+        if watcher is not None:
+            watcher.stop()
         if audio is not None:
             audio.close()
         loop.close()
         if window_mirror is not None:
             window_mirror.close()
         backend.close()
-        server.stop()  # the engine thread is gone after this: safe to use the service here
+        engine_thread.stop()  # the engine thread is gone after this: safe to use the service here
         _end_if_running(service)
         store.close()

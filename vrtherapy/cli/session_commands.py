@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
-from vrtherapy.authoring import AuthoringError, load_library
+from vrtherapy.cli.library_option import library_option, open_library
 from vrtherapy.session.state import replay
 from vrtherapy.session.store import StoreError, open_store
 from vrtherapy.session.store.base import EventStore
@@ -42,8 +43,9 @@ def _fail(message: str, code: int = 1) -> None:
     "hierarchy_id",
     default="heights.standard",
     show_default=True,
-    help="Stock hierarchy to run.",
+    help="Hierarchy to run (stock or from a library folder).",
 )
+@library_option
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic client.")
 @click.option(
     "--render/--no-render",
@@ -52,7 +54,13 @@ def _fail(message: str, code: int = 1) -> None:
     help="Render the client's view headless at every tick (needs Mesa EGL).",
 )
 @database_option
-def demo_command(hierarchy_id: str, seed: int, render: bool, database: str | None) -> None:
+def demo_command(
+    hierarchy_id: str,
+    libraries: tuple[Path, ...],
+    seed: int,
+    render: bool,
+    database: str | None,
+) -> None:
     """Run a complete session with a synthetic client, in accelerated time.
 
     The hierarchy manager proposes steps up and down from the client's SUDS
@@ -62,11 +70,7 @@ def demo_command(hierarchy_id: str, seed: int, render: bool, database: str | Non
     from vrtherapy.app.demo import run_demo
 
     started = time.monotonic()
-    try:
-        lib = load_library()
-    except AuthoringError as exc:
-        click.echo(exc.report(), err=True)
-        sys.exit(1)
+    lib = open_library(libraries)
     try:
         hierarchy = lib.hierarchy(hierarchy_id)
     except KeyError as exc:

@@ -4,6 +4,11 @@ Every browser pairs with a one-time code shown in the engine's terminal; it
 then holds a random session token in an HttpOnly cookie. Failed pairing is
 rate-limited per address and overall. A console left idle locks: it keeps
 only the safety controls until the therapist enters a fresh code.
+
+Guessing codes must never lock the therapist out: a key in the engine's
+terminal issues a fresh, longer therapist code (10 letters and digits, about
+49 bits) that replaces the current one and is accepted even while wrong guesses
+are being rate-limited; at that length guessing it is hopeless.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 COOKIE = "vrtherapy_console"
+THERAPIST_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L to misread
+THERAPIST_CODE_LENGTH = 10
 
 
 class PairingRefused(Exception):
@@ -43,6 +50,7 @@ class Pairing:
     window_s: float = 60.0
     clock: Callable[[], float] = time.monotonic
     code: str = ""
+    therapist: bool = False  # the current code was issued at the terminal
     _browsers: dict[str, Browser] = field(default_factory=dict)
     _failures: dict[str, deque[float]] = field(default_factory=dict)
     _all_failures: deque[float] = field(default_factory=deque)
@@ -53,6 +61,16 @@ class Pairing:
     def new_code(self) -> str:
         n = secrets.randbelow(1_000_000)
         self.code = f"{n // 1000:03d}-{n % 1000:03d}"
+        self.therapist = False
+        self.announce(self.code)
+        return self.code
+
+    def therapist_code(self) -> str:
+        """A fresh code asked for at the terminal; the previous code stops working."""
+        raw = "".join(secrets.choice(THERAPIST_ALPHABET) for _ in range(THERAPIST_CODE_LENGTH))
+        half = THERAPIST_CODE_LENGTH // 2
+        self.code = f"{raw[:half]}-{raw[half:]}"
+        self.therapist = True
         self.announce(self.code)
         return self.code
 
@@ -71,12 +89,20 @@ class Pairing:
         return None
 
     def _check_code(self, code: str, address: str, *, counts_globally: bool = True) -> None:
+        given = "".join(ch for ch in code[:64].upper() if ch.isascii() and ch.isalnum())
+        expected = self.code.replace("-", "")
+        right = bool(given) and hmac.compare_digest(given, expected)
+        if right and self.therapist:
+            self.new_code()  # the terminal's code is not held up by strangers' guesses
+            return
         wait = self._limited(address, counts_globally)
         if wait is not None:
-            raise PairingRefused("too many wrong codes; wait a minute", retry_after=max(1.0, wait))
-        given = "".join(ch for ch in code if ch.isdigit())
-        expected = self.code.replace("-", "")
-        if not given or not hmac.compare_digest(given, expected):
+            raise PairingRefused(
+                "too many wrong codes; wait a minute, or press Enter in the engine's "
+                "terminal for a fresh code",
+                retry_after=max(1.0, wait),
+            )
+        if not right:
             now = self.clock()
             self._failures.setdefault(address, deque()).append(now)
             if counts_globally:

@@ -10,16 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from vrtherapy.authoring.questionnaires import SSQ_ITEMS, SSQ_LEVELS
 from vrtherapy.console.auth import Pairing, PairingRefused
 from vrtherapy.console.mirror import MirrorBuffer, encode_jpeg
-from vrtherapy.console.protocol import ProtocolError, is_safety, session_command, snapshot_data
+from vrtherapy.console.protocol import (
+    Context,
+    ProtocolError,
+    Setup,
+    build_command,
+    dumps,
+    is_safety,
+    parse_message,
+    snapshot_data,
+)
 from vrtherapy.session import events as ev
+from vrtherapy.session.questionnaires import form
 from vrtherapy.session.service import ServiceError, SessionService, event_data
 from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.timeline import describe
@@ -52,6 +62,7 @@ class Hub:
         self.tabs: set[Tab] = set()
         self._setup_acks: OrderedDict[str, dict[str, Any]] = OrderedDict()
         service.subscribe(self._on_change)
+        service.reloads.subscribe(self._on_library)
 
     # -- broadcasting ---------------------------------------------------------------
     def _on_change(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
@@ -60,13 +71,26 @@ class Hub:
         for tab in list(self.tabs):
             self._publish(tab, [message, snap])
 
+    def _on_library(self) -> None:
+        """`run --watch` re-validated changed files: every unlocked tab shows the result."""
+        for tab in list(self.tabs):
+            if not self.pairing_locked(tab):
+                tab.queue.put_nowait(self.setup_message(tab.client_code))
+
     def _snapshot_message(self) -> dict[str, Any]:
         return {"type": "snapshot", "snapshot": snapshot_data(self.service.snapshot)}
 
-    def broadcast_snapshot(self) -> None:
-        message = self._snapshot_message()
+    def show_client_slider(self, prompt_id: str, kind: str, value: float | None) -> None:
+        """The client is moving the in-headset slider (not yet confirmed): show it live.
+        ``value`` is on the prompt's own scale; None once the prompt is gone."""
+        message = {"type": "slider", "prompt_id": prompt_id, "kind": kind, "value": value}
         for tab in list(self.tabs):
-            self._publish(tab, [message])
+            if not self.pairing_locked(tab):
+                tab.queue.put_nowait(message)
+
+    def _broadcast_setup(self, code: str | None) -> None:
+        for t in list(self.tabs):
+            t.queue.put_nowait(self.setup_message(t.client_code or code))
 
     def _publish(self, tab: Tab, messages: list[dict[str, Any]]) -> None:
         """Send live data to an unlocked tab; a locked one (idle, or its pairing gone) is
@@ -102,6 +126,7 @@ class Hub:
             {"id": h.id, "title": h.title, "steps": len(h.steps)} for h in self.service.templates()
         ]
         hierarchy = None
+        next_step = 0
         if code is not None:
             try:
                 h = self.service.hierarchy(code)
@@ -109,11 +134,25 @@ class Hub:
                 for step, data in zip(h.steps, hierarchy["steps"], strict=True):
                     spec = self.service.library.scenarios.get(step.scenario)
                     data["scenario_title"] = spec.title if spec else step.scenario
+                next_step = self.service.clients.resume_step(code)[0]
             except ServiceError:
                 hierarchy = None
+        ssq = form("ssq")
+        library = self.service.library.scenarios
         scenarios = {
-            sid: {"title": s.title, "levels": s.level_names}
-            for sid, s in self.service.library.scenarios.items()
+            sid: {
+                "title": s.title,
+                "family": s.family,
+                "levels": [
+                    {"name": lv.name, "title": lv.title or "", "description": lv.description or ""}
+                    for lv in s.levels
+                ],
+                "parameters": {
+                    name: {"label": p.label or name, "unit": p.unit or ""}
+                    for name, p in s.parameters.items()
+                },
+            }
+            for sid, s in library.items()
         }
         return {
             "type": "setup",
@@ -121,22 +160,37 @@ class Hub:
             "templates": templates,
             "client": code,
             "hierarchy": hierarchy,
+            "next_step": next_step,
             "scenarios": scenarios,
-            "ssq": {"items": list(SSQ_ITEMS), "levels": list(SSQ_LEVELS)},
+            "ssq": {"items": list(ssq.items), "levels": list(ssq.levels)} if ssq else None,
+            "library": self.service.reloads.to_data(),  # changed files (run --watch)
         }
 
     async def pump_mirror(self, fps: float = 15.0) -> None:
-        """Send the newest mirror frame to every tab, at most ``fps`` times a second."""
+        """Send the newest mirror frame to every tab, at most ``fps`` times a second.
+
+        Frames are encoded here, on the engine thread, never on the render thread; a
+        tab still receiving the previous image skips this one (stale frames are
+        dropped, not queued). When the client's view turns black or comes back
+        (blackout, a fade, a scene still loading) the tabs are told in words too."""
         last = 0
+        black: bool | None = None
         while True:
             await asyncio.sleep(1.0 / fps)
             frame = self.mirror.latest()
             if frame is None or frame.number == last or not self.tabs:
                 continue
             last = frame.number
-            jpeg = encode_jpeg(frame.pixels)
+            # encoded in a worker: this loop keeps handling commands meanwhile
+            jpeg = await asyncio.get_running_loop().run_in_executor(None, encode_jpeg, frame.pixels)
+            news = frame.blackout != black
+            black = frame.blackout
             for tab in list(self.tabs):
-                if not tab.sending_image and not self.pairing_locked(tab):
+                if self.pairing_locked(tab):
+                    continue
+                if news:
+                    tab.queue.put_nowait({"type": "mirror", "black": frame.blackout})
+                if not tab.sending_image:
                     tab.queue.put_nowait(jpeg)
 
     def pairing_locked(self, tab: Tab) -> bool:
@@ -149,9 +203,16 @@ class Hub:
         sender = asyncio.create_task(self._send_loop(tab))
         try:
             while True:
-                message = await tab.socket.receive_json()
-                reply = self.receive(tab, message)
-                for r in reply:
+                frame = await tab.socket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                try:
+                    message = parse_message(frame.get("text", frame.get("bytes")))
+                except ProtocolError as exc:
+                    # a broken message is refused; the connection stays
+                    tab.queue.put_nowait({"type": "error", "reason": str(exc)})
+                    continue
+                for r in self.receive(tab, message):
                     tab.queue.put_nowait(r)
         except Exception as exc:  # disconnects end here
             if not _is_disconnect(exc):
@@ -175,7 +236,7 @@ class Hub:
                 finally:
                     tab.sending_image = False
             else:
-                await tab.socket.send_json(item)
+                await tab.socket.send_text(dumps(item))
 
     def receive(self, tab: Tab, message: Any) -> list[dict[str, Any]]:
         """Handle one message from a tab; returns the replies for that tab."""
@@ -246,14 +307,22 @@ class Hub:
         out.append(self._snapshot_message())
         return out
 
+    def _context(self) -> Context:
+        snap = self.service.snapshot
+        partners: frozenset[str] = frozenset()
+        if snap is not None and snap.status == "running":
+            spec = self.service.library.scenarios.get(snap.scenario)
+            partners = frozenset(p.id for p in spec.partners) if spec is not None else frozenset()
+        return Context(snap, partners)
+
     def _command(self, tab: Tab, cid: str, name: str, args: dict[str, Any]) -> list[dict[str, Any]]:
         if cid in self._setup_acks:
             return [{**self._setup_acks[cid], "duplicate": True}]
         try:
-            command = session_command(name, cid, args)
+            command = build_command(name, cid, args, self._context())
         except ProtocolError as exc:
             return [{"type": "ack", "id": cid, "accepted": False, "reason": str(exc)}]
-        if command is not None:
+        if not isinstance(command, Setup):
             outcome = self.service.handle(command)
             return [
                 {
@@ -266,59 +335,90 @@ class Hub:
             ]
         replies: list[dict[str, Any]] = []
         try:
-            replies = self._setup(tab, name, args)
+            replies = SETUP[command.name](self, tab, command.args)
             ack = {"type": "ack", "id": cid, "accepted": True, "reason": ""}
-        except (ServiceError, ProtocolError, KeyError, ValueError, TypeError) as exc:
-            reason = str(exc.args[0]) if exc.args else type(exc).__name__
-            ack = {"type": "ack", "id": cid, "accepted": False, "reason": reason}
+        except (ServiceError, ProtocolError) as exc:
+            ack = {"type": "ack", "id": cid, "accepted": False, "reason": str(exc)}
         self._setup_acks[cid] = ack
         while len(self._setup_acks) > 1000:
             self._setup_acks.popitem(last=False)
         return [ack, *replies]
 
-    def _setup(self, tab: Tab, name: str, args: dict[str, Any]) -> list[dict[str, Any]]:
-        s = self.service
-        if name == "create_client":
-            tab.client_code = s.create_client(str(args["template"]))
-            self._refresh_setup(tab.client_code)
-            return []
-        if name == "select_client":
-            code = str(args["code"])
-            s.hierarchy(code)  # raises a clear error for an unknown client
-            tab.client_code = code
-            return [self.setup_message(code)]
-        if name == "edit_hierarchy":
-            code = str(args["code"])
-            s.edit_hierarchy(code, str(args["op"]), dict(args.get("args") or {}))
-            self._refresh_setup(code)
-            return []
-        if name == "start_session":
-            code = str(args["code"])
-            baseline = args.get("baseline_ssq")
-            engine = s.start(
-                code,
-                baseline_ssq={str(k): float(v) for k, v in baseline.items()} if baseline else None,
-                auto_mode=bool(args["auto_mode"]) if "auto_mode" in args else None,
-            )
-            for t in list(self.tabs):
-                t.queue.put_nowait(
-                    {
-                        "type": "welcome",
-                        "session_id": engine.session_id,
-                        "new_session": True,
-                        "locked": self.pairing_locked(t),
-                    }
-                )
-            return []
-        if name == "summary":
-            return [{"type": "summary", "summary": s.summary().to_data()}]
-        if name == "export":
-            return [{"type": "export", "record": s.export()}]
-        raise ProtocolError(f"unknown command '{name}'")
+    # -- set-up requests (one row each in protocol.COMMANDS) ------------------------------
+    def _create_client(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        tab.client_code = self.service.create_client(args["template"])
+        self._broadcast_setup(tab.client_code)
+        return []
 
-    def _refresh_setup(self, code: str) -> None:
+    def _reload_scene(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        self.service.reload_library()
+        return []  # every tab hears of it through the reload listener
+
+    def _select_client(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        self.service.hierarchy(args["code"])  # raises a clear error for an unknown client
+        tab.client_code = args["code"]
+        return [self.setup_message(tab.client_code)]
+
+    def _edit_hierarchy(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        self.service.edit_hierarchy(args["code"], args["op"], args["args"])
+        self._broadcast_setup(args["code"])
+        return []
+
+    def _start_session(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        engine = self.service.start(
+            args["code"], baseline_ssq=args.get("baseline_ssq"), auto_mode=args.get("auto_mode")
+        )
         for t in list(self.tabs):
-            t.queue.put_nowait(self.setup_message(t.client_code or code))
+            t.queue.put_nowait(
+                {
+                    "type": "welcome",
+                    "session_id": engine.session_id,
+                    "new_session": True,
+                    "locked": self.pairing_locked(t),
+                }
+            )
+        return []
+
+    def _new_session(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """After a session has ended: back to setting up the next one, in every tab."""
+        engine = self.service.engine
+        code = engine.state.client_code if engine is not None else tab.client_code
+        self.service.close_ended()
+        mine: list[dict[str, Any]] = []
+        for t in list(self.tabs):
+            t.client_code = t.client_code or code
+            if t is not tab and self.pairing_locked(t):
+                continue
+            messages: list[dict[str, Any]] = [
+                {"type": "welcome", "session_id": None, "locked": False},
+                {"type": "events", "events": [], "reset": True},
+                self.setup_message(t.client_code),
+                self._snapshot_message(),
+            ]
+            if t is tab:
+                mine = messages  # after this tab's ack
+            else:
+                for m in messages:
+                    t.queue.put_nowait(m)
+        return mine
+
+    def _summary(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"type": "summary", "summary": self.service.summary().to_data()}]
+
+    def _export(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"type": "export", "record": self.service.export()}]
+
+
+SETUP: dict[str, Callable[[Hub, Tab, dict[str, Any]], list[dict[str, Any]]]] = {
+    "create_client": Hub._create_client,
+    "select_client": Hub._select_client,
+    "edit_hierarchy": Hub._edit_hierarchy,
+    "start_session": Hub._start_session,
+    "new_session": Hub._new_session,
+    "reload_scene": Hub._reload_scene,
+    "summary": Hub._summary,
+    "export": Hub._export,
+}
 
 
 def _is_disconnect(exc: Exception) -> bool:

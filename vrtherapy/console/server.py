@@ -1,8 +1,6 @@
-"""Run the console on the engine thread's asyncio loop, beside the session engine.
-
-The loop serves the console, ticks the engine a few times a second and pumps
-mirror frames; the render thread never waits for any of it.
-"""
+"""The console server, mounted on the engine thread's asyncio loop beside the session
+engine: it serves the page and the socket and pumps mirror frames; the render
+thread never waits for any of it."""
 
 from __future__ import annotations
 
@@ -10,7 +8,6 @@ import asyncio
 import ipaddress
 import logging
 import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,7 @@ from vrtherapy.console.app import create_app
 from vrtherapy.console.auth import Pairing
 from vrtherapy.console.hub import Hub
 from vrtherapy.console.mirror import MirrorBuffer
+from vrtherapy.console.protocol import MAX_MESSAGE_BYTES
 from vrtherapy.console.tls import ensure_certificate
 from vrtherapy.session.service import SessionService
 
@@ -47,12 +45,14 @@ class ConsoleConfig:
     tls: bool | None = None  # None: TLS exactly when listening beyond this machine
     data_dir: Path | None = None  # where the TLS certificate lives
     idle_lock_s: float = 600.0
-    tick_s: float = 0.25
     mirror_fps: float = 15.0
+    # proxies whose X-Forwarded-For is believed; none unless the operator names them
+    trusted_proxies: tuple[str, ...] = ()
 
 
 class ConsoleServer:
-    """Owns the engine thread: an asyncio loop with the web server, ticks and mirror."""
+    """The console's web server, hub and mirror pump, mounted on the engine thread's
+    loop (``vrtherapy.app.engine_thread``): it owns no thread of its own."""
 
     def __init__(
         self,
@@ -61,25 +61,21 @@ class ConsoleServer:
         *,
         announce: Callable[[str], None] = print,
         mirror: MirrorBuffer | None = None,
-        on_tick: Callable[[], None] | None = None,
     ) -> None:
         self.service = service
         self.config = config
         self.announce = announce
         self.mirror = mirror or MirrorBuffer()
-        self.on_tick = on_tick
         self.pairing = Pairing(
             announce=lambda code: announce(f"console pairing code: {code}"),
             idle_timeout_s=config.idle_lock_s,
         )
         self.hub = Hub(service, self.pairing, self.mirror)
-        self.loop: asyncio.AbstractEventLoop | None = None
         self.url = ""
         self.fingerprint: str | None = None
         self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
+        self._serve: asyncio.Task[None] | None = None
+        self._pump: asyncio.Task[None] | None = None
 
     def _uvicorn_config(self) -> uvicorn.Config:
         cfg = self.config
@@ -103,68 +99,46 @@ class ConsoleServer:
             port=cfg.port,
             log_level="warning",
             access_log=False,  # no clinical data in logs
-            ws_max_size=4 * 1024 * 1024,
+            ws_max_size=MAX_MESSAGE_BYTES,
+            # X-Forwarded-For decides which address a pairing attempt counts against;
+            # it is believed only from a proxy the operator named
+            proxy_headers=bool(cfg.trusted_proxies),
+            forwarded_allow_ips=list(cfg.trusted_proxies) or None,
             lifespan="off",
             **kwargs,  # type: ignore[arg-type]
         )
 
-    def start(self) -> None:
-        """Start the engine thread; returns once the console accepts connections."""
-        config = self._uvicorn_config()
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, name="engine", daemon=True)
-        self._thread.start()
-        self._ready.wait(timeout=30)
-        if self._error is not None:
-            raise ConsoleError(f"the console could not start on {self.url}: {self._error}")
-        if not self._ready.is_set():
-            raise ConsoleError(f"the console did not start on {self.url} within 30 s")
+    async def start(self) -> None:
+        """Serve the console on the running loop; returns once it accepts connections."""
+        try:
+            server = self._server = uvicorn.Server(self._uvicorn_config())
+            self._serve = asyncio.create_task(server.serve())
+            while not server.started:
+                if self._serve.done():
+                    exc = self._serve.exception()
+                    raise exc or ConsoleError("the web server stopped at start-up")
+                await asyncio.sleep(0.02)
+        except ConsoleError:
+            raise
+        except BaseException as exc:
+            raise ConsoleError(f"the console could not start on {self.url}: {exc}") from exc
+        self._pump = asyncio.create_task(self.hub.pump_mirror(self.config.mirror_fps))
         self.announce(f"console: {self.url}")
         if self.fingerprint:
             self.announce(f"console certificate SHA-256 fingerprint: {self.fingerprint}")
 
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self.loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._main())
-        except BaseException as exc:  # reported to start() or logged
-            self._error = exc
-            self._ready.set()
-            log.exception("the engine thread stopped")
-        finally:
-            loop.close()
+    async def stop(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._serve is not None:
+            await self._serve
 
-    async def _main(self) -> None:
-        assert self._server is not None
-        server = self._server
-        serve = asyncio.create_task(server.serve())
-        while not server.started:
-            if serve.done():
-                exc = serve.exception()
-                raise exc or ConsoleError("the web server stopped at start-up")
-            await asyncio.sleep(0.02)
-        self._ready.set()
-        pump = asyncio.create_task(self.hub.pump_mirror(self.config.mirror_fps))
-        try:
-            while not server.should_exit:
-                await asyncio.sleep(self.config.tick_s)
-                try:
-                    self.service.tick()
-                    if self.on_tick is not None:
-                        self.on_tick()
-                    self.hub.broadcast_snapshot()
-                except Exception:
-                    log.exception("engine tick failed")
-        finally:
-            pump.cancel()
-            await serve
-
-    def call(self, fn: Callable[[], object]) -> None:
-        """Run ``fn`` on the engine thread (from the render thread, for client input)."""
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(fn)
+    def new_pairing_code(self) -> str:
+        """A fresh code for the therapist (a key in the terminal), not held up by the
+        lockout after wrong guesses; the previous code stops working."""
+        return self.pairing.therapist_code()
 
     def bound_addresses(self) -> list[tuple[str, int]]:
         if self._server is None:
@@ -175,12 +149,6 @@ class ConsoleServer:
                 name = sock.getsockname()
                 out.append((str(name[0]), int(name[1])))
         return out
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
 
 def allowed_hosts(listen: str) -> list[str]:

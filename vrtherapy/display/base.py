@@ -34,11 +34,17 @@ class EyeView:
 
 
 @dataclass(frozen=True)
-class SudsInput:
-    """The client moved the in-headset SUDS slider (0..1 of the scale) or confirmed it."""
+class SliderMove:
+    """The client moved the in-headset answer slider: to a position (0..1 of the
+    scale, ``to``) or by a step (``by``, a fraction of the scale)."""
 
-    value: float
-    confirmed: bool = False
+    to: float | None = None
+    by: float = 0.0
+
+
+@dataclass(frozen=True)
+class SliderConfirm:
+    """The client pressed Enter or the trigger: answer with the slider's value."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class QuitRequest:
     """The window was closed or the runtime is exiting."""
 
 
-InputEvent = SudsInput | StopRequest | QuitRequest
+InputEvent = SliderMove | SliderConfirm | StopRequest | QuitRequest
 
 RenderViews = Callable[[Sequence[EyeView], float], None]
 """Called once per frame with the views to draw and the predicted display time (s)."""

@@ -36,9 +36,10 @@ from vrtherapy.display.base import (
     InputEvent,
     QuitRequest,
     RenderViews,
+    SliderConfirm,
+    SliderMove,
     StopRequest,
 )
-from vrtherapy.display.input import SudsSlider
 from vrtherapy.display.viewmath import (
     symmetric_projection,
     view_from_pose,
@@ -153,7 +154,6 @@ class DesktopBackend:
         self.yaw = 0.0  # degrees, positive turns left (about +y)
         self.pitch = 0.0  # degrees, positive looks up
         self.position = np.array([0.0, eye_height, 0.0])
-        self.slider = SudsSlider()
         self.window: Any = None
         self._glfw: Any = None
         self._events: list[InputEvent] = []
@@ -277,15 +277,15 @@ class DesktopBackend:
             if action == glfw.PRESS:
                 self._events.append(StopRequest())
         elif glfw.KEY_0 <= key <= glfw.KEY_9:
-            self._events.append(self.slider.set((key - glfw.KEY_0) / 10.0))
+            self._events.append(SliderMove(to=(key - glfw.KEY_0) / 10.0))
         elif glfw.KEY_KP_0 <= key <= glfw.KEY_KP_9:
-            self._events.append(self.slider.set((key - glfw.KEY_KP_0) / 10.0))
+            self._events.append(SliderMove(to=(key - glfw.KEY_KP_0) / 10.0))
         elif key == glfw.KEY_UP:
-            self._events.append(self.slider.nudge(SUDS_NUDGE))
+            self._events.append(SliderMove(by=SUDS_NUDGE))
         elif key == glfw.KEY_DOWN:
-            self._events.append(self.slider.nudge(-SUDS_NUDGE))
+            self._events.append(SliderMove(by=-SUDS_NUDGE))
         elif key in (glfw.KEY_ENTER, glfw.KEY_KP_ENTER) and action == glfw.PRESS:
-            self._events.append(self.slider.confirm())
+            self._events.append(SliderConfirm())
         elif key == glfw.KEY_PAGE_UP:
             self.position[1] += HEIGHT_STEP
         elif key == glfw.KEY_PAGE_DOWN:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from vrtherapy.display.base import F32, InputEvent, StopRequest
-from vrtherapy.display.input import SudsSlider
+from vrtherapy.display.base import F32, InputEvent, SliderConfirm, StopRequest
+from vrtherapy.display.input import stick_move
 from vrtherapy.display.viewmath import pose_matrix
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,8 @@ SUGGESTED_BINDINGS: dict[str, dict[str, list[str]]] = {
 class ControllerActions:
     """Creates the action set, reads it every frame and turns it into input events."""
 
-    def __init__(self, xr: Any, slider: SudsSlider | None = None) -> None:
+    def __init__(self, xr: Any) -> None:
         self._xr = xr
-        self.slider = slider or SudsSlider()
         self.action_set: Any = None
         self.actions: dict[str, Any] = {}
         self.hand_spaces: dict[str, Any] = {}
@@ -181,7 +180,7 @@ class ControllerActions:
             ),
         )
         if adjust.is_active:
-            moved = self.slider.stick(float(adjust.current_state.y), dt)
+            moved = stick_move(float(adjust.current_state.y), dt)
             if moved is not None:
                 events.append(moved)
 
@@ -194,7 +193,7 @@ class ControllerActions:
         value = float(trigger.current_state) if trigger.is_active else 0.0
         if not self._trigger_down and value >= TRIGGER_PRESSED:
             self._trigger_down = True
-            events.append(self.slider.confirm())
+            events.append(SliderConfirm())
         elif self._trigger_down and value <= TRIGGER_RELEASED:
             self._trigger_down = False
 

@@ -36,7 +36,6 @@ from vrtherapy.display.base import (
     QuitRequest,
     RenderViews,
 )
-from vrtherapy.display.input import SudsSlider
 from vrtherapy.display.openxr_actions import ControllerActions
 from vrtherapy.display.openxr_graphics import (
     SRGB_FORMATS,
@@ -184,7 +183,6 @@ class OpenXRBackend:
         self.color_format = 0
         self.swapchains: list[ViewSwapchain] = []
         self.controls: ControllerActions | None = None
-        self.slider = SudsSlider()
         self.session_state: Any = None
         self.session_running = False
         self.stopped = False
@@ -282,7 +280,7 @@ class OpenXRBackend:
         if have[0] > int(max_version.major):
             log.info("OpenGL %d.%d is newer than the runtime has tested (%s)", *have, max_version)
 
-        self.controls = ControllerActions(xr, self.slider)
+        self.controls = ControllerActions(xr)
         self._push("actions", self._destroy_controls)
         self.controls.create(self.instance)
 

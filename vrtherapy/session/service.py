@@ -21,6 +21,7 @@ from vrtherapy.session import policies
 from vrtherapy.session.clients import ClientError, Clients
 from vrtherapy.session.clock import Clock
 from vrtherapy.session.engine import Engine, Outcome
+from vrtherapy.session.library_reload import LibraryReloads
 from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.store.base import EventStore
 from vrtherapy.session.summary import Summary, summarise
@@ -72,8 +73,8 @@ class SessionService:
         self.clients = Clients(store, clock)
         self._new_id = new_id
         self._engine: Engine | None = None
-        self._snapshot: Snapshot | None = None
         self._listeners: list[Listener] = []
+        self.reloads = LibraryReloads()  # `run --watch`: changed files, offered for reload
 
     # -- setup ---------------------------------------------------------------------
     def templates(self) -> list[HierarchySpec]:
@@ -145,6 +146,25 @@ class SessionService:
         self.clients.assign(code, new, what)
         return new
 
+    def reload_library(self) -> None:
+        """The therapist's "reload scene": use the re-validated files from now on.
+
+        The running session keeps its step; its parameters come from the new files
+        at once, and the render thread swaps the scene in at a fade through black
+        (it watches ``library``). The reload is on the session's record as a note.
+        """
+        update = self.reloads.latest
+        if update is None or update.library is None or not update.valid:
+            raise ServiceError("no valid changed files to reload")
+        self.library = update.library
+        self.reloads.offer(None)
+        engine = self._engine
+        if engine is not None:
+            engine.library = update.library
+            files = ", ".join(update.files)
+            self.handle(c.AddNote(self._new_id(), "therapist", f"scene files reloaded: {files}"))
+            self._snapshot = engine.refresh_snapshot()
+
     def _client(self, code: str) -> cl.ClientRecord:
         try:
             return self.clients.get(code)
@@ -158,8 +178,10 @@ class SessionService:
 
     @property
     def snapshot(self) -> Snapshot | None:
-        """The latest snapshot; safe to read from any thread."""
-        return self._snapshot
+        """The running (or just ended) session's latest snapshot; safe to read from any
+        thread (the engine publishes it by swapping one reference)."""
+        engine = self._engine
+        return engine.snapshot if engine is not None else None
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -193,6 +215,13 @@ class SessionService:
             )
         return engine
 
+    def close_ended(self) -> None:
+        """Put an ended session away so that the next one can be set up; its record stays
+        in the store. A running session must be ended first."""
+        if self._engine is not None and self._engine.state.running:
+            raise ServiceError("a session is running; end it before setting up another")
+        self._engine = None
+
     def resume(self, session_id: str) -> Engine:
         engine = Engine.resume(
             self.store, self.library, self.clock, session_id, new_id=self._new_id
@@ -202,12 +231,10 @@ class SessionService:
 
     def _attach(self, engine: Engine) -> None:
         self._engine = engine
-        self._snapshot = engine.snapshot
         engine.subscribe(self._changed)
         self._changed(engine.snapshot, tuple(self.store.read(engine.session_id)))
 
     def _changed(self, snapshot: Snapshot, events: tuple[ev.Event, ...]) -> None:
-        self._snapshot = snapshot
         for listener in self._listeners:
             listener(snapshot, events)
 
@@ -219,9 +246,7 @@ class SessionService:
     def tick(self) -> None:
         if self._engine is not None and self._engine.state.running:
             self._engine.tick()
-            if self._engine is not None:
-                # timers move even when nothing was stored
-                self._snapshot = self._engine.refresh_snapshot()
+            self._engine.refresh_snapshot()  # timers move even when nothing was stored
 
     def events(self, after_seq: int = 0) -> list[ev.Event]:
         if self._engine is None:

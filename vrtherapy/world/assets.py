@@ -4,11 +4,20 @@ Texture and material colours become per-vertex colours (trimesh samples the
 texture at each vertex's UV through Pillow). A file that is missing or cannot
 be read raises :class:`AssetError` naming it; the world then shows
 :func:`placeholder` in its place and records the problem.
+
+:func:`check_asset` opens a file exactly as the world will, after looking into
+a glTF file's own structure (through pygltflib) for what trimesh cannot read:
+compressed meshes (Draco, meshopt), KTX2/Basis Universal textures, and data
+cut short. ``vrtherapy validate`` reports what it finds at the scenario line
+that names the file.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
+import struct
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +33,19 @@ from vrtherapy.world.types import F32, Material, Mesh
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".glb", ".gltf", ".obj")
+
+# glTF extensions whose data trimesh cannot decode: a file that uses one would show
+# nothing or garbage, so it is refused with the extension's name.
+UNSUPPORTED_EXTENSIONS = {
+    "KHR_draco_mesh_compression": "Draco-compressed meshes",
+    "EXT_meshopt_compression": "meshopt-compressed buffers",
+    "KHR_meshopt_compression": "meshopt-compressed buffers",
+    "KHR_texture_basisu": "KTX2/Basis Universal textures",
+    "EXT_texture_webp": "WebP textures",
+    "KHR_mesh_quantization": "quantized vertex attributes",
+}
+_EXPORT_HINT = "export the model again without it (e.g. Blender's glTF exporter, compression off)"
+_GLB_MAGIC = b"glTF"
 
 
 class AssetError(Exception):
@@ -120,22 +142,153 @@ class AssetLoader:
         if not name.lower().endswith(SUFFIXES):
             raise AssetError(name, f"unsupported file type (use one of {', '.join(SUFFIXES)})")
         path = self.find(name)
-        key = (path, path.stat().st_mtime)
+        try:
+            key = (path, path.stat().st_mtime)
+        except OSError as e:
+            raise AssetError(name, f"could not be read ({e.strerror or e})") from e
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         self.loads += 1
-        try:
+        part = read_part(path, name)
+        self._cache[key] = part
+        return part
+
+
+def read_part(path: Path, name: str | None = None) -> Part:
+    """The file's node tree as parts; raises AssetError for anything it cannot show."""
+    label = name or path.name
+    errors, _ = inspect_structure(path)
+    if errors:
+        raise AssetError(label, errors[0])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # trimesh warns about what it skips
             scene = trimesh.load(str(path), force="scene")
-        except Exception as e:  # trimesh raises many kinds for a broken file
-            raise AssetError(name, f"could not be read ({type(e).__name__}: {e})") from e
         if not isinstance(scene, trimesh.Scene) or not any(
             isinstance(g, trimesh.Trimesh) and len(g.faces) for g in scene.geometry.values()
         ):
-            raise AssetError(name, "contains no triangle meshes")
-        part = part_of_scene(scene, Path(name).stem)
-        self._cache[key] = part
-        return part
+            raise AssetError(label, "contains no triangle meshes")
+        return part_of_scene(scene, Path(label).stem)
+    except AssetError:
+        raise
+    except Exception as e:  # trimesh and the conversion raise many kinds for a broken file
+        raise AssetError(label, f"could not be read ({type(e).__name__}: {e})") from e
+
+
+def check_asset(path: Path) -> tuple[list[str], list[str]]:
+    """Open an asset file as the world will: (errors, warnings), each a sentence.
+
+    Errors: the file cannot be read, is cut short, uses a glTF extension trimesh
+    cannot decode, or has no triangles. Warnings: parts of the file that are
+    ignored (skins, animations). For ``vrtherapy validate``.
+    """
+    errors, notes = inspect_structure(path)
+    if errors:
+        return errors, notes
+    try:
+        read_part(path)
+    except AssetError as e:
+        return [e.reason], notes
+    return [], notes
+
+
+def inspect_structure(path: Path) -> tuple[list[str], list[str]]:
+    """What a glTF/GLB file's own structure says trimesh cannot show, before loading it.
+
+    Other file types are left to the loader. Hand-written where pygltflib does not
+    check: GLB lengths and buffer sizes (pygltflib reads whatever bytes are there).
+    """
+    suffix = path.suffix.lower()
+    if suffix not in (".glb", ".gltf"):
+        return [], []
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return [f"could not be read ({e.strerror or e})"], []
+    try:
+        gltf, blob, cut = _parse_gltf(data, suffix == ".glb")
+    except Exception as e:  # pygltflib and json raise many kinds for a broken file
+        return [f"is not a readable glTF file ({type(e).__name__}: {e})"], []
+    if cut:
+        return [cut], []
+    errors: list[str] = []
+    used = set(gltf.extensionsUsed or []) | set(gltf.extensionsRequired or [])
+    for ext in sorted(used):
+        if ext in UNSUPPORTED_EXTENSIONS:
+            errors.append(
+                f"uses the glTF extension {ext} ({UNSUPPORTED_EXTENSIONS[ext]}), which "
+                f"vrtherapy cannot read; {_EXPORT_HINT}"
+            )
+    for i, image in enumerate(gltf.images or []):
+        mime = (image.mimeType or "").lower()
+        uri = (image.uri or "").lower()
+        if "ktx2" in mime or uri.endswith(".ktx2") or uri.startswith("data:image/ktx2"):
+            errors.append(
+                f"image {i} is a KTX2 texture, which vrtherapy cannot read; use PNG or JPEG"
+            )
+    errors.extend(_buffer_problems(gltf, blob, path.parent))
+    notes: list[str] = []
+    if gltf.skins:
+        n = len(gltf.skins)
+        notes.append(f"{n} skin{'s are' if n > 1 else ' is'} ignored: the model is shown unposed")
+    if gltf.animations:
+        n = len(gltf.animations)
+        notes.append(f"{n} animation{'s are' if n > 1 else ' is'} ignored: the model stands still")
+    return errors, notes
+
+
+def _parse_gltf(data: bytes, binary: bool) -> tuple[Any, bytes | None, str | None]:
+    """(glTF document, GLB binary chunk or None, why the file is cut short or None)."""
+    from pygltflib import GLTF2
+
+    if not binary:
+        return GLTF2.gltf_from_json(data.decode("utf-8")), None, None
+    if len(data) < 20 or data[:4] != _GLB_MAGIC:
+        return None, None, "is not a GLB file (no 'glTF' header)"
+    _, length = struct.unpack_from("<II", data, 4)
+    if length > len(data):
+        return None, None, f"is cut short: {len(data)} of {length} bytes"
+    index, doc, blob = 12, None, None
+    while index + 8 <= length:
+        chunk_length, chunk_type = struct.unpack_from("<I4s", data, index)
+        body = data[index + 8 : index + 8 + chunk_length]
+        if len(body) < chunk_length:
+            return None, None, "is cut short inside a chunk"
+        if chunk_type == b"JSON":
+            doc = GLTF2.gltf_from_json(body.decode("utf-8"))
+        elif chunk_type == b"BIN\x00":
+            blob = body
+        index += 8 + chunk_length
+    if doc is None:
+        return None, None, "has no JSON chunk"
+    return doc, blob, None
+
+
+def _buffer_problems(gltf: Any, blob: bytes | None, folder: Path) -> list[str]:
+    out: list[str] = []
+    for i, buf in enumerate(gltf.buffers or []):
+        need = int(buf.byteLength or 0)
+        uri = buf.uri
+        if uri is None:
+            have = len(blob) if blob is not None else 0
+            where = "the file's binary chunk"
+        elif uri.startswith("data:"):
+            try:
+                have = len(base64.b64decode(uri.split(",", 1)[1], validate=True))
+            except (IndexError, ValueError):
+                out.append(f"buffer {i} has a broken data: URI")
+                continue
+            where = "its data: URI"
+        else:
+            target = folder / uri
+            if not target.is_file():
+                out.append(f"buffer {i} names '{uri}', which is not next to the file")
+                continue
+            have, where = target.stat().st_size, f"'{uri}'"
+        if have < need:
+            out.append(f"is cut short: buffer {i} needs {need} bytes, {where} has {have}")
+    return out
 
 
 def placeholder() -> Part:

@@ -89,6 +89,9 @@ class Built:
     # where the client stands (floor point under their eyes) in the object's frame
     stand: tuple[float, float, float] | None = None
     eye_height: float | None = None  # e.g. seated in an airplane
+    # the object's scale is not applied: a placeholder keeps its 1 m size, so that a
+    # broken model authored at scale 50 does not fill the client's view with a box
+    unscaled: bool = False
 
 
 def stack_rest(parts: list[F32]) -> F32:

@@ -318,7 +318,9 @@ class World:
                 return _placeholder()
             try:
                 built = Built(self.loader.load(name))
-            except AssetError as e:
+            except Exception as e:  # a broken asset must never take the scenario down
+                if not isinstance(e, AssetError):
+                    log.exception("loading asset '%s' failed", name)
                 message = f"object '{obj.name}': {e}; showing a placeholder box"
                 self._failed_assets[name] = message
                 problems.append(message)
@@ -488,13 +490,22 @@ class World:
 
 
 def _placeholder() -> Built:
-    return Built(Part("", None, identity(), Material(), (placeholder(),)))
+    return Built(Part("", None, identity(), Material(), (placeholder(),)), unscaled=True)
+
+
+def _without_scale(m: F32) -> F32:
+    """``m`` with its rotation and translation only (each basis column made unit length)."""
+    out = m.copy()
+    lengths = np.linalg.norm(out[:3, :3], axis=0)
+    out[:3, :3] /= np.where(lengths > 0, lengths, 1.0)
+    return out
 
 
 def _with_object(frag: Fragment, obj: _Object, built: Built) -> Fragment:
     """The fragment placed by the object's transform, visibility and material override."""
     local = frag.local.copy()
-    local[0] = obj.transform @ local[0]
+    place = _without_scale(obj.transform) if built.unscaled else obj.transform
+    local[0] = place @ local[0]
     visible = frag.visible.copy()
     visible[0] = visible[0] and obj.visible
     materials = frag.materials

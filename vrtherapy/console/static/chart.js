@@ -16,11 +16,13 @@ window.SudsChart = class SudsChart {
     const g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    const L = 34, R = 10, T = 12, B = 24;
+    g.font = "11px system-ui"; g.lineWidth = 1;
+    const L = 34, R = 10, B = 24, T = this.legend(g, w, ceiling) + 12;
     const tmax = Math.max(600, now || 0, ...this.ratings.map(r => r[0])) * 1.02;
     const x = t => L + (w - L - R) * (t / tmax);
     const y = v => T + (h - T - B) * (1 - v / 100);
-    g.font = "11px system-ui"; g.fillStyle = "#5b6660"; g.strokeStyle = "#e3e7e4"; g.lineWidth = 1;
+    g.fillStyle = "#5b6660"; g.strokeStyle = "#e3e7e4";
+    g.fillStyle = "#5b6660"; g.fillText("SUDS", 2, T - 4);
     for (let v = 0; v <= 100; v += 25) {
       g.beginPath(); g.moveTo(L, y(v)); g.lineTo(w - R, y(v)); g.stroke();
       g.fillText(String(v), 6, y(v) + 4);
@@ -35,6 +37,7 @@ window.SudsChart = class SudsChart {
     for (const [t, label] of this.steps) {
       g.beginPath(); g.moveTo(x(t), T); g.lineTo(x(t), h - B); g.stroke();
       g.fillStyle = "#24614a"; g.fillText(label, x(t) + 3, T + 10);
+      g.strokeStyle = "#8aa39a";
     }
     g.fillStyle = "#b7791f";
     for (const t of this.prompts) { g.fillRect(x(t) - 1, h - B - 6, 2, 6); }
@@ -44,7 +47,31 @@ window.SudsChart = class SudsChart {
       g.stroke();
       g.fillStyle = "#1f2a25";
       for (const [t, v] of this.ratings) { g.beginPath(); g.arc(x(t), y(v), 3.5, 0, 6.3); g.fill(); }
+      const [lt, lv] = this.ratings[this.ratings.length - 1]; // the latest rating, labelled
+      g.font = "600 11px system-ui"; g.fillText(String(Math.round(lv)), x(lt) + 5, y(lv) - 5); g.font = "11px system-ui";
     }
     if (now) { g.strokeStyle = "rgba(0,0,0,.25)"; g.beginPath(); g.moveTo(x(now), T); g.lineTo(x(now), h - B); g.stroke(); }
+  }
+  legend(g, w, ceiling) {
+    // what each mark means, drawn across the top
+    const items = [
+      ["dot", "#1f2a25", "SUDS"],
+      ["line", "#8aa39a", "new step (S2 = step 2)"],
+      ["tick", "#b7791f", "asked in headset"],
+    ];
+    if (ceiling) items.push(["dash", "rgba(163,32,32,.7)", `step-down line (${ceiling})`]);
+    let x = 34, y = 9;
+    for (const [kind, colour, text] of items) {
+      const width = 18 + g.measureText(text).width + 12;
+      if (x > 34 && x + width > w) { x = 34; y += 14; } // wrap onto the next line
+      g.fillStyle = colour; g.strokeStyle = colour;
+      if (kind === "dot") { g.beginPath(); g.arc(x + 4, y, 3.5, 0, 6.3); g.fill(); }
+      else if (kind === "line") { g.beginPath(); g.moveTo(x + 4, y - 6); g.lineTo(x + 4, y + 6); g.stroke(); }
+      else if (kind === "tick") { g.fillRect(x + 3, y, 2, 6); }
+      else { g.setLineDash([4, 3]); g.beginPath(); g.moveTo(x, y); g.lineTo(x + 10, y); g.stroke(); g.setLineDash([]); }
+      g.fillStyle = "#3b4640"; g.fillText(text, x + 13, y + 4);
+      x += width;
+    }
+    return y + 6;
   }
 };

@@ -6,6 +6,7 @@
   const state = {
     ws: null, lastSeq: 0, snapshot: null, setup: null, pending: new Map(), connected: false,
     clientCode: null, sessionId: null, snapAt: 0, events: [], locked: false, retry: 500, onAck: {},
+    slider: null, mirrorBlack: false,
   };
   const chart = new window.SudsChart($("suds-chart"));
   const sound = new window.SoundPanel($("sound-card"), (name, args) => send(name, args));
@@ -55,13 +56,14 @@
     switch (m.type) {
       case "welcome":
         state.sessionId = m.session_id;
+        if (!m.session_id) { state.snapshot = null; state.summaryAsked = false; }
         setLocked(m.locked);
         if (m.new_session) { // a session was started (maybe from another tab): catch up from its start
           onEvents([], true);
           state.ws.send(JSON.stringify({ type: "hello", last_seq: 0 }));
         }
         break;
-      case "setup": state.setup = m; if (m.client) state.clientCode = m.client; renderSetup(); break;
+      case "setup": state.setup = m; if (m.client) state.clientCode = m.client; renderSetup(); renderLibrary(m.library); break;
       case "events": onEvents(m.events, m.reset); break;
       case "snapshot": state.snapshot = m.snapshot; state.snapAt = performance.now(); render(); break;
       case "safety": renderSafety(m.status, m.safety, ""); break; // a locked console sees only this
@@ -76,12 +78,28 @@
       case "unlocked": setLocked(false); break;
       case "unpaired": location.href = "/pair"; break;
       case "error": toast(m.reason); break;
+      case "slider": state.slider = m.value == null ? null : m; renderPromptState(); break;
+      case "mirror": state.mirrorBlack = m.black; if (state.snapshot) render(); break;
     }
+  }
+  // `run --watch`: changed scenario or hierarchy files, valid (offer a reload) or not
+  function renderLibrary(lib) {
+    $("library-banner").hidden = !lib;
+    if (!lib) return;
+    const files = lib.files.join(", ");
+    const ready = lib.state === "ready";
+    $("library-banner").dataset.state = lib.state;
+    $("library-text").textContent = ready
+      ? `Changed and valid: ${files}.`
+      : `Changed, with problems (the current scene stays): ${files}`;
+    $("reload-scene").hidden = !ready;
+    $("library-problems").hidden = ready;
+    $("library-problems").textContent = ready ? "" : lib.problems.join("\n");
   }
   function setLocked(locked, reason) {
     state.locked = locked; $("locked").hidden = !locked;
     $("unlock-error").textContent = reason || "";
-    if (locked) { $("setup").hidden = true; $("live").hidden = true; $("after").hidden = true; }
+    if (locked) { $("setup").hidden = true; $("live").hidden = true; $("after").hidden = true; $("library-banner").hidden = true; }
   }
 
   function onEvents(events, reset) {
@@ -95,9 +113,18 @@
       if (e.kind === "prompt_issued" && d.prompt === "suds") chart.addPrompt(e.session_time);
       if (e.kind === "prompt_issued" || e.kind === "comfort_rated" && d.value < 5) continue;
       const li = document.createElement("li");
-      li.innerHTML = `<span class="time">${clock(e.session_time)}</span>${esc(e.text)}`;
+      li.innerHTML = `<span class="time">${clock(e.session_time)}</span>${esc(eventText(e))}`;
       $("event-log").prepend(li);
     }
+  }
+
+  function eventText(e) {
+    // a step by its level's title, not its raw id
+    if (e.kind !== "step_entered" || !state.setup) return e.text;
+    const d = e.data, sc = state.setup.scenarios[d.scenario], lv = levelOf(d.scenario, d.level);
+    if (!sc) return e.text;
+    const where = lv ? lv.title || lv.name : `intensity ${Math.round(d.intensity)}`;
+    return `── step ${d.index + 1}: ${sc.title} · ${where} [${d.reason.replace("_", " ")}]`;
   }
 
   // ---- rendering -------------------------------------------------------------------
@@ -113,10 +140,14 @@
     if (status === "ended") { if (!state.summaryAsked) { state.summaryAsked = true; send("summary"); renderSsq("ssq-post"); } return; }
     state.summaryAsked = false;
     const marker = $("mirror-marker");
-    marker.hidden = s.safety === "none"; marker.dataset.state = s.safety; marker.textContent = names[s.safety] || "";
-    $("step-title").textContent = `Step ${s.step_index + 1} of ${s.step_count} — ${s.step_title}`;
-    const params = s.parameters.map(([k, v]) => `${k} ${typeof v === "number" ? +v.toFixed(2) : v}`).join(" · ");
-    $("step-detail").textContent = `${s.scenario}${s.level ? ` · level ${s.level}` : ""} · anticipated SUDS ${s.anticipated_suds} · ${params}`;
+    const switching = s.safety === "none" && state.mirrorBlack;
+    marker.hidden = s.safety === "none" && !switching;
+    marker.dataset.state = switching ? "switching" : s.safety;
+    marker.textContent = switching ? "Scene loading / fading in…" : names[s.safety] || "";
+    const lv = levelOf(s.scenario, s.level);
+    $("step-title").textContent = `Step ${s.step_index + 1} of ${s.step_count} — ${s.step_title}${lv && lv.title && lv.title !== s.step_title ? ` · ${lv.title}` : ""}`;
+    const params = s.parameters.map(([k, v]) => paramText(s.scenario, k, v)).join(" · ");
+    $("step-detail").innerHTML = `${lv && lv.description ? `<span class="desc">${esc(lv.description)}</span><br>` : ""}anticipated SUDS ${s.anticipated_suds} · ${esc(params)}`;
     const slider = $("intensity");
     if (document.activeElement !== slider) slider.value = Math.round(s.intensity);
     $("intensity-value").textContent = Math.round(s.intensity);
@@ -126,8 +157,7 @@
     $("load-error").hidden = !s.load_error; $("load-error").textContent = s.load_error ? `Scene problem: ${s.load_error}` : "";
     renderHierarchyList(s);
     renderProposal(s.proposal);
-    const prompt = s.prompts.find((p) => p.kind === "suds");
-    $("prompt-state").textContent = prompt ? "waiting for the client's rating…" : "";
+    renderPromptState();
     $("suds-value").max = s.suds_scale;
     $("comfort-row").hidden = !s.comfort_enabled;
     renderQuick(s.suds_scale);
@@ -138,8 +168,41 @@
   const names = { none: "Scene running", paused: "PAUSED", blackout: "BLACKOUT", calm_scene: "CALM SCENE" };
   function renderSafety(status, safety, reason) {
     const st = $("safety-state");
-    st.dataset.state = status === "ended" ? "ended" : safety || "none";
-    st.textContent = status === "ended" ? "Session ended" : safety ? names[safety] + (reason ? ` — ${reason}` : "") : "No session";
+    const none = !safety || status === "not_started";
+    // with no session the safety buttons have nothing to act on: they look it
+    $("safety-bar").classList.toggle("no-session", none);
+    document.querySelectorAll("[data-safety]").forEach((b) => b.setAttribute("aria-disabled", String(none)));
+    const switching = !none && status === "running" && safety === "none" && state.mirrorBlack;
+    st.dataset.state = none ? "idle" : status === "ended" ? "ended" : switching ? "switching" : safety;
+    const why = reason && reason !== "therapist" ? ` — ${reason}` : "";
+    st.textContent = none ? "No session" : status === "ended" ? "Session ended"
+      : switching ? "Scene loading…" : names[safety] + why;
+  }
+  function levelOf(scenario, level) {
+    const sc = state.setup && state.setup.scenarios[scenario];
+    return sc && level ? sc.levels.find((l) => l.name === level) : null;
+  }
+  function paramText(scenario, name, v) {
+    const sc = state.setup && state.setup.scenarios[scenario];
+    const p = sc && sc.parameters[name];
+    const label = p ? p.label : name;
+    const value = typeof v === "number" ? +v.toFixed(2) : typeof v === "boolean" ? (v ? "yes" : "no") : v;
+    return `${label} ${value}${p && p.unit && typeof v === "number" ? ` ${p.unit}` : ""}`;
+  }
+  function stepName(step) {
+    const lv = levelOf(step.scenario, step.level);
+    const title = step.title || (lv && lv.title) || step.scenario_title;
+    const where = step.title || (lv && lv.title) ? "" : ` · ${step.level ? step.level : "intensity " + step.intensity}`;
+    return { title: title + where, description: (lv && lv.description) || "" };
+  }
+  function renderPromptState() {
+    const s = state.snapshot;
+    const el = $("prompt-state");
+    if (!s || s.status !== "running") { el.textContent = ""; return; }
+    const prompt = s.prompts.find((p) => p.kind === "suds") || s.prompts[0];
+    const live = state.slider && s.prompts.some((p) => p.prompt_id === state.slider.prompt_id) ? state.slider : null;
+    el.textContent = live ? `Client is moving the slider: ${live.value} (not yet confirmed)`
+      : prompt ? "Waiting for the client's rating in the headset…" : "";
   }
   function renderHierarchyList(s) {
     const h = state.setup && state.setup.hierarchy;
@@ -149,8 +212,8 @@
     h.steps.forEach((step, i) => {
       const li = document.createElement("li");
       li.className = i === s.step_index ? "current" : "";
-      const where = step.title ? "" : ` · ${step.level ? esc(step.level) : "intensity " + step.intensity}`;
-      li.innerHTML = `${esc(step.title || step.scenario_title)}${where} <span class="ant">anticipated ${step.anticipated_suds}</span>`;
+      const name = stepName(step);
+      li.innerHTML = `${esc(name.title)} <span class="ant">anticipated ${step.anticipated_suds}</span>${name.description ? `<span class="desc">${esc(name.description)}</span>` : ""}`;
       li.title = "Go to this step";
       li.onclick = () => { if (i !== s.step_index && confirm(`Go to step ${i + 1}?`)) send("go_to_step", { index: i }); };
       ol.append(li);
@@ -239,17 +302,24 @@
     refill("replace-template", m.hierarchy && m.hierarchy.id);
     const scen = $("add-scenario");
     if (!scen.options.length) {
-      scen.innerHTML = Object.entries(m.scenarios).map(([id, s]) => `<option value="${esc(id)}">${esc(s.title)}</option>`).join("");
+      // calm scenes are where a step goes to rest, not steps of a hierarchy
+      scen.innerHTML = Object.entries(m.scenarios).filter(([, s]) => s.family !== "calm").map(([id, s]) => `<option value="${esc(id)}">${esc(s.title)}</option>`).join("");
       fillLevels();
     }
     $("client-code").textContent = state.clientCode ? `Client ${state.clientCode}` : "";
     const h = m.hierarchy;
     $("hierarchy-card").hidden = !h; $("ssq-card").hidden = !h;
+    $("start-row").hidden = !h; $("start-hint").hidden = !h;
+    if (h) {
+      const i = Math.min(m.next_step || 0, h.steps.length - 1);
+      $("next-step").textContent = `The session starts at step ${i + 1} of ${h.steps.length}: ${stepName(h.steps[i]).title}`;
+    }
     if (h) {
       const body = $("hierarchy-table").tBodies[0]; body.innerHTML = "";
       h.steps.forEach((s, i) => {
         const tr = document.createElement("tr");
-        tr.innerHTML = `<td>${i + 1}</td><td>${esc(s.title || s.scenario_title)}</td><td>${s.level ? esc(s.level) : "intensity " + s.intensity}</td>
+        const lv = levelOf(s.scenario, s.level);
+        tr.innerHTML = `<td>${i + 1}${i === Math.min(m.next_step || 0, h.steps.length - 1) ? " ▶" : ""}</td><td>${esc(s.title || s.scenario_title)}</td><td>${s.level ? esc(lv && lv.title ? lv.title : s.level) : "intensity " + s.intensity}</td>
           <td><input type="number" min="0" max="100" class="num" value="${s.anticipated_suds}" aria-label="anticipated SUDS of step ${i + 1}"></td>
           <td><button data-op="up" title="Move up">↑</button><button data-op="down" title="Move down">↓</button><button data-op="remove" title="Remove">✕</button></td>`;
         tr.querySelector("input").onchange = (e) => edit("set_anticipated", { index: i, value: +e.target.value });
@@ -269,7 +339,7 @@
   }
   function fillLevels() {
     const s = state.setup.scenarios[$("add-scenario").value];
-    $("add-level").innerHTML = (s ? s.levels : []).map((l) => `<option>${esc(l)}</option>`).join("");
+    $("add-level").innerHTML = (s ? s.levels : []).map((l) => `<option value="${esc(l.name)}">${esc(l.title || l.name)}</option>`).join("");
   }
   const edit = (op, args) => send("edit_hierarchy", { code: state.clientCode, op, args });
   function renderSsq(id) {
@@ -308,7 +378,8 @@
   document.querySelectorAll("[data-safety]").forEach((b) => (b.onclick = () => safety(b.dataset.safety)));
   function safety(action) {
     if (action === "stop") { $("confirm-stop").showModal(); return; }
-    send(action, { reason: "therapist" });
+    if (!state.snapshot || state.snapshot.status === "not_started") { toast("No session is running"); return; }
+    send(action, {});
   }
   $("confirm-stop").addEventListener("close", () => {
     if ($("confirm-stop").returnValue === "stop") send("stop", { reason: $("stop-reason").value });
@@ -340,7 +411,9 @@
       if (ack.accepted) send("summary");
     };
   };
-  $("new-session").onclick = () => { state.snapshot = null; $("setup").hidden = false; $("after").hidden = true; send("select_client", { code: state.clientCode || "" }); };
+  $("reload-scene").onclick = () => send("reload_scene");
+  // the server puts the ended session away, so every tab goes back to setting up
+  $("new-session").onclick = () => send("new_session");
 
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, textarea, select, dialog") || e.ctrlKey || e.metaKey || e.altKey) return;
