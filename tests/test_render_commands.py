@@ -70,6 +70,17 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
         "heights.glass_elevator",
         "heights.bridges",
         "enclosed.elevator",
+        "spiders.kitchen",
+        "flying.gate",
+        "flying.cabin",
+        "lecture_hall",
+        "meeting_room",
+        "social.cafe",
+        "social.pub",
+        "waiting_room",
+        "bus",
+        "shop_queue",
+        "street",
         "calm.room",
     )
     for scene in scenes:

@@ -36,14 +36,6 @@ class WorldLike(Protocol):
     def draw_list(self) -> DrawList: ...
 
 
-def stock_library() -> Library:
-    try:
-        return load_library()
-    except AuthoringError as exc:
-        first = str(exc.problems[0]) if exc.problems else str(exc)
-        raise RenderCommandError(f"the stock library does not load: {first}") from None
-
-
 @dataclass(frozen=True)
 class Found:
     """A scenario and the folders its assets are looked up in."""
@@ -70,6 +62,15 @@ def library_scenario(
         return Found(lib.scenario(scenario_id), lib.asset_dirs(scenario_id))
     except KeyError as exc:
         raise RenderCommandError(str(exc.args[0])) from None
+
+
+def stock_library() -> Library:
+    """The stock files' library (for commands over a whole family)."""
+    try:
+        return load_library()
+    except AuthoringError as exc:
+        first = str(exc.problems[0]) if exc.problems else str(exc)
+        raise RenderCommandError(f"the stock library does not load: {first}") from None
 
 
 def stock_scenario(scenario_id: str) -> ScenarioSpec:

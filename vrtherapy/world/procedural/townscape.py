@@ -13,11 +13,22 @@ import functools
 
 import numpy as np
 
-from vrtherapy.world.geometry import RGBA, Geo, bake, box, capsule, cylinder, merge, rgba, sphere
+from vrtherapy.world.geometry import (
+    RGBA,
+    Geo,
+    _unit,
+    bake,
+    box,
+    capsule,
+    cylinder,
+    merge,
+    rgba,
+    sphere,
+)
 from vrtherapy.world.model import Args, Built, Part
 from vrtherapy.world.procedural.kit import count, num, root
 from vrtherapy.world.procedural.surfaces import tiled
-from vrtherapy.world.transforms import compose, rot_y, translate
+from vrtherapy.world.transforms import compose, rot_y, scale, translate
 from vrtherapy.world.types import F32, Material
 
 CAR_COLOURS = ("#9b1c1c", "#1f3f7a", "#d8d8d8", "#202020", "#7a7f85", "#c9a227", "#2f6b3a")
@@ -29,6 +40,11 @@ PERSON_HEIGHT = 1.7
 
 def car_geo(colour: RGBA, at: F32) -> Geo:
     """A 4.3 x 1.8 x 1.45 m car along x, wheels on y = 0."""
+    return _placed(_car(colour), at)
+
+
+@functools.cache
+def _car(colour: RGBA) -> Geo:
     glass = rgba("#1d2630")
     tyre = rgba("#151515")
     parts = [
@@ -40,12 +56,17 @@ def car_geo(colour: RGBA, at: F32) -> Geo:
     for wx in (-1.35, 1.35):
         for wz in (-0.8, 0.8):
             parts.append(cylinder(0.33, 0.22, tyre, translate(wx, hub, wz), sections=10, axis="z"))
-    g = merge(*parts)
-    return _placed(g, at)
+    return merge(*parts)
 
 
 def tree_geo(height: float, at: F32, seed: int) -> Geo:
-    """A deciduous street tree ``height`` metres tall: trunk and a crown of three lobes."""
+    """A deciduous street tree ``height`` metres tall: trunk and a crown of three lobes
+    (one of a few shapes, scaled to the height)."""
+    return _placed(_tree(seed % 6), compose(at, scale(height / 8.0)))
+
+
+@functools.cache
+def _tree(seed: int, height: float = 8.0) -> Geo:
     rng = np.random.default_rng(seed)
     trunk_h = height * 0.42
     leaf = rgba(("#2f5a22", "#3b6b2a", "#28501e")[seed % 3])
@@ -55,24 +76,41 @@ def tree_geo(height: float, at: F32, seed: int) -> Geo:
         ox, oz = rng.uniform(-0.35, 0.35, 2) * crown_r
         oy = trunk_h + crown_r * (0.8 + 0.35 * k)
         parts.append(sphere(crown_r * (1.0 - 0.18 * k), leaf, translate(ox, oy, oz), 1))
-    return _placed(merge(*parts), at)
+    return merge(*parts)
 
 
 def person_geo(at: F32, seed: int) -> Geo:
     """A standing person 1.7 m tall (legs, body, arms, head) facing -z."""
     rng = np.random.default_rng(seed)
-    top = rgba(CLOTHES[int(rng.integers(len(CLOTHES)))])
-    legs = rgba(CLOTHES[int(rng.integers(len(CLOTHES)))])
-    skin = rgba(SKIN[int(rng.integers(len(SKIN)))])
-    parts = [
-        box(0.14, 0.82, 0.16, legs, translate(-0.1, 0.41, 0)),
-        box(0.14, 0.82, 0.16, legs, translate(0.1, 0.41, 0)),
-        capsule(0.19, 0.38, top, translate(0, 1.13, 0), count=(8, 6)),
-        box(0.09, 0.6, 0.1, top, translate(-0.27, 1.1, 0)),
-        box(0.09, 0.6, 0.1, top, translate(0.27, 1.1, 0)),
-        sphere(0.11, skin, translate(0, PERSON_HEIGHT - 0.12, 0), 1),
+    top = int(rng.integers(len(CLOTHES)))
+    legs = int(rng.integers(len(CLOTHES)))
+    skin = int(rng.integers(len(SKIN)))
+    return _placed(_person(top, legs, skin), at)
+
+
+@functools.cache
+def _person_shape() -> tuple[Geo, np.ndarray]:
+    """The person's shape (white) and which part each vertex belongs to: 0 legs,
+    1 body and arms, 2 head; clothes and skin are coloured in per person."""
+    white = (1.0, 1.0, 1.0, 1.0)
+    pieces = [
+        (box(0.14, 0.82, 0.16, white, translate(-0.1, 0.41, 0)), 0),
+        (box(0.14, 0.82, 0.16, white, translate(0.1, 0.41, 0)), 0),
+        (capsule(0.19, 0.38, white, translate(0, 1.13, 0), count=(8, 6)), 1),
+        (box(0.09, 0.6, 0.1, white, translate(-0.27, 1.1, 0)), 1),
+        (box(0.09, 0.6, 0.1, white, translate(0.27, 1.1, 0)), 1),
+        (sphere(0.11, white, translate(0, PERSON_HEIGHT - 0.12, 0), 1), 2),
     ]
-    return _placed(merge(*parts), at)
+    region = np.concatenate([np.full(len(g.positions), k) for g, k in pieces])
+    return merge(*(g for g, _ in pieces)), region
+
+
+def _person(top_i: int, legs_i: int, skin_i: int) -> Geo:
+    shape, region = _person_shape()
+    palette = np.asarray(
+        [rgba(CLOTHES[legs_i]), rgba(CLOTHES[top_i]), rgba(SKIN[skin_i])], np.float32
+    )
+    return Geo(shape.positions, shape.normals, palette[region], shape.indices)
 
 
 def bench_geo(at: F32) -> Geo:
@@ -97,9 +135,10 @@ def lamp_geo(at: F32) -> Geo:
 
 
 def _placed(g: Geo, at: F32) -> Geo:
+    """``g`` moved by ``at`` (rotation, translation and a uniform scale)."""
     pos = g.positions @ at[:3, :3].T + at[:3, 3]
     nrm = g.normals @ at[:3, :3].T
-    return Geo(pos.astype(np.float32), nrm.astype(np.float32), g.colors, g.indices)
+    return Geo(pos.astype(np.float32), _unit(nrm.astype(np.float32)), g.colors, g.indices)
 
 
 @functools.cache
@@ -114,8 +153,12 @@ def _square(
         """A point on the paving, away from the road and its parking lanes."""
         x = float(rng.uniform(-width / 2 + 2, width / 2 - 2))
         if rng.uniform() < 0.75:  # most on the near side, below the client
-            return x, float(rng.uniform(road_z + road_w / 2 + 3, depth / 2 - 2))
-        return x, float(rng.uniform(-depth / 2 + 2, road_z - road_w / 2 - 3))
+            lo, hi = road_z + road_w / 2 + 3, depth / 2 - 2
+        else:
+            lo, hi = -depth / 2 + 2, road_z - road_w / 2 - 3
+        if hi <= lo:  # a square too small for a pavement there: on its edge instead
+            return x, depth / 2 - 1
+        return x, float(rng.uniform(lo, hi))
 
     paving = tiled(width, depth, 1.0, "paving", seed)
     road = merge(
