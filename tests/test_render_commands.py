@@ -62,9 +62,38 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
     result = CliRunner().invoke(cli, ["bench", "--frames", "2", "--size", "48x36"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    for scene in ("audience of 15", "audience of 60", "heights.balcony", "calm.room"):
+    scenes = (
+        "audience of 15",
+        "audience of 60",
+        "heights.balcony",
+        "heights.atrium",
+        "heights.glass_elevator",
+        "heights.bridges",
+        "enclosed.elevator",
+        "spiders.kitchen",
+        "flying.gate",
+        "flying.cabin",
+        "lecture_hall",
+        "meeting_room",
+        "social.cafe",
+        "social.pub",
+        "waiting_room",
+        "bus",
+        "shop_queue",
+        "street",
+        "calm.room",
+    )
+    for scene in scenes:
         assert any(line.startswith(scene) for line in lines), scene
-    assert sum("naive/inst" in line for line in lines) == 4
+    assert sum("naive/inst" in line for line in lines) == len(scenes)
+
+    def gl_calls(scene: str) -> int:
+        row = next(line for line in lines if line.startswith(scene))
+        return int(row.split("instanced")[1].split()[1])
+
+    # the stock heights and enclosed scenes stay within the audience of 60's budget (198)
+    for scene in scenes[2:]:
+        assert gl_calls(scene) <= 198, scene
 
     def draws(scene: str) -> int:
         row = next(line for line in lines if line.startswith(scene))

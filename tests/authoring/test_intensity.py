@@ -68,10 +68,13 @@ def test_overrides_set_one_parameter_and_are_checked(two) -> None:  # type: igno
         parameter_values(two, 101)
 
 
-def test_stock_heights_levels_are_spread_evenly() -> None:
+def test_stock_heights_levels_keep_their_intensities() -> None:
+    # the balconies up to the 20th floor keep the intensities they had before the 30th
+    # floor was added at the top, so that 'intensity: 70' in a hierarchy still means
+    # half way between the 10th and 20th floor
     spec = load_scenario(scenes_dir() / "heights_balcony.yaml")
     anchors = level_anchors(spec)
-    assert anchors == pytest.approx([0, 20, 40, 60, 80, 100])
+    assert anchors == pytest.approx([0, 20, 40, 60, 80, 90, 100])
     assert level_intensity(spec, "floor_10") == pytest.approx(60)
     # halfway between floor_10 (30 m) and floor_20 (60 m)
     assert parameter_values(spec, 70)["height"] == pytest.approx(45.0)

@@ -67,11 +67,11 @@ def test_parameters_that_fit_their_arguments_validate(tmp_path: Path) -> None:
 
 
 def test_a_choice_the_argument_does_not_know_is_a_located_error(tmp_path: Path) -> None:
-    path = write(tmp_path, moods="[friendly, hostile]", first_mood="friendly")
+    path = write(tmp_path, moods="[friendly, grumpy]", first_mood="friendly")
     (problem,) = problems(path)
     assert problem.startswith(f"{path}:16:35: ")  # at '$mood'
-    assert "'friendly' or 'hostile'" in problem
-    assert "'positive', 'neutral' or 'negative'" in problem
+    assert "'friendly' or 'grumpy'" in problem
+    assert "'positive', 'neutral', 'negative', 'interested', 'bored' or 'hostile'" in problem
     assert "argument 'attitude' of 'audience'" in problem
 
 

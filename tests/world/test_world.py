@@ -7,6 +7,7 @@ import pytest
 
 from tests.world.helpers import scenario, triangles_near
 from vrtherapy.authoring import ScenarioSpec, load_scenario, parameter_values
+from vrtherapy.authoring.intensity import level_anchors
 from vrtherapy.world import DrawList, Material, World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ def balcony_world() -> tuple[ScenarioSpec, World]:
 def test_balcony_at_60_m_puts_the_client_60_m_up() -> None:
     spec, world = balcony_world()
     assert world.draw_list().standing_height == pytest.approx(0.0)
-    world.set_parameters(parameter_values(spec, 100))
+    world.set_parameters(parameter_values(spec, 80))  # floor_20
     dl = world.draw_list()
     assert dl.standing_height == pytest.approx(60.0)
     # ... and the balcony slab itself is drawn up there, not just the number changed
@@ -29,11 +30,11 @@ def test_balcony_at_60_m_puts_the_client_60_m_up() -> None:
     assert slab[1, 3] == pytest.approx(60.0)
 
 
-@pytest.mark.parametrize("level", range(6))
+@pytest.mark.parametrize("level", range(7))
 def test_balcony_eye_is_clear_of_the_building_at_every_level(level: int) -> None:
     spec, world = balcony_world()
-    assert len(spec.levels) == 6
-    world.set_parameters(parameter_values(spec, 100.0 * level / (len(spec.levels) - 1)))
+    assert len(spec.levels) == 7
+    world.set_parameters(parameter_values(spec, level_anchors(spec)[level]))
     dl = world.draw_list()
     # The draw list is in the client's frame: they stand at x = z = 0 on standing_height.
     eye = np.array([0.0, dl.standing_height + dl.eye_height, 0.0])
@@ -142,7 +143,7 @@ def test_draw_list_without_changes_is_the_same_snapshot() -> None:
     assert again is first
     world.set_parameters(parameter_values(spec, 100))  # a new scene: a new draw list
     higher = world.draw_list()
-    assert higher is not first and higher.standing_height == pytest.approx(60.0)
+    assert higher is not first and higher.standing_height == pytest.approx(90.0)
 
 
 def crowd_world() -> World:

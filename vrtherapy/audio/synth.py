@@ -1,5 +1,6 @@
 """Sounds the engine makes itself, in numpy: loops (wind, rain, room tone, engine hum,
-ventilation, murmur, traffic, waves) and one-shots (gust, chime).
+ventilation, murmur, traffic, waves, jet engine, crockery) and one-shots (gust, chime,
+applause, a question, an announcement, rustle).
 
 Each is a pure function of (seconds, rate, seed): the same call gives the same
 samples. Loops are made seamless by cross-fading their tail into their head, so a
@@ -215,6 +216,121 @@ def chime(seconds: float = 3.0, seed: int = 10) -> F64:
     return _normalise(tone * attack, 0.6)
 
 
+def jet_engine(seconds: float, seed: int = 11) -> F64:
+    """Turbofans heard from the cabin: a broad roar with a fan whine and its harmonic."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+
+    def take(n: int, rng: np.random.Generator) -> F64:
+        roar = _noise(n, rng, _band(40, 1200, 0.7))
+        swell = 0.85 + 0.15 * _slow(n, rng, 0.2)
+        return roar * swell
+
+    whine = 0.05 * np.sin(2 * np.pi * 2150 * t) + 0.03 * np.sin(2 * np.pi * 4300 * t)
+    bed = _stereo(n, rng, take)
+    bed += (whine * float(np.std(bed)) * 6)[:, None]
+    return _normalise(_seamless(bed), 0.75)
+
+
+def applause(seconds: float = 6.0, seed: int = 12, hands: int = 40) -> F64:
+    """A room applauding: many people's claps (short noise bursts at 3-5 a second),
+    swelling in and dying away."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.linspace(0, 1, n)
+    clap_len = int(0.012 * RATE)
+    clap = _noise(clap_len, rng, _band(600, 6000, 0.3)) * np.exp(-np.arange(clap_len) / 90.0)
+    out = np.zeros((n, 2))
+    for _ in range(hands):
+        rate = rng.uniform(3.0, 5.0)
+        start = rng.uniform(0.0, 0.5)
+        times = np.arange(start, seconds * rng.uniform(0.75, 0.95), 1.0 / rate)
+        times += rng.normal(0, 0.01, size=len(times))
+        pan = rng.uniform(0.2, 0.8)
+        for at in (times * RATE).astype(int):
+            if 0 <= at < n - clap_len:
+                g = rng.uniform(0.5, 1.0)
+                out[at : at + clap_len, 0] += clap * g * pan
+                out[at : at + clap_len, 1] += clap * g * (1 - pan)
+    env = np.minimum(1.0, t / 0.08) * np.clip((1.0 - t) / 0.35, 0.0, 1.0)
+    return _normalise(out * env[:, None], 0.8)
+
+
+def _voice(n: int, rng: np.random.Generator, f0: float, rise: bool) -> F64:
+    """One unintelligible talker: syllables of changing vowels on a glottal pulse train;
+    with ``rise`` the pitch goes up at the end, as in a question."""
+    vowels = [(730, 1090), (270, 2290), (300, 870), (530, 1840), (640, 1190), (490, 1350)]
+    index = np.arange(n)
+    t = index / n
+    contour = 1 + 0.06 * (_slow(n, rng, 3.0) - 0.5) - 0.08 * t
+    if rise:
+        contour += 0.35 * np.clip((t - 0.75) / 0.25, 0, 1) ** 2
+    pulse = np.sign(np.sin(2 * np.pi * np.cumsum(f0 * contour) / RATE)) * 0.5
+    syllable = int(RATE * 0.17)
+    vowel_of = rng.integers(len(vowels), size=n // syllable + 1)[index // syllable]
+    words = np.sin(2 * np.pi * index / syllable) > -0.4
+    env = _smooth(words.astype(float), 600) * np.clip((1 - t) / 0.03, 0, 1)
+    freqs = np.fft.rfftfreq(n, 1.0 / RATE)
+    out = np.zeros(n)
+    for v, (f1, f2) in enumerate(vowels):
+        shape = np.exp(-(((freqs - f1) / 90) ** 2)) + 0.6 * np.exp(-(((freqs - f2) / 120) ** 2))
+        out += np.fft.irfft(np.fft.rfft(np.where(vowel_of == v, pulse * env, 0.0)) * shape, n)
+    return out
+
+
+def question(seconds: float = 2.4, seed: int = 13) -> F64:
+    """Someone nearby asks the client something: one voice whose pitch rises at the end.
+    (The words are the therapist's to say; this is the prosody of being addressed.)"""
+    rng = np.random.default_rng(seed)
+    return _normalise(_voice(int(seconds * RATE), rng, 180.0, rise=True), 0.7)
+
+
+def announcement(seconds: float = 7.0, seed: int = 14) -> F64:
+    """A public-address announcement: the two-tone chime, then a voice through a
+    band-limited loudspeaker."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    ding = sum(
+        np.sin(2 * np.pi * f * (t - at)) * np.exp(-(t - at) * 2.5) * (t >= at)
+        for f, at in ((659.3, 0.0), (523.3, 0.6))
+    )
+    talk = np.zeros(n)
+    start = int(1.6 * RATE)
+    talk[start:] = _voice(n - start, rng, 120.0, rise=False)
+    freqs: F64 = np.fft.rfftfreq(n, 1 / RATE).astype(np.float64)
+    speaker: F64 = np.fft.irfft(np.fft.rfft(talk) * _band(300, 3400)(freqs), n)
+    return _normalise(0.5 * ding + _normalise(speaker, 0.8), 0.7)
+
+
+def rustle(seconds: float = 1.5, seed: int = 15) -> F64:
+    """Paper and clothing: crackly high noise in short irregular bursts."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    crackle = _noise(n, rng, _band(1500, 9000, 0.1))
+    bursts = _slow(n, rng, 6.0) ** 3
+    return _normalise(crackle * bursts, 0.5)
+
+
+def crockery(seconds: float, seed: int = 16) -> F64:
+    """Cups and plates now and then: short bright clinks at random times (a café or pub
+    behind the murmur)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    out = np.zeros(n)
+    k = int(0.25 * RATE)
+    tt = np.arange(k) / RATE
+    for at in rng.integers(0, n - k, size=int(seconds * 0.8)):
+        f = rng.uniform(2200, 4200)
+        out[at : at + k] += (
+            (np.sin(2 * np.pi * f * tt) + 0.5 * np.sin(2 * np.pi * 2.7 * f * tt))
+            * np.exp(-tt * 25)
+            * rng.uniform(0.3, 1.0)
+        )
+    return _normalise(_seamless(out), 0.4)
+
+
 # name -> (maker, seconds, loops)
 MAKERS: dict[str, tuple[Callable[..., F64], float]] = {
     "wind": (wind, 20.0),
@@ -227,6 +343,12 @@ MAKERS: dict[str, tuple[Callable[..., F64], float]] = {
     "traffic": (traffic, 20.0),
     "waves": (waves, 21.0),
     "chime": (chime, 3.0),
+    "jet_engine": (jet_engine, 16.0),
+    "applause": (applause, 6.0),
+    "question": (question, 2.4),
+    "announcement": (announcement, 7.0),
+    "rustle": (rustle, 1.5),
+    "crockery": (crockery, 20.0),
 }
 
 

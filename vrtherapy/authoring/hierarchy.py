@@ -35,6 +35,17 @@ class HierarchyStep(Model):
     title: str | None = None
     notes: str | None = None
     expectancy: ExpectancySpec | None = None
+    # how long the protocol suggests staying on this step (a guide, not a timer)
+    suggested_minutes: Minutes | None = None
+
+
+class PlanSpec(Model):
+    """The course a protocol plans: how many sessions, how long each, time in VR."""
+
+    sessions: Annotated[int, Field(ge=1, le=50)]
+    session_minutes: Minutes
+    exposure_minutes: Minutes | None = None  # time in VR per session, where it is less
+    source: str | None = None  # where the plan comes from, e.g. "Freeman et al. 2018"
 
 
 class HabituationSettings(Model):
@@ -105,6 +116,7 @@ class HierarchySpec(Model):
     overrides: bool = False  # a clinic file that replaces the stock hierarchy of the same id
     prompts: PromptSettings = PromptSettings()
     progression: ProgressionSettings = ProgressionSettings()
+    plan: PlanSpec | None = None
     steps: Annotated[list[HierarchyStep], Field(min_length=1)]
 
 
@@ -133,6 +145,21 @@ def check_steps(steps: list[tuple[int, HierarchyStep]], source: SourceMap) -> li
     return problems
 
 
+def check_plan(plan: PlanSpec | None, source: SourceMap) -> list[Problem]:
+    if plan is None or plan.exposure_minutes is None:
+        return []
+    if plan.exposure_minutes <= plan.session_minutes:
+        return []
+    return [
+        source.problem(
+            ("plan", "exposure_minutes"),
+            f"{plan.exposure_minutes:g} min in VR is longer than the session "
+            f"({plan.session_minutes:g} min)",
+            "time in VR is part of the session: make 'exposure_minutes' at most 'session_minutes'",
+        )
+    ]
+
+
 def hierarchy_warnings(spec: HierarchySpec, source: SourceMap) -> list[Problem]:
     """Things that are allowed but probably not meant (they do not fail validation)."""
     if spec.progression.mode != "inhibitory":
@@ -156,6 +183,8 @@ def hierarchy_from_document(doc: Document) -> HierarchySpec:
     spec, problems = validate(HierarchySpec, doc)
     steps = list(enumerate(spec.steps)) if spec is not None else _valid_steps(doc.data)
     problems = problems + check_steps(steps, doc.source)
+    if spec is not None:
+        problems += check_plan(spec.plan, doc.source)
     if problems or spec is None:
         raise AuthoringError(problems)
     return spec

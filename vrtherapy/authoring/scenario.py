@@ -89,6 +89,33 @@ class MaterialSpec(Model):
     emissive: NumberOrRef | None = None
 
 
+class MotionKey(Model):
+    """Where a moving object is when its driver reads ``at``: an offset added to the
+    object's position (metres) and an optional turn added to its rotation (degrees)."""
+
+    at: float
+    offset: Annotated[list[float], Field(min_length=3, max_length=3)] = [0.0, 0.0, 0.0]
+    rotation: Annotated[list[float], Field(min_length=3, max_length=3)] = [0.0, 0.0, 0.0]
+
+
+class MotionSpec(Model):
+    """Motion along a path of keys, driven by a number parameter or by the scene's clock.
+
+    ``by: $floor`` places the object by the parameter's current value; ``by: time`` by the
+    seconds since the scene began (times ``rate``), then holds at the last key (``once``),
+    starts again (``loop``) or comes back (``back_and_forth``). Between keys the offset and
+    rotation are interpolated linearly, so the pose is a pure function of value and time.
+    """
+
+    by: Annotated[str, Field(pattern=r"^(time|\$[a-z_][a-z0-9_]*)$")]
+    keys: Annotated[list[MotionKey], Field(min_length=2)]
+    repeat: Literal["once", "loop", "back_and_forth"] = "once"
+    rate: NumberOrRef = 1.0
+
+
+ChoiceWords = Annotated[list[str], Field(min_length=1)]
+
+
 class ObjectSpec(Model):
     """A thing in the scene: a procedural kind with arguments, or an asset file."""
 
@@ -99,6 +126,9 @@ class ObjectSpec(Model):
     transform: TransformSpec = TransformSpec()
     material: MaterialSpec | None = None
     visible: BoolOrRef = True
+    # shown only while each named choice parameter has one of the listed values
+    visible_when: dict[Name, ChoiceWords] = {}
+    motion: MotionSpec | None = None
     children: list[ObjectSpec] = []
 
 
@@ -451,7 +481,73 @@ class _Checker:
                 for key in ("opacity", "roughness", "emissive"):
                     self.refs(getattr(m, key), (*mpath, key), "number")
             self.refs(obj.visible, (*opath, "visible"), "boolean")
+            self.visible_when(obj.visible_when, (*opath, "visible_when"))
+            if obj.motion is not None:
+                self.motion(obj.motion, (*opath, "motion"))
             self.objects(list(enumerate(obj.children)), (*opath, "children"), names)
+
+    def visible_when(self, when: dict[str, list[str]], path: DataPath) -> None:
+        for name, words in when.items():
+            wpath = (*path, name)
+            p = self.spec.parameters.get(name)
+            if p is None:
+                self.add(
+                    wpath,
+                    f"visible_when names an undefined parameter '{name}'",
+                    did_you_mean(name, self.spec.parameters, "parameters")
+                    if self.spec.parameters
+                    else "this scenario declares no parameters",
+                    at_key=True,
+                )
+            elif p.type != "choice":
+                self.add(
+                    wpath,
+                    f"visible_when needs a choice parameter, but '{name}' is a {p.type}",
+                    "use 'visible: $name' for a boolean parameter",
+                    at_key=True,
+                )
+            else:
+                for i, word in enumerate(words):
+                    if word not in (p.choices or []):
+                        self.add(
+                            (*wpath, i),
+                            f"'{word}' is not a choice of '{name}'",
+                            did_you_mean(word, p.choices or [], "choices"),
+                        )
+
+    def motion(self, m: MotionSpec, path: DataPath) -> None:
+        ats = [k.at for k in m.keys]
+        for i in range(1, len(ats)):
+            if ats[i] <= ats[i - 1]:
+                self.add(
+                    (*path, "keys", i, "at"),
+                    f"motion keys must be in increasing order of 'at': {ats[i]:g} is not "
+                    f"above {ats[i - 1]:g}",
+                )
+        if m.by == "time":
+            if ats[0] < 0:
+                self.add((*path, "keys", 0, "at"), "a timed motion starts at 0 s or later")
+            self.refs(m.rate, (*path, "rate"), "number")
+            return
+        self.refs(m.by, (*path, "by"), "number")
+        for key in ("repeat", "rate"):
+            if key in m.model_fields_set:
+                self.add(
+                    (*path, key),
+                    f"'{key}' applies only to a motion 'by: time'",
+                    "a parameter-driven motion follows the parameter's value",
+                    at_key=True,
+                )
+        p = self.spec.parameters.get(ref_name(m.by))
+        lo, hi = (p.min, p.max) if p is not None else (None, None)
+        if lo is not None and hi is not None and (lo < ats[0] or hi > ats[-1]):
+            self.add(
+                (*path, "keys"),
+                f"the keys cover {ats[0]:g}–{ats[-1]:g}, but '{ref_name(m.by)}' ranges "
+                f"{lo:g}–{hi:g}",
+                "add keys at the parameter's 'min' and 'max' (beyond the keys the object "
+                "would stop at the end key)",
+            )
 
     def args(
         self, kind: str, args: dict[str, Any], path: DataPath, spec: dict[str, Arg] | None = None

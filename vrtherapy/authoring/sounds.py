@@ -36,6 +36,12 @@ SYNTHESISED = (
     "traffic",
     "waves",
     "chime",
+    "jet_engine",
+    "applause",
+    "question",
+    "announcement",
+    "rustle",
+    "crockery",
 )
 Synthesised = Literal[
     "wind",
@@ -48,6 +54,12 @@ Synthesised = Literal[
     "traffic",
     "waves",
     "chime",
+    "jet_engine",
+    "applause",
+    "question",
+    "announcement",
+    "rustle",
+    "crockery",
 ]
 SOUND_SUFFIXES = (".wav", ".flac", ".ogg")
 GAIN_RANGE = (0.0, 4.0)

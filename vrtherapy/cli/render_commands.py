@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from vrtherapy.display.headless import HeadlessDisplay
 
 
+CONTACT_TILE = (320, 240)  # a contact sheet's tile unless --size is given
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
@@ -65,7 +68,15 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 
 
 @click.command("snapshot")
-@click.argument("scenario_id", metavar="SCENARIO")
+@click.argument("scenario_id", metavar="SCENARIO", required=False)
+@click.option(
+    "--contact-sheet",
+    "family",
+    metavar="FAMILY",
+    help="Instead of one SCENARIO: every level of every stock scenario of FAMILY (e.g. "
+    "heights, enclosed) in one labelled PNG, one row per scenario, --size per tile "
+    "(default: 320x240 a tile; default --out: contact-sheet-FAMILY.png).",
+)
 @click.option("--level", help="Level name (default: the first level).")
 @click.option("--intensity", type=click.FloatRange(0, 100), help="Intensity 0–100 instead.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write.")
@@ -92,7 +103,12 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 @click.option(
     "--size", default="640x480", show_default=True, callback=_parse_size, help="Per eye, WxH."
 )
-@click.option("--pitch", default=0.0, show_default=True, help="Head pitch, degrees (<0: down).")
+@click.option(
+    "--pitch",
+    type=float,
+    help="Head pitch, degrees (<0: down); default 0, or for a contact sheet the family's "
+    "own (heights: -55, looking down over the edge).",
+)
 @click.option("--yaw", default=0.0, show_default=True, help="Head yaw, degrees (>0: left).")
 @click.option("--time", "at_time", default=0.0, show_default=True, help="Scene time, seconds.")
 @click.option("--suds", type=float, help="Show the SUDS slider (0–100) at this value.")
@@ -100,7 +116,8 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 @click.option("--samples", default=4, show_default=True, help="MSAA samples (0: off).")
 @library_option
 def snapshot_command(
-    scenario_id: str,
+    scenario_id: str | None,
+    family: str | None,
     level: str | None,
     intensity: float | None,
     out: Path | None,
@@ -108,7 +125,7 @@ def snapshot_command(
     seconds: float,
     eye: str,
     size: tuple[int, int],
-    pitch: float,
+    pitch: float | None,
     yaw: float,
     at_time: float,
     suds: float | None,
@@ -119,8 +136,20 @@ def snapshot_command(
     """Render one frame of a SCENARIO (stock or from a library folder), as the client
     would see it, to a PNG (--out), and/or what the client hears over --seconds to a
     WAV (--sound). A model that cannot be shown is a magenta placeholder box, and the
-    reason is printed."""
+    reason is printed.
+
+    With --contact-sheet FAMILY: every level of the family's stock scenarios in one PNG."""
     _use_egl()
+    if family is not None:
+        if scenario_id is not None or level is not None or intensity is not None:
+            _fail("--contact-sheet renders every level of a family: give no SCENARIO or level")
+        source = click.get_current_context().get_parameter_source("size")
+        tile = size if source is not click.core.ParameterSource.DEFAULT else CONTACT_TILE
+        _contact_sheet(family, out, tile, samples, pitch, at_time)
+        return
+    if scenario_id is None:
+        _fail("give a SCENARIO, or --contact-sheet FAMILY")
+    pitch = 0.0 if pitch is None else pitch
     if level is not None and intensity is not None:
         _fail("give either --level or --intensity, not both")
     if out is None and sound is None:
@@ -168,6 +197,32 @@ def snapshot_command(
         display.close()
     _write_png(out, images)
     click.echo(f"wrote {out} ({spec.id}, {label}, {eye} eye{'s' if eye == 'both' else ''})")
+
+
+def _contact_sheet(
+    family: str,
+    out: Path | None,
+    size: tuple[int, int],
+    samples: int,
+    pitch: float | None,
+    at_time: float,
+) -> None:
+    from vrtherapy.cli.contact_sheet import family_scenarios, render_family, sheet
+    from vrtherapy.cli.render_scenes import stock_library
+
+    out = out or Path(f"contact-sheet-{family}.png")
+    try:
+        specs = family_scenarios(family, list(stock_library().scenarios.values()))
+        display = _open_display(size, samples=samples, eyes=1)
+        try:
+            rows = render_family(display, specs, pitch, at_time)
+        finally:
+            display.close()
+    except RenderCommandError as exc:
+        _fail(str(exc))
+    levels = sum(len(r) for r in rows)
+    _write_png(out, [sheet(rows, f"{family}: {len(rows)} scenarios, {levels} levels")])
+    click.echo(f"wrote {out} ({family}: {len(rows)} scenarios, {levels} levels)")
 
 
 def _write_sound(
@@ -268,7 +323,10 @@ def bench_command(
     as an underrun. Also measures how soon a head turn is heard, in the output.
 
     Scenes: a public-speaking audience of 15 and of 60, the tallest level of
-    heights.balcony and the calm room. For each, the instanced path and a
+    heights.balcony, the heaviest level of heights.atrium, heights.glass_elevator,
+    heights.bridges, enclosed.elevator, spiders.kitchen, flying.gate, flying.cabin,
+    the meeting room and lecture hall, and the six everyday places (café, pub, waiting
+    room, bus, shop queue, street), and the calm room. For each, the instanced path and a
     naive path (one draw call per object) run in the same process, and the
     table shows draw calls, GL calls and triangles per stereo frame, CPU time
     in the renderer per stereo frame (median, p99) and the whole frame

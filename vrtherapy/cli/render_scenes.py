@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vrtherapy.authoring import AuthoringError, ScenarioSpec, load_library, parameter_values
+from vrtherapy.authoring import (
+    AuthoringError,
+    Library,
+    ScenarioSpec,
+    load_library,
+    parameter_values,
+)
 from vrtherapy.authoring.intensity import ParameterError, level_intensity
 from vrtherapy.authoring.library import LibraryFolderError, library_folders
 from vrtherapy.authoring.stock import assets_dir
@@ -56,6 +62,15 @@ def library_scenario(
         return Found(lib.scenario(scenario_id), lib.asset_dirs(scenario_id))
     except KeyError as exc:
         raise RenderCommandError(str(exc.args[0])) from None
+
+
+def stock_library() -> Library:
+    """The stock files' library (for commands over a whole family)."""
+    try:
+        return load_library()
+    except AuthoringError as exc:
+        first = str(exc.problems[0]) if exc.problems else str(exc)
+        raise RenderCommandError(f"the stock library does not load: {first}") from None
 
 
 def stock_scenario(scenario_id: str) -> ScenarioSpec:
@@ -164,9 +179,43 @@ def reference_scenes() -> list[BenchScene]:
 
         return make
 
+    def named(level: str) -> Callable[[ScenarioSpec], str]:
+        return lambda _spec: level
+
     return [
         BenchScene("audience of 15", audience(15)),
         BenchScene("audience of 60", audience(60)),
         BenchScene("heights.balcony, tallest", stock("heights.balcony", tallest_level)),
+        # the heaviest level of each other stock heights and enclosed scenario
+        BenchScene(
+            "heights.atrium, walkway", stock("heights.atrium", named("floor_10_walkway_rails"))
+        ),
+        BenchScene(
+            "heights.glass_elevator, top",
+            stock("heights.glass_elevator", named("floor_49_glass_floor")),
+        ),
+        BenchScene("heights.bridges, rope", stock("heights.bridges", named("rope_80m_gaps_sway"))),
+        BenchScene(
+            "enclosed.elevator, people",
+            stock("enclosed.elevator", named("small_with_two_people")),
+        ),
+        # the heaviest level of each spiders, flying, public-speaking and everyday-place scene
+        BenchScene("spiders.kitchen, several", stock("spiders.kitchen", named("several"))),
+        BenchScene("flying.gate, boarding", stock("flying.gate", named("boarding_called"))),
+        BenchScene("flying.cabin, turbulence", stock("flying.cabin", named("turbulence_severe"))),
+        BenchScene(
+            "lecture_hall, 60 bored",
+            stock("public_speaking.lecture_hall", named("sixty_bored")),
+        ),
+        BenchScene(
+            "meeting_room, 8 hostile",
+            stock("public_speaking.meeting_room", named("eight_hostile")),
+        ),
+        BenchScene("social.cafe, asked", stock("social.cafe", named("asked"))),
+        BenchScene("social.pub, asked", stock("social.pub", named("asked"))),
+        BenchScene("waiting_room, asked", stock("agoraphobia.waiting_room", named("asked"))),
+        BenchScene("bus, asked", stock("agoraphobia.bus", named("asked"))),
+        BenchScene("shop_queue, asked", stock("agoraphobia.shop_queue", named("asked"))),
+        BenchScene("street, asked", stock("agoraphobia.street", named("asked"))),
         BenchScene("calm.room", stock("calm.room", lambda s: s.levels[0].name)),
     ]

@@ -163,6 +163,11 @@ def quad(w: float, h: float, color: RGBA, at: F32 | None = None) -> Geo:
     return Geo(pos, _unit(nrm), col, idx)
 
 
+def transformed(geo: Geo, at: F32) -> Geo:
+    """``geo`` moved by a rigid 4x4 transform (to merge parts placed apart into one mesh)."""
+    return Geo(apply(at, geo.positions), _unit(geo.normals @ at[:3, :3].T), geo.colors, geo.indices)
+
+
 def merge(*geos: Geo) -> Geo:
     """One Geo holding all of ``geos`` (one draw call instead of many)."""
     offsets = np.cumsum([0] + [len(g.positions) for g in geos[:-1]])

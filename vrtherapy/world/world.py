@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vrtherapy.authoring.scenario import MaterialSpec, ObjectSpec, ScenarioSpec, TransformSpec
+from vrtherapy.authoring.scenario import (
+    MaterialSpec,
+    MotionSpec,
+    ObjectSpec,
+    ScenarioSpec,
+    TransformSpec,
+)
 from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
 from vrtherapy.world.environment import look
@@ -31,6 +37,8 @@ from vrtherapy.world.model import (
     Part,
     PoseContext,
 )
+from vrtherapy.world.motion import Motion
+from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
 from vrtherapy.world.transforms import apply, identity, trs
@@ -62,6 +70,7 @@ class _Object:
     visible: bool
     override: _Override | None
     content: tuple[Any, ...]  # ("procedural", kind, args) or ("asset", file)
+    motion: Motion | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +204,9 @@ class World:
             for a in built.animators
         ]
         self._rest = self._graph.local.copy()
+        self._moving = [
+            (self._roots[i], obj.motion) for i, obj in enumerate(objects) if obj.motion is not None
+        ]
         self.problems = tuple(dict.fromkeys(problems))
         for p in self.problems:
             log.warning("scenario %s: %s", self.spec.id, p)
@@ -226,9 +238,11 @@ class World:
                     o.name,
                     parent,
                     self._transform(o.transform, o.name, problems),
-                    self._visible(o.visible, o.name, problems),
+                    self._visible(o.visible, o.name, problems)
+                    and self._visible_when(o.visible_when, o.name, problems),
                     self._material(o.material, o.name, problems),
                     content,
+                    self._motion(o.motion, o.name, problems),
                 )
                 yield from visit(o.children, o.name)
 
@@ -273,6 +287,32 @@ class World:
             problems.append(f"object '{name}': visible refers to ${e.args[0]}, which has no value")
             return True
         return bool(v)
+
+    def _visible_when(self, when: Mapping[str, list[str]], name: str, problems: list[str]) -> bool:
+        """Whether every named choice parameter has one of its listed values now."""
+        shown = True
+        for param, words in when.items():
+            if param not in self._values:
+                problems.append(
+                    f"object '{name}': visible_when refers to ${param}, which has no value"
+                )
+                continue
+            shown = shown and self._values[param] in words
+        return shown
+
+    def _motion(self, m: MotionSpec | None, name: str, problems: list[str]) -> Motion | None:
+        if m is None:
+            return None
+        path = MotionPath(
+            tuple(k.at for k in m.keys),
+            tuple((k.offset[0], k.offset[1], k.offset[2]) for k in m.keys),
+            tuple((k.rotation[0], k.rotation[1], k.rotation[2]) for k in m.keys),
+        )
+        if m.by == "time":
+            rate = self._number(m.rate, 1.0, f"object '{name}': motion rate", problems)
+            return Motion(path, None, rate, m.repeat)
+        value = self._number(m.by, path.at[0], f"object '{name}': motion", problems)
+        return Motion(path, value)
 
     def _content(self, obj: _Object, problems: list[str]) -> Built:
         key = (obj.content, self.seed)
@@ -362,6 +402,10 @@ class World:
         self._t = float(t_seconds)
         local = self._graph.local
         local[:] = self._rest
+        # authored motion first: it moves whole objects (and the client standing on one),
+        # which the animators below see through the root's world matrix and the eye
+        for index, motion in self._moving:
+            local[index] = motion.place(self._t, local[index])
         if self._client_head is not None:
             client_eye = self._client_head
         else:

@@ -295,8 +295,16 @@
     cs.innerHTML = '<option value="">— choose —</option>' + m.clients.map((c) => `<option value="${esc(c.code)}">${esc(c.code)} · ${c.sessions} session(s) · ${esc(c.hierarchy)}</option>`).join("");
     cs.value = state.clientCode || "";
     const templates = m.templates.map((t) => `<option value="${esc(t.id)}">${esc(t.title)} (${t.steps} steps)</option>`).join("");
-    $("template-select").innerHTML = templates;
-    $("replace-template").innerHTML = templates;
+    // a re-render keeps each list's choice; "replace with template" offers the template
+    // the client's hierarchy came from until the therapist picks another
+    const refill = (id, fallback) => {
+      const el = $(id), was = el.dataset.chosen || fallback;
+      el.innerHTML = templates;
+      if (was && m.templates.some((t) => t.id === was)) el.value = was;
+      el.onchange = () => (el.dataset.chosen = el.value);
+    };
+    refill("template-select", "");
+    refill("replace-template", m.hierarchy && m.hierarchy.id);
     const scen = $("add-scenario");
     if (!scen.options.length) {
       // calm scenes are where a step goes to rest, not steps of a hierarchy

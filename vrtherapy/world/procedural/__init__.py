@@ -11,9 +11,12 @@ from collections.abc import Callable
 
 from vrtherapy.authoring.procedural import CATALOGUE
 from vrtherapy.world.model import Args, Built
+from vrtherapy.world.procedural.atrium import build_office_atrium
 from vrtherapy.world.procedural.avatar import build_avatar
 from vrtherapy.world.procedural.basic import build_box, build_cylinder, build_ground, build_sphere
 from vrtherapy.world.procedural.cabin import build_airplane_cabin
+from vrtherapy.world.procedural.canyon import build_canyon
+from vrtherapy.world.procedural.countdown import build_countdown
 from vrtherapy.world.procedural.crowds import (
     build_audience,
     build_bus,
@@ -35,6 +38,7 @@ from vrtherapy.world.procedural.heights import (
     build_building,
     build_glass_elevator,
 )
+from vrtherapy.world.procedural.places import build_airport_gate, build_waiting_room
 from vrtherapy.world.procedural.rooms import (
     build_calm_room,
     build_elevator_cabin,
@@ -42,6 +46,7 @@ from vrtherapy.world.procedural.rooms import (
     build_small_room,
 )
 from vrtherapy.world.procedural.spider import build_spider
+from vrtherapy.world.procedural.townscape import build_town_square
 
 Builder = Callable[[Args, int], Built]
 
@@ -72,6 +77,12 @@ BUILDERS: dict[str, Builder] = {
     "table": build_table,
     "chair": build_chair,
     "lamp": build_lamp,
+    "airport_gate": build_airport_gate,
+    "waiting_room": build_waiting_room,
+    "countdown": build_countdown,
+    "canyon": build_canyon,
+    "town_square": build_town_square,
+    "office_atrium": build_office_atrium,
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.world import attitude as attitudes
 from vrtherapy.world.geometry import Geo, box, ellipsoid, lathe, merge, rgba
 from vrtherapy.world.geometry import bake as _bake
 from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
@@ -75,7 +76,7 @@ HIPS_SEATED = 0.48
 NECK_IN_TORSO = (0.0, 0.55, 0.0)
 HEAD_IN_NECK = (0.0, 0.08, 0.0)
 EYE_IN_HEAD = (0.035, 0.135, 0.088)
-ATTITUDES = ("friendly", "neutral", "bored", "hostile")
+ATTITUDES = ("friendly", "interested", "neutral", "bored", "hostile")
 
 
 # Tessellation, as (sections around, rings): an avatar is about 2,300 triangles, so a
@@ -132,6 +133,13 @@ def meshes() -> dict[str, Mesh]:
         "thigh": _bake(_capsule(0.065, 0.32, translate(0, -0.22, 0)), floor=-1.0),
         "shin": _bake(_capsule(0.05, 0.33, translate(0, -0.22, 0)), floor=-1.0),
         "foot": _bake(box(0.1, 0.06, 0.25, w, translate(0, 0, 0.05)), floor=-1.0),
+        "phone": _bake(
+            merge(
+                box(0.075, 0.15, 0.012, rgba("#1c1c1e")),
+                box(0.065, 0.13, 0.004, rgba("#9fc8ff"), translate(0, 0, 0.007)),
+            ),
+            ao=False,
+        ),
     }
 
 
@@ -229,13 +237,18 @@ def rest_pose(seated: bool, attitude: str) -> dict[int, F32]:
             r[j] = r[j] @ rot_x(-0.25)
         for j in (ELB_L, ELB_R):
             r[j] = r[j] @ rot_x(-1.1)
-    if attitude == "hostile":  # arms crossed
+    a = attitudes.attitude(attitude)
+    if a.hands == "crossed":
         r[SHO_L] = compose(translate(0.21, 0.47, 0), rot_x(-0.3), rot_z(0.12))
         r[SHO_R] = compose(translate(-0.21, 0.47, 0), rot_x(-0.3), rot_z(-0.12))
         r[ELB_L] = compose(translate(0, -0.3, 0), rot_y(-1.3), rot_x(-1.45))
         r[ELB_R] = compose(translate(0, -0.3, 0), rot_y(1.3), rot_x(-1.45))
-    if attitude == "bored":
-        r[TORSO] = r[TORSO] @ rot_x(0.12)
+    if a.hands == "phone":  # both forearms up, the phone held low in front of the chest
+        r[SHO_L] = compose(translate(0.21, 0.47, 0), rot_x(-0.35), rot_z(-0.12))
+        r[SHO_R] = compose(translate(-0.21, 0.47, 0), rot_x(-0.35), rot_z(0.12))
+        r[ELB_L] = compose(translate(0, -0.3, 0), rot_y(-0.35), rot_x(-1.35))
+        r[ELB_R] = compose(translate(0, -0.3, 0), rot_y(0.35), rot_x(-1.35))
+    r[TORSO] = r[TORSO] @ rot_x(a.lean)
     return {k: v.astype(np.float32) for k, v in r.items()}
 
 
@@ -247,9 +260,15 @@ def avatar_part(name: str, look: Look, seated: bool, attitude: str, at: F32) -> 
     hair = Material(look.hair, roughness=0.6)
     shoes = Material(rgba("#202020"))
 
+    holds_phone = attitudes.attitude(attitude).hands == "phone"
+
     def arm(side: str) -> Part:
         s, e = (SHO_L, ELB_L) if side == "l" else (SHO_R, ELB_R)
-        hand = Part("hand", m["hand"], translate(0, -0.27, 0), skin)
+        held: tuple[Part, ...] = ()
+        if holds_phone and side == "r":  # screen up towards the face, lit
+            at = compose(translate(0.0, -0.06, 0.03), rot_x(-1.3))
+            held = (Part("phone", m["phone"], at, Material(emissive=0.5)),)
+        hand = Part("hand", m["hand"], translate(0, -0.27, 0), skin, held)
         forearm = Part(f"elbow_{side}", m["forearm"], r[e], shirt, (hand,))
         return Part(f"shoulder_{side}", m["upper_arm"], r[s], shirt, (forearm,))
 
@@ -319,6 +338,11 @@ class Crowd(Animator):
     def paths(self) -> tuple[str, ...]:
         return tuple((f"{p}/{j}" if j else p) if p else j for p in self.prefixes for j in JOINTS)
 
+    @functools.cached_property
+    def traits(self) -> attitudes.GroupTraits:
+        """The members' attitude traits; ``gaze`` as given (it may override the attitude's)."""
+        return attitudes.traits(self.attitude, self.gaze)
+
     def member_roots(self, t: float) -> F32:
         base = self.rest[:, ROOT]
         if self.walk is None or self.walk_span <= 0:
@@ -360,20 +384,16 @@ class Crowd(Animator):
             out[:, SHO_L] = out[:, SHO_L] @ rot_x_batch(-0.3 * step)
             out[:, SHO_R] = out[:, SHO_R] @ rot_x_batch(0.3 * step)
 
+        traits = self.traits
         yaw, pitch = self._gaze_angles(t, ctx, roots)
-        nod = np.zeros(n)
-        # dtype=bool: with no members an empty list would become a float array
-        friendly = np.array([a in ("friendly", "positive") for a in self.attitude], bool)
         slot = np.floor(t / 4.0 + _hash01(self.seed, idx, 3))
-        nodding = friendly & (_hash01(self.seed, idx, slot, 4) < 0.3)
+        nodding = _hash01(self.seed, idx, slot, 4) < traits.nod
         nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
-        jaw = np.zeros(n)
-        bored = np.array([a in ("bored", "negative") for a in self.attitude], bool)
         yawn_slot = np.floor(t / 9.0 + _hash01(self.seed, idx, 5))
-        yawning = bored & (_hash01(self.seed, idx, yawn_slot, 6) < 0.25)
+        yawning = _hash01(self.seed, idx, yawn_slot, 6) < traits.yawn
         jaw = np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
         blink = self._blink(t, idx)
-        brows = np.array([_BROWS.get(a, 0.0) for a in self.attitude])
+        brows = traits.brows.copy()
 
         b = ctx.batch
         if b is not None and len(b) == n:  # behaviour for every member at once
@@ -456,10 +476,12 @@ class Crowd(Animator):
         s = t / dwell + _hash01(self.seed, idx, 9)
         slot = np.floor(s)
 
+        traits = self.traits
+
         def target(k: FloatArr) -> tuple[FloatArr, FloatArr]:
             looking = _hash01(self.seed, idx, k, 10) < self.gaze
-            away_yaw = (_hash01(self.seed, idx, k, 11) - 0.5) * 1.6
-            away_pitch = (_hash01(self.seed, idx, k, 12) - 0.3) * 0.5
+            away_yaw = (_hash01(self.seed, idx, k, 11) - 0.5) * 2 * traits.away
+            away_pitch = (_hash01(self.seed, idx, k, 12) - 0.3) * 0.5 + traits.head_down
             return (
                 np.where(looking, at_yaw, away_yaw),
                 np.where(looking, at_pitch, away_pitch),
@@ -469,10 +491,6 @@ class Crowd(Animator):
         y1, p1 = target(slot)
         w = _smooth((s - slot) * dwell / 0.4)
         return y0 + (y1 - y0) * w, p0 + (p1 - p0) * w
-
-
-_BROWS = {"friendly": 0.6, "positive": 0.6, "neutral": 0.0, "bored": -0.2, "hostile": -1.0,
-          "negative": -0.6}  # fmt: skip
 
 
 def crowd(
@@ -488,7 +506,7 @@ def crowd(
     rests: list[F32] = []
     for i, (at, look_seed, seated, attitude) in enumerate(members):
         name = f"{name_prefix}{i}"
-        pose_attitude = attitude if attitude in ATTITUDES else "neutral"
+        pose_attitude = attitudes.attitude(attitude).name
         parts.append(avatar_part(name, Look.from_seed(look_seed), seated, pose_attitude, at))
         r = rest_pose(seated, pose_attitude)
         rests.append(np.stack([at, *(r[j] for j in range(1, len(JOINTS)))]))
@@ -502,7 +520,7 @@ def crowd(
         rest,
         np.array([m[2] for m in members], dtype=bool),
         np.asarray(gaze, dtype=np.float64),
-        tuple(m[3] for m in members),
+        tuple(attitudes.attitude(m[3]).name for m in members),
         seed,
         walk,
         walk_span,

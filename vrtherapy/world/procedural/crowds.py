@@ -12,22 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vrtherapy.world import attitude as attitudes
 from vrtherapy.world.geometry import bake, box, cylinder, merge, rgba
 from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
 from vrtherapy.world.procedural.furniture import chair_mesh
 from vrtherapy.world.procedural.heights import block_geo, facade_windows
-from vrtherapy.world.procedural.kit import count, node, num, root
+from vrtherapy.world.procedural.kit import count, merged, node, num, root
 from vrtherapy.world.procedural.rooms import shell
 from vrtherapy.world.transforms import compose, rot_y, translate
 from vrtherapy.world.types import F32, Material, Mesh
-
-AUDIENCE_MOOD = {
-    "positive": (0.8, ("friendly",)),
-    "neutral": (0.5, ("neutral",)),
-    "negative": (0.15, ("bored", "hostile", "bored")),
-}
 
 
 def _seed(args: Args, seed: int) -> int:
@@ -39,7 +34,7 @@ def build_audience(args: Args, seed: int) -> Built:
     size, rows = count(args, "size"), count(args, "rows")
     s = _seed(args, seed)
     rng = np.random.default_rng(s)
-    gaze, moods = AUDIENCE_MOOD[str(args["attitude"])]
+    moods = attitudes.assign(str(args["attitude"]), size)
     per_row = max(1, -(-size // rows))
     chair = chair_mesh()
     parts: list[Part] = []
@@ -52,14 +47,17 @@ def build_audience(args: Args, seed: int) -> Built:
         y = r * 0.25  # raked seating
         at = translate(x, y, z)
         chairs.append(Part(f"chair_{i}", chair, at, Material(rgba("#5a4a3a"))))
-        members.append((at, int(rng.integers(1 << 30)), True, moods[i % len(moods)]))
-    if rows > 1 and size:
+        members.append((at, int(rng.integers(1 << 30)), True, moods[i]))
+    if rows > 1 and size:  # the raked floor, one mesh for all its steps
         used_rows = -(-size // per_row)
-        for r in range(1, used_rows):
-            w = per_row * 0.65 + 1.0
-            step = box(w, r * 0.25, 1.1, rgba("#6d6258"), translate(0, r * 0.125, -r * 1.1))
-            parts.append(Part(f"riser_{r}", bake(step)))
-    people, anim = crowd("member_", members, [gaze] * size, s)
+        w = per_row * 0.65 + 1.0
+        steps = [
+            box(w, r * 0.25, 1.1, rgba("#6d6258"), translate(0, r * 0.125, -r * 1.1))
+            for r in range(1, used_rows)
+        ]
+        if steps:
+            parts.append(Part("risers", bake(merge(*steps))))
+    people, anim = crowd("member_", members, [attitudes.attitude(m).gaze for m in moods], s)
     return Built(root([*parts, *chairs, *people]), (anim,))
 
 
@@ -76,24 +74,60 @@ def round_table() -> Mesh:
     )
 
 
+def _bar(w: float, z: float) -> Mesh:
+    """A pub's bar along the back wall: counter, beer taps, shelves of bottles, stools."""
+    wood, brass = rgba("#4a2c1a"), rgba("#c8a040")
+    parts = [
+        box(w * 0.7, 1.1, 0.7, wood, translate(0, 0.55, z)),
+        box(w * 0.7 + 0.1, 0.06, 0.8, rgba("#2e1b10"), translate(0, 1.13, z)),
+        box(w * 0.8, 1.6, 0.3, rgba("#3a2416"), translate(0, 1.5, z - 0.9)),
+    ]
+    for i, x in enumerate(np.linspace(-w * 0.25, w * 0.25, 6)):
+        parts.append(cylinder(0.03, 0.4, brass, translate(float(x), 1.16, z + 0.1), base=True))
+        parts.append(box(0.06, 0.1, 0.03, rgba(["#d04a3a", "#2a2a2a", "#f0c040"][i % 3]),
+                         translate(float(x), 1.5, z + 0.12)))  # fmt: skip
+    palette = ("#2f6b3a", "#7a4a1a", "#d9d9d9", "#3a5a8a")
+    for shelf in range(3):
+        for k, x in enumerate(np.arange(-w * 0.38, w * 0.38, 0.18)):
+            c = rgba(palette[(k + shelf) % len(palette)])
+            parts.append(cylinder(0.035, 0.28, c, translate(float(x), 0.9 + 0.5 * shelf, z - 0.8),
+                                  base=True, sections=8))  # fmt: skip
+    for x in np.arange(-w * 0.3, w * 0.3 + 0.01, 0.8):
+        parts.append(cylinder(0.18, 0.05, rgba("#2e1b10"), translate(float(x), 0.75, z + 0.75)))
+        parts.append(cylinder(0.03, 0.75, rgba("#1a1a1a"), translate(float(x), 0, z + 0.75),
+                              base=True, sections=6))  # fmt: skip
+    return bake(merge(*parts))
+
+
 def build_cafe(args: Args, seed: int) -> Built:
-    """A café room: counter at the back, round tables with two chairs each, patrons."""
+    """A café room (counter at the back) or a pub (a bar with taps, bottles and stools,
+    darker wood): round tables with two chairs each and patrons. The nearest table is
+    ``nearest`` metres in front of the client, and its seat nearest the client is the
+    first taken; people glance at the client for a share ``gaze`` of the time."""
     n_tables, n_patrons = count(args, "tables"), count(args, "patrons")
+    pub = args["style"] == "pub"
+    nearest = num(args, "nearest")
     s = _seed(args, seed)
     rng = np.random.default_rng(s)
     cols = int(np.ceil(np.sqrt(n_tables * 1.5)))
     rows_ = int(np.ceil(n_tables / cols))
-    w, d = max(6.0, cols * 2.0 + 2.0), max(6.0, rows_ * 2.2 + 4.0)
+    w, d = max(6.0, cols * 2.0 + 2.0), max(6.0, rows_ * 2.2 + nearest + 2.2)
     zc = -d / 2 + 1.0
-    walls, floors = shell(w, 3.0, d, rgba("#e6d3b3"), rgba("#8a6b4e"), zc)
-    counter = merge(
-        box(w * 0.5, 1.05, 0.7, rgba("#5b3b26"), translate(0, 0.525, zc - d / 2 + 0.6)),
-        box(w * 0.5 + 0.1, 0.05, 0.8, rgba("#d8d0c4"), translate(0, 1.075, zc - d / 2 + 0.6)),
+    wall_c, floor_c = (
+        (rgba("#7a3b2e"), rgba("#3d2a1e")) if pub else (rgba("#e6d3b3"), rgba("#8a6b4e"))
     )
+    walls, floors = shell(w, 3.0, d, wall_c, floor_c, zc)
+    if pub:
+        counter = _bar(w, zc - d / 2 + 1.2)
+    else:
+        counter = bake(merge(
+            box(w * 0.5, 1.05, 0.7, rgba("#5b3b26"), translate(0, 0.525, zc - d / 2 + 0.6)),
+            box(w * 0.5 + 0.1, 0.05, 0.8, rgba("#d8d0c4"), translate(0, 1.075, zc - d / 2 + 0.6)),
+        ))  # fmt: skip
     parts: list[Part] = [
         Part("walls", bake(walls)),
         Part("floor", bake(floors)),
-        Part("counter", bake(counter)),
+        Part("counter", counter),
     ]
     table = round_table()
     chair = chair_mesh()
@@ -101,15 +135,16 @@ def build_cafe(args: Args, seed: int) -> Built:
     for i in range(n_tables):
         r, c = divmod(i, cols)
         x = (c - (cols - 1) / 2) * 2.0 + rng.uniform(-0.2, 0.2)
-        z = -1.8 - r * 2.2 + rng.uniform(-0.2, 0.2)
+        z = -nearest - r * 2.2 + (rng.uniform(-0.2, 0.2) if i else 0.0)
         parts.append(Part(f"table_{i}", table, translate(x, 0, z)))
         for k, yaw in enumerate((np.pi / 2, -np.pi / 2)):  # chairs face the table from x
             at = compose(translate(x - np.sin(yaw) * 0.6, 0, z), rot_y(float(yaw)))
             parts.append(Part(f"chair_{i}_{k}", chair, at, Material(rgba("#3c3c3c"))))
             seats.append(at)
-    order = rng.permutation(len(seats))
+    closest = int(np.argmin([np.hypot(a[0, 3], a[2, 3]) for a in seats]))
+    order = [closest, *(j for j in rng.permutation(len(seats)) if j != closest)]
     members = [(seats[j], int(rng.integers(1 << 30)), True, "neutral") for j in order[:n_patrons]]
-    people, anim = crowd("patron_", members, [0.25] * len(members), s)
+    people, anim = crowd("patron_", members, [num(args, "gaze")] * len(members), s)
     return Built(root([*parts, *people]), (anim,) if members else ())
 
 
@@ -142,12 +177,9 @@ def build_bus(args: Args, seed: int) -> Built:
         box(2 * half, 2.4, 0.1, rgba("#2a2d31"), translate(0, 1.2, zc - length / 2)),
         box(2 * half, 2.4, 0.1, rgba("#c0c4c8"), translate(0, 1.2, zc + length / 2)),
     )
-    glass = bake(box(0.02, 1.1, length, rgba("#bcd6e6")), ao=False)
-    parts: list[Part] = [
-        Part("body", bake(body)),
-        Part("window_left", glass, translate(-half, 1.45, zc), Material((1, 1, 1, 0.3), 0.05)),
-        Part("window_right", glass, translate(half, 1.45, zc), Material((1, 1, 1, 0.3), 0.05)),
-    ]
+    # the windows are open frames (no glass pane): the street outside shows, and no
+    # transparent pass is needed
+    parts: list[Part] = [Part("body", bake(body))]
     seat = bus_seat()
     pole = bake(cylinder(0.02, 2.35, rgba("#e0b020"), base=True, sections=8))
     seats: list[F32] = []
@@ -166,8 +198,10 @@ def build_bus(args: Args, seed: int) -> Built:
         z = (-1.0 - 0.7 * (i // 2)) if i % 4 < 2 else (1.0 + 0.7 * (i // 4))
         at = compose(translate(0.3 * (-1) ** i, 0, float(z)), rot_y(np.pi + rng.uniform(-0.6, 0.6)))
         members.append((at, int(rng.integers(1 << 30)), False, "neutral"))
-    people, anim = crowd("passenger_", members, [0.2] * len(members), s)
-    return Built(root([*parts, *people]), (anim,) if members else ())
+    people, anim = crowd("passenger_", members, [num(args, "gaze")] * len(members), s)
+    # the client stands in the aisle at the origin (so scenery placed with the bus, a
+    # street outside, does not move them onto its pavement)
+    return Built(root([*parts, *people]), (anim,) if members else (), stand=(0.0, 0.0, 0.0))
 
 
 def _shelf(rng: np.random.Generator) -> Mesh:
@@ -191,11 +225,16 @@ def _shelf(rng: np.random.Generator) -> Mesh:
 
 def build_shop(args: Args, seed: int) -> Built:
     """A small supermarket: aisles of stocked shelves ahead of the client, a till, shoppers
-    standing or walking slowly along the aisles."""
+    standing or walking slowly along the aisles. With ``queue`` people the client stands
+    last in a queue for a till in front of them, ``spacing`` metres from the next person;
+    the shelves start beyond the till."""
     n_aisles, n_shoppers = count(args, "aisles"), count(args, "shoppers")
+    n_queue, spacing = count(args, "queue"), num(args, "spacing")
+    ahead = n_queue  # everyone queueing stands in front of the client
+    queue_len = spacing * ahead + 1.6 if n_queue else 0.0
     s = _seed(args, seed)
     rng = np.random.default_rng(s)
-    w, d = n_aisles * 2.4 + 3.0, 14.0
+    w, d = n_aisles * 2.4 + 3.0, 14.0 + queue_len
     zc = -d / 2 + 1.5
     walls, floors = shell(w, 3.2, d, rgba("#f0efe9"), rgba("#d0ccc0"), zc)
     variants = [_shelf(np.random.default_rng(s + v)) for v in range(3)]
@@ -203,7 +242,7 @@ def build_shop(args: Args, seed: int) -> Built:
     aisle_x = [(i - (n_aisles - 1) / 2) * 2.4 for i in range(n_aisles)]
     for i, x in enumerate(aisle_x):
         for k in range(4):
-            at = compose(translate(x, 0, -3.0 - k * 2.05), rot_y(np.pi / 2))
+            at = compose(translate(x, 0, -3.0 - queue_len - k * 2.05), rot_y(np.pi / 2))
             parts.append(Part(f"shelf_{i}_{k}", variants[(i + k) % 3], at))
     till = merge(
         box(1.8, 0.9, 0.7, rgba("#3b4a5a"), translate(0, 0.45, 0)),
@@ -215,13 +254,20 @@ def build_shop(args: Args, seed: int) -> Built:
     for j in range(n_shoppers):
         gap = int(rng.integers(n_aisles + 1))
         x = -w / 2 + 0.9 if gap == 0 else aisle_x[gap - 1] + 1.2
-        z = -3.0 - float(rng.uniform(0, 6.0))
+        z = -3.0 - queue_len - float(rng.uniform(0, 6.0))
         towards = bool(rng.integers(2))
         at = compose(translate(x, 0, z), rot_y(0.0 if towards else np.pi))
         members.append((at, int(rng.integers(1 << 30)), False, "neutral"))
         if rng.uniform() < 0.5:
             walk[j] = (0, 0, 0.5 if towards else -0.5)
-    people, anim = crowd("shopper_", members, [0.15] * n_shoppers, s, walk, 6.0)
+    for q in range(n_queue):  # in front of the client (at the origin), the last in line
+        z = -spacing * (q + 1)
+        at = compose(translate(0.0, 0, z), rot_y(np.pi + rng.uniform(-0.3, 0.3)))
+        members.append((at, int(rng.integers(1 << 30)), False, "neutral"))
+    if n_queue:  # the till the queue leads to, just past its first person
+        parts.append(Part("till_queue", bake(till), translate(1.1, 0, -spacing * ahead - 0.8)))
+    walk = np.concatenate([walk, np.zeros((len(members) - n_shoppers, 3))])
+    people, anim = crowd("shopper_", members, [num(args, "gaze")] * len(members), s, walk, 6.0)
     return Built(root([*parts, *people]), (anim,) if members else ())
 
 
@@ -297,7 +343,7 @@ def build_street(args: Args, seed: int) -> Built:
     block_w = 14.0
     for side, x in ((-1, -2.0 - 6.0), (1, 11.0 + 6.0)):
         for i, z in enumerate(np.arange(z0 - block_w / 2, z1, -(block_w + 2.0))):
-            floors = int(rng.integers(3, 7))
+            floors = int(rng.choice((4, 6)))  # two heights: two shared meshes
             body = bake(block_geo(12.0, block_w, floors, 3.0))
             tint = Material(
                 rgba(["#f0e0d0", "#d8e0e8", "#e8d8c8", "#d0d0c8"][int(rng.integers(4))])
@@ -330,7 +376,8 @@ def build_street(args: Args, seed: int) -> Built:
         at = compose(translate(x, 0.15, z), rot_y(np.pi if forward else 0.0))
         members.append((at, int(rng.integers(1 << 30)), False, "neutral"))
         walk[j, 2] = (-1.3 if forward else 1.3) * rng.uniform(0.8, 1.2)
-    people, anim = crowd("pedestrian_", members, [0.2] * n_ped, s, walk, length * 0.8)
+    parts = [merged("street", parts)]  # the static street, one mesh (the GL-call budget)
+    people, anim = crowd("pedestrian_", members, [num(args, "gaze")] * n_ped, s, walk, length * 0.8)
     cars: list[Part] = []
     rests: list[F32] = []
     speeds: list[float] = []

@@ -9,7 +9,17 @@ import functools
 
 import numpy as np
 
-from vrtherapy.world.geometry import RGBA, Geo, bake, box, cylinder, ellipsoid, merge, rgba
+from vrtherapy.world.geometry import (
+    RGBA,
+    Geo,
+    bake,
+    box,
+    cylinder,
+    ellipsoid,
+    merge,
+    rgba,
+    transformed,
+)
 from vrtherapy.world.model import Args, Built, Part
 from vrtherapy.world.procedural.kit import color, num, root
 from vrtherapy.world.transforms import compose, rot_x, rot_y, rot_z, translate
@@ -145,4 +155,14 @@ def build_podium(args: Args, seed: int) -> Built:
         box(0.66, 0.03, 0.5, rgba("#8a6446"), compose(translate(0, h - 0.02, 0.02), rot_x(0.25))),
         box(0.5, 0.04, 0.02, rgba("#3a2a1c"), compose(translate(0, h - 0.02, 0.27), rot_x(0.25))),
     )
+    if args["notes"]:  # two A4 sheets on the sloped top, lines of text as grey bars
+        paper, ink = rgba("#f7f5ef"), rgba("#6a6a6a")
+        line = [translate(0, 0.001, -0.12 + 0.02 * k) for k in range(12)]
+        geos = []
+        for dx, yaw in ((-0.12, 0.04), (0.11, -0.03)):
+            place = compose(translate(dx, 0, 0), rot_y(yaw))
+            geos.append(box(0.21, 0.004, 0.297, paper, place))
+            geos += [box(0.16, 0.005, 0.006, ink, place @ at) for at in line]
+        at = compose(translate(0, h + 0.002, 0.02), rot_x(0.25))
+        geo = merge(geo, *[transformed(g, at) for g in geos])  # one mesh with the lectern
     return Built(root([Part("podium", bake(geo))]))

@@ -214,8 +214,16 @@ def build_glass_elevator(args: Args, seed: int) -> Built:
             box(0.12, SHAFT_HEIGHT, 0.12, STEEL, translate(1.0, SHAFT_HEIGHT / 2, 1.2)),
         )
     )
+    glass_floor = bool(args.get("glass_floor", False))
+    if glass_floor:  # a steel rim round a glass floor
+        floor = merge(
+            *[box(2.2, 0.15, 0.15, STEEL, translate(0, -0.075, sz * 1.025)) for sz in (-1, 1)],
+            *[box(0.15, 0.15, 2.2, STEEL, translate(sx * 1.025, -0.075, 0)) for sx in (-1, 1)],
+        )
+    else:
+        floor = box(2.2, 0.15, 2.2, STEEL, translate(0, -0.075, 0))
     frame = merge(
-        box(2.2, 0.15, 2.2, STEEL, translate(0, -0.075, 0)),
+        floor,
         box(2.2, 0.1, 2.2, STEEL, translate(0, 2.45, 0)),
         *[
             box(0.08, 2.4, 0.08, STEEL, translate(sx * 1.06, 1.2, sz * 1.06))
@@ -242,6 +250,20 @@ def build_glass_elevator(args: Args, seed: int) -> Built:
             Part("glass", bake(glass, ao=False), material=GLASS),
             Part("back", bake(box(2.1, 2.4, 0.05, rgba("#8a9096"), translate(0, 1.2, 1.06)))),
             Part("rail", rail, visible=bool(args["rail"])),
+            *(
+                [
+                    Part(
+                        "glass_floor",
+                        bake(
+                            box(1.95, 0.03, 1.95, (1.0, 1.0, 1.0, 1.0), translate(0, -0.015, 0)),
+                            ao=False,
+                        ),
+                        material=GLASS,
+                    )
+                ]
+                if glass_floor
+                else []
+            ),
         ],
         translate(0, h, 0),
     )
@@ -296,7 +318,7 @@ def build_bridge(args: Args, seed: int) -> Built:
         return np.asarray(-sag * (1.0 - ((np.asarray(z) - zm) / half) ** 2))
 
     cliffs: list[Geo] = []
-    if h > 0.05:
+    if h > 0.05 and args.get("cliffs", True):
         cliffs = [
             box(14.0, h, 10.0, ROCK, translate(0, h / 2, z0 + 5.0)),
             box(14.0, h, 10.0, ROCK, translate(0, h / 2, z1 - 5.0)),

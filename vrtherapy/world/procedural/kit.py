@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from vrtherapy.world.geometry import RGBA, rgba
+import numpy as np
+
+from vrtherapy.world.geometry import RGBA, Geo, bake, merge, rgba, transformed
 from vrtherapy.world.model import Args, Part
 from vrtherapy.world.transforms import identity
 from vrtherapy.world.types import F32, Material
@@ -42,3 +44,28 @@ def node(
         tuple(children),
         visible,
     )
+
+
+def merged(name: str, parts: list[Part], material: Material | None = None) -> Part:
+    """One part whose mesh joins the meshes of ``parts`` and their descendants (placed
+    by their transforms, their tints baked into the vertex colours; hidden parts left
+    out).
+
+    Static scenery drawn as one mesh costs one draw call per eye instead of one per
+    distinct mesh: this keeps scenes with people (whose avatars already use some two
+    dozen meshes) inside the frame's GL-call budget.
+    """
+    geos = []
+    stack = [(p, p.transform) for p in parts]
+    while stack:
+        p, at = stack.pop()
+        if not p.visible:
+            continue
+        stack += [(c, at @ c.transform) for c in p.children]
+        if p.mesh is not None:
+            m = p.mesh
+            colors = m.colors * np.asarray(p.material.tint, dtype=np.float32)
+            geos.append(transformed(Geo(m.positions, m.normals, colors, m.indices), at))
+    if not geos:
+        raise ValueError(f"nothing to merge into '{name}'")
+    return Part(name, bake(merge(*geos), ao=False), material=material or Material())

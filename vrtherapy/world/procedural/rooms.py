@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from vrtherapy.world.geometry import RGBA, Geo, _unit, bake, box, cylinder, merge, quad, rgba
-from vrtherapy.world.model import Animator, Args, Built, Part
+from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.furniture import plant_mesh
 from vrtherapy.world.procedural.kit import GLASS, color, count, num, root
@@ -267,25 +267,43 @@ def build_elevator_cabin(args: Args, seed: int) -> Built:
     leaf = bake(box(door_w / 2, 2.1, 0.03, rgba("#b8bcc0"), translate(0, 1.05, 0)))
     shift = door_w / 2 if args["doors_open"] else 0.0
     front = -d / 2 - T - 0.03
-    lobby = merge(
-        box(6.0, T, 3.0, rgba("#7c7468"), translate(0, -T / 2, front - 1.5)),
-        box(6.0, 3.0, T, rgba("#e0d8c8"), translate(0, 1.5, front - 3.0)),
-    )
+    light = num(args, "light")
+    shade = 0.2 + 0.8 * light
+    dimmed = Material((shade, shade, shade, 1.0))
+    if args["between_floors"]:  # the open doors show the shaft: bare wall, a slab edge
+        outside = merge(
+            box(4.0, 3.5, T, rgba("#5e5a55"), translate(0, 1.2, front - 0.25)),
+            box(4.0, 0.35, 0.3, rgba("#8a847a"), translate(0, 1.3, front - 0.2)),
+            box(4.0, 0.03, 0.05, rgba("#c9a227"), translate(0, 1.49, front - 0.08)),
+        )
+    else:
+        outside = merge(
+            box(6.0, T, 3.0, rgba("#7c7468"), translate(0, -T / 2, front - 1.5)),
+            box(6.0, 3.0, T, rgba("#e0d8c8"), translate(0, 1.5, front - 3.0)),
+        )
+    lamp_rest = translate(0, h - 0.02, 0)
     parts = [
-        Part("walls", bake(walls)),
-        Part("floor", bake(floors)),
-        Part("rail", bake(rail)),
+        Part("walls", bake(walls), material=dimmed),
+        Part("floor", bake(floors), material=dimmed),
+        Part("rail", bake(rail), material=dimmed),
         Part("buttons", bake(panel), compose(translate(door_w / 2 + 0.2, 1.2, -d / 2 + 0.02))),
+        Part(
+            "ceiling_panel",
+            bake(box(w * 0.6, 0.015, d * 0.6, rgba("#55544f")), ao=False),
+            translate(0, h - 0.015, 0),
+        ),
         Part(
             "ceiling_light",
             bake(box(w * 0.6, 0.02, d * 0.6, rgba("#fffaf0")), ao=False),
-            translate(0, h - 0.02, 0),
-            Material(emissive=1.0),
+            lamp_rest,
+            Material(emissive=light),
         ),
-        Part("door_left", leaf, translate(-door_w / 4 - shift, 0, front)),
-        Part("door_right", leaf, translate(door_w / 4 + shift, 0, front)),
-        Part("lobby", bake(lobby)),
+        Part("door_left", leaf, translate(-door_w / 4 - shift, 0, front), dimmed),
+        Part("door_right", leaf, translate(door_w / 4 + shift, 0, front), dimmed),
+        Part("outside" if args["between_floors"] else "lobby", bake(outside)),
     ]
+    flicker = num(args, "flicker")
+    lamp_anim: tuple[Animator, ...] = (Flicker(lamp_rest, flicker),) if flicker > 0 else ()
     n = count(args, "occupants")
     animators: tuple[Animator, ...] = ()
     if n:
@@ -302,4 +320,27 @@ def build_elevator_cabin(args: Args, seed: int) -> Built:
         people, anim = crowd("person_", members, [0.2] * n, seed)
         parts.extend(people)
         animators = (anim,)
-    return Built(root(parts), animators)
+    return Built(root(parts), (*lamp_anim, *animators))
+
+
+class Flicker(Animator):
+    """Switches the ceiling light off for moments (lifted into the ceiling, leaving its
+    dark panel), more often with ``amount``; a fixed pattern of time, so every replay
+    flickers the same."""
+
+    def __init__(self, rest: F32, amount: float) -> None:
+        self.rest = rest
+        self.amount = amount
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return ("ceiling_light",)
+
+    def lit(self, t: float) -> bool:
+        slot = int(np.floor(t * 12.0))  # 1/12 s slots, like a failing tube
+        noise = (np.sin(slot * 12.9898) * 43758.5453) % 1.0
+        return bool(noise >= 0.6 * self.amount)
+
+    def pose(self, t: float, ctx: PoseContext) -> F32:
+        m = self.rest if self.lit(t) else translate(0, 0.1, 0) @ self.rest  # into the ceiling
+        return np.asarray(m, np.float32)[None].copy()

@@ -1,0 +1,204 @@
+"""Public places not covered by :mod:`crowds`: an airport gate and a doctor's waiting room.
+
+The client sits or stands at the origin facing -z. People are avatars animated by one
+:class:`~vrtherapy.world.procedural.avatar.Crowd`; seats are shared meshes.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from vrtherapy.world.geometry import bake, box, cylinder, ellipsoid, merge, rgba
+from vrtherapy.world.model import Animator, Args, Built, Part
+from vrtherapy.world.procedural.avatar import crowd
+from vrtherapy.world.procedural.basic import ground_geo
+from vrtherapy.world.procedural.furniture import chair_mesh, plant_mesh
+from vrtherapy.world.procedural.kit import GLASS, count, merged, num, root
+from vrtherapy.world.procedural.rooms import shell
+from vrtherapy.world.transforms import compose, rot_y, translate
+from vrtherapy.world.types import F32, Material, Mesh
+
+
+def _seed(args: Args, seed: int) -> int:
+    return int(args["seed"]) * 7919 + seed
+
+
+@functools.cache
+def gate_seat() -> Mesh:
+    """A row of four joined airport seats facing +z, centred on x = 0."""
+    c, metal = rgba("#3b4f63"), rgba("#9aa1a8")
+    parts = [box(2.4, 0.08, 0.05, metal, translate(0, 0.3, 0))]
+    for k in range(4):
+        x = (k - 1.5) * 0.6
+        parts += [
+            box(0.52, 0.08, 0.46, c, translate(x, 0.44, 0)),
+            box(0.52, 0.55, 0.07, c, translate(x, 0.75, -0.22)),
+        ]
+    for x in (-1.05, 1.05):
+        parts.append(box(0.06, 0.44, 0.4, metal, translate(x, 0.22, 0)))
+    return bake(merge(*parts))
+
+
+@functools.cache
+def airliner() -> Mesh:
+    """A narrow-body airliner seen from the side, nose towards +x, about 38 m long."""
+    white, grey, blue = rgba("#f4f5f7"), rgba("#b9bec4"), rgba("#1f4e8c")
+    return bake(
+        merge(
+            cylinder(2.0, 30.0, white, translate(0, 3.2, 0), axis="x", sections=24),
+            ellipsoid(4.5, 2.0, 2.0, white, translate(15.0, 3.2, 0)),
+            ellipsoid(5.0, 1.6, 1.6, white, translate(-15.5, 3.5, 0)),
+            box(7.0, 6.0, 0.35, blue, translate(-16.5, 7.5, 0)),  # fin
+            box(6.0, 0.35, 34.0, grey, translate(-1.0, 2.2, 0)),  # wings
+            cylinder(0.9, 3.0, grey, translate(0.5, 1.3, 5.5), axis="x", sections=16),
+            cylinder(0.9, 3.0, grey, translate(0.5, 1.3, -5.5), axis="x", sections=16),
+            box(30.0, 0.35, 0.02, blue, translate(0, 3.0, 2.0)),  # cheat line
+            *[
+                cylinder(0.12, 0.6, rgba("#2a2a2a"), translate(x, 0.3, z), axis="z")
+                for x, z in ((12.0, 0.0), (-1.0, 2.5), (-1.0, -2.5))
+            ],
+        )
+    )
+
+
+def build_airport_gate(args: Args, seed: int) -> Built:
+    """A departure gate: rows of seats facing a glass wall with an airliner on the apron,
+    a boarding desk with a departures screen, and people waiting. The client sits in
+    the front row."""
+    n = count(args, "passengers")
+    s = _seed(args, seed)
+    rng = np.random.default_rng(s)
+    w, h, d = 22.0, 4.2, 14.0
+    zc = -d / 2 + 3.0
+    opening = [(-w / 2 + 0.5, w / 2 - 0.5, 0.3, h - 0.3)]
+    walls, floors = shell(w, h, d, rgba("#e6e4df"), rgba("#8e949a"), zc, front=opening)
+    front_z = zc - d / 2
+    parts: list[Part] = [Part("walls", bake(walls)), Part("floor", bake(floors))]
+    parts.append(
+        Part(
+            "glass",
+            bake(box(w - 1.0, h - 0.6, 0.03, rgba("#ffffff"))),
+            translate(0, h / 2, front_z),
+            GLASS,
+        )
+    )
+    mullion = bake(box(0.12, h, 0.14, rgba("#5a6066")))
+    for i, x in enumerate(np.arange(-w / 2 + 0.5, w / 2, 3.5)):
+        parts.append(Part(f"mullion_{i}", mullion, translate(float(x), 0, front_z)))
+    apron = bake(ground_geo(400.0, "concrete", 12), ao=False)
+    parts.append(Part("apron", apron, translate(0, -0.6, front_z - 200.0)))
+    if args["aircraft"]:
+        parts.append(Part("aircraft", airliner(), translate(-2.0, -0.6, front_z - 28.0)))
+        bridge = bake(box(2.6, 2.6, 18.0, rgba("#c9ccd0")))
+        parts.append(Part("jet_bridge", bridge, translate(8.0, 2.4, front_z - 12.0)))
+    desk = merge(
+        box(2.4, 1.05, 0.7, rgba("#2d3e50"), translate(0, 0.525, 0)),
+        box(1.6, 0.7, 0.06, rgba("#101418"), translate(0, 2.4, -0.3)),
+        box(1.5, 0.6, 0.02, rgba("#2a6fb0"), translate(0, 2.4, -0.26)),  # departures screen
+    )
+    parts.append(Part("desk", bake(desk), translate(6.0, 0, front_z + 2.0)))
+    seat = gate_seat()
+    spots: list[F32] = []
+    for r in range(4):  # rows of seats facing the window; the client in the back row
+        for c, x in enumerate((-5.0, -0.9, 3.2)):
+            z = -2.2 * r
+            at = compose(translate(x, 0, z + 0.15), rot_y(np.pi))
+            parts.append(Part(f"seats_{r}_{c}", seat, at))
+            for k in range(4):
+                sx = (k - 1.5) * 0.6
+                spot = at @ translate(sx, 0, 0)
+                if np.hypot(spot[0, 3], spot[2, 3]) > 0.4:  # not the client's seat
+                    spots.append(spot)
+    order = rng.permutation(len(spots))
+    seated = [
+        (spots[j], int(rng.integers(1 << 30)), True, "neutral") for j in order[: min(n, len(spots))]
+    ]
+    standing = []
+    for i in range(max(0, n - len(spots))):  # the rest queue at the desk
+        at = compose(translate(6.0, 0, front_z + 3.2 + 0.8 * i), rot_y(np.pi))
+        standing.append((at, int(rng.integers(1 << 30)), False, "neutral"))
+    members = seated + standing
+    people, anim = crowd("traveller_", members, [0.1] * len(members), s)
+    for i in range(3):
+        parts.append(
+            Part(f"plant_{i}", plant_mesh(1.2, i), translate(-w / 2 + 1.0, 0, front_z + 2 + 3 * i))
+        )
+    animators: list[Animator] = [anim] if members else []
+    glass = [p for p in parts if p.material.transparent]
+    terminal = merged("terminal", [p for p in parts if not p.material.transparent])
+    return Built(
+        root([terminal, *glass, *people]), tuple(animators), stand=(0.0, 0.0, 0.0), eye_height=1.2
+    )
+
+
+def build_waiting_room(args: Args, seed: int) -> Built:
+    """A GP's waiting room: chairs along three walls, a reception desk, a low table with
+    magazines, posters; the client sits on the chair at the origin, facing -z. The
+    nearest other patient sits ``nearest`` metres beside the client."""
+    n = count(args, "patients")
+    nearest = num(args, "nearest")
+    s = _seed(args, seed)
+    rng = np.random.default_rng(s)
+    w, h, d = 7.0, 2.7, 6.0
+    zc = -d / 2 + 0.6
+    walls, floors = shell(w, h, d, rgba("#e4ece6"), rgba("#a7b2a9"), zc)
+    parts: list[Part] = [Part("walls", bake(walls)), Part("floor", bake(floors))]
+    chair = chair_mesh()
+    spots: list[F32] = []
+    # the client's wall (behind, at z ~ 0): the client's chair, and chairs from
+    # ``nearest`` metres to either side of it
+    colour = Material(rgba("#4f7a8a"))
+    parts.append(Part("client_chair", chair, compose(translate(0, 0, 0.25), rot_y(np.pi)), colour))
+    beside: list[F32] = []
+    for j in range(4):
+        for sx in (1, -1):
+            x = sx * (nearest + 0.65 * j)
+            if abs(x) < w / 2 - 0.4:
+                at = compose(translate(x, 0, 0.25), rot_y(np.pi))  # facing the room
+                parts.append(Part(f"chair_back_{len(beside)}", chair, at, colour))
+                beside.append(at)
+    # the opposite wall and the left wall face the client
+    for k in range(8):
+        at = compose(translate(-2.3 + k * 0.65, 0, zc - d / 2 + 0.45), rot_y(0.0))
+        parts.append(Part(f"chair_front_{k}", chair, at, colour))
+        spots.append(at)
+    for k in range(5):
+        at = compose(translate(-w / 2 + 0.45, 0, -0.9 - k * 0.65), rot_y(np.pi / 2))
+        parts.append(Part(f"chair_left_{k}", chair, at, colour))
+        spots.append(at)
+    desk = merge(
+        box(2.0, 1.1, 0.6, rgba("#b9a58a"), translate(0, 0.55, 0)),
+        box(0.5, 0.35, 0.04, rgba("#1a1a1a"), translate(0.4, 1.3, -0.1)),
+    )
+    parts.append(
+        Part("reception", bake(desk), compose(translate(w / 2 - 0.6, 0, -2.6), rot_y(-np.pi / 2)))
+    )
+    table = merge(
+        box(1.0, 0.05, 0.5, rgba("#d9d2c4"), translate(0, 0.42, 0)),
+        *[
+            box(0.04, 0.42, 0.04, rgba("#777777"), translate(x, 0.21, z))
+            for x in (-0.45, 0.45)
+            for z in (-0.2, 0.2)
+        ],
+        box(0.25, 0.02, 0.32, rgba("#c0504d"), translate(-0.2, 0.455, 0)),
+        box(0.25, 0.02, 0.32, rgba("#4f81bd"), translate(0.15, 0.455, 0.05)),
+    )
+    parts.append(Part("magazines", bake(table), translate(0, 0, zc)))
+    poster = bake(box(0.6, 0.85, 0.01, rgba("#f3d37a")), ao=False)
+    parts.append(Part("poster_0", poster, translate(-1.2, 1.6, zc - d / 2 + 0.02)))
+    parts.append(
+        Part("poster_1", poster, translate(1.5, 1.6, zc - d / 2 + 0.02), Material(rgba("#9ad0e6")))
+    )
+    parts.append(Part("plant", plant_mesh(1.1, 2), translate(-w / 2 + 0.4, 0, zc - d / 2 + 0.4)))
+    # who sits where: the nearest seat first (as many as there are patients), then the room
+    order = list(rng.permutation(len(spots)))
+    seats = beside[:1] + [spots[j] for j in order] + beside[1:]
+    members = [
+        (seats[j], int(rng.integers(1 << 30)), True, "neutral") for j in range(min(n, len(seats)))
+    ]
+    people, anim = crowd("patient_", members, [num(args, "gaze")] * len(members), s)
+    return Built(
+        root([*parts, *people]), (anim,) if members else (), stand=(0, 0, 0), eye_height=1.2
+    )
