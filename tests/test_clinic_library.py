@@ -76,7 +76,7 @@ def with_clinic() -> str:
 def test_validate_and_list_find_the_clinic_folder(clinic: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--library", str(clinic)])
     assert result.exit_code == 0, result.output
-    assert f"{with_clinic()}, 8 questionnaire(s), no problems" in result.output
+    assert f"{with_clinic()}, 0 dialogue(s), 8 questionnaire(s), no problems" in result.output
     listed = CliRunner().invoke(cli, ["list", "--library", str(clinic)])
     assert listed.exit_code == 0, listed.output
     assert "clinic.statue_steps" in listed.output and "heights.standard" in listed.output

@@ -103,3 +103,37 @@ def test_wrapping_keeps_lines_within_the_width() -> None:
     # a character the font lacks draws as '?', never as nothing
     assert atlas.glyph("\u4e00") is atlas.glyph("?")
     assert atlas.width("\u4e00") == atlas.width("?") > 0
+
+
+def _blue(image: np.ndarray) -> np.ndarray:
+    """Pixels of the highlighted choice row's fill (#2f6fb3)."""
+    r, g, b = (image[..., i].astype(int) for i in range(3))
+    return np.asarray((b > 140) & (b - r > 80) & (g > 80) & (g < 150))
+
+
+def test_choice_panel_shows_each_choice_and_moves_the_highlight(
+    big: tuple[HeadlessDisplay, Renderer],
+) -> None:
+    from vrtherapy.render import ChoicePanel
+
+    display, r = big
+    choices = ("Thank you, good morning.", "I'd rather not say.", "Could you repeat that?")
+    two = bright(draw(display, r, DARK, Overlay(choices=ChoicePanel(choices[:2])))[0]).sum()
+    three = bright(draw(display, r, DARK, Overlay(choices=ChoicePanel(choices)))[0]).sum()
+    assert three > 1.3 * two > 0  # a row of text per choice
+    rows = []
+    for k in range(3):
+        image = draw(display, r, DARK, Overlay(choices=ChoicePanel(choices, highlighted=k)))[0]
+        ys, _ = np.nonzero(_blue(image))
+        assert len(ys) > 200, f"no highlight for row {k}"
+        rows.append(float(np.median(ys)))
+    assert rows[0] < rows[1] < rows[2]  # the highlight moves down the rows (image y down)
+
+
+def test_choice_panel_needs_choices() -> None:
+    from vrtherapy.render import ChoicePanel
+
+    with pytest.raises(ValueError):
+        ChoicePanel(())
+    with pytest.raises(ValueError):
+        ChoicePanel(("a",), highlighted=1)

@@ -1,7 +1,9 @@
-"""Child process for the crash test: records ratings as fast as it can.
+"""Child process for the crash test: a live session recording commands as fast as it can.
 
-After each acknowledged command it prints ``ACK <command id> <step index>``; the
-parent kills it with SIGKILL at a random moment and checks the store.
+Each trial starts a new session (on this station, which takes its lease), prints
+``SESSION <id>``, then after each acknowledged command ``ACK <command id> <step
+index>``; the parent kills it with SIGKILL at a random moment, finds the
+session interrupted and resumes it the way ``run`` does.
 """
 
 from __future__ import annotations
@@ -21,13 +23,8 @@ def main() -> None:
     library = load_library()
     store = open_store(database)
     clock = SystemClock()
-    sessions = store.streams(kind="session")
-    if sessions:
-        engine = Engine.resume(store, library, clock, sessions[0].stream)
-    else:
-        engine = Engine.start(
-            store, library, clock, "C-CRSH-TEST", library.hierarchy("heights.standard")
-        )
+    code = f"C-CRSH-{trial:04d}"
+    engine = Engine.start(store, library, clock, code, library.hierarchy("heights.standard"))
     print(f"SESSION {engine.session_id} {engine.snapshot.step_index}", flush=True)
     rng = random.Random(trial)
     n = 0
@@ -38,6 +35,9 @@ def main() -> None:
         cmd: c.Command
         if roll < 0.1:
             cmd = c.StepUp(cid) if engine.snapshot.step_index < 5 else c.StepDown(cid)
+        elif roll < 0.15:
+            action = rng.choice(["pause", "blackout", "calm_scene", "resume"])
+            cmd = c.Safety(cid, action=action, reason="crash test")  # type: ignore[arg-type]
         else:
             cmd = c.RecordSuds(cid, "client", value=float(rng.randint(0, 100)), source="headset")
         outcome = engine.handle(cmd)

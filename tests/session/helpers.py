@@ -9,6 +9,7 @@ from typing import Any
 from vrtherapy.authoring import HierarchySpec, Library
 from vrtherapy.session.clock import ManualClock
 from vrtherapy.session.engine import Engine
+from vrtherapy.session.station import Station
 from vrtherapy.session.store.base import EventStore
 
 
@@ -32,7 +33,8 @@ def counter(prefix: str = "id") -> Callable[[], str]:
 def start(
     store: EventStore, library: Library, h: HierarchySpec | None = None, **kw: Any
 ) -> tuple[Engine, ManualClock]:
-    clock = ManualClock()
+    clock = kw.pop("clock", None) or ManualClock()
+    kw.setdefault("station", Station("test-station", "test-host", 1))
     engine = Engine.start(
         store,
         library,

@@ -355,7 +355,9 @@ def test_resume_after_interruption_comes_back_paused(
     engine.handle(c.GoToStep("g", index=2))
     clock.advance(100)
     engine.handle(c.RecordSuds("s", value=50))
-    again = Engine.resume(sqlite_store, library, ManualClock(), engine.session_id)
+    # the first engine's lease lapses (it stopped renewing it); a minute later it resumes
+    later = ManualClock(wall_start=clock.wall() + 60)
+    again = Engine.resume(sqlite_store, library, later, engine.session_id)
     assert again.snapshot.step_index == 2 and again.snapshot.safety == "paused"
     assert again.now() == pytest.approx(100)
     assert again.state.ratings == engine.state.ratings

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vrtherapy.authoring.dialogue import DialogueSpec, dialogue_from_document, is_dialogue
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.hierarchy import (
     HierarchySpec,
@@ -66,7 +67,8 @@ class LibraryFolderError(ValueError):
 
 @dataclass(frozen=True)
 class Library:
-    """Validated scenarios, hierarchies and questionnaires, by id, with the file each came from.
+    """Validated scenarios, hierarchies, questionnaires and dialogues, by id, with the file
+    each came from.
 
     ``assets`` holds, per scenario id, the folders its asset files are looked up
     in, in order; ``warnings`` are things that do not stop a file from loading
@@ -76,6 +78,7 @@ class Library:
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
     questionnaires: dict[str, QuestionnaireSpec] = field(default_factory=dict)
+    dialogues: dict[str, DialogueSpec] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     assets: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # allowed, but probably not meant
@@ -211,7 +214,7 @@ class _Broken:
 
 @dataclass
 class _Loaded:
-    spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
+    spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec | DialogueSpec
     source: SourceMap
     path: Path
     stock: bool
@@ -272,8 +275,10 @@ def load_library(
         stock = any(_inside(path, f) for f in stock_folders)
         try:
             doc = read_yaml(path, display_path(path))
-            spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec
-            if is_questionnaire(doc, path):
+            spec: ScenarioSpec | HierarchySpec | QuestionnaireSpec | DialogueSpec
+            if is_dialogue(doc):
+                spec = dialogue_from_document(doc, list(_asset_dirs(path, roots)))
+            elif is_questionnaire(doc, path):
                 spec = questionnaire_from_document(doc)
             elif is_hierarchy(doc, path):
                 spec = hierarchy_from_document(doc)
@@ -297,6 +302,8 @@ def load_library(
             lib.assets[spec_id] = folders[item.path]
         elif isinstance(item.spec, QuestionnaireSpec):
             lib.questionnaires[spec_id] = item.spec
+        elif isinstance(item.spec, DialogueSpec):
+            lib.dialogues[spec_id] = item.spec
         else:
             lib.hierarchies[spec_id] = item.spec
             lib.warnings.extend(hierarchy_warnings(item.spec, item.source))
@@ -405,6 +412,7 @@ def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: _Broken) -> l
                     did_you_mean(calm, lib.scenarios, "known scenarios"),
                 )
             )
+        problems.extend(_partner_dialogues(lib, sid, owners[sid].source, broken))
     for hid, hierarchy in lib.hierarchies.items():
         src = owners[hid].source
         for i, step in enumerate(hierarchy.steps):
@@ -428,4 +436,50 @@ def _cross_check(lib: Library, owners: dict[str, _Loaded], broken: _Broken) -> l
                         did_you_mean(step.level, scenario.level_names, "its levels"),
                     )
                 )
+    return problems
+
+
+def _partner_dialogues(lib: Library, sid: str, src: SourceMap, broken: _Broken) -> list[Problem]:
+    """Every partner's dialogue exists, and each of its speakers is a partner of the scenario."""
+    problems: list[Problem] = []
+    scenario = lib.scenarios[sid]
+    partner_ids = [p.id for p in scenario.partners]
+    for i, partner in enumerate(scenario.partners):
+        if partner.dialogue is None:
+            continue
+        path = ("partners", i, "dialogue")
+        dialogue = lib.dialogues.get(partner.dialogue)
+        if dialogue is None:
+            if not broken.covers(partner.dialogue):
+                problems.append(
+                    src.problem(
+                        path,
+                        f"partner '{partner.id}' names unknown dialogue '{partner.dialogue}'",
+                        did_you_mean(partner.dialogue, lib.dialogues, "known dialogues")
+                        if lib.dialogues
+                        else "no dialogue file was loaded; validate it together with this file",
+                    )
+                )
+            continue
+        voice_language = partner.voice.name.rsplit("/", 1)[-1].split("-")[0].lower()
+        if voice_language != dialogue.language.split("-")[0]:
+            lib.warnings.append(
+                src.problem(
+                    ("partners", i, "voice") if partner.voice.name != "en" else path,
+                    f"partner '{partner.id}' speaks dialogue '{dialogue.id}' (language "
+                    f"'{dialogue.language}') with the voice '{partner.voice.name}'",
+                    f"set 'voice: {{name: {dialogue.language.lower()}}}' (see 'espeak-ng "
+                    "--voices'), unless the accent is meant",
+                    severity="warning",
+                )
+            )
+        for speaker in sorted(dialogue.speakers - set(partner_ids)):
+            problems.append(
+                src.problem(
+                    path,
+                    f"dialogue '{dialogue.id}' has lines for '{speaker}', who is not a partner "
+                    f"of scenario '{sid}'",
+                    did_you_mean(speaker, partner_ids, "its partners"),
+                )
+            )
     return problems

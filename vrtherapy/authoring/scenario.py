@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
+from vrtherapy.authoring.behaviour import BEHAVIOUR
 from vrtherapy.authoring.common import (
     COLOR_PATTERN,
     BoolOrRef,
@@ -142,15 +143,33 @@ class EnvironmentSpec(Model):
     ] = None
 
 
+class VoiceSpec(Model):
+    """How a partner's lines are synthesised (espeak-ng: voice name, words per minute, pitch)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?$")] = "en"
+    rate: Annotated[int, Field(ge=80, le=450)] = 175
+    pitch: Annotated[int, Field(ge=0, le=99)] = 50
+
+
 class PartnerSpec(Model):
-    """A virtual social partner; its lines come from the dialogue it names."""
+    """A virtual social partner; its lines come from the dialogue it names (a dialogue id)."""
 
     id: Name
     name: str
     role: str | None = None
-    dialogue: str | None = None
+    dialogue: Id | None = None
+    voice: VoiceSpec = VoiceSpec()
+    behaviour: dict[str, Any] = {}  # see vrtherapy.authoring.behaviour.BEHAVIOUR
     avatar: dict[str, Any] = {}
     transform: TransformSpec = TransformSpec()
+
+
+class SkillSpec(Model):
+    """A social skill the therapist scores 1–5 during a scenario (e.g. 'professionalism')."""
+
+    name: Name
+    label: str
+    description: str | None = None
 
 
 class ScenarioSpec(Model):
@@ -168,6 +187,7 @@ class ScenarioSpec(Model):
     environment: EnvironmentSpec = EnvironmentSpec()
     objects: list[ObjectSpec] = []
     partners: list[PartnerSpec] = []
+    skills: list[SkillSpec] = []  # scored 1–5 by the therapist (social scenarios)
     sounds: SoundsSpec = SoundsSpec()
 
     def level(self, name: str) -> LevelSpec:
@@ -197,6 +217,7 @@ class _Parts:
     objects: list[tuple[int, ObjectSpec]]
     partners: list[tuple[int, PartnerSpec]]
     sounds: SoundsLocated = ()
+    skills: list[tuple[int, SkillSpec]] = field(default_factory=list)
 
     @classmethod
     def of(cls, spec: ScenarioSpec) -> _Parts:
@@ -208,6 +229,7 @@ class _Parts:
             list(enumerate(spec.objects)),
             list(enumerate(spec.partners)),
             tuple(spec.sounds.all()),
+            list(enumerate(spec.skills)),
         )
 
     @classmethod
@@ -233,6 +255,7 @@ class _Parts:
             _try_items(ObjectSpec, data.get("objects")),
             _try_items(PartnerSpec, data.get("partners")),
             tuple(salvage_sounds(data.get("sounds", {}))),
+            _try_items(SkillSpec, data.get("skills")),
         )
 
 
@@ -296,6 +319,12 @@ class _Checker:
             seen[partner.id] = i
             self.transform(partner.transform, (*path, "transform"))
             self.args("avatar", partner.avatar, (*path, "avatar"))
+            self.args("behaviour", partner.behaviour, (*path, "behaviour"), BEHAVIOUR)
+        skills: set[str] = set()
+        for i, skill in self.spec.skills:
+            if skill.name in skills:
+                self.add(("skills", i, "name"), f"duplicate skill '{skill.name}'")
+            skills.add(skill.name)
         return self.problems
 
     def parameter(self, path: DataPath, p: ParameterSpec) -> None:
@@ -520,8 +549,11 @@ class _Checker:
                 "would stop at the end key)",
             )
 
-    def args(self, kind: str, args: dict[str, Any], path: DataPath) -> None:
-        spec = CATALOGUE.get(kind, {})
+    def args(
+        self, kind: str, args: dict[str, Any], path: DataPath, spec: dict[str, Arg] | None = None
+    ) -> None:
+        """Arguments of a procedural ``kind`` (or of ``spec``, e.g. a partner's behaviour)."""
+        spec = CATALOGUE.get(kind, {}) if spec is None else spec
         for key, value in args.items():
             apath = (*path, key)
             arg = spec.get(key)

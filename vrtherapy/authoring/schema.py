@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vrtherapy.authoring.behaviour import BEHAVIOUR
 from vrtherapy.authoring.common import REF_PATTERN
+from vrtherapy.authoring.dialogue import DialogueSpec
 from vrtherapy.authoring.hierarchy import HierarchySpec
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
 from vrtherapy.authoring.questionnaire import QuestionnaireSpec
@@ -15,6 +17,7 @@ from vrtherapy.authoring.scenario import ScenarioSpec
 SCHEMA_FILES = {
     "scenario": "scenario.schema.json",
     "hierarchy": "hierarchy.schema.json",
+    "dialogue": "dialogue.schema.json",
     "questionnaire": "questionnaire.schema.json",
 }
 
@@ -39,6 +42,12 @@ def _arg_schema(arg: Arg) -> dict[str, Any]:
 
 def scenario_schema() -> dict[str, Any]:
     schema = ScenarioSpec.model_json_schema()
+    schema["$defs"]["PartnerSpec"]["properties"]["behaviour"] = {
+        "type": "object",
+        "properties": {k: _arg_schema(a) for k, a in BEHAVIOUR.items()},
+        "additionalProperties": False,
+        "description": "how the partner behaves; levels set it through $parameters",
+    }
     obj = schema["$defs"]["ObjectSpec"]
     obj["properties"]["procedural"] = {
         "anyOf": [{"enum": sorted(CATALOGUE)}, {"type": "null"}],
@@ -67,6 +76,12 @@ def hierarchy_schema() -> dict[str, Any]:
     return _finish(HierarchySpec.model_json_schema(), "hierarchy", "A vrtherapy fear hierarchy")
 
 
+def dialogue_schema() -> dict[str, Any]:
+    return _finish(
+        DialogueSpec.model_json_schema(by_alias=True), "dialogue", "A vrtherapy partner dialogue"
+    )
+
+
 def questionnaire_schema() -> dict[str, Any]:
     return _finish(
         QuestionnaireSpec.model_json_schema(), "questionnaire", "A vrtherapy questionnaire"
@@ -86,6 +101,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
     return {
         "scenario": scenario_schema(),
         "hierarchy": hierarchy_schema(),
+        "dialogue": dialogue_schema(),
         "questionnaire": questionnaire_schema(),
     }
 

@@ -29,7 +29,7 @@ def asset_checker() -> AssetCheck:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @library_option
 def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> None:
-    """Check scenario, hierarchy and questionnaire files; print every problem as
+    """Check scenario, hierarchy, dialogue and questionnaire files; print every problem as
     file:line:column.
 
     PATHS are files or folders (searched for *.yaml). Default: the stock scenes/,
@@ -51,7 +51,8 @@ def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> No
     warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
     click.echo(
         f"ok: {len(lib.scenarios)} scenario(s), {len(lib.hierarchies)} hierarchy(ies), "
-        f"{len(lib.questionnaires)} questionnaire(s), no problems{warned}"
+        f"{len(lib.dialogues)} dialogue(s), {len(lib.questionnaires)} questionnaire(s), "
+        f"no problems{warned}"
     )
 
 
@@ -63,7 +64,7 @@ def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> No
     help="Folder to write the schemas to (default: the project's schemas/ folder).",
 )
 def schema_command(out: Path | None) -> None:
-    """Write JSON Schemas for the scenario, hierarchy and questionnaire formats.
+    """Write JSON Schemas for the scenario, hierarchy, dialogue and questionnaire formats.
 
     Editors with YAML language support validate and autocomplete files that
     start with a line such as

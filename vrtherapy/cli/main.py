@@ -15,6 +15,7 @@ from vrtherapy.cli.report_commands import export_command, report_command
 from vrtherapy.cli.run_command import run_command
 from vrtherapy.cli.session_commands import (
     demo_command,
+    resume_command,
     sessions_command,
     show_command,
     verify_command,
@@ -32,7 +33,8 @@ def cli(verbose: bool) -> None:
     `demo` runs a complete session with a synthetic client; `sessions`, `show`
     and `verify` list, print and integrity-check stored session records;
     `report` writes session and progress reports and `export` writes tidy CSV,
-    JSON or FHIR; `devices` lists the sound outputs `run --audio-device` can use.
+    JSON or FHIR; `devices` lists the sound outputs `run --audio-device` can use;
+    `resume` brings back a session whose engine was interrupted.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
@@ -52,6 +54,7 @@ cli.add_command(export_command)
 cli.add_command(snapshot_command)
 cli.add_command(bench_command)
 cli.add_command(run_command)
+cli.add_command(resume_command)
 cli.add_command(devices_command)
 
 

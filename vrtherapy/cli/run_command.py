@@ -83,6 +83,17 @@ def _end_if_running(service: SessionService) -> None:
         click.echo(f"session {engine.session_id} ended: the engine was stopped")
 
 
+def _announce_interrupted(service: SessionService) -> None:
+    """Sessions a killed engine left running: say so, and how to resume or close them."""
+    for s in service.interrupted():
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.last_event_at))
+        click.echo(
+            f"interrupted session {s.session_id} (client {s.client_code}, step "
+            f"{s.step_index + 1}/{s.step_count}, last recorded {when}): resume or close it in "
+            f"the console, or run `vrtherapy resume {s.session_id}` [--close]"
+        )
+
+
 def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: Any) -> Any:
     """Start watching the stock and clinic folders; results go to the console and here."""
     from vrtherapy.app.watch import LibraryWatcher
@@ -215,6 +226,18 @@ def _interrupt(_signum: int, _frame: object) -> None:
     help="Sound output by name (see `vrtherapy devices`; default: the system's default). "
     "Without any sound output the session runs silently after one warning.",
 )
+@click.option(
+    "--resume",
+    "resume_session",
+    metavar="SESSION",
+    default=None,
+    help="Resume this interrupted session (same step, paused); see `vrtherapy resume`.",
+)
+@click.option(
+    "--take-over",
+    is_flag=True,
+    help="With --resume: run it here even though another station holds it (recorded).",
+)
 def run_command(
     scenario: str | None,
     hierarchy_id: str | None,
@@ -232,6 +255,8 @@ def run_command(
     watch: bool,
     frames: int | None,
     database: str | None,
+    resume_session: str | None,
+    take_over: bool,
     audio_device: str | None,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
@@ -239,9 +264,12 @@ def run_command(
     With SCENARIO, a practice session steps through that scenario's levels;
     with --hierarchy, a session with that hierarchy starts at once; with
     neither, the therapist chooses the client and hierarchy in the console.
-    The console's address and a one-time pairing code are printed here;
-    press Enter in this terminal for a fresh code (it replaces the old one and
-    is accepted even while wrong guesses are being rate-limited).
+    Sessions left running by an engine that was killed are listed on start;
+    the console offers to resume each (same step, paused) or close it, and
+    --resume SESSION resumes one at once. The console's address and a
+    one-time pairing code are printed here; press Enter in this terminal for
+    a fresh code (it replaces the old one and is accepted even while wrong
+    guesses are being rate-limited).
     """
     from vrtherapy.display.select import automatic_choice, configure_gl_platform
 
@@ -270,7 +298,13 @@ def run_command(
     clock: Clock = SystemClock() if time_scale == 1.0 else ScaledClock(time_scale)
     service = SessionService(store, library, clock)
     try:
-        if scenario or hierarchy_id:
+        if resume_session:
+            engine = service.resume(resume_session, takeover=take_over)
+            click.echo(
+                f"session {engine.session_id} resumed for client {engine.state.client_code} "
+                f"at step {engine.state.step_index + 1}, paused"
+            )
+        elif scenario or hierarchy_id:
             if scenario:
                 if scenario not in library.scenarios:
                     raise ServiceError(f"no scenario '{scenario}' (see `vrtherapy list`)")
@@ -286,6 +320,8 @@ def run_command(
         backend.close()
         click.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         sys.exit(2)
+    else:
+        _announce_interrupted(service)
     responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
     engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
     server = ConsoleServer(
@@ -333,4 +369,5 @@ def run_command(
         backend.close()
         engine_thread.stop()  # the engine thread is gone after this: safe to use the service here
         _end_if_running(service)
+        service.close()
         store.close()

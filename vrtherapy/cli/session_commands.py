@@ -1,7 +1,9 @@
-"""``demo``, ``sessions``, ``show`` and ``verify``: running and inspecting session records."""
+"""``demo``, ``sessions``, ``show``, ``verify`` and ``resume``: running, inspecting and
+recovering session records."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -10,10 +12,13 @@ from typing import Any
 import click
 
 from vrtherapy.cli.library_option import library_option, open_library
+from vrtherapy.session import recovery
 from vrtherapy.session.state import replay
 from vrtherapy.session.store import StoreError, open_store
 from vrtherapy.session.store.base import EventStore
 from vrtherapy.session.store.open import data_dir
+from vrtherapy.session.store.receipt import ReceiptError, check_receipt, make_receipt, read_receipt
+from vrtherapy.session.store.signing import SigningKeyError
 from vrtherapy.session.timeline import clock, describe
 
 database_option = click.option(
@@ -145,17 +150,23 @@ def _open_frames(lib: Any) -> Any:
 @click.option("--client", "client_code", default=None, help="Only this client's sessions.")
 @database_option
 def sessions_command(client_code: str | None, database: str | None) -> None:
-    """List stored sessions, newest last."""
+    """List stored sessions, newest last.
+
+    A session stored as running that no station runs (its engine was killed)
+    is shown as interrupted: resume it with `vrtherapy resume SESSION`, or
+    close it with `vrtherapy resume SESSION --close`.
+    """
     store = _open(database)
     infos = store.streams(kind="session", client_code=client_code)
     if not infos:
         click.echo(f"no sessions in {store.description}")
         return
     click.echo(f"{len(infos)} session(s) in {store.description}")
+    now = time.time()
     for info in infos:
         state = replay(store.read(info.stream))
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created_at))
-        status = state.status if state.status != "ended" else f"ended ({state.end_reason})"
+        status = recovery.status(state, store.lease(info.stream), now)
         click.echo(
             f"  {info.stream}  {when}  {clock(state.session_time).strip()} min  "
             f"step {state.step_index + 1}/{state.step_count}  {info.head_seq} events  {status}"
@@ -180,27 +191,169 @@ def show_command(session_id: str, show_all: bool, database: str | None) -> None:
 
 @click.command("verify")
 @click.argument("streams", nargs=-1)
+@click.option(
+    "--receipt",
+    "receipt_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a signed receipt of every record's head to FILE, to keep elsewhere.",
+)
+@click.option(
+    "--against",
+    "against_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Also check that nothing in an earlier receipt FILE was deleted, cut or rewritten.",
+)
 @database_option
-def verify_command(streams: tuple[str, ...], database: str | None) -> None:
-    """Check the integrity (hash chain) of stored session and client records.
+def verify_command(
+    streams: tuple[str, ...],
+    receipt_path: Path | None,
+    against_path: Path | None,
+    database: str | None,
+) -> None:
+    """Check the integrity of stored session and client records.
 
-    With no arguments every record is checked. Exits 1 if any was altered,
-    truncated or has events missing.
+    Each record's hash chain is recomputed (it also covers the record's client
+    and creation time), and the clinic-wide ledger is checked: its own chain,
+    every entry's Ed25519 signature by a trusted key, every record it saw
+    created still there unchanged, and every signed checkpoint's event still
+    there with the same hash. With no arguments every record is checked.
+    Exits 1 if anything was altered, truncated, moved, re-dated or deleted.
+    The fingerprint of this station's signing key is printed first.
     """
     store = _open(database)
+    try:
+        key = store.signing_key()
+        trusted = key.trusted()
+    except (StoreError, SigningKeyError) as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"signing key {key.fingerprint} ({key.path}; public key {key.public_hex})")
+    others = sorted(fp for fp in trusted if fp != key.fingerprint)
+    if others:
+        click.echo(f"also trusted: {', '.join(others)}")
+    everything = not streams
     names = list(streams) or [s.stream for s in store.streams()]
+    ledger = store.verify_ledger(trusted)
+    by_stream: dict[str, list[str]] = {}
+    for name, problem in ledger.problems:
+        by_stream.setdefault(name, []).append(problem)
+    if everything:
+        names += sorted(n for n in by_stream if n not in names and n != "ledger")
+    against: list[tuple[str, str]] = []
+    if against_path is not None:
+        try:
+            receipt = read_receipt(against_path.read_text(encoding="utf-8"), trusted)
+        except (OSError, ReceiptError) as exc:
+            _fail(f"{against_path}: {exc}")
+            return
+        against = check_receipt(store, receipt)
+        for name, problem in against:
+            by_stream.setdefault(name, []).append(problem)
+            if name not in names and name != "ledger":
+                names.append(name)
+    bad = 0
+    for name in names:
+        report = store.verify(name) if store.stream(name) else None
+        problems = [*(report.problems if report else ()), *by_stream.get(name, [])]
+        if report is None and not problems:
+            problems = [f"no record '{name}'"]
+        if problems:
+            bad += 1
+            click.echo(f"TAMPERED {name}: " + "; ".join(problems), err=True)
+        else:
+            assert report is not None
+            note = f"; {'; '.join(report.notes)}" if report.notes else ""
+            click.echo(f"ok       {name} ({report.events} events{note})")
+    ledger_problems = by_stream.get("ledger", [])
+    if ledger_problems:
+        bad += 1
+        click.echo("TAMPERED ledger: " + "; ".join(ledger_problems), err=True)
+    else:
+        signers = ", ".join(ledger.signers) or "none yet"
+        click.echo(f"ok       ledger ({ledger.entries} entries; signed by {signers})")
+    if against_path is not None and not against:
+        click.echo(f"ok       nothing in {against_path} was deleted, cut short or rewritten")
+    if receipt_path is not None:
+        data = make_receipt(store, key, time.time())
+        receipt_path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        click.echo(f"receipt of {len(data['streams'])} record(s) written to {receipt_path}")
+    if bad:
+        click.echo(f"{bad} record(s) failed verification", err=True)
+        sys.exit(1)
     if not names:
         click.echo(f"nothing stored yet in {store.description}")
         return
-    bad = 0
-    for name in names:
-        report = store.verify(name)
-        if report.ok:
-            click.echo(f"ok       {name} ({report.events} events)")
-        else:
-            bad += 1
-            click.echo(f"TAMPERED {name}: " + "; ".join(report.problems), err=True)
-    if bad:
-        click.echo(f"{bad} of {len(names)} record(s) failed verification", err=True)
-        sys.exit(1)
     click.echo(f"all {len(names)} record(s) verified in {store.description}")
+
+
+@click.command("resume")
+@click.argument("session_id")
+@click.option("--close", is_flag=True, help="End it on the record as interrupted instead.")
+@click.option(
+    "--take-over",
+    is_flag=True,
+    help="Run it here even though another station holds it (recorded in the session).",
+)
+@click.option(
+    "--display",
+    type=click.Choice(["auto", "openxr", "desktop", "headless"]),
+    default="auto",
+    show_default=True,
+    help="Where the client sees the scene (as for `run`).",
+)
+@click.option("--listen", default="127.0.0.1", show_default=True, help="Console address.")
+@click.option("--port", default=8765, show_default=True, help="Console port.")
+@click.option("--frames", type=int, default=None, help="Stop after this many frames.")
+@library_option
+@database_option
+@click.pass_context
+def resume_command(
+    ctx: click.Context,
+    session_id: str,
+    close: bool,
+    take_over: bool,
+    display: str,
+    listen: str,
+    port: int,
+    frames: int | None,
+    libraries: tuple[Path, ...],
+    database: str | None,
+) -> None:
+    """Resume an interrupted session (same step, paused), or --close it.
+
+    Resuming records a session_interrupted/session_resumed pair giving the gap,
+    then runs the session like `run` does: the display for the client and the
+    console for the therapist. `vrtherapy sessions` lists interrupted sessions.
+    """
+    if close:
+        from vrtherapy.session.clock import SystemClock
+        from vrtherapy.session.engine import Engine
+        from vrtherapy.session.station import Station
+
+        store = _open(database)
+        waiting = {s.session_id for s in recovery.interrupted_sessions(store, time.time())}
+        if session_id not in waiting:
+            _fail(f"session {session_id} is not interrupted (see `vrtherapy sessions`)")
+        try:
+            Engine.close_interrupted(store, SystemClock(), session_id, station=Station.this())
+        except StoreError as exc:
+            _fail(str(exc))
+        click.echo(f"session {session_id} closed as interrupted")
+        store.close()
+        return
+    from vrtherapy.cli.run_command import run_command
+
+    ctx.invoke(
+        run_command,
+        display=display,
+        listen=listen,
+        port=port,
+        frames=frames,
+        libraries=libraries,
+        database=database,
+        size=(1280, 720),  # ctx.invoke does not run the option's callback on its default
+        resume_session=session_id,
+        take_over=take_over,
+    )

@@ -28,6 +28,7 @@ ASSETS = {
     "console.js": "text/javascript",
     "chart.js": "text/javascript",
     "sound.js": "text/javascript",
+    "partners.js": "text/javascript",
 }
 SECURITY_HEADERS = {
     "content-security-policy": (

@@ -29,6 +29,7 @@ from vrtherapy.console.protocol import (
     snapshot_data,
 )
 from vrtherapy.session import events as ev
+from vrtherapy.session.commands import Rejected
 from vrtherapy.session.questionnaires import form
 from vrtherapy.session.service import ServiceError, SessionService, event_data
 from vrtherapy.session.snapshot import Snapshot
@@ -156,6 +157,7 @@ class Hub:
         }
         return {
             "type": "setup",
+            "interrupted": [i.to_data() for i in self.service.interrupted()],
             "clients": clients,
             "templates": templates,
             "client": code,
@@ -320,7 +322,7 @@ class Hub:
             return [{**self._setup_acks[cid], "duplicate": True}]
         try:
             command = build_command(name, cid, args, self._context())
-        except ProtocolError as exc:
+        except (ProtocolError, Rejected) as exc:  # Rejected: a field the command refuses
             return [{"type": "ack", "id": cid, "accepted": False, "reason": str(exc)}]
         if not isinstance(command, Setup):
             outcome = self.service.handle(command)
@@ -379,6 +381,25 @@ class Hub:
             )
         return []
 
+    def _resume_session(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Go on with an interrupted session (same step, paused)."""
+        engine = self.service.resume(args["session_id"], takeover=args["take_over"])
+        for t in list(self.tabs):
+            t.queue.put_nowait(
+                {
+                    "type": "welcome",
+                    "session_id": engine.session_id,
+                    "new_session": True,
+                    "locked": self.pairing_locked(t),
+                }
+            )
+        return []
+
+    def _close_interrupted(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
+        self.service.close_interrupted(args["session_id"])
+        self._broadcast_setup(tab.client_code)
+        return []
+
     def _new_session(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
         """After a session has ended: back to setting up the next one, in every tab."""
         engine = self.service.engine
@@ -415,6 +436,8 @@ SETUP: dict[str, Callable[[Hub, Tab, dict[str, Any]], list[dict[str, Any]]]] = {
     "edit_hierarchy": Hub._edit_hierarchy,
     "start_session": Hub._start_session,
     "new_session": Hub._new_session,
+    "resume_session": Hub._resume_session,
+    "close_interrupted": Hub._close_interrupted,
     "reload_scene": Hub._reload_scene,
     "summary": Hub._summary,
     "export": Hub._export,

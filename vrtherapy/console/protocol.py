@@ -26,9 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import JsonValue
+
 from vrtherapy.session import commands as c
+from vrtherapy.session import conversation as conv
 from vrtherapy.session.questionnaires import form, forms
 from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.vocabulary import PROMPT_KINDS, SAFETY_KINDS
 
 MAX_MESSAGE_BYTES = 64 * 1024  # a console message is small; anything bigger is refused
 MAX_TEXT_BYTES = 4096  # notes, reasons and other free text
@@ -40,8 +44,8 @@ class ProtocolError(ValueError):
     """A message the console should never send; the reason goes back in the ack."""
 
 
-SAFETY = ("pause", "blackout", "calm_scene", "resume", "stop")
-PROMPTS = ("suds", "comfort", "expectancy_before", "expectancy_after")
+SAFETY = SAFETY_KINDS  # the session's own words (session/vocabulary.py)
+PROMPTS = PROMPT_KINDS
 PARTNER_EVENTS = ("say", "choice", "attitude")
 HIERARCHY_EDITS = (
     "reorder",
@@ -270,10 +274,55 @@ def _partner(cid: str, a: Mapping[str, Any], ctx: Context) -> c.Command:
     data = _mapping(a, "data")
     if len(data) > 16:
         raise ProtocolError("'data' has too many entries")
-    checked = {k[:MAX_NAME_CHARS]: _scalar(v, k) for k, v in data.items()}
+    checked: dict[str, JsonValue] = {k[:MAX_NAME_CHARS]: _scalar(v, k) for k, v in data.items()}
     if event == "attitude":
         _num(checked, "attitude", -1.0, 1.0)
     return c.PartnerCommand(cid, partner_id=partner, event=event, data=checked)
+
+
+def _partner_id(a: Mapping[str, Any], ctx: Context) -> str:
+    partner = _name(a, "partner_id")
+    if partner not in ctx.partners:
+        known = ", ".join(sorted(ctx.partners)) or "none in this scene"
+        raise ProtocolError(f"no partner '{partner}' in the current scene (partners: {known})")
+    return partner
+
+
+def _converse(
+    build: Callable[[Mapping[str, Any], Context], conv.ConversationCommand],
+) -> Builder:
+    """A conversation action (partners panel, scores): one session command each."""
+    return lambda cid, a, ctx: c.Converse.of(cid, "therapist", build(a, ctx))
+
+
+def _behaviour(a: Mapping[str, Any], ctx: Context) -> conv.SetBehaviour:
+    value = a.get("value")
+    checked: float | str | None = (
+        None if value is None else _num(a, "value") if not isinstance(value, str) else
+        _name(a, "value")
+    )  # fmt: skip
+    return conv.SetBehaviour(_partner_id(a, ctx), _name(a, "name"), checked)
+
+
+CONVERSATION: dict[str, Builder] = {
+    "partner_start": _converse(lambda a, ctx: conv.StartConversation(_partner_id(a, ctx))),
+    # the therapist marks the client's spoken answer (Wizard-of-Oz)
+    "partner_choose": _converse(
+        lambda a, ctx: conv.ChooseOption(_partner_id(a, ctx), _int(a, "index", 0, 99), "therapist")
+    ),
+    "partner_trigger": _converse(
+        lambda a, ctx: conv.TriggerPartner(_partner_id(a, ctx), _name(a, "trigger_id"))
+    ),
+    "partner_say_again": _converse(lambda a, ctx: conv.SayAgain(_partner_id(a, ctx))),
+    "partner_skip": _converse(lambda a, ctx: conv.SkipLine(_partner_id(a, ctx))),
+    "partner_say": _converse(lambda a, ctx: conv.SayThisNow(_partner_id(a, ctx), _text(a, "text"))),
+    "partner_behaviour": _converse(_behaviour),
+    "score_skill": _converse(
+        lambda a, ctx: conv.ScoreSkill(
+            _name(a, "skill"), _int(a, "score", 1, 5), _text(a, "note", "")
+        )
+    ),
+}
 
 
 def _safety(action: str) -> Builder:
@@ -358,6 +407,7 @@ COMMANDS: dict[str, Builder] = {
     "note": lambda cid, a, ctx: c.AddNote(cid, text=_text(a, "text")),
     "questionnaire": _questionnaire,
     "partner": _partner,
+    **CONVERSATION,
     "fire_cue": lambda cid, a, ctx: c.FireCue(cid, cue=_name(a, "cue")),
     "sound_output": lambda cid, a, ctx: c.SetSoundOutput(
         cid,
@@ -373,6 +423,16 @@ COMMANDS: dict[str, Builder] = {
     "edit_hierarchy": _setup("edit_hierarchy", _edit_args),
     "start_session": _setup("start_session", _start_args),
     "new_session": _setup("new_session", lambda a: {}),
+    "resume_session": _setup(
+        "resume_session",
+        lambda a: {
+            "session_id": _name(a, "session_id"),
+            "take_over": _bool(a, "take_over") if "take_over" in a else False,
+        },
+    ),
+    "close_interrupted": _setup(
+        "close_interrupted", lambda a: {"session_id": _name(a, "session_id")}
+    ),
     "reload_scene": _setup("reload_scene", lambda a: {}),
     "summary": _setup("summary", lambda a: {}),
     "export": _setup("export", lambda a: {}),

@@ -6,7 +6,7 @@ back asynchronously for the therapist console.
 """
 
 from vrtherapy.render.glcalls import FrameStats
-from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout, SudsPanel
+from vrtherapy.render.overlay import NO_OVERLAY, ChoicePanel, Overlay, PanelLayout, SudsPanel
 from vrtherapy.render.readback import MirrorReadback
 from vrtherapy.render.renderer import Renderer
 from vrtherapy.render.targets import RenderTarget
@@ -14,6 +14,7 @@ from vrtherapy.render.views import View
 
 __all__ = [
     "NO_OVERLAY",
+    "ChoicePanel",
     "FrameStats",
     "MirrorReadback",
     "Overlay",

@@ -28,14 +28,36 @@ class SudsPanel:
 
 
 @dataclass(frozen=True)
+class ChoicePanel:
+    """What the client may answer a virtual partner: numbered rows, one highlighted
+    (moved with the stick or the arrow keys, chosen with the trigger or Enter)."""
+
+    choices: tuple[str, ...]
+    highlighted: int | None = None  # row index
+    heading: str = "Your answer:"
+
+    def __post_init__(self) -> None:
+        if not self.choices:
+            raise ValueError("a choice panel needs at least one choice")
+        if self.highlighted is not None and not 0 <= self.highlighted < len(self.choices):
+            raise ValueError(f"no choice row {self.highlighted}")
+
+
+@dataclass(frozen=True)
 class Overlay:
     suds: SudsPanel | None = None
     subtitle: str | None = None
     instruction: str | None = None
+    choices: ChoicePanel | None = None
 
     @property
     def empty(self) -> bool:
-        return self.suds is None and not self.subtitle and not self.instruction
+        return (
+            self.suds is None
+            and not self.subtitle
+            and not self.instruction
+            and self.choices is None
+        )
 
 
 NO_OVERLAY = Overlay()
@@ -55,4 +77,6 @@ class PanelLayout:
     instruction_width: float = 0.9
     subtitle_offset: float = -0.58  # centre of the subtitle strip
     subtitle_width: float = 1.5
+    choices_offset: float = -0.3  # centre of the choice panel
+    choices_width: float = 1.2
     text_size: float = 0.05  # em height of subtitle and instruction text, metres (~2 degrees)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vrtherapy.render.overlay import Overlay, PanelLayout, SudsPanel
+from vrtherapy.render.overlay import ChoicePanel, Overlay, PanelLayout, SudsPanel
 from vrtherapy.render.srgb import hex_to_linear
 from vrtherapy.render.text import GlyphAtlas, PlacedGlyph
 
@@ -30,6 +30,7 @@ TRACK_HIGH = hex_to_linear("#d9534f")
 MARKER = hex_to_linear("#ffffff")
 MARKER_CONFIRMED = hex_to_linear("#5fd37a")
 SUBTITLE_BACKGROUND = (0.0, 0.0, 0.0, 0.7)
+HIGHLIGHT = hex_to_linear("#2f6fb3", 0.95)
 PAD = 0.04
 
 
@@ -131,6 +132,28 @@ def suds_panel(b: QuadBuilder, suds: SudsPanel, atlas: GlyphAtlas, width: float)
         b.text(atlas.layout([label], "center"), x, value_top, value_em, color)
 
 
+def choice_panel(b: QuadBuilder, panel: ChoicePanel, atlas: GlyphAtlas, width: float) -> None:
+    """A heading, then one numbered row per choice; the highlighted row has a blue
+    fill. Built around ``b.origin`` (panel centre)."""
+    lh = atlas.line_height
+    heading_em, row_em, gap = 0.045, 0.05, 0.018
+    inner = width - 2 * PAD
+    rows = [atlas.wrap(f"{i + 1}. {text}", (inner - 0.02) / row_em) for i, text in
+            enumerate(panel.choices)]  # fmt: skip
+    heights = [len(r) * lh * row_em + gap for r in rows]
+    height = heading_em * lh + 0.02 + sum(heights) + 2 * PAD
+    top, bottom = height / 2, -height / 2
+    b.frame(-width / 2, bottom, width / 2, top, BACKGROUND, BORDER)
+    y = top - PAD
+    b.text(atlas.layout([panel.heading], "left"), -inner / 2, y, heading_em, MUTED)
+    y -= heading_em * lh + 0.02
+    for i, (lines, h) in enumerate(zip(rows, heights, strict=True)):
+        if i == panel.highlighted:
+            b.rect(-inner / 2, y - h + gap / 2, inner / 2, y + gap / 2, HIGHLIGHT)
+        b.text(atlas.layout(lines, "left"), -inner / 2 + 0.01, y, row_em, TEXT)
+        y -= h
+
+
 def text_panel(
     b: QuadBuilder,
     text: str,
@@ -176,6 +199,10 @@ def build_panels(
     if overlay.suds is not None:
         b = QuadBuilder(z, (0.0, eye_height + layout.suds_offset))
         suds_panel(b, overlay.suds, atlas, layout.suds_width)
+        rows.append(b.array())
+    if overlay.choices is not None:
+        b = QuadBuilder(z + 0.01, (0.0, eye_height + layout.choices_offset))
+        choice_panel(b, overlay.choices, atlas, layout.choices_width)
         rows.append(b.array())
     if overlay.subtitle:
         b = QuadBuilder(z + 0.02, (0.0, eye_height + layout.subtitle_offset))

@@ -90,7 +90,6 @@ class Clients:
     def create(self, template: HierarchySpec | None = None) -> str:
         code = new_client_code()
         stream = client_stream(code)
-        self.store.create_stream(stream, "client", code, self.clock.wall())
         events = [ev.NewEvent("therapist", ev.ClientCreated(code), 0.0)]
         if template is not None:
             events.append(
@@ -102,7 +101,8 @@ class Clients:
                     0.0,
                 )
             )
-        self.store.append(stream, 0, events, self.clock.wall())
+        # one transaction: no client record without its first events
+        self.store.create_stream(stream, "client", code, self.clock.wall(), events)
         return code
 
     def exists(self, code: str) -> bool:
@@ -137,6 +137,7 @@ class Clients:
                 )
             ],
             self.clock.wall(),
+            checkpoint="hierarchy",
         )
 
     def resume_step(self, code: str) -> tuple[int, str | None]:

@@ -2,15 +2,20 @@
 
 A command comes from the console, the headset, a coach or the CLI, carries a
 client-generated id (so a repeated command is applied once), and is checked
-against the current state by :func:`decide`, which returns the events it
-causes or a rejection with a reason a person can act on.
+twice: its fields when it is made (types, finite numbers, known kinds — see
+:class:`Command`), and its fit with the current state by :func:`decide`, which
+returns the events it causes or a rejection with a reason a person can act on.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, TypeVar
+
+import pydantic
 
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.intensity import (
@@ -19,22 +24,82 @@ from vrtherapy.authoring.intensity import (
     level_intensity,
     parameter_values,
 )
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
 from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
+from vrtherapy.session.vocabulary import (
+    Actor,
+    ExpectancyPhase,
+    PromptKind,
+    RatingSource,
+    SafetyKind,
+)
+
+
+class Rejected(Exception):
+    """A command that does not fit (its fields, or the current state); the message says why."""
+
+
+class InvalidCommand(Rejected, ValueError):
+    """A command made with a field of the wrong type, a number that is not finite, or an
+    unknown kind, source or actor."""
+
+
+# strict: "50" is not a number, True is not a step index; finite numbers only
+_STRICT = pydantic.ConfigDict(strict=True, allow_inf_nan=False)
+
+
+_CHECKS: dict[type, tuple[tuple[str, pydantic.TypeAdapter[Any]], ...]] = {}
+
+
+def _field_checks(cls: type) -> tuple[tuple[str, pydantic.TypeAdapter[Any]], ...]:
+    """One strict validator per field of a command class (made once per class)."""
+    checks = _CHECKS.get(cls)
+    if checks is None:
+        hints = typing.get_type_hints(cls)
+        checks = tuple(
+            (f.name, pydantic.TypeAdapter(hints[f.name], config=_STRICT))
+            for f in dataclasses.fields(cls)
+        )
+        _CHECKS[cls] = checks
+    return checks
+
+
+def check_fields(command: object) -> None:
+    """Raise :class:`InvalidCommand` unless every field of ``command`` has its declared type."""
+    if not isinstance(command, Command):
+        raise InvalidCommand(f"not a command: {type(command).__name__}")
+    name = type(command).__name__
+    for field_name, adapter in _field_checks(type(command)):
+        value = getattr(command, field_name)
+        try:
+            adapter.validate_python(value)
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in (field_name, *first["loc"]))
+            raise InvalidCommand(
+                f"{name}: {where}: {first['msg'].lower()} (got {value!r})"
+            ) from None
 
 
 @dataclass(frozen=True)
 class Command:
+    """Base of all commands. Fields are checked when a command is made: a wrong type
+    raises :class:`InvalidCommand` (a :class:`Rejected`), never a TypeError later."""
+
     command_id: str
-    actor: ev.Actor = "therapist"
+    actor: Actor = "therapist"
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True)
 class Safety(Command):
     """Pause, blackout, calm scene, resume or stop: always accepted."""
 
-    action: ev.SafetyKind = "pause"
+    action: SafetyKind = "pause"
     reason: str = ""
 
 
@@ -42,7 +107,7 @@ class Safety(Command):
 class ClientStop(Command):
     """The client pressed stop in the headset."""
 
-    actor: ev.Actor = "client"
+    actor: Actor = "client"
 
 
 @dataclass(frozen=True)
@@ -76,7 +141,7 @@ class SetParameter(Command):
 @dataclass(frozen=True)
 class RecordSuds(Command):
     value: float = 0.0
-    source: ev.RatingSource = "therapist"
+    source: RatingSource = "therapist"
     prompt_id: str | None = None
 
 
@@ -84,19 +149,19 @@ class RecordSuds(Command):
 class AskNow(Command):
     """Send an in-headset prompt now (SUDS by default)."""
 
-    prompt: ev.PromptKind = "suds"
+    prompt: PromptKind = "suds"
 
 
 @dataclass(frozen=True)
 class RecordComfort(Command):
     value: float = 0.0
-    source: ev.RatingSource = "therapist"
+    source: RatingSource = "therapist"
     prompt_id: str | None = None
 
 
 @dataclass(frozen=True)
 class RecordExpectancy(Command):
-    phase: Literal["before", "after"] = "before"
+    phase: ExpectancyPhase = "before"
     likelihood: float = 0.0
     feared_outcome: str = ""
     prompt_id: str | None = None
@@ -134,7 +199,7 @@ class AnswerQuestionnaire(Command):
 class PartnerCommand(Command):
     partner_id: str = ""
     event: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, pydantic.JsonValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,7 +221,7 @@ class SetSoundOutput(Command):
 class ReportLoadFailure(Command):
     """The renderer could not load the current scenario (the engine keeps going)."""
 
-    actor: ev.Actor = "system"
+    actor: Actor = "system"
     scenario: str = ""
     message: str = ""
 
@@ -166,8 +231,37 @@ class EndSession(Command):
     reason: str = "completed"
 
 
-class Rejected(Exception):
-    """A command that does not fit the current state; the message says why."""
+@dataclass(frozen=True)
+class Converse(Command):
+    """A conversation action: a choice, trigger, say again, skip, say this now, score,
+    measure or behaviour change (see :mod:`vrtherapy.session.conversation`).
+
+    Its fields are plain (strictly checked like every command's); :meth:`of` makes one
+    from a conversation command and :attr:`action` gives it back.
+    """
+
+    kind: conv.ConversationKind = "timeouts"
+    partner_id: str = ""
+    index: int = 0
+    marked_by: conv.MarkedBy = "client"
+    trigger_id: str = ""
+    text: str = ""
+    skill: str = ""
+    score: int = 0
+    note: str = ""
+    name: str = ""
+    value: float | str | None = None
+    unit: str = ""
+
+    @staticmethod
+    def of(command_id: str, actor: Actor, action: conv.ConversationCommand) -> Converse:
+        fields = dataclasses.asdict(action)
+        return Converse(command_id, actor, conv.KIND_OF[type(action)], **fields)  # type: ignore[arg-type]
+
+    @property
+    def action(self) -> conv.ConversationCommand:
+        cls = conv.KINDS[self.kind]
+        return cls(**{f.name: getattr(self, f.name) for f in dataclasses.fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -223,182 +317,260 @@ def current_parameters(state: SessionState, library: Library) -> dict[str, float
         return parameter_values(spec, state.intensity)
 
 
+Handler = Callable[[SessionState, Any, "Context"], Decided]
+H = TypeVar("H", bound=Handler)
+_HANDLERS: dict[type[Command], Handler] = {}
+
+
+def _handles(*kinds: type[Command]) -> Callable[[H], H]:
+    """Register the function that decides a kind of command (one table, no isinstance chain)."""
+
+    def register(fn: H) -> H:
+        for kind in kinds:
+            _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
 def decide(state: SessionState, cmd: Command, ctx: Context) -> Decided:
     """The events a command causes, or :class:`Rejected`."""
-    a = cmd.actor
+    check_fields(cmd)  # also catches a command changed after it was made
+    handler = _HANDLERS.get(type(cmd))
+    if handler is None:
+        raise Rejected(f"unknown command {type(cmd).__name__}")
     if isinstance(cmd, Safety):
-        out: Decided = [(a, ev.SafetyAction(cmd.action, cmd.reason))]
-        if cmd.action == "stop" and state.running:
-            out.append((a, ev.SessionEnded(f"stopped: {cmd.reason}" if cmd.reason else "stopped")))
-        return out
+        return handler(state, cmd, ctx)
     if state.status == "ended" and isinstance(cmd, AnswerQuestionnaire | AddNote):
-        return _record_only(cmd)  # the post-session questionnaire and closing notes
+        return handler(state, cmd, ctx)  # the post-session questionnaire and closing notes
     if not state.running:
         raise Rejected(
             "the session has ended" if state.status == "ended" else "the session has not started"
         )
-    h = state.hierarchy
-    assert h is not None
-    if isinstance(cmd, ClientStop):
-        return [
-            (a, ev.ClientStopRequested()),
-            (a, ev.SafetyAction("pause", "the client asked to stop")),
-        ]
-    if isinstance(cmd, StepUp | StepDown | GoToStep):
-        if isinstance(cmd, StepUp):
-            target, reason = state.step_index + 1, "step_up"
-            if target >= len(h.steps):
-                raise Rejected("cannot step up: already at the top of the hierarchy")
-        elif isinstance(cmd, StepDown):
-            target, reason = state.step_index - 1, "step_down"
-            if target < 0:
-                raise Rejected("cannot step down: already at the first step")
-        else:
-            target, reason = cmd.index, "therapist"
-            if not 0 <= target < len(h.steps):
-                raise Rejected(f"no step {target + 1}: the hierarchy has {len(h.steps)} steps")
-        out = []
-        if state.proposal is not None:
-            matches = state.proposal.target_step == target
-            out.append(
-                (
-                    a,
-                    ev.ProgressionDecided(
-                        state.proposal.proposal_id,
-                        "accepted" if matches else "overridden",
-                        "" if matches else f"therapist moved to step {target + 1}",
-                    ),
-                )
-            )
-        out.extend(unanswered_on_leaving(state))
-        out.append((a, step_entry(state, target, reason, ctx.library)))
-        return out
-    if isinstance(cmd, SetIntensity):
-        if not 0 <= cmd.intensity <= 100:
-            raise Rejected(f"intensity must be between 0 and 100, got {cmd.intensity:g}")
-        return [(a, ev.IntensityChanged(float(cmd.intensity)))]
-    if isinstance(cmd, SetParameter):
-        step = h.steps[state.step_index]
-        spec = ctx.library.scenarios.get(step.scenario)
-        if spec is None:
-            raise Rejected(f"scenario '{step.scenario}' is not loaded; parameters can't be set")
-        value = cmd.value
-        if value is not None:
-            try:
-                value = check_override(spec, cmd.name, value)
-            except ParameterError as exc:
-                raise Rejected(str(exc)) from None
-        elif cmd.name not in spec.parameters:
-            raise Rejected(f"scenario '{spec.id}' has no parameter '{cmd.name}'")
-        return [(a, ev.ParameterChanged(cmd.name, value))]
-    if isinstance(cmd, RecordSuds):
-        scale = h.suds_scale
-        if not 0 <= cmd.value <= scale:
-            raise Rejected(f"SUDS must be between 0 and {scale}, got {cmd.value:g}")
-        pending = state.pending("suds")
-        prompt_id = cmd.prompt_id or (pending.prompt_id if pending else None)
-        rated_for = pending.trigger if pending is not None else "unprompted"
-        return [
+    return handler(state, cmd, ctx)
+
+
+@_handles(Safety)
+def _safety(state: SessionState, cmd: Safety, ctx: Context) -> Decided:
+    a = cmd.actor
+    out: Decided = [(a, ev.SafetyAction(cmd.action, cmd.reason))]
+    if cmd.action == "stop" and state.running:
+        out.append((a, ev.SessionEnded(f"stopped: {cmd.reason}" if cmd.reason else "stopped")))
+    return out
+
+
+@_handles(ClientStop)
+def _client_stop(state: SessionState, cmd: ClientStop, ctx: Context) -> Decided:
+    return [
+        (cmd.actor, ev.ClientStopRequested()),
+        (cmd.actor, ev.SafetyAction("pause", "the client asked to stop")),
+    ]
+
+
+def _target(state: SessionState, cmd: Command) -> tuple[int, str]:
+    steps = state.step_count
+    if isinstance(cmd, StepUp):
+        if state.step_index + 1 >= steps:
+            raise Rejected("cannot step up: already at the top of the hierarchy")
+        return state.step_index + 1, "step_up"
+    if isinstance(cmd, StepDown):
+        if state.step_index - 1 < 0:
+            raise Rejected("cannot step down: already at the first step")
+        return state.step_index - 1, "step_down"
+    assert isinstance(cmd, GoToStep)
+    if not 0 <= cmd.index < steps:
+        raise Rejected(f"no step {cmd.index + 1}: the hierarchy has {steps} steps")
+    return cmd.index, "therapist"
+
+
+@_handles(StepUp, StepDown, GoToStep)
+def _move(state: SessionState, cmd: Command, ctx: Context) -> Decided:
+    target, reason = _target(state, cmd)
+    a = cmd.actor
+    out: Decided = []
+    if state.proposal is not None:
+        matches = state.proposal.target_step == target
+        out.append(
             (
                 a,
-                ev.SudsRated(
-                    value=float(cmd.value),
-                    scale=scale,
-                    normalised=round(100.0 * cmd.value / scale, 3),
-                    source=cmd.source,
-                    trigger=rated_for,
-                    step_index=state.step_index,
-                    intensity=state.intensity,
-                    parameters=current_parameters(state, ctx.library),
-                    prompt_id=prompt_id,
+                ev.ProgressionDecided(
+                    state.proposal.proposal_id,
+                    "accepted" if matches else "overridden",
+                    "" if matches else f"therapist moved to step {target + 1}",
                 ),
             )
-        ]
-    if isinstance(cmd, AskNow):
-        trigger: ev.PromptTrigger = "coach" if a == "coach" else "therapist"
-        return [(a, ev.PromptIssued(ctx.new_id(), cmd.prompt, trigger))]
-    if isinstance(cmd, RecordComfort):
-        if not 0 <= cmd.value <= 20:
-            raise Rejected(f"a comfort rating (Fast Motion Sickness) is 0–20, got {cmd.value:g}")
-        pending = state.pending("comfort")
-        return [
-            (
-                a,
-                ev.ComfortRated(
-                    float(cmd.value),
-                    cmd.source,
-                    state.step_index,
-                    cmd.prompt_id or (pending.prompt_id if pending else None),
-                ),
-            )
-        ]
-    if isinstance(cmd, RecordExpectancy):
-        if not 0 <= cmd.likelihood <= 100:
-            raise Rejected(f"a likelihood is 0–100 %, got {cmd.likelihood:g}")
-        if cmd.phase == "after" and state.current_expectancy.before is None:
-            raise Rejected("record the expectancy before the trial first")
-        step = h.steps[state.step_index]
-        feared = cmd.feared_outcome or (
-            step.expectancy.feared_outcome
-            if step.expectancy
-            else state.current_expectancy.feared_outcome
         )
-        pending = state.pending(f"expectancy_{cmd.phase}")
-        return [
-            (
-                a,
-                ev.ExpectancyRecorded(
-                    cmd.phase,
-                    feared,
-                    float(cmd.likelihood),
-                    state.step_index,
-                    cmd.prompt_id or (pending.prompt_id if pending else None),
-                ),
-            )
-        ]
-    if isinstance(cmd, AcceptProposal | DeclineProposal):
-        p = state.proposal
-        if p is None or p.proposal_id != cmd.proposal_id:
-            raise Rejected("that proposal is no longer open (it was decided or withdrawn)")
-        if isinstance(cmd, DeclineProposal):
-            return [(a, ev.ProgressionDecided(p.proposal_id, "declined", cmd.note))]
-        out = [(a, ev.ProgressionDecided(p.proposal_id, "accepted"))]
-        out.extend(apply_proposal(state, p.direction, p.target_step, a, ctx.library))
-        return out
-    if isinstance(cmd, SetAutoMode):
-        return [(a, ev.AutoModeChanged(cmd.enabled))]
-    if isinstance(cmd, AddNote | AnswerQuestionnaire):
-        return _record_only(cmd)
-    if isinstance(cmd, PartnerCommand):
-        return [(a, ev.PartnerEvent(cmd.partner_id, cmd.event, dict(cmd.data)))]
-    if isinstance(cmd, ReportLoadFailure):
-        return [(a, ev.ScenarioLoadFailed(cmd.scenario, cmd.message))]
-    if isinstance(cmd, FireCue | SetSoundOutput):
-        return _sound(state, cmd, ctx)
-    if isinstance(cmd, EndSession):
-        return [(a, ev.SessionEnded(cmd.reason))]
-    raise Rejected(f"unknown command {type(cmd).__name__}")
+    out.extend(unanswered_on_leaving(state))
+    out.append((a, step_entry(state, target, reason, ctx.library)))
+    return out
 
 
-def _record_only(cmd: AddNote | AnswerQuestionnaire) -> Decided:
-    """Notes and questionnaires: recorded during the session and after it ends."""
-    if isinstance(cmd, AddNote):
-        text = cmd.text.strip()
-        if not text:
-            raise Rejected("a note needs some text")
-        return [(cmd.actor, ev.NoteAdded(text))]
+@_handles(SetIntensity)
+def _set_intensity(state: SessionState, cmd: SetIntensity, ctx: Context) -> Decided:
+    if not 0 <= cmd.intensity <= 100:
+        raise Rejected(f"intensity must be between 0 and 100, got {cmd.intensity:g}")
+    return [(cmd.actor, ev.IntensityChanged(float(cmd.intensity)))]
+
+
+@_handles(SetParameter)
+def _set_parameter(state: SessionState, cmd: SetParameter, ctx: Context) -> Decided:
+    assert state.hierarchy is not None
+    step = state.hierarchy.steps[state.step_index]
+    spec = ctx.library.scenarios.get(step.scenario)
+    if spec is None:
+        raise Rejected(f"scenario '{step.scenario}' is not loaded; parameters can't be set")
+    value = cmd.value
+    if value is not None:
+        try:
+            value = check_override(spec, cmd.name, value)
+        except ParameterError as exc:
+            raise Rejected(str(exc)) from None
+    elif cmd.name not in spec.parameters:
+        raise Rejected(f"scenario '{spec.id}' has no parameter '{cmd.name}'")
+    return [(cmd.actor, ev.ParameterChanged(cmd.name, value))]
+
+
+@_handles(RecordSuds)
+def _record_suds(state: SessionState, cmd: RecordSuds, ctx: Context) -> Decided:
+    assert state.hierarchy is not None
+    scale = state.hierarchy.suds_scale
+    if not 0 <= cmd.value <= scale:
+        raise Rejected(f"SUDS must be between 0 and {scale}, got {cmd.value:g}")
+    pending = state.pending("suds")
+    prompt_id = cmd.prompt_id or (pending.prompt_id if pending else None)
+    rated_for = pending.trigger if pending is not None else "unprompted"
+    return [
+        (
+            cmd.actor,
+            ev.SudsRated(
+                value=float(cmd.value),
+                scale=scale,
+                normalised=round(100.0 * cmd.value / scale, 3),
+                source=cmd.source,
+                trigger=rated_for,
+                step_index=state.step_index,
+                intensity=state.intensity,
+                parameters=current_parameters(state, ctx.library),
+                prompt_id=prompt_id,
+            ),
+        )
+    ]
+
+
+@_handles(AskNow)
+def _ask_now(state: SessionState, cmd: AskNow, ctx: Context) -> Decided:
+    trigger: ev.PromptTrigger = "coach" if cmd.actor == "coach" else "therapist"
+    return [(cmd.actor, ev.PromptIssued(ctx.new_id(), cmd.prompt, trigger))]
+
+
+@_handles(RecordComfort)
+def _record_comfort(state: SessionState, cmd: RecordComfort, ctx: Context) -> Decided:
+    if not 0 <= cmd.value <= 20:
+        raise Rejected(f"a comfort rating (Fast Motion Sickness) is 0–20, got {cmd.value:g}")
+    pending = state.pending("comfort")
+    return [
+        (
+            cmd.actor,
+            ev.ComfortRated(
+                float(cmd.value),
+                cmd.source,
+                state.step_index,
+                cmd.prompt_id or (pending.prompt_id if pending else None),
+            ),
+        )
+    ]
+
+
+@_handles(RecordExpectancy)
+def _record_expectancy(state: SessionState, cmd: RecordExpectancy, ctx: Context) -> Decided:
+    assert state.hierarchy is not None
+    if not 0 <= cmd.likelihood <= 100:
+        raise Rejected(f"a likelihood is 0–100 %, got {cmd.likelihood:g}")
+    if cmd.phase == "after" and state.current_expectancy.before is None:
+        raise Rejected("record the expectancy before the trial first")
+    step = state.hierarchy.steps[state.step_index]
+    feared = cmd.feared_outcome or (
+        step.expectancy.feared_outcome
+        if step.expectancy
+        else state.current_expectancy.feared_outcome
+    )
+    pending = state.pending(f"expectancy_{cmd.phase}")
+    return [
+        (
+            cmd.actor,
+            ev.ExpectancyRecorded(
+                cmd.phase,
+                feared,
+                float(cmd.likelihood),
+                state.step_index,
+                cmd.prompt_id or (pending.prompt_id if pending else None),
+            ),
+        )
+    ]
+
+
+@_handles(AcceptProposal, DeclineProposal)
+def _decide_proposal(
+    state: SessionState, cmd: AcceptProposal | DeclineProposal, ctx: Context
+) -> Decided:
+    p = state.proposal
+    if p is None or p.proposal_id != cmd.proposal_id:
+        raise Rejected("that proposal is no longer open (it was decided or withdrawn)")
+    if isinstance(cmd, DeclineProposal):
+        return [(cmd.actor, ev.ProgressionDecided(p.proposal_id, "declined", cmd.note))]
+    out: Decided = [(cmd.actor, ev.ProgressionDecided(p.proposal_id, "accepted"))]
+    out.extend(apply_proposal(state, p.direction, p.target_step, cmd.actor, ctx.library))
+    return out
+
+
+@_handles(SetAutoMode)
+def _set_auto_mode(state: SessionState, cmd: SetAutoMode, ctx: Context) -> Decided:
+    return [(cmd.actor, ev.AutoModeChanged(cmd.enabled))]
+
+
+@_handles(AddNote)
+def _add_note(state: SessionState, cmd: AddNote, ctx: Context) -> Decided:
+    """Notes are recorded during the session and after it ends."""
+    text = cmd.text.strip()
+    if not text:
+        raise Rejected("a note needs some text")
+    return [(cmd.actor, ev.NoteAdded(text))]
+
+
+@_handles(AnswerQuestionnaire)
+def _answer_questionnaire(state: SessionState, cmd: AnswerQuestionnaire, ctx: Context) -> Decided:
+    """Questionnaires are recorded during the session and after it ends."""
     if not cmd.questionnaire:
         raise Rejected("name the questionnaire")
     return [(cmd.actor, ev.QuestionnaireAnswered(cmd.questionnaire, dict(cmd.answers), cmd.when))]
 
 
-def _sound(state: SessionState, cmd: FireCue | SetSoundOutput, ctx: Context) -> Decided:
-    if isinstance(cmd, SetSoundOutput):
-        volume = state.sound_volume if cmd.volume is None else cmd.volume
-        if not 0 <= volume <= 1:
-            raise Rejected(f"the volume is 0–1, got {volume:g}")
-        muted = state.sound_muted if cmd.muted is None else cmd.muted
-        return [(cmd.actor, ev.SoundOutputSet(float(volume), bool(muted)))]
+@_handles(PartnerCommand)
+def _partner(state: SessionState, cmd: PartnerCommand, ctx: Context) -> Decided:
+    return [(cmd.actor, ev.PartnerEvent(cmd.partner_id, cmd.event, dict(cmd.data)))]
+
+
+@_handles(Converse)
+def _converse(state: SessionState, cmd: Converse, ctx: Context) -> Decided:
+    return converse(state, cmd.action, cmd.actor, ctx.library, ctx.now)
+
+
+@_handles(ReportLoadFailure)
+def _load_failure(state: SessionState, cmd: ReportLoadFailure, ctx: Context) -> Decided:
+    return [(cmd.actor, ev.ScenarioLoadFailed(cmd.scenario, cmd.message))]
+
+
+@_handles(SetSoundOutput)
+def _sound_output(state: SessionState, cmd: SetSoundOutput, ctx: Context) -> Decided:
+    volume = state.sound_volume if cmd.volume is None else cmd.volume
+    if not 0 <= volume <= 1:
+        raise Rejected(f"the volume is 0–1, got {volume:g}")
+    muted = state.sound_muted if cmd.muted is None else cmd.muted
+    return [(cmd.actor, ev.SoundOutputSet(float(volume), bool(muted)))]
+
+
+@_handles(FireCue)
+def _fire_cue(state: SessionState, cmd: FireCue, ctx: Context) -> Decided:
     choices = [name for name, _ in cue_choices(state, ctx.library)]
     if cmd.cue not in choices:
         spec = heard_scenario(state, ctx.library)
@@ -410,6 +582,11 @@ def _sound(state: SessionState, cmd: FireCue | SetSoundOutput, ctx: Context) -> 
     return [(cmd.actor, ev.SoundCueFired(cmd.cue, spec.id, "therapist"))]
 
 
+@_handles(EndSession)
+def _end(state: SessionState, cmd: EndSession, ctx: Context) -> Decided:
+    return [(cmd.actor, ev.SessionEnded(cmd.reason))]
+
+
 def apply_proposal(
     state: SessionState, direction: ev.Direction, target: int, actor: ev.Actor, library: Library
 ) -> Decided:
@@ -417,3 +594,29 @@ def apply_proposal(
         return [(actor, ev.SafetyAction("calm_scene", "step-down proposal accepted"))]
     reason = {"up": "step_up", "down": "step_down", "variation": "variation"}[direction]
     return [*unanswered_on_leaving(state), (actor, step_entry(state, target, reason, library))]
+
+
+def converse(
+    state: SessionState,
+    action: conv.ConversationCommand,
+    actor: ev.Actor,
+    library: Library,
+    now: float,
+) -> Decided:
+    """The events of a conversation action in the scenario the client sees now."""
+    scene = conv.Scene(heard_scenario(state, library), library, state.session_id, now)
+    try:
+        payloads = conv.decide(state.conversation, action, scene)
+    except conv.ConversationRejected as exc:
+        raise Rejected(str(exc)) from None
+    return [(actor, p) for p in payloads]
+
+
+def due_dialogue_timeouts(state: SessionState, library: Library, now: float) -> Decided:
+    """Dialogue timeouts that are due (checked at every engine tick)."""
+    if not state.conversation.partners:
+        return []
+    try:
+        return converse(state, conv.CheckTimeouts(), "system", library, now)
+    except Rejected:  # e.g. the calm scene is shown: the partners wait
+        return []

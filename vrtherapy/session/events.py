@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-Actor = Literal["therapist", "client", "system", "coach"]
-SafetyKind = Literal["pause", "blackout", "calm_scene", "resume", "stop"]
-PromptKind = Literal["suds", "comfort", "expectancy_before", "expectancy_after"]
-PromptTrigger = Literal["timer", "step_entry", "therapist", "coach", "trial_end"]
-RatingSource = Literal["headset", "therapist", "coach"]
-Direction = Literal["up", "down", "variation", "calm"]
-CueTrigger = Literal["therapist", "timer", "level"]
-Decision = Literal["accepted", "declined", "overridden", "withdrawn"]
+# the vocabulary is defined once, in vocabulary.py; re-exported here for the payloads' users
+from vrtherapy.session.vocabulary import Actor as Actor
+from vrtherapy.session.vocabulary import CueTrigger as CueTrigger
+from vrtherapy.session.vocabulary import Decision as Decision
+from vrtherapy.session.vocabulary import Direction as Direction
+from vrtherapy.session.vocabulary import ExpectancyPhase as ExpectancyPhase
+from vrtherapy.session.vocabulary import PromptKind as PromptKind
+from vrtherapy.session.vocabulary import PromptTrigger as PromptTrigger
+from vrtherapy.session.vocabulary import RatingSource as RatingSource
+from vrtherapy.session.vocabulary import SafetyKind as SafetyKind
 
 _REGISTRY: dict[str, type[Payload]] = {}
 P = TypeVar("P", bound="Payload")
@@ -112,6 +114,39 @@ class SessionStarted(Payload):
 class SessionEnded(Payload):
     KIND: ClassVar[str] = "session_ended"
     reason: str
+
+
+@dataclass(frozen=True)
+class SessionInterrupted(Payload):
+    """The engine running the session stopped without ending it (a crash, a power cut).
+
+    Recorded when the session is found again: ``last_event_at`` is the wall time of
+    the last stored event, ``noticed_at`` when the interruption was noticed.
+    """
+
+    KIND: ClassVar[str] = "session_interrupted"
+    last_event_at: float
+    noticed_at: float
+    station: str = ""  # the station that ran it, where known
+
+
+@dataclass(frozen=True)
+class SessionResumed(Payload):
+    """An interrupted session goes on (paused, at the same step); ``gap`` in seconds."""
+
+    KIND: ClassVar[str] = "session_resumed"
+    gap: float
+    station: str
+
+
+@dataclass(frozen=True)
+class SessionTakenOver(Payload):
+    """A station took over a session another station was still running."""
+
+    KIND: ClassVar[str] = "session_taken_over"
+    from_station: str
+    to_station: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,7 +248,7 @@ class ComfortRated(Payload):
 @dataclass(frozen=True)
 class ExpectancyRecorded(Payload):
     KIND: ClassVar[str] = "expectancy_recorded"
-    phase: Literal["before", "after"]
+    phase: ExpectancyPhase
     feared_outcome: str
     likelihood: float  # 0..100 %
     step_index: int

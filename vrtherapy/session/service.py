@@ -22,8 +22,10 @@ from vrtherapy.session.clients import ClientError, Clients
 from vrtherapy.session.clock import Clock
 from vrtherapy.session.engine import Engine, Outcome
 from vrtherapy.session.library_reload import LibraryReloads
+from vrtherapy.session.recovery import Interrupted, interrupted_sessions
 from vrtherapy.session.snapshot import Snapshot
-from vrtherapy.session.store.base import EventStore
+from vrtherapy.session.station import Station
+from vrtherapy.session.store.base import EventStore, LeaseHeld, StoreError
 from vrtherapy.session.summary import Summary, summarise
 
 Listener = Callable[[Snapshot, tuple[ev.Event, ...]], None]
@@ -66,10 +68,12 @@ class SessionService:
         clock: Clock,
         *,
         new_id: Callable[[], str] = _uuid,
+        station: Station | None = None,
     ) -> None:
         self.store = store
         self.library = library
         self.clock = clock
+        self.station = station or Station.this()
         self.clients = Clients(store, clock)
         self._new_id = new_id
         self._engine: Engine | None = None
@@ -207,6 +211,7 @@ class SessionService:
             previous_session=previous,
             new_id=self._new_id,
             auto_mode=auto_mode,
+            station=self.station,
         )
         self._attach(engine)
         if baseline_ssq:
@@ -222,12 +227,46 @@ class SessionService:
             raise ServiceError("a session is running; end it before setting up another")
         self._engine = None
 
-    def resume(self, session_id: str) -> Engine:
-        engine = Engine.resume(
-            self.store, self.library, self.clock, session_id, new_id=self._new_id
-        )
+    # -- interrupted sessions -------------------------------------------------------------
+    def interrupted(self) -> list[Interrupted]:
+        """Sessions stored as running that no station runs (the engine was killed)."""
+        return interrupted_sessions(self.store, self.clock.wall())
+
+    def resume(self, session_id: str, *, takeover: bool = False) -> Engine:
+        """Go on with an interrupted session (same step, paused); with ``takeover``, also
+        one that another station still holds (the takeover is recorded)."""
+        if self._engine is not None and self._engine.state.running:
+            raise ServiceError("a session is already running; end it before resuming another")
+        try:
+            engine = Engine.resume(
+                self.store,
+                self.library,
+                self.clock,
+                session_id,
+                new_id=self._new_id,
+                station=self.station,
+                takeover=takeover,
+            )
+        except LeaseHeld as exc:
+            raise ServiceError(f"{exc} (choose 'take over' to run it here)") from None
+        except StoreError as exc:
+            raise ServiceError(str(exc)) from None
         self._attach(engine)
         return engine
+
+    def close_interrupted(self, session_id: str) -> None:
+        """End an interrupted session on the record, without resuming it."""
+        if session_id not in {s.session_id for s in self.interrupted()}:
+            raise ServiceError(f"session {session_id} is not an interrupted session")
+        try:
+            Engine.close_interrupted(self.store, self.clock, session_id, station=self.station)
+        except StoreError as exc:
+            raise ServiceError(str(exc)) from None
+
+    def close(self) -> None:
+        """Let go of the running session's lease (the station is shutting down)."""
+        if self._engine is not None:
+            self._engine.release()
 
     def _attach(self, engine: Engine) -> None:
         self._engine = engine

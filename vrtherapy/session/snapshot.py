@@ -6,18 +6,21 @@ client must see a blackout, the calm scene or a paused scene.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vrtherapy.authoring import Library
 from vrtherapy.session.commands import current_parameters
-from vrtherapy.session.sound import cue_choices
+from vrtherapy.session.conversation import ConversationView, Scene
+from vrtherapy.session.conversation import view as conversation_view
+from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
+from vrtherapy.session.vocabulary import PromptKind, SafetyState
 
 
 @dataclass(frozen=True)
 class PromptView:
     prompt_id: str
-    kind: str
+    kind: PromptKind
     trigger: str
     issued_at: float
 
@@ -35,7 +38,7 @@ class ProposalView:
 
 @dataclass(frozen=True)
 class Snapshot:
-    safety: str  # none, paused, blackout, calm_scene
+    safety: SafetyState
     safety_reason: str
     status: str  # not_started, running, ended
     session_id: str
@@ -69,6 +72,12 @@ class Snapshot:
     sound_muted: bool = False
     cues: tuple[tuple[str, str], ...] = ()
     cues_fired: tuple[tuple[int, str, float], ...] = ()
+    # the record's health, for the therapist: safety actions shown to the client but not
+    # yet stored (a store outage), and why, if the record needs attention
+    unstored_actions: int = 0
+    record_status: str = ""
+    # virtual partners: each partner's node, line, choices and triggers; transcript, scores
+    conversation: ConversationView = field(default_factory=ConversationView)
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -118,4 +127,8 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         sound_muted=state.sound_muted,
         cues=cue_choices(state, library),
         cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
+        conversation=conversation_view(
+            state.conversation,
+            Scene(heard_scenario(state, library), library, state.session_id, now),
+        ),
     )

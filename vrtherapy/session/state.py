@@ -7,14 +7,15 @@ reads a clock, a file or a random generator.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from vrtherapy.authoring.hierarchy import HierarchySpec
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
+from vrtherapy.session.vocabulary import SafetyState as SafetyState
 
-SafetyState = Literal["none", "paused", "blackout", "calm_scene"]
 Status = Literal["not_started", "running", "ended"]
 CUES_KEPT = 16  # fired cues kept in the state (the audio needs only the newest)
 
@@ -102,9 +103,11 @@ class SessionState:
     sound_volume: float = 1.0
     sound_muted: bool = False
     cues_fired: tuple[CueFiring, ...] = ()  # the latest, oldest first
+    conversation: conv.ConversationState = field(default_factory=conv.ConversationState)
     last_seq: int = 0
     session_time: float = 0.0
     started_wall: float = 0.0
+    interruptions: int = 0  # times the engine running it stopped without ending it
 
     # -- derived views -----------------------------------------------------------
     @property
@@ -139,126 +142,217 @@ class SessionState:
         return next((p for p in self.prompts if p.kind == kind), None)
 
 
+P = TypeVar("P", bound=ev.Payload)
+Reducer = Callable[[SessionState, Any, ev.Event], SessionState]
+_REDUCERS: dict[type[ev.Payload], Reducer] = {}
+r = dataclasses.replace
+
+
+def _reduces(kind: type[P]) -> Callable[[Callable[[SessionState, P, ev.Event], SessionState]], Any]:
+    """Register how one kind of event changes the state (one table, no isinstance chain)."""
+
+    def register(fn: Callable[[SessionState, P, ev.Event], SessionState]) -> Any:
+        _REDUCERS[kind] = fn
+        return fn
+
+    return register
+
+
 def apply(state: SessionState, event: ev.Event) -> SessionState:
     """The state after one more event."""
-    s = dataclasses.replace(state, last_seq=event.seq, session_time=event.session_time)
-    p = event.payload
-    t = event.session_time
-    r = dataclasses.replace
-    if isinstance(p, ev.SessionStarted):
-        return r(
-            s,
-            session_id=event.stream,
-            client_code=p.client_code,
-            hierarchy=HierarchySpec.model_validate(p.hierarchy),
-            status="running",
-            step_index=p.start_step,
-            auto_mode=False,
-            started_wall=event.wall_time,
+    s = r(state, last_seq=event.seq, session_time=event.session_time)
+    if type(event.payload) in conv.FOLDED:  # virtual partners (session/conversation)
+        s = r(s, conversation=conv.fold(s.conversation, event))
+    reducer = _REDUCERS.get(type(event.payload))
+    return reducer(s, event.payload, event) if reducer is not None else s
+
+
+@_reduces(ev.SessionStarted)
+def _started(s: SessionState, p: ev.SessionStarted, e: ev.Event) -> SessionState:
+    return r(
+        s,
+        session_id=e.stream,
+        client_code=p.client_code,
+        hierarchy=HierarchySpec.model_validate(p.hierarchy),
+        status="running",
+        step_index=p.start_step,
+        auto_mode=False,
+        started_wall=e.wall_time,
+    )
+
+
+@_reduces(ev.SessionEnded)
+def _ended(s: SessionState, p: ev.SessionEnded, e: ev.Event) -> SessionState:
+    return r(s, status="ended", end_reason=p.reason, prompts=(), proposal=None)
+
+
+@_reduces(ev.SessionInterrupted)
+def _interrupted(s: SessionState, p: ev.SessionInterrupted, e: ev.Event) -> SessionState:
+    return r(s, interruptions=s.interruptions + 1)
+
+
+_SAFETY_STATE: dict[ev.SafetyKind, SafetyState] = {
+    "resume": "none",
+    "stop": "blackout",
+    "pause": "paused",
+    "blackout": "blackout",
+    "calm_scene": "calm_scene",
+}
+
+
+@_reduces(ev.SafetyAction)
+def _safety(s: SessionState, p: ev.SafetyAction, e: ev.Event) -> SessionState:
+    reason = "" if p.action == "resume" else p.reason
+    if p.action == "stop":
+        reason = p.reason or "stopped"
+    return r(s, safety=_SAFETY_STATE[p.action], safety_reason=reason)
+
+
+@_reduces(ev.SoundCueFired)
+def _cue_fired(s: SessionState, p: ev.SoundCueFired, e: ev.Event) -> SessionState:
+    firing = CueFiring(e.seq, p.cue, p.trigger, e.session_time, s.step_entries)
+    return r(s, cues_fired=(*s.cues_fired, firing)[-CUES_KEPT:])
+
+
+@_reduces(ev.SoundOutputSet)
+def _sound_output(s: SessionState, p: ev.SoundOutputSet, e: ev.Event) -> SessionState:
+    return r(s, sound_volume=p.volume, sound_muted=p.muted)
+
+
+@_reduces(ev.ClientStopRequested)
+def _client_stop(s: SessionState, p: ev.ClientStopRequested, e: ev.Event) -> SessionState:
+    return r(s, stop_requested_at=e.session_time)
+
+
+@_reduces(ev.ScenarioLoadFailed)
+def _load_failed(s: SessionState, p: ev.ScenarioLoadFailed, e: ev.Event) -> SessionState:
+    return r(s, load_error=f"{p.scenario}: {p.message}")
+
+
+@_reduces(ev.StepEntered)
+def _step_entered(s: SessionState, p: ev.StepEntered, e: ev.Event) -> SessionState:
+    return r(
+        s,
+        step_index=p.index,
+        step_entered_at=e.session_time,
+        step_entries=s.step_entries + 1,
+        intensity=p.intensity,
+        overrides=(),
+        prompts=tuple(x for x in s.prompts if x.kind == "comfort"),
+        stop_requested_at=None,
+        load_error="",
+    )
+
+
+@_reduces(ev.IntensityChanged)
+def _intensity(s: SessionState, p: ev.IntensityChanged, e: ev.Event) -> SessionState:
+    return r(s, intensity=p.intensity)
+
+
+@_reduces(ev.ParameterChanged)
+def _parameter(s: SessionState, p: ev.ParameterChanged, e: ev.Event) -> SessionState:
+    rest = tuple((k, v) for k, v in s.overrides if k != p.name)
+    return r(s, overrides=rest if p.value is None else (*rest, (p.name, p.value)))
+
+
+@_reduces(ev.AutoModeChanged)
+def _auto_mode(s: SessionState, p: ev.AutoModeChanged, e: ev.Event) -> SessionState:
+    return r(s, auto_mode=p.enabled)
+
+
+@_reduces(ev.PromptIssued)
+def _prompt_issued(s: SessionState, p: ev.PromptIssued, e: ev.Event) -> SessionState:
+    t = e.session_time
+    prompt = Prompt(p.prompt_id, p.prompt, p.trigger, t)
+    others = tuple(x for x in s.prompts if x.kind != p.prompt)
+    return r(s, prompts=(*others, prompt), last_prompt_at={**s.last_prompt_at, p.prompt: t})
+
+
+@_reduces(ev.PromptTimedOut)
+def _prompt_timed_out(s: SessionState, p: ev.PromptTimedOut, e: ev.Event) -> SessionState:
+    return r(
+        s,
+        prompts=tuple(x for x in s.prompts if x.prompt_id != p.prompt_id),
+        timed_out_prompts=s.timed_out_prompts + 1,
+    )
+
+
+@_reduces(ev.SudsRated)
+def _suds(s: SessionState, p: ev.SudsRated, e: ev.Event) -> SessionState:
+    rating = Rating(e.session_time, p.value, p.normalised, p.step_index, p.source)
+    return r(s, ratings=(*s.ratings, rating), prompts=_answered(s, "suds", p.prompt_id))
+
+
+@_reduces(ev.ComfortRated)
+def _comfort(s: SessionState, p: ev.ComfortRated, e: ev.Event) -> SessionState:
+    return r(
+        s,
+        comfort=(*s.comfort, (e.session_time, p.value, p.step_index)),
+        prompts=_answered(s, "comfort", p.prompt_id),
+    )
+
+
+@_reduces(ev.ExpectancyRecorded)
+def _expectancy(s: SessionState, p: ev.ExpectancyRecorded, e: ev.Event) -> SessionState:
+    cur = s.current_expectancy
+    new = (
+        r(cur, before=p.likelihood, feared_outcome=p.feared_outcome)
+        if p.phase == "before"
+        else r(
+            cur,
+            after=p.likelihood,
+            feared_outcome=p.feared_outcome or cur.feared_outcome,
+            trials=cur.trials + 1,
         )
-    if isinstance(p, ev.SessionEnded):
-        return r(s, status="ended", end_reason=p.reason, prompts=(), proposal=None)
-    if isinstance(p, ev.SafetyAction):
-        if p.action == "resume":
-            return r(s, safety="none", safety_reason="")
-        if p.action == "stop":
-            return r(s, safety="blackout", safety_reason=p.reason or "stopped")
-        if p.action == "pause":
-            return r(s, safety="paused", safety_reason=p.reason)
-        return r(s, safety=p.action, safety_reason=p.reason)
-    if isinstance(p, ev.SoundCueFired):
-        firing = CueFiring(event.seq, p.cue, p.trigger, t, s.step_entries)
-        return r(s, cues_fired=(*s.cues_fired, firing)[-CUES_KEPT:])
-    if isinstance(p, ev.SoundOutputSet):
-        return r(s, sound_volume=p.volume, sound_muted=p.muted)
-    if isinstance(p, ev.ClientStopRequested):
-        return r(s, stop_requested_at=t)
-    if isinstance(p, ev.ScenarioLoadFailed):
-        return r(s, load_error=f"{p.scenario}: {p.message}")
-    if isinstance(p, ev.StepEntered):
-        return r(
-            s,
-            step_index=p.index,
-            step_entered_at=t,
-            step_entries=s.step_entries + 1,
-            intensity=p.intensity,
-            overrides=(),
-            prompts=tuple(x for x in s.prompts if x.kind == "comfort"),
-            stop_requested_at=None,
-            load_error="",
-        )
-    if isinstance(p, ev.IntensityChanged):
-        return r(s, intensity=p.intensity)
-    if isinstance(p, ev.ParameterChanged):
-        rest = tuple((k, v) for k, v in s.overrides if k != p.name)
-        return r(s, overrides=rest if p.value is None else (*rest, (p.name, p.value)))
-    if isinstance(p, ev.AutoModeChanged):
-        return r(s, auto_mode=p.enabled)
-    if isinstance(p, ev.PromptIssued):
-        prompt = Prompt(p.prompt_id, p.prompt, p.trigger, t)
-        others = tuple(x for x in s.prompts if x.kind != p.prompt)
-        return r(s, prompts=(*others, prompt), last_prompt_at={**s.last_prompt_at, p.prompt: t})
-    if isinstance(p, ev.PromptTimedOut):
-        return r(
-            s,
-            prompts=tuple(x for x in s.prompts if x.prompt_id != p.prompt_id),
-            timed_out_prompts=s.timed_out_prompts + 1,
-        )
-    if isinstance(p, ev.SudsRated):
-        rating = Rating(t, p.value, p.normalised, p.step_index, p.source)
-        return r(s, ratings=(*s.ratings, rating), prompts=_answered(s, "suds", p.prompt_id))
-    if isinstance(p, ev.ComfortRated):
-        return r(
-            s,
-            comfort=(*s.comfort, (t, p.value, p.step_index)),
-            prompts=_answered(s, "comfort", p.prompt_id),
-        )
-    if isinstance(p, ev.ExpectancyRecorded):
-        cur = s.current_expectancy
-        new = (
-            r(cur, before=p.likelihood, feared_outcome=p.feared_outcome)
-            if p.phase == "before"
-            else r(
-                cur,
-                after=p.likelihood,
-                feared_outcome=p.feared_outcome or cur.feared_outcome,
-                trials=cur.trials + 1,
-            )
-        )
-        kept = tuple((k, v) for k, v in s.expectancy if k != s.step_entries)
-        return r(
-            s,
-            expectancy=(*kept, (s.step_entries, new)),
-            prompts=_answered(s, f"expectancy_{p.phase}", p.prompt_id),
-        )
-    if isinstance(p, ev.ProgressionProposed):
-        proposal = Proposal(
-            p.proposal_id,
-            p.direction,
-            p.from_step,
-            p.target_step,
-            p.rule,
-            p.reason,
-            tuple(sorted(p.numbers.items())),
-            t,
-        )
-        return r(s, proposal=proposal, proposals_made=s.proposals_made + 1)
-    if isinstance(p, ev.ProgressionDecided):
-        if s.proposal is None or s.proposal.proposal_id != p.proposal_id:
-            return s
-        return r(s, proposal=None, last_decision_at=t, last_decision=p.decision)
-    if isinstance(p, ev.NoteAdded):
-        return r(s, notes=(*s.notes, (t, p.text)))
-    if isinstance(p, ev.QuestionnaireAnswered):
-        return r(s, questionnaires=(*s.questionnaires, (p.questionnaire, p.when)))
-    if isinstance(p, ev.PartnerEvent):
-        current = dict(s.partners)
-        fields = dict(current.get(p.partner_id, ()))
-        fields.update(p.data)
-        fields["last_event"] = p.event
-        current[p.partner_id] = tuple(sorted(fields.items()))
-        return r(s, partners=tuple(sorted(current.items())))
-    return s
+    )
+    kept = tuple((k, v) for k, v in s.expectancy if k != s.step_entries)
+    return r(
+        s,
+        expectancy=(*kept, (s.step_entries, new)),
+        prompts=_answered(s, f"expectancy_{p.phase}", p.prompt_id),
+    )
+
+
+@_reduces(ev.ProgressionProposed)
+def _proposed(s: SessionState, p: ev.ProgressionProposed, e: ev.Event) -> SessionState:
+    proposal = Proposal(
+        p.proposal_id,
+        p.direction,
+        p.from_step,
+        p.target_step,
+        p.rule,
+        p.reason,
+        tuple(sorted(p.numbers.items())),
+        e.session_time,
+    )
+    return r(s, proposal=proposal, proposals_made=s.proposals_made + 1)
+
+
+@_reduces(ev.ProgressionDecided)
+def _decided(s: SessionState, p: ev.ProgressionDecided, e: ev.Event) -> SessionState:
+    if s.proposal is None or s.proposal.proposal_id != p.proposal_id:
+        return s
+    return r(s, proposal=None, last_decision_at=e.session_time, last_decision=p.decision)
+
+
+@_reduces(ev.NoteAdded)
+def _note(s: SessionState, p: ev.NoteAdded, e: ev.Event) -> SessionState:
+    return r(s, notes=(*s.notes, (e.session_time, p.text)))
+
+
+@_reduces(ev.QuestionnaireAnswered)
+def _questionnaire(s: SessionState, p: ev.QuestionnaireAnswered, e: ev.Event) -> SessionState:
+    return r(s, questionnaires=(*s.questionnaires, (p.questionnaire, p.when)))
+
+
+@_reduces(ev.PartnerEvent)
+def _partner(s: SessionState, p: ev.PartnerEvent, e: ev.Event) -> SessionState:
+    current = dict(s.partners)
+    fields = dict(current.get(p.partner_id, ()))
+    fields.update(p.data)
+    fields["last_event"] = p.event
+    current[p.partner_id] = tuple(sorted(fields.items()))
+    return r(s, partners=tuple(sorted(current.items())))
 
 
 def _answered(s: SessionState, kind: str, prompt_id: str | None) -> tuple[Prompt, ...]:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
+
+
+def _utc(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S UTC")
 
 
 def clock(seconds: float) -> str:
@@ -14,6 +21,8 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
     """The line for an event, or None for events only shown when ``verbose``."""
     p = e.payload
     who = e.actor
+    if type(p) in conv.EVENTS:
+        return conv.describe(p, verbose)
     if isinstance(p, ev.SessionStarted):
         steps = len(p.hierarchy.get("steps", []))
         return (
@@ -57,6 +66,13 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
         return "the client asked to stop"
     if isinstance(p, ev.SessionEnded):
         return f"session ended: {p.reason}"
+    if isinstance(p, ev.SessionInterrupted):
+        where = f" on {p.station}" if p.station else ""
+        return f"SESSION INTERRUPTED{where}: nothing recorded after {_utc(p.last_event_at)}"
+    if isinstance(p, ev.SessionResumed):
+        return f"session resumed on {p.station} after a gap of {p.gap / 60:.1f} min"
+    if isinstance(p, ev.SessionTakenOver):
+        return f"SESSION TAKEN OVER by {p.to_station} from {p.from_station}"
     if isinstance(p, ev.IntensityChanged):
         return f"intensity set to {p.intensity:.0f} by {who}"
     if isinstance(p, ev.ParameterChanged):

@@ -6,7 +6,7 @@ numpy and trimesh only, never GL. ``build_world(spec, values)`` makes a
 """
 
 from vrtherapy.world.assets import AssetError, AssetLoader
-from vrtherapy.world.model import AvatarControls, Built, Part
+from vrtherapy.world.model import AvatarBatch, AvatarControls, Built, Part
 from vrtherapy.world.procedural import BUILDERS, build
 from vrtherapy.world.types import DrawItem, DrawList, EnvironmentLook, Material, Mesh
 from vrtherapy.world.world import World, build_world
@@ -15,6 +15,7 @@ __all__ = [
     "BUILDERS",
     "AssetError",
     "AssetLoader",
+    "AvatarBatch",
     "AvatarControls",
     "Built",
     "DrawItem",

@@ -55,7 +55,14 @@ def procedural_args(
     kind: str, args: Mapping[str, Any], values: Values
 ) -> tuple[dict[str, float | int | bool | str], list[str]]:
     """Every argument of ``kind`` with references resolved; and problems found on the way."""
-    spec = CATALOGUE[kind]
+    return resolve_args(CATALOGUE[kind], args, values)
+
+
+def resolve_args(
+    spec: Mapping[str, Arg], args: Mapping[str, Any], values: Values
+) -> tuple[dict[str, float | int | bool | str], list[str]]:
+    """Every argument of ``spec`` (defaults filled in, references resolved, values brought
+    into range); and problems found on the way."""
     out: dict[str, float | int | bool | str] = {}
     problems: list[str] = []
     for key, arg in spec.items():

@@ -29,7 +29,14 @@ from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
 from vrtherapy.world.environment import look
 from vrtherapy.world.geometry import rgba
 from vrtherapy.world.graph import Fragment, SceneGraph, concatenate, flatten
-from vrtherapy.world.model import Animator, AvatarControls, Built, Part, PoseContext
+from vrtherapy.world.model import (
+    Animator,
+    AvatarBatch,
+    AvatarControls,
+    Built,
+    Part,
+    PoseContext,
+)
 from vrtherapy.world.motion import Motion
 from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
@@ -143,6 +150,8 @@ class World:
         self._fragments: dict[int, Fragment] = {}
         self._failed_assets: dict[str, str] = {}
         self._controls: dict[str, dict[str, AvatarControls]] = {}
+        self._batches: dict[str, AvatarBatch] = {}
+        self._client_head: tuple[float, float, float] | None = None
         self._t = 0.0
         self._draw_cache: _DrawCache | None = None
         self._values: dict[str, Any] = {}
@@ -366,6 +375,28 @@ class World:
             per[inner] = controls
         self.advance(self._t)
 
+    def control_avatars(self, name: str, batch: AvatarBatch | None) -> None:
+        """Drive every avatar of object or partner ``name`` at once (one array per channel,
+        over its members in order); None releases them. Takes effect at the next
+        :meth:`advance`, so a caller that sets the batch every frame poses once."""
+        if name not in {o.name for o in self._objects}:
+            raise KeyError(f"no object or partner named '{name}'")
+        if batch is None:
+            self._batches.pop(name, None)
+        else:
+            self._batches[name] = batch
+
+    def set_client_head(self, point: tuple[float, float, float] | None) -> None:
+        """Where the client's tracked head is, in world (scenario) space; avatars look at it.
+        None: assume the client stands at the stand point at the default eye height."""
+        self._client_head = point
+
+    def tracking_to_world(self, point: tuple[float, float, float]) -> tuple[float, float, float]:
+        """A point in the renderer's tracking space (floor under the client at the origin;
+        see :meth:`draw_list` and the renderer's ``standing_height``) in world space."""
+        x, y, z = self._stand().point
+        return (point[0] + x, point[1] + y, point[2] + z)
+
     def advance(self, t_seconds: float) -> None:
         """Pose every animated part for time ``t_seconds`` (a pure function of time)."""
         self._t = float(t_seconds)
@@ -375,12 +406,19 @@ class World:
         # which the animators below see through the root's world matrix and the eye
         for index, motion in self._moving:
             local[index] = motion.place(self._t, local[index])
-        stand = self._stand()
-        x, y, z = stand.point
-        client_eye = (x, y + stand.eye_height, z)
+        if self._client_head is not None:
+            client_eye = self._client_head
+        else:
+            stand = self._stand()
+            x, y, z = stand.point
+            client_eye = (x, y + stand.eye_height, z)
         for b in self._bound:
             ctx = PoseContext(
-                self._world_of(b.root), client_eye, self._controls.get(b.obj, {}), self._wind
+                self._world_of(b.root),
+                client_eye,
+                self._controls.get(b.obj, {}),
+                self._wind,
+                self._batches.get(b.obj),
             )
             local[b.indices] = b.animator.pose(self._t, ctx)
 

@@ -10,6 +10,7 @@
   };
   const chart = new window.SudsChart($("suds-chart"));
   const sound = new window.SoundPanel($("sound-card"), (name, args) => send(name, args));
+  const conversation = new window.ConversationPanel($("conversation-card"), (name, args) => send(name, args));
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
   const clock = (s) => { s = Math.max(0, Math.round(s)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
   const toast = (text) => { const t = $("toast"); t.textContent = text; t.classList.add("show"); clearTimeout(toast.h); toast.h = setTimeout(() => t.classList.remove("show"), 3500); };
@@ -132,6 +133,8 @@
     const s = state.snapshot;
     const status = s ? s.status : "not_started";
     renderSafety(status, s ? s.safety : null, s ? s.safety_reason : "");
+    const rs = $("record-status");
+    rs.hidden = !(s && s.record_status); rs.textContent = s ? s.record_status || "" : "";
     if (state.locked) return;
     $("setup").hidden = status !== "not_started";
     $("live").hidden = status !== "running";
@@ -163,6 +166,7 @@
     renderQuick(s.suds_scale);
     renderPartners(s.partners);
     sound.render(s);
+    conversation.render(s);
     tickTimers();
   }
   const names = { none: "Scene running", paused: "PAUSED", blackout: "BLACKOUT", calm_scene: "CALM SCENE" };
@@ -306,6 +310,18 @@
       scen.innerHTML = Object.entries(m.scenarios).filter(([, s]) => s.family !== "calm").map(([id, s]) => `<option value="${esc(id)}">${esc(s.title)}</option>`).join("");
       fillLevels();
     }
+    const gone = m.interrupted || [];
+    $("interrupted-card").hidden = !gone.length;
+    const list = $("interrupted-list"); list.innerHTML = "";
+    gone.forEach((x) => {
+      const li = document.createElement("li");
+      const when = new Date(x.last_event_at * 1000).toLocaleString();
+      li.innerHTML = `${esc(x.session_id)} · client ${esc(x.client_code)} · step ${x.step}/${x.steps} · last recorded ${esc(when)}${x.station ? " on " + esc(x.station) : ""}
+        <button data-op="resume">Resume (paused)</button><button data-op="close">Close as interrupted</button>`;
+      li.querySelector('[data-op="resume"]').onclick = () => send("resume_session", { session_id: x.session_id });
+      li.querySelector('[data-op="close"]').onclick = () => { if (confirm(`Close ${x.session_id} as interrupted?`)) send("close_interrupted", { session_id: x.session_id }); };
+      list.append(li);
+    });
     $("client-code").textContent = state.clientCode ? `Client ${state.clientCode}` : "";
     const h = m.hierarchy;
     $("hierarchy-card").hidden = !h; $("ssq-card").hidden = !h;

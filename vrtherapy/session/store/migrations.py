@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _v1(dialect: str) -> list[str]:
@@ -40,4 +40,40 @@ def _v1(dialect: str) -> list[str]:
     ]
 
 
-MIGRATIONS: dict[int, Callable[[str], list[str]]] = {1: _v1}
+def _v2(dialect: str) -> list[str]:
+    """The clinic-wide ledger (signed checkpoints of every stream's head) and session leases."""
+    real = "DOUBLE PRECISION" if dialect == "postgres" else "REAL"
+    return [
+        f"""CREATE TABLE ledger (
+            seq INTEGER PRIMARY KEY,
+            wall_time {real} NOT NULL,
+            entry TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            stream_kind TEXT NOT NULL,
+            client_code TEXT NOT NULL,
+            created_at {real} NOT NULL,
+            head_seq INTEGER NOT NULL,
+            head_hash TEXT NOT NULL,
+            note TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            signature TEXT NOT NULL)""",
+        "CREATE INDEX ledger_by_stream ON ledger (stream, seq)",
+        """CREATE TABLE ledger_head (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL)""",
+        "INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')",
+        f"""CREATE TABLE leases (
+            stream TEXT PRIMARY KEY,
+            station TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            token TEXT NOT NULL,
+            acquired_at {real} NOT NULL,
+            expires_at {real} NOT NULL)""",
+    ]
+
+
+MIGRATIONS: dict[int, Callable[[str], list[str]]] = {1: _v1, 2: _v2}

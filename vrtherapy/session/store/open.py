@@ -8,6 +8,7 @@ from pathlib import Path
 import platformdirs
 
 from vrtherapy.session.store.base import EventStore
+from vrtherapy.session.store.signing import SigningKey
 
 
 def data_dir() -> Path:
@@ -20,13 +21,22 @@ def default_database() -> str:
     return os.environ.get("VRTHERAPY_DATABASE") or str(data_dir() / "sessions.sqlite3")
 
 
-def open_store(database: str | None = None) -> EventStore:
-    """``database``: a file path (SQLite) or ``postgresql://…`` (PostgreSQL)."""
+def open_store(database: str | None = None, key: SigningKey | None = None) -> EventStore:
+    """``database``: a file path (SQLite) or ``postgresql://…`` (PostgreSQL).
+
+    ``key`` signs the ledger's checkpoints; by default the station's key in the user
+    config folder, made on first use (see :mod:`vrtherapy.session.store.signing`).
+    """
     target = database or default_database()
+    store: EventStore
     if target.startswith(("postgresql://", "postgres://")) or target.startswith("host="):
         from vrtherapy.session.store.postgres import PostgresStore
 
-        return PostgresStore(target)
-    from vrtherapy.session.store.sqlite import SQLiteStore
+        store = PostgresStore(target)
+    else:
+        from vrtherapy.session.store.sqlite import SQLiteStore
 
-    return SQLiteStore(Path(target).expanduser())
+        store = SQLiteStore(Path(target).expanduser())
+    if key is not None:
+        store.use_signing_key(key)
+    return store

@@ -46,11 +46,11 @@ class PostgresStore(EventStore):
         row = cur.fetchone()
         return row is not None and row[0] is not None
 
-    def migrate(self) -> int:
-        # serialise migrations between stations starting at the same time
-        with self._write() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(7418529)")
-        return super().migrate()
+    def _migration_lock(self, cur: Any) -> None:
+        # serialise migrations between stations starting at the same time: the lock is
+        # held until the migrating transaction ends, so the next station waits, then
+        # finds the schema up to date
+        cur.execute("SELECT pg_advisory_xact_lock(7418529)")
 
     def close(self) -> None:
         self._conn.close()

@@ -375,6 +375,17 @@ class Crowd(Animator):
         blink = self._blink(t, idx)
         brows = np.array([_BROWS.get(a, 0.0) for a in self.attitude])
 
+        b = ctx.batch
+        if b is not None and len(b) == n:  # behaviour for every member at once
+            aim = ~np.isnan(b.gaze_target[:, 0])
+            if aim.any():
+                world = (ctx.root_world @ roots)[aim]
+                yaw[aim], pitch[aim] = self._look_at_all(world, b.gaze_target[aim], aim)
+            jaw = np.where(np.isnan(b.jaw_open), jaw, b.jaw_open)
+            blink = np.where(np.isnan(b.blink), blink, b.blink)
+            brows = np.where(np.isnan(b.brows), brows, b.brows)
+            nod = nod + np.nan_to_num(b.nod_pitch)
+
         for i, prefix in enumerate(self.prefixes):  # explicit requests from partner behaviour
             c = ctx.controls.get(prefix)
             if c is None and n == 1:
@@ -417,12 +428,18 @@ class Crowd(Animator):
         local = np.mod(t + period * _hash01(self.seed, idx, 8), period)
         return np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
 
-    def _look_at_all(self, member_world: F32, target: FloatArr) -> tuple[FloatArr, FloatArr]:
-        """Head yaw and pitch (radians) that point each member's face at a world point;
-        ``member_world`` (N, 4, 4) are the members' roots in world space."""
+    def _look_at_all(
+        self, member_world: F32, target: FloatArr, members: npt.NDArray[np.bool_] | None = None
+    ) -> tuple[FloatArr, FloatArr]:
+        """Head yaw and pitch (radians) that point each member's face at a world point
+        (one (3,) for all, or (N, 3), one each); ``member_world`` (N, 4, 4) are the members'
+        roots in world space, for ``members`` (a mask over all members; default all)."""
         neck = translate(*NECK_IN_TORSO)
-        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ neck @ self.rest[:, HEAD]
-        local = np.linalg.inv(chain.astype(np.float64)) @ np.append(target, 1.0)
+        rest = self.rest if members is None else self.rest[members]
+        chain = member_world @ rest[:, HIPS] @ rest[:, TORSO] @ neck @ rest[:, HEAD]
+        target = np.asarray(target, np.float64)
+        homog = np.concatenate([target, np.ones((*target.shape[:-1], 1))], axis=-1)
+        local = (np.linalg.inv(chain.astype(np.float64)) @ homog[..., None])[..., 0]
         d = local[:, :3] - np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
         yaw = np.arctan2(d[:, 0], d[:, 2])
         pitch = np.arctan2(-d[:, 1], np.hypot(d[:, 0], d[:, 2]))

@@ -1,0 +1,65 @@
+"""Partner behaviour as a scenario sets it: per level through $parameters, checked with
+its line like every authored value."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from vrtherapy.authoring import AuthoringError, load_library
+from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.intensity import parameter_values
+from vrtherapy.authoring.stock import scenes_dir
+from vrtherapy.partners.behaviour import Behaviour, behaviour_of
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SCENE = FIXTURES / "interview_levels.yaml"
+
+
+def test_levels_set_the_partners_behaviour() -> None:
+    lib = load_library([FIXTURES], context=[scenes_dir()])
+    spec = lib.scenario("test.interview_levels")
+    partner = spec.partners[0]
+    friendly, problems = behaviour_of(partner, parameter_values(spec, 0.0))
+    assert problems == []
+    assert friendly == Behaviour(eye_contact=0.7, valence=0.8, latency_s=1.5, attitude="interested")
+    critical, _ = behaviour_of(partner, parameter_values(spec, 100.0))
+    assert (critical.valence, critical.eye_contact, critical.attitude) == (-0.7, 0.95, "hostile")
+
+
+def test_defaults_are_spelled_once() -> None:
+    assert {f.name: f.default for f in fields(Behaviour)} == {
+        k: a.default for k, a in BEHAVIOUR.items()
+    }
+
+
+def _problems(tmp_path: Path, old: str, new: str) -> list[str]:
+    text = SCENE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "scene.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(AuthoringError) as info:
+        load_library([path, FIXTURES / "interview.yaml"], context=[scenes_dir()])
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "words"),
+    [
+        ("latency_s: 1.5", "latency: 1.5", "scene.yaml:21:7:", "no argument 'latency'"),
+        ("latency_s: 1.5", "latency_s: 12", "scene.yaml:21:18:", "outside 0–10"),
+        ("eye_contact: {type: number, min: 0, max: 1}",
+         "eye_contact: {type: number, min: 0, max: 2}",
+         "scene.yaml:20:20:", "accepts only 0–1"),
+        ("choices: [interested, hostile]", "choices: [interested, angry]", "scene.yaml:22:17:",
+         "'angry'"),
+        ("valence: $warmth", "valence: $warm", "scene.yaml:19:16:", "undefined parameter 'warm'"),
+    ],
+)  # fmt: skip
+def test_behaviour_errors_are_located(
+    tmp_path: Path, old: str, new: str, where: str, words: str
+) -> None:
+    problems = _problems(tmp_path, old, new)
+    assert any(where in p and words in p for p in problems), problems

@@ -1,0 +1,303 @@
+"""Partner behaviour: the parameters a scenario level and the therapist set, their blending,
+and the per-frame animation they drive (gaze, saccades, aversion, blinking, nods,
+expression), for one partner or a crowd of sixty in the same few array operations.
+
+Pure numpy: :func:`animate` is a function of time, the client's tracked head and the
+parameters, and returns an :class:`~vrtherapy.world.model.AvatarBatch` that the
+world's avatar rig applies (``World.control_avatars``). Idle breathing and sway are
+the rig's own (``world/procedural/avatar.py``); speech moves the jaw through
+``jaw_open`` (lip sync).
+
+Gaze follows the clinical picture (DOMAIN.md, "Social-skills training"): a partner
+looks at the client's face for a share ``eye_contact`` of the time, in episodes of
+about two seconds; between them it looks away (sideways and down, 12–35°), as people
+do when they avert their gaze. While looking it makes small saccades (under 1°)
+around the face. A new episode's gaze shift takes 80 ms, like a saccade.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Literal, cast, get_args
+
+import numpy as np
+import numpy.typing as npt
+
+from vrtherapy.authoring.behaviour import ATTITUDES as _AUTHORED_ATTITUDES
+from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.scenario import PartnerSpec
+from vrtherapy.world.model import AvatarBatch
+from vrtherapy.world.resolve import Values, resolve_args
+
+FloatArr = npt.NDArray[np.float64]
+IntArr = npt.NDArray[np.int64]
+
+Attitude = Literal["interested", "neutral", "bored", "hostile"]
+ATTITUDES: tuple[Attitude, ...] = get_args(Attitude)
+assert ATTITUDES == _AUTHORED_ATTITUDES  # one vocabulary with the scenario format
+
+# the expression each audience attitude shows, and how much more or less it looks at
+# the client than its glance rate alone says
+_ATTITUDE_VALENCE = {"interested": 0.6, "neutral": 0.0, "bored": -0.3, "hostile": -0.9}
+
+BLEND_S = 1.5  # a change of behaviour blends in over this long (1–2 s)
+EPISODE_S = 2.0  # mean length of one look at the face, or away from it
+GLANCE_S = 1.5  # how long a bystander's glance at the client lasts
+SACCADE_S = 0.08  # how long a gaze shift takes
+MICRO_SACCADE_S = 0.45  # how often the eyes jump a little while looking at the face
+MICRO_SACCADE_DEG = 0.8
+AVERT_DEG = (12.0, 35.0)  # how far the gaze goes when it is averted
+BLINK_S = 0.15
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One partner's (or bystander's) behaviour; every field may be set live.
+
+    ``eye_contact``: share of the time spent looking at the client's face, 0..1;
+    ``valence``: expression, −1 hostile … +1 warm; ``interruption``: probability of
+    cutting in on a client's turn, 0..1; ``latency_s``: pause before answering;
+    ``speaking_rate``: relative to the voice's own rate; for audiences and bystanders,
+    ``attitude`` and ``glances_per_min`` (how often they glance at the client).
+    """
+
+    eye_contact: float = 0.6
+    valence: float = 0.0
+    interruption: float = 0.0
+    latency_s: float = 0.8
+    speaking_rate: float = 1.0
+    attitude: Attitude = "neutral"
+    glances_per_min: float = 4.0
+
+    def __post_init__(self) -> None:
+        for name, lo, hi in LIMITS:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(f"behaviour '{name}' must be a number, got {v!r}")
+            if not lo <= v <= hi:
+                raise ValueError(f"behaviour '{name}' must be {lo:g}–{hi:g}, got {v:g}")
+        if self.attitude not in ATTITUDES:
+            raise ValueError(
+                f"attitude must be one of {', '.join(ATTITUDES)}, got {self.attitude!r}"
+            )
+
+
+# the limits the scenario format checks (vrtherapy.authoring.behaviour), spelled once
+LIMITS: tuple[tuple[str, float, float], ...] = tuple(
+    (name, float(arg.min), float(arg.max))
+    for name, arg in BEHAVIOUR.items()
+    if arg.type == "number" and arg.min is not None and arg.max is not None
+)
+NUMERIC: tuple[str, ...] = tuple(name for name, _, _ in LIMITS)
+assert set(BEHAVIOUR) == {f.name for f in fields(Behaviour)} == {*NUMERIC, "attitude"}
+
+
+def behaviour_of(partner: PartnerSpec, values: Values) -> tuple[Behaviour, list[str]]:
+    """A partner's behaviour at a scenario's current parameter values (its level, or the
+    therapist's overrides); and problems found on the way (a reference with no value
+    falls back to the default)."""
+    resolved, problems = resolve_args(BEHAVIOUR, partner.behaviour, values)
+    numbers = {name: float(resolved[name]) for name in NUMERIC}
+    attitude = cast(Attitude, str(resolved["attitude"]))
+    return Behaviour(**numbers, attitude=attitude), problems
+
+
+def _smoothstep(x: float) -> float:
+    x = min(1.0, max(0.0, x))
+    return x * x * (3.0 - 2.0 * x)
+
+
+def mix(a: Behaviour, b: Behaviour, w: float) -> Behaviour:
+    """``a`` blended towards ``b`` by ``w`` (0..1). Numbers move smoothly; the attitude (a
+    word) switches half-way, while what it shows (expression, gaze) blends through
+    :func:`look_share` and :func:`expression`."""
+    values = {n: getattr(a, n) + (getattr(b, n) - getattr(a, n)) * w for n in NUMERIC}
+    return replace(b if w >= 0.5 else a, **values)
+
+
+@dataclass(frozen=True)
+class BehaviourTrack:
+    """A behaviour on its way from ``start`` to ``target`` since ``since`` (seconds).
+
+    Changing the target mid-way starts from where the blend is now, so no value ever
+    jumps, however often the therapist moves a slider.
+    """
+
+    start: Behaviour
+    target: Behaviour
+    since: float = 0.0
+    duration: float = BLEND_S
+
+    @staticmethod
+    def steady(b: Behaviour, now: float = 0.0) -> BehaviourTrack:
+        return BehaviourTrack(b, b, now)
+
+    def at(self, now: float) -> Behaviour:
+        if self.duration <= 0:
+            return self.target
+        return mix(self.start, self.target, _smoothstep((now - self.since) / self.duration))
+
+    def weight(self, now: float) -> float:
+        """How far the blend has come (0..1, smooth)."""
+        return 1.0 if self.duration <= 0 else _smoothstep((now - self.since) / self.duration)
+
+    def retarget(self, target: Behaviour, now: float) -> BehaviourTrack:
+        return BehaviourTrack(self.at(now), target, now, self.duration)
+
+
+def look_share(b: Behaviour, bystander: bool) -> float:
+    """The share of time spent looking at the client: a partner's eye contact, or a
+    bystander's glances (each :data:`GLANCE_S` long)."""
+    if not bystander:
+        return b.eye_contact
+    return min(1.0, b.glances_per_min * GLANCE_S / 60.0)
+
+
+def expression(b: Behaviour, bystander: bool) -> float:
+    """The valence shown: a partner's own, or for bystanders the attitude's."""
+    return _ATTITUDE_VALENCE[b.attitude] if bystander else b.valence
+
+
+@dataclass(frozen=True, eq=False)
+class Members:
+    """What :func:`animate` needs of N avatars, as arrays (blend these per frame)."""
+
+    eyes: FloatArr  # (N, 3) where each avatar's eyes are, world space
+    share: FloatArr  # (N,) share of time looking at the client
+    valence: FloatArr  # (N,) -1..1
+    seeds: IntArr  # (N,) each member's own random stream
+    listening: npt.NDArray[np.bool_]  # (N,) the client is speaking to this one
+    jaw: FloatArr  # (N,) lip sync 0..1, NaN while not speaking
+    nod: FloatArr  # (N,) a requested nod (dialogue gesture): seconds since it began, NaN: none
+
+    @staticmethod
+    def of(
+        eyes: FloatArr,
+        behaviours: list[Behaviour] | list[BehaviourTrack],
+        now: float,
+        seeds: IntArr,
+        bystander: bool = False,
+    ) -> Members:
+        """Members with behaviour blended at ``now`` (tracks) and nothing spoken."""
+        bs = [b.at(now) if isinstance(b, BehaviourTrack) else b for b in behaviours]
+        n = len(bs)
+        return Members(
+            np.asarray(eyes, np.float64).reshape(n, 3),
+            np.array([look_share(b, bystander) for b in bs], np.float64),
+            np.array([expression(b, bystander) for b in bs], np.float64),
+            np.asarray(seeds, np.int64),
+            np.zeros(n, bool),
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+        )
+
+
+def _hash01(*keys: npt.ArrayLike) -> FloatArr:
+    """Deterministic numbers in [0, 1) from integer keys, vectorised (FNV-style mixing):
+    the same member at the same moment always gets the same draw, so animation is a
+    pure function of time, and replays and stereo eyes agree."""
+    out = np.full(
+        np.broadcast(*[np.asarray(k) for k in keys]).shape, 1469598103934665603, np.uint64
+    )
+    with np.errstate(over="ignore"):
+        for k in keys:
+            out = (out ^ np.asarray(k).astype(np.int64).astype(np.uint64)) * np.uint64(
+                1099511628211
+            )
+            out ^= out >> np.uint64(29)
+    return (out % np.uint64(1 << 24)).astype(np.float64) / float(1 << 24)
+
+
+def _smooth(x: FloatArr) -> FloatArr:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _basis(forward: FloatArr) -> tuple[FloatArr, FloatArr]:
+    """Unit 'right' and 'up' vectors perpendicular to each (N, 3) unit ``forward``."""
+    world_up = np.array([0.0, 1.0, 0.0])
+    right = np.cross(forward, world_up)
+    norm = np.linalg.norm(right, axis=1, keepdims=True)
+    right = np.where(norm > 1e-6, right / np.maximum(norm, 1e-12), np.array([1.0, 0.0, 0.0]))
+    up = np.cross(right, forward)
+    return right, up
+
+
+def _turn(forward: FloatArr, deg: FloatArr, around: FloatArr) -> FloatArr:
+    """``forward`` turned by ``deg`` towards the direction at angle ``around`` (radians,
+    0 = right, π/2 = up) in the plane perpendicular to it."""
+    right, up = _basis(forward)
+    a = np.radians(deg)[:, None]
+    side = np.cos(around)[:, None] * right + np.sin(around)[:, None] * up
+    out: FloatArr = np.cos(a) * forward + np.sin(a) * side
+    return out
+
+
+def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
+    """Where each member looks at time ``t`` (world points, (N, 3)) and whether it looks at
+    the client's face then."""
+    n = len(m.share)
+    idx = np.arange(n)
+    to_head = np.asarray(head, np.float64)[None, :] - m.eyes
+    dist = np.maximum(np.linalg.norm(to_head, axis=1), 0.2)
+    forward = to_head / dist[:, None]
+
+    s = t / EPISODE_S + _hash01(m.seeds, idx, 1)
+    slot = np.floor(s)
+
+    def aim(k: FloatArr) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
+        looking = _hash01(m.seeds, idx, k, 2) < m.share
+        # averted: sideways and down, 12–35° off the face
+        lo, hi = AVERT_DEG
+        away_deg = lo + (hi - lo) * _hash01(m.seeds, idx, k, 3)
+        side = np.where(_hash01(m.seeds, idx, k, 4) < 0.5, 0.0, np.pi)
+        away_around = side + np.where(side == 0.0, -1.0, 1.0) * (
+            0.3 + 0.7 * _hash01(m.seeds, idx, k, 5)
+        )
+        away = _turn(forward, away_deg, away_around)
+        # looking: small saccades around the face
+        micro = np.floor(t / MICRO_SACCADE_S + _hash01(m.seeds, idx, 6))
+        micro_deg = MICRO_SACCADE_DEG * _hash01(m.seeds, idx, micro, 7)
+        near = _turn(forward, micro_deg, 2 * np.pi * _hash01(m.seeds, idx, micro, 8))
+        direction = np.where(looking[:, None], near, away)
+        return direction, looking
+
+    d0, _ = aim(slot - 1)
+    d1, looking = aim(slot)
+    w = _smooth((s - slot) * EPISODE_S / SACCADE_S)[:, None]
+    direction = d0 + (d1 - d0) * w
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    return m.eyes + direction * dist[:, None], looking & (w[:, 0] >= 1.0)
+
+
+def blinks(t: float, m: Members) -> FloatArr:
+    """Eyelid closure 0..1: a blink every 2.5–5.5 s (each member its own rhythm)."""
+    idx = np.arange(len(m.share))
+    period = 2.5 + 3.0 * _hash01(m.seeds, idx, 20)
+    local = np.mod(t + period * _hash01(m.seeds, idx, 21), period)
+    half = BLINK_S / 2
+    return np.asarray(np.clip(1.0 - np.abs(local - half) / half, 0.0, 1.0), np.float64)
+
+
+def nods(t: float, m: Members) -> FloatArr:
+    """Extra head pitch (radians): listening nods, more often the warmer the partner, and
+    nods the dialogue asks for (``m.nod``: seconds since the nod began)."""
+    idx = np.arange(len(m.share))
+    slot = np.floor(t / 3.0 + _hash01(m.seeds, idx, 30))
+    chance = np.where(m.listening, 0.25 + 0.5 * np.clip(m.valence, 0, 1), 0.0)
+    nodding = _hash01(m.seeds, idx, slot, 31) < chance
+    local = np.mod(t / 3.0 + _hash01(m.seeds, idx, 30), 1.0) * 3.0  # seconds into the slot
+    listening_nod = np.where(nodding & (local < 0.8), 0.1 * np.sin(np.pi * local / 0.4) ** 2, 0.0)
+    asked = np.nan_to_num(m.nod, nan=-1.0)
+    asked_nod = np.where(
+        (asked >= 0) & (asked < 0.9), 0.16 * np.sin(np.pi * asked / 0.45) ** 2, 0.0
+    )
+    return np.asarray(listening_nod + asked_nod, np.float64)
+
+
+def animate(t: float, head: FloatArr, m: Members) -> AvatarBatch:
+    """The rig requests for every member at time ``t`` with the client's head at ``head``."""
+    targets, _ = gaze_targets(t, head, m)
+    brows = np.clip(m.valence, -1.0, 1.0)
+    return AvatarBatch(targets, np.asarray(m.jaw, np.float64), blinks(t, m), brows, nods(t, m))

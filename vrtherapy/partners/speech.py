@@ -1,0 +1,183 @@
+"""Speech synthesis at the partners' edge: espeak-ng, cached by content hash.
+
+A line is synthesised once per (synthesiser, voice, rate, pitch, text): the WAV is
+kept in a cache folder under the SHA-256 of those, so a second session, a "say
+again" or a replay reads the file instead of running espeak-ng. Synthesis blocks
+(a subprocess), so it runs on an executor — the engine thread's, ahead of need —
+never on the render thread. Recorded audio files named by a dialogue are used as
+they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from vrtherapy.authoring.scenario import VoiceSpec
+from vrtherapy.authoring.sounds import CueSpec
+from vrtherapy.partners.lipsync import MouthTrack, mouth_track
+
+ESPEAK = "espeak-ng"
+SYNTH_TIMEOUT_S = 30.0
+
+
+class SpeechError(RuntimeError):
+    """A line could not be synthesised; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """What to say and how: the partner's voice, and a rate factor from its behaviour."""
+
+    text: str
+    voice: VoiceSpec = field(default_factory=VoiceSpec)
+    rate_factor: float = 1.0
+
+    @property
+    def words_per_minute(self) -> int:
+        return max(80, min(450, round(self.voice.rate * self.rate_factor)))
+
+    def key(self) -> str:
+        """The content hash the cache files the synthesised line under."""
+        recipe = {
+            "synth": ESPEAK,
+            "voice": self.voice.name,
+            "wpm": self.words_per_minute,
+            "pitch": self.voice.pitch,
+            "text": self.text,
+        }
+        blob = json.dumps(recipe, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class Utterance:
+    """A synthesised (or recorded) line: its mono samples and the mouth's movement."""
+
+    path: Path
+    samples: npt.NDArray[np.float32]
+    rate: int
+    mouth: MouthTrack
+    cached: bool  # read from the cache rather than synthesised now
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+
+def read_utterance(path: Path, cached: bool = True) -> Utterance:
+    import soundfile
+
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=False)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise SpeechError(f"cannot read speech audio {path}: {exc}") from None
+    samples = np.asarray(data.mean(axis=1) if data.ndim == 2 else data, np.float32)
+    return Utterance(path, samples, int(rate), mouth_track(samples, int(rate)), cached)
+
+
+Runner = Callable[[list[str], str], None]
+
+
+def _run_espeak(argv: list[str], text: str) -> None:
+    try:
+        done = subprocess.run(
+            argv,
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=SYNTH_TIMEOUT_S,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise SpeechError(
+            "espeak-ng is not installed; install the Debian package 'espeak-ng' "
+            "(scripts/setup.sh does), or give the line a recorded audio file"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise SpeechError(f"espeak-ng took longer than {SYNTH_TIMEOUT_S:g} s") from None
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
+        raise SpeechError(
+            f"espeak-ng failed: {said or f'exit status {done.returncode}'}"
+            " (check the partner's voice name with 'espeak-ng --voices')"
+        )
+
+
+class SpeechCache:
+    """Synthesised lines on disk by content hash; synthesises what is missing."""
+
+    def __init__(self, folder: Path, run: Runner = _run_espeak) -> None:
+        self.folder = folder
+        self._run = run
+        self.synthesised = 0  # lines synthesised by this cache (not read back)
+
+    def path(self, request: SpeechRequest) -> Path:
+        key = request.key()
+        return self.folder / key[:2] / f"{key}.wav"
+
+    def get(self, request: SpeechRequest) -> Utterance:
+        """The line's audio, synthesised now if it is not in the cache (blocking)."""
+        if not request.text.strip():
+            raise SpeechError("there is nothing to say: the line is empty")
+        path = self.path(request)
+        if path.is_file():
+            return read_utterance(path, cached=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".wav", dir=path.parent)
+        os.close(fd)
+        try:
+            argv = [ESPEAK, "-v", request.voice.name, "-s", str(request.words_per_minute)]
+            argv += ["-p", str(request.voice.pitch), "--stdin", "-w", tmp]
+            self._run(argv, request.text)
+            os.replace(tmp, path)  # atomic: a reader never sees half a file
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self.synthesised += 1
+        return read_utterance(path, cached=False)
+
+    def prepare(self, request: SpeechRequest, executor: Executor) -> Future[Utterance]:
+        """Synthesise ahead of need on ``executor`` (the engine thread's)."""
+        return executor.submit(self.get, request)
+
+
+def espeak_available() -> bool:
+    return shutil.which(ESPEAK) is not None
+
+
+# where a standing partner's mouth is, from its own origin (the floor under it), facing +z
+MOUTH_STANDING = (0.0, 1.58, 0.1)
+
+
+def line_cue(
+    name: str,
+    utterance: Utterance,
+    cache: SpeechCache,
+    partner_id: str,
+    mouth: tuple[float, float, float] = MOUTH_STANDING,
+) -> CueSpec:
+    """A one-shot for the audio engine that plays ``utterance`` from the partner's mouth.
+
+    The scene's sound gets this cue in its ``sounds.cues``, the cache folder in its
+    ``base_dirs``, the partner's position in its ``anchors`` and ``(fire id, name)`` in
+    its fired cues; the engine then plays it positionally like any cue (``name`` must be
+    a name: lower-case letters, digits and underscores).
+    """
+    return CueSpec(
+        name=name,
+        file=utterance.path.relative_to(cache.folder).as_posix(),
+        attach=partner_id,
+        position=list(mouth),
+        distance=1.0,
+    )

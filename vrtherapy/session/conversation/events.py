@@ -1,0 +1,118 @@
+"""Conversation events: what was said, chosen, triggered, scored and measured.
+
+Each carries its outcome (the node reached, the flags, the lines), so the state is a
+fold over them that never runs the dialogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from vrtherapy.session import events as ev
+
+LineSource = Literal["dialogue", "say_again", "say_this_now"]
+Cause = Literal["start", "choice", "trigger", "timeout"]
+MarkedBy = Literal["client", "therapist"]
+
+
+@dataclass(frozen=True)
+class PartnerLineSpoken(ev.Payload):
+    KIND = "partner_line_spoken"
+    partner_id: str
+    text: str
+    node: str = ""  # '' for a free-text line
+    audio: str = ""
+    gesture: str = "none"
+    expression: str = ""
+    source: LineSource = "dialogue"
+
+
+@dataclass(frozen=True)
+class DialogueChoiceMade(ev.Payload):
+    KIND = "dialogue_choice_made"
+    partner_id: str
+    node: str
+    index: int
+    text: str
+    marked_by: MarkedBy = "client"
+
+
+@dataclass(frozen=True)
+class DialogueTriggered(ev.Payload):
+    KIND = "dialogue_triggered"
+    partner_id: str
+    node: str
+    trigger_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DialogueTimedOut(ev.Payload):
+    KIND = "dialogue_timed_out"
+    partner_id: str
+    node: str
+
+
+@dataclass(frozen=True)
+class PartnerLineSkipped(ev.Payload):
+    KIND = "partner_line_skipped"
+    partner_id: str
+    node: str
+
+
+@dataclass(frozen=True)
+class DialogueReached(ev.Payload):
+    """Where a partner's dialogue is after an action: the waiting node ('' once ended)."""
+
+    KIND = "dialogue_reached"
+    partner_id: str
+    dialogue: str
+    node: str
+    flags: tuple[tuple[str, bool], ...] = ()
+    picks: int = 0
+    waiting_since: float = 0.0
+    path: tuple[str, ...] = ()
+    cause: Cause = "start"
+
+
+@dataclass(frozen=True)
+class SkillScored(ev.Payload):
+    KIND = "skill_scored"
+    skill: str
+    score: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MeasureRecorded(ev.Payload):
+    """An automatic measure (e.g. share of time looking at the partner's face)."""
+
+    KIND = "measure_recorded"
+    name: str
+    value: float
+    unit: str = ""
+    partner_id: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerBehaviourSet(ev.Payload):
+    """The therapist set one of a partner's behaviour values live (None: back to the level's)."""
+
+    KIND = "partner_behaviour_set"
+    partner_id: str
+    name: str
+    value: float | str | None
+
+
+EVENTS: tuple[type[ev.Payload], ...] = (
+    PartnerLineSpoken,
+    DialogueChoiceMade,
+    DialogueTriggered,
+    DialogueTimedOut,
+    PartnerLineSkipped,
+    DialogueReached,
+    SkillScored,
+    MeasureRecorded,
+    PartnerBehaviourSet,
+)
