@@ -160,7 +160,7 @@ def _square(
             return x, depth / 2 - 1
         return x, float(rng.uniform(lo, hi))
 
-    paving = tiled(width, depth, 1.0, "paving", seed)
+    paving = tiled(width, depth, 2.0, "paving", seed)  # 2 m slabs: cheap enough on a CPU rasteriser
     road = merge(
         tiled(width, road_w, 2.0, "asphalt", seed + 1, y=0.012),
         *[
