@@ -370,30 +370,26 @@ class Hub:
         engine = self.service.start(
             args["code"], baseline_ssq=args.get("baseline_ssq"), auto_mode=args.get("auto_mode")
         )
-        for t in list(self.tabs):
-            t.queue.put_nowait(
-                {
-                    "type": "welcome",
-                    "session_id": engine.session_id,
-                    "new_session": True,
-                    "locked": self.pairing_locked(t),
-                }
-            )
+        self._welcome_session(engine.session_id)
         return []
 
     def _resume_session(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Go on with an interrupted session (same step, paused)."""
         engine = self.service.resume(args["session_id"], takeover=args["take_over"])
+        self._welcome_session(engine.session_id)
+        return []
+
+    def _welcome_session(self, session_id: str) -> None:
+        """Every tab follows the session that now runs."""
         for t in list(self.tabs):
             t.queue.put_nowait(
                 {
                     "type": "welcome",
-                    "session_id": engine.session_id,
+                    "session_id": session_id,
                     "new_session": True,
                     "locked": self.pairing_locked(t),
                 }
             )
-        return []
 
     def _close_interrupted(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
         self.service.close_interrupted(args["session_id"])
