@@ -174,13 +174,17 @@ def test_the_running_scene_finds_models_where_validate_found_them(
 ) -> None:
     """validate accepted a model beside the scenario file, and the running scene then
     looked only in the stock assets and showed a placeholder."""
-    from vrtherapy.app.run import Worlds
+    from vrtherapy.app.worlds import BuildFailed, WorldBuilder, world_key
 
     folder = clinic(tmp_path / "lib")
     if where == "beside the scenario":
         (folder / "assets" / "statue.glb").rename(folder / "scenes" / "statue.glb")
     lib = load_library(libraries=[folder], check_asset=check_asset)
-    failures: list[tuple[str, str]] = []
-    world = Worlds(lib, lambda s, m: failures.append((s, m))).get("clinic.statue", {})
-    assert failures == [] and world.problems == ()
+    builder = WorldBuilder(lib)  # builds what the running scene shows, off the frame
+    try:
+        world = builder.wait(world_key("clinic.statue", {}), timeout=60)
+    finally:
+        builder.close()
+    assert world is not None and not isinstance(world, BuildFailed)
+    assert world.problems == ()
     assert "statue/missing_asset" not in world.node_names
