@@ -263,6 +263,7 @@ def test_the_calm_scene_and_the_next_step_are_built_ahead(
     monkeypatch.setattr(world, "build_world", recording)
     service.start(service.create_client("heights.standard"))
     loop = _loop(service, display)
+    loop.options.pace_hz = 20.0  # idle time between frames, as a display leaves (see above)
     _settled(loop)
     _until(loop, lambda: ("heights.balcony", 6) in built)
     assert built[0] == ("calm.room", None)  # first: the calm scene, before anything else
