@@ -18,31 +18,13 @@ loop plays may be parameter references (``gain: $wind``, ``playing: $engines``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, ValidationError
 
 from vrtherapy.authoring.common import BoolOrRef, Model, Name, NumberOrRef, is_ref
 from vrtherapy.authoring.yamlsource import DataPath
 
-SYNTHESISED = (
-    "wind",
-    "gust",
-    "rain",
-    "room_tone",
-    "engine_hum",
-    "ventilation",
-    "murmur",
-    "traffic",
-    "waves",
-    "chime",
-    "jet_engine",
-    "applause",
-    "question",
-    "announcement",
-    "rustle",
-    "crockery",
-)
 Synthesised = Literal[
     "wind",
     "gust",
@@ -61,6 +43,7 @@ Synthesised = Literal[
     "rustle",
     "crockery",
 ]
+SYNTHESISED: tuple[Synthesised, ...] = get_args(Synthesised)  # spelled once, above
 SOUND_SUFFIXES = (".wav", ".flac", ".ogg")
 GAIN_RANGE = (0.0, 4.0)
 PITCH_RANGE = (0.25, 4.0)
