@@ -108,7 +108,6 @@ class ClientView:
         self._reported: set[WorldKey] = set()  # worlds whose build problems were reported
         self._last_failed: WorldKey | None = None
         self._mirror_time = 0.0
-        self.mirror_s = 0.0  # the last frame's mirror work on this (the render) thread
         self._wanted: tuple[object, ...] = ()
         self.builder.request(world_key(WAITING_SCENE, {}), CALM, pin=True)
         # the sound's hook: (scenario, world, views, standing height) every frame
@@ -157,16 +156,12 @@ class ClientView:
                 heard = world.spec.id if world is not None else pres.scenario
                 self.on_frame(heard, world, views, draw_list.standing_height)
             if self.readback is not None and self.mirror is not None:
-                mirror_started = time.perf_counter()
                 left: EyeView = views[0]
                 self.readback.capture(left.framebuffer, left.viewport)
                 image = self.readback.latest()
                 if image is not None and self.readback.latest_time != self._mirror_time:
                     self._mirror_time = self.readback.latest_time
                     self.mirror.put(image, blackout=fade >= 1.0)
-                self.mirror_s = time.perf_counter() - mirror_started
-            else:
-                self.mirror_s = 0.0
 
     @property
     def showing_wanted(self) -> bool:
@@ -298,7 +293,6 @@ class RenderLoop:
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
         self.rendered: Snapshot | None = None  # the snapshot the last frame drew
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log
-        self.mirror_times: list[float] = []  # seconds of mirror work per frame, likewise
         self.keep_frame_log = False
         self.end_reason = ""  # why run() returned, in words for the therapist and the record
         self.meter = FrameMeter(self._target_hz())
@@ -351,7 +345,6 @@ class RenderLoop:
                 done = time.perf_counter()
                 self.frame_log.append((done, self.rendered))
                 self.frame_times.append(done - started)
-                self.mirror_times.append(self.view.mirror_s)
             if period:
                 next_frame += period
                 delay = next_frame - time.monotonic()
