@@ -150,6 +150,21 @@ def _open_audio(device: str | None, service: SessionService, engine_thread: Any)
         sys.exit(2)
 
 
+def _open_voice(microphone: str | None, service: SessionService, engine_thread: Any) -> Any:
+    """The client's voice measures (None: no microphone, after one warning, or 'none')."""
+    if microphone == "none":
+        return None
+    from vrtherapy.app.voice_wiring import open_client_voice
+
+    return open_client_voice(
+        microphone,
+        service,
+        engine_thread.call,
+        data_dir() / "recordings",
+        warn=lambda line: click.echo(f"note: {line}"),  # optional: not a warning
+    )
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -223,6 +238,14 @@ def _interrupt(_signum: int, _frame: object) -> None:
     "Without any sound output the session runs silently after one warning.",
 )
 @click.option(
+    "--microphone",
+    metavar="NAME|none",
+    default=None,
+    help="The client's microphone for voice measures (turns, response latency, speaking "
+    "time; see `vrtherapy devices`; default: the system's default; 'none': no measures). "
+    "Audio is stored only while the therapist turns recording on in the console.",
+)
+@click.option(
     "--resume",
     "resume_session",
     metavar="SESSION",
@@ -254,6 +277,7 @@ def run_command(
     resume_session: str | None,
     take_over: bool,
     audio_device: str | None,
+    microphone: str | None,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
 
@@ -372,6 +396,9 @@ def run_command(
         teardown.callback(loop.close)
         if audio is not None:
             teardown.callback(audio.close)
+        voice = _open_voice(microphone, service, engine_thread)
+        if voice is not None:
+            teardown.callback(voice.close)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             loop.run()
