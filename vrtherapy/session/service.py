@@ -27,6 +27,7 @@ from vrtherapy.session.snapshot import FrameRate, Snapshot
 from vrtherapy.session.station import Station
 from vrtherapy.session.store.base import EventStore, LeaseHeld, StoreError
 from vrtherapy.session.summary import Summary, summarise
+from vrtherapy.session.tracking import PoseSample, TrackingRecorder
 
 Listener = Callable[[Snapshot, tuple[ev.Event, ...]], None]
 
@@ -81,6 +82,7 @@ class SessionService:
         self._with_rate: tuple[Snapshot, FrameRate, Snapshot] | None = None
         self._listeners: list[Listener] = []
         self.reloads = LibraryReloads()  # `run --watch`: changed files, offered for reload
+        self._tracking: tuple[Engine, TrackingRecorder] | None = None  # the session's poses
 
     # -- setup ---------------------------------------------------------------------
     def templates(self) -> list[HierarchySpec]:
@@ -227,6 +229,8 @@ class SessionService:
         in the store. A running session must be ended first."""
         if self._engine is not None and self._engine.state.running:
             raise ServiceError("a session is running; end it before setting up another")
+        self._flush_tracking()
+        self._tracking = None
         self._engine = None
 
     # -- interrupted sessions -------------------------------------------------------------
@@ -267,8 +271,29 @@ class SessionService:
 
     def close(self) -> None:
         """Let go of the running session's lease (the station is shutting down)."""
+        self._flush_tracking()
         if self._engine is not None:
             self._engine.release()
+
+    # -- tracked poses --------------------------------------------------------------------
+    def record_poses(self, session_id: str, moments: tuple[PoseSample, ...]) -> None:
+        """Moments the render loop sampled (on the engine thread): stored in chunks of
+        session time, each with its hash in the chain. Moments of another session than the
+        one attached (it ended and another started meanwhile) are not recorded."""
+        engine = self._engine
+        if engine is None or engine.session_id != session_id:
+            return
+        if self._tracking is None or self._tracking[0] is not engine:
+            self._flush_tracking()
+            self._tracking = (engine, TrackingRecorder(engine.record_tracking))
+        recorder = self._tracking[1]
+        recorder.add(moments)
+        if not engine.state.running:
+            recorder.flush()
+
+    def _flush_tracking(self) -> None:
+        if self._tracking is not None:
+            self._tracking[1].flush()
 
     def _attach(self, engine: Engine) -> None:
         self._engine = engine
@@ -302,6 +327,12 @@ class SessionService:
         return self._engine.handle(command)
 
     def tick(self) -> None:
+        if self._tracking is not None:  # the last chunk once the session has ended
+            engine, recorder = self._tracking
+            if engine.state.running:
+                recorder.retry()
+            else:
+                recorder.flush()
         if self._engine is not None and self._engine.state.running:
             self._engine.tick()
             self._engine.refresh_snapshot()  # timers move even when nothing was stored
