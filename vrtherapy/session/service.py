@@ -27,7 +27,8 @@ from vrtherapy.session.snapshot import FrameRate, Snapshot
 from vrtherapy.session.station import Station
 from vrtherapy.session.store.base import EventStore, LeaseHeld, StoreError
 from vrtherapy.session.summary import Summary, summarise
-from vrtherapy.session.tracking import PoseSample, TrackingRecorder
+from vrtherapy.session.tracking import PoseSample, TrackingRecorder, TrackingSamples
+from vrtherapy.session.tracking.measures import Behaviour, LiveBehaviour
 
 Listener = Callable[[Snapshot, tuple[ev.Event, ...]], None]
 
@@ -79,10 +80,12 @@ class SessionService:
         self._new_id = new_id
         self._engine: Engine | None = None
         self._frame_rate: FrameRate | None = None  # the display's, from the render loop
-        self._with_rate: tuple[Snapshot, FrameRate, Snapshot] | None = None
+        self._with_rate: tuple[Snapshot, FrameRate | None, Behaviour | None, Snapshot] | None = None
         self._listeners: list[Listener] = []
         self.reloads = LibraryReloads()  # `run --watch`: changed files, offered for reload
         self._tracking: tuple[Engine, TrackingRecorder] | None = None  # the session's poses
+        # the running trial's behaviour measures: (its start, the sums, their measures)
+        self._live: tuple[float, LiveBehaviour, Behaviour] | None = None
 
     # -- setup ---------------------------------------------------------------------
     def templates(self) -> list[HierarchySpec]:
@@ -286,10 +289,22 @@ class SessionService:
         if self._tracking is None or self._tracking[0] is not engine:
             self._flush_tracking()
             self._tracking = (engine, TrackingRecorder(engine.record_tracking))
+            self._live = None
         recorder = self._tracking[1]
+        self._measure(engine, moments)
         recorder.add(moments)
         if not engine.state.running:
             recorder.flush()
+
+    def _measure(self, engine: Engine, moments: tuple[PoseSample, ...]) -> None:
+        start = engine.state.step_entered_at
+        if self._live is None or self._live[0] != start:
+            live = LiveBehaviour()
+            live.restart(start)
+        else:
+            live = self._live[1]
+        live.add(TrackingSamples.from_moments(moments))
+        self._live = (start, live, live.measures())
 
     def _flush_tracking(self) -> None:
         if self._tracking is not None:
@@ -310,16 +325,30 @@ class SessionService:
         self._frame_rate = rate
 
     def _with_display(self, snapshot: Snapshot) -> Snapshot:
-        """The engine's snapshot with the display's frame rate (one copy per change)."""
+        """The engine's snapshot with the display's frame rate and the current trial's
+        behaviour measures (one copy per change)."""
         rate = self._frame_rate
-        if rate is None or snapshot.frame_rate is rate:
+        behaviour = self._live_behaviour(snapshot)
+        if (rate is None or snapshot.frame_rate is rate) and snapshot.behaviour is behaviour:
             return snapshot
         cached = self._with_rate
-        if cached is not None and cached[0] is snapshot and cached[1] is rate:
-            return cached[2]
-        out = replace(snapshot, frame_rate=rate)
-        self._with_rate = (snapshot, rate, out)
+        if cached is not None and cached[0] is snapshot and cached[1:3] == (rate, behaviour):
+            return cached[3]
+        out = replace(snapshot, frame_rate=rate or snapshot.frame_rate, behaviour=behaviour)
+        self._with_rate = (snapshot, rate, behaviour, out)
         return out
+
+    def _live_behaviour(self, snapshot: Snapshot) -> Behaviour | None:
+        """The measures of the trial the snapshot shows, once moments of it have come."""
+        if self._tracking is None:
+            return None
+        engine = self._tracking[0]
+        live = self._live
+        if engine.session_id != snapshot.session_id or live is None:
+            return None
+        if live[0] != engine.state.step_entered_at or not live[1].sums.moments:
+            return None
+        return live[2]
 
     def handle(self, command: c.Command) -> Outcome:
         if self._engine is None:
