@@ -194,3 +194,28 @@ def test_tracking_chunks_verify_and_an_altered_one_is_named(
     assert bad.exit_code == 1
     assert f"tracking chunk of event {seq}" in bad.output
     assert "do not match the hash in the chain (altered)" in bad.output
+
+
+def test_progress_shows_looking_away_per_item_and_session(
+    demo_record: DemoRecord, expected: dict[str, list[Expected]]
+) -> None:
+    from vrtherapy.reports.document import client_html
+    from vrtherapy.reports.progress import client_progress, item_key
+
+    reports = [
+        session_report(demo_record.events(sid), samples=demo_record.store.tracking(sid))
+        for sid in demo_record.sessions
+    ]
+    progress = client_progress(demo_record.client_code, reports)
+    page = Tables(client_html(progress))
+    rows = {r[0]: r[1:] for r in page.tables["away"][1:]}
+    assert len(rows) == len(progress.items)
+    for item in progress.items:
+        want = []
+        for n, rep in enumerate(reports):
+            last = None
+            for trial, e in zip(rep.trials, expected[demo_record.sessions[n]], strict=True):
+                if item_key(trial.scenario, trial.level, trial.intensity) == item.key:
+                    last = e.away if e.away is not None else last
+            want.append(pct(last))
+        assert rows[item.label] == want
