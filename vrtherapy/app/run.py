@@ -24,6 +24,7 @@ from vrtherapy.app.director import (
 )
 from vrtherapy.app.engine_thread import EngineStopped
 from vrtherapy.app.frame_meter import FrameMeter
+from vrtherapy.app.pose_sampler import PoseSampler
 from vrtherapy.app.watch import ReloadFade
 from vrtherapy.app.worlds import (
     AHEAD,
@@ -299,6 +300,7 @@ class RenderLoop:
         self._started = time.monotonic()
         self._library = service.library  # a reload (run --watch) swaps the service's
         self._summaries = 0
+        self.sampler = PoseSampler(self._hand_over_poses)  # the client's head for the record
 
     def _target_hz(self) -> float:
         """The rate frames should come at: the headless pace, else the display's refresh."""
@@ -378,11 +380,25 @@ class RenderLoop:
             self._library = self.service.library
             self.view.use_library(self._library, now)
         self.view.render(views, snap, self.slider, now)
+        self._sample(views, snap)
         self.meter.add(started, time.monotonic() - started, self._target_hz())
         if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
             self._window_mirror_at = now
             left: EyeView = views[0]
             self.window_mirror.show_framebuffer(left.framebuffer, left.viewport[2:])
+
+    def _sample(self, views: Any, snap: Snapshot | None) -> None:
+        """The client's head (the hand controller, the stimulus on screen) for the record."""
+        pres = self.view.presentation
+        fade = pres.fade if pres is not None else 1.0
+        hand = getattr(self.display, "controller_pose", None)
+        self.sampler.after_frame(self.service.engine, snap, views, self.view.world, fade, hand)
+
+    def _hand_over_poses(self, session_id: str, moments: tuple[Any, ...]) -> None:
+        try:
+            self.engine.call(lambda: self.service.record_poses(session_id, moments))
+        except EngineStopped:
+            log.warning("the engine thread has stopped; tracked poses were not recorded")
 
     def _input(self, snap: Snapshot | None) -> bool:
         """Client input from the headset or window; True when the display wants to quit."""

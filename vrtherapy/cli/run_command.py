@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -365,6 +366,7 @@ def run_command(
                 trusted_proxies=tuple(trusted_proxy),
             ),
             announce=lambda line: click.echo(line),
+            report=_report_html(database),
         )
         engine_thread.mount(server)
         try:
@@ -406,3 +408,20 @@ def run_command(
         except KeyboardInterrupt:
             click.echo("stopping")
             reason[0] = "vrtherapy run was interrupted at the terminal (Ctrl+C or SIGTERM)"
+
+
+def _report_html(database: str | None) -> Callable[[str], str]:
+    """The console's report of a session, made on a worker thread with its own connection
+    to the store (the engine thread's connection is never shared)."""
+
+    def make(session_id: str) -> str:
+        from vrtherapy.cli.report_commands import recorded_report
+        from vrtherapy.reports import document
+
+        store = open_store(database)
+        try:
+            return document.session_html(recorded_report(store, session_id))
+        finally:
+            store.close()
+
+    return make
