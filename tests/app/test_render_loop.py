@@ -14,7 +14,7 @@ from vrtherapy.authoring import load_library
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.display.base import QuitRequest, SliderConfirm, SliderMove, StopRequest
 from vrtherapy.session import commands as c
-from vrtherapy.session.clock import ManualClock
+from vrtherapy.session.clock import ManualClock, ScaledClock
 from vrtherapy.session.service import SessionService
 from vrtherapy.session.store import open_store
 
@@ -37,7 +37,8 @@ class FakeWindowMirror:
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[SessionService]:
     store = open_store(str(tmp_path / "loop.sqlite3"))
-    yield SessionService(store, load_library(), ManualClock())
+    # session time runs with real time, as in `vrtherapy run`: frames are drawn at it
+    yield SessionService(store, load_library(), ScaledClock(1.0))
     store.close()
 
 
@@ -335,3 +336,25 @@ def test_input_for_a_stopped_engine_thread_raises(service: SessionService) -> No
     assert done == [1]
     with pytest.raises(EngineStopped):
         thread.call(lambda: None)
+
+
+def test_frames_are_drawn_at_the_sessions_record_time(tmp_path: Path, display: Any) -> None:
+    """The loop draws at the session's own time (the time its events are recorded at), so
+    that a replay of the record draws the same frames; not at the loop's wall clock."""
+    clock = ManualClock()
+    store = open_store(str(tmp_path / "record-time.sqlite3"))
+    service = SessionService(store, load_library(), clock)
+    service.start(service.create_client("agoraphobic_avoidance.standard"))
+    loop = _loop(service, display)
+    clock.advance(100.0)
+
+    def step() -> bool:
+        clock.advance(0.02)
+        return loop.view.showing_wanted
+
+    _until(loop, step)
+    _frames(loop, 1)
+    assert loop.view.world is not None
+    assert loop.view.world.time == service.session_time()
+    loop.close()
+    store.close()
