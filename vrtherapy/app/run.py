@@ -24,6 +24,7 @@ from vrtherapy.app.director import (
 )
 from vrtherapy.app.engine_thread import EngineStopped
 from vrtherapy.app.frame_meter import FrameMeter
+from vrtherapy.app.pose_sampler import PoseSampler
 from vrtherapy.app.watch import ReloadFade
 from vrtherapy.app.worlds import (
     AHEAD,
@@ -324,6 +325,7 @@ class RenderLoop:
         self._time_offset = -time.monotonic()  # record time between sessions
         self._library = service.library  # a reload (run --watch) swaps the service's
         self._summaries = 0
+        self.sampler = PoseSampler(self._hand_over_poses)  # the client's head for the record
 
     def _target_hz(self) -> float:
         """The rate frames should come at: the headless pace, else the display's refresh."""
@@ -399,6 +401,7 @@ class RenderLoop:
                 self._library = self.service.library
                 self.view.use_library(self._library, now)
             self.view.render(views, snap, self.slider, now)
+            self._sample(views, snap)
             self.meter.add(started, time.monotonic() - started, self._target_hz())
             if self.window_mirror is not None and started - self._window_mirror_at >= 1 / 30:
                 self._window_mirror_at = started
@@ -416,6 +419,31 @@ class RenderLoop:
             return monotonic + self._time_offset
         self._time_offset = session - monotonic
         return session
+
+    def _sample(self, views: Any, snap: Snapshot | None) -> None:
+        """The client's head (the hand controller, the stimulus on screen) for the record."""
+        engine = self.service.engine
+        if snap is None or snap.status != "running" or engine is None:
+            self.sampler.flush()
+            return
+        if engine.session_id != snap.session_id:
+            return
+        world, pres = self.view.world, self.view.presentation
+
+        def stimulus() -> tuple[float, float, float] | None:
+            if world is None or pres is None or pres.fade >= 1.0 or not world.spec.stimulus:
+                return None
+            found: tuple[float, float, float] | None = world.shown_centre(world.spec.stimulus)
+            return found
+
+        hand = getattr(self.display, "controller_pose", None)
+        self.sampler.frame(snap.session_id, engine.now(), views, stimulus, hand)
+
+    def _hand_over_poses(self, session_id: str, moments: tuple[Any, ...]) -> None:
+        try:
+            self.engine.call(lambda: self.service.record_poses(session_id, moments))
+        except EngineStopped:
+            log.warning("the engine thread has stopped; tracked poses were not recorded")
 
     def _input(self, snap: Snapshot | None) -> bool:
         """Client input from the headset or window; True when the display wants to quit."""

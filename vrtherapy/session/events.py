@@ -186,6 +186,22 @@ class FrameTimes(Payload):
     dropped: int  # display refreshes that got no new frame
 
 
+@dataclass(frozen=True)
+class TrackingChunk(Payload):
+    """A chunk of the client's tracked poses (head, hands, stimulus; see
+    ``vrtherapy.session.tracking``), stored beside the log: ``sha256`` of its bytes puts
+    them in the hash chain. ``start``/``end`` are the session times of its first and
+    last sample, ``moments`` how many moments were sampled."""
+
+    KIND: ClassVar[str] = "tracking_chunk"
+    sha256: str
+    size: int  # bytes stored
+    start: float
+    end: float
+    moments: int
+    tracks: tuple[str, ...] = ()
+
+
 # --- hierarchy position and intensity -----------------------------------------
 
 

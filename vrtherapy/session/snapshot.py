@@ -15,6 +15,7 @@ from vrtherapy.session.conversation import ConversationView, Scene
 from vrtherapy.session.conversation import view as conversation_view
 from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
+from vrtherapy.session.tracking.measures import Behaviour
 from vrtherapy.session.vocabulary import PromptKind, SafetyState
 
 
@@ -87,6 +88,9 @@ class Snapshot:
     # the scenes of the steps just above and below, for the renderer to build ahead
     upcoming: tuple[tuple[str, tuple[tuple[str, float | bool | str], ...]], ...] = ()
     frame_rate: FrameRate | None = None  # the display's, measured live by the renderer
+    # the current trial's behaviour measures from the client's tracked head (not recorded:
+    # the record holds the poses; see vrtherapy.session.tracking.measures)
+    behaviour: Behaviour | None = None
     # sound: the client's master volume and mute, the heard scene's cues (name, label),
     # and the latest cues fired (event seq, cue name, session time), each played once
     sound_volume: float = 1.0

@@ -95,6 +95,11 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
             f"display: {p.fps:.0f} of {p.target_hz:.0f} frames/s, median {p.median_ms:.1f} ms,"
             f" worst {p.worst_ms:.1f} ms{late}"
         )
+    if isinstance(p, ev.TrackingChunk):  # every few seconds: shown only when asked for all
+        if not verbose:
+            return None
+        span = f"{clock(p.start).strip()}–{clock(p.end).strip()}"
+        return f"tracked poses {span} stored ({p.moments} moments, {p.size} bytes)"
     if isinstance(p, ev.SoundCueFired):
         how = {"timer": "(timer)", "level": "(on entering the level)"}.get(
             p.trigger, f"fired by {who}"

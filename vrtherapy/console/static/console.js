@@ -112,7 +112,7 @@
       if (e.kind === "suds_rated") chart.addRating(e.session_time, d.normalised);
       if (e.kind === "step_entered") chart.addStep(e.session_time, `S${d.index + 1}`);
       if (e.kind === "prompt_issued" && d.prompt === "suds") chart.addPrompt(e.session_time);
-      if (e.kind === "prompt_issued" || e.kind === "comfort_rated" && d.value < 5) continue;
+      if (e.kind === "prompt_issued" || e.kind === "tracking_chunk" || e.kind === "comfort_rated" && d.value < 5) continue;
       const li = document.createElement("li");
       li.innerHTML = `<span class="time">${clock(e.session_time)}</span>${esc(eventText(e))}`;
       $("event-log").prepend(li);
