@@ -378,6 +378,8 @@ def test_the_client_head_and_the_stimulus_on_screen_are_recorded(
     service.start(code)
     loop = _loop(service, display)
     _settled_in_session_time(loop, clock)
+    settled_at = service.session_time()
+    assert settled_at is not None
     display.head = HeadPose(eye_height=1.5, x=0.1, pitch_degrees=-30.0)
     for _ in range(80):  # 4 s of session time at 20 frames a second
         clock.advance(0.05)
@@ -387,7 +389,8 @@ def test_the_client_head_and_the_stimulus_on_screen_are_recorded(
     service.tick()  # the last chunk, once the session has ended
     engine = service.engine
     assert engine is not None
-    samples = service.store.tracking(engine.session_id)
+    recorded = service.store.tracking(engine.session_id)
+    samples = recorded.between(settled_at + 0.001, 1e9)  # the 4 s once the scene was on screen
     assert 75 <= samples.moments <= 81
     head = samples.head
     assert np.allclose(head.positions[-1], (0.1, 1.5, 0.0), atol=1e-3)
@@ -396,8 +399,9 @@ def test_the_client_head_and_the_stimulus_on_screen_are_recorded(
         np.abs(looking), (np.sin(np.radians(15)), 0, 0, np.cos(np.radians(15))), atol=1e-3
     )
     stimulus = samples.stimulus  # the spider in its jar across the table
-    assert len(stimulus) == samples.moments - 1  # not at 0 s: the scene was still being built
-    assert stimulus.times[0] > 0
+    assert len(stimulus) == samples.moments  # on screen all along
+    assert recorded.stimulus.times[0] > 0  # not at 0 s: the scene was still being built
+    assert len(recorded.stimulus) < recorded.moments
     assert 0.7 < stimulus.positions[-1][1] < 0.9 and stimulus.positions[-1][2] < -1.5
     assert service.store.verify(engine.session_id).ok
     loop.close()

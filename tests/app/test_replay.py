@@ -6,8 +6,8 @@ The scenes are full of people who move (a shop queue, a street), so frames at a 
 depend on the record's time. The live side is the render path of `vrtherapy run`
 (ClientView with its director and world builder) drawing a frame at every tick of a
 demo session at the session's time, as the demo does; the therapist's actions are sent
-through the engine like console commands. The head moves with time, from the same
-function on both sides.
+through the engine like console commands. The head moves with time; the live side
+records it as `vrtherapy run` does, and the replay draws the recorded pose.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +53,7 @@ class LiveSession:
     entered: dict[int, int] = field(default_factory=dict)  # step -> tick it was entered
     ticks: int = 0
     ids: Iterator[int] = field(default_factory=lambda: iter(range(1, 10_000)))
+    sampler: Any = None
 
     def open(self) -> None:
         from vrtherapy.app.director import Slider
@@ -99,13 +101,27 @@ class LiveSession:
             self.frames[name] = (engine.now(), self.display.read_pixels(0))
 
     def draw(self, engine: Engine) -> None:
+        from vrtherapy.app.pose_sampler import PoseSampler
+        from vrtherapy.session.tracking import TrackingRecorder
+
+        if self.sampler is None:  # the head is recorded as `vrtherapy run` records it
+            recorder = TrackingRecorder(engine.record_tracking)
+            self.sampler = PoseSampler(lambda _session, moments: recorder.add(moments))
         snap = engine.snapshot
         now = engine.now()
         # session time runs far faster than real time here: let the builder catch up, as
         # the demo does (a live display would show the last scene meanwhile)
         self.view.wait_for_scene(snap)
         self.display.head = head_at(now)
-        self.display.frame(lambda views, _t: self.view.render(views, snap, self.slider, now))
+        drawn: list[Any] = []
+
+        def render(views: Any, _t: float) -> None:
+            self.view.render(views, snap, self.slider, now)
+            drawn.extend(views)
+
+        self.display.frame(render)
+        self.sampler.frame(snap.session_id, now, drawn)
+        self.sampler.flush()
 
 
 @dataclass(frozen=True)
@@ -139,15 +155,21 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     store.close()
 
 
-def _replayed(rec: Recorded, times: list[float]) -> list[U8]:
-    from vrtherapy.app.replay import ReplayRenderer
-    from vrtherapy.display.headless import HeadlessDisplay
+def _record(rec: Recorded) -> Any:
     from vrtherapy.reports.replay import SessionRecord
 
-    record = SessionRecord(rec.store.read(rec.session_id), rec.library)
+    tracking = rec.store.tracking(rec.session_id)
+    return SessionRecord(rec.store.read(rec.session_id), rec.library, tracking)
+
+
+def _replayed(rec: Recorded, times: list[float]) -> list[U8]:
+    """Frames replayed from the record alone: events, tracked head poses, the library."""
+    from vrtherapy.app.replay import ReplayRenderer
+    from vrtherapy.display.headless import HeadlessDisplay
+
     display = HeadlessDisplay(SIZE)
     display.open()
-    renderer = ReplayRenderer(record, display, head=head_at)
+    renderer = ReplayRenderer(_record(rec), display)
     try:
         return [renderer.frame(t) for t in times]
     finally:
@@ -169,6 +191,11 @@ def test_live_frames_match_replayed_frames(recorded: Recorded) -> None:
     }
     names = sorted(recorded.live, key=lambda n: recorded.live[n][0])
     times = [recorded.live[n][0] for n in names]
+    record = _record(recorded)
+    for t in times:  # the replay draws the head as recorded, not a default
+        pose = record.head_at(t)
+        assert pose is not None and abs(pose.position[1] - 1.6) < 1e-3
+        assert abs(pose.orientation[3]) < 0.9999
     replayed = _replayed(recorded, times)
     for name, again in zip(names, replayed, strict=True):
         t, live = recorded.live[name]
@@ -186,9 +213,8 @@ def test_a_paused_scene_holds_still_at_the_pause(recorded: Recorded) -> None:
     before; running, the same scene moves (so the comparison could fail)."""
     from vrtherapy.app.replay import ReplayRenderer
     from vrtherapy.display.headless import HeadlessDisplay
-    from vrtherapy.reports.replay import SessionRecord
 
-    record = SessionRecord(recorded.store.read(recorded.session_id), recorded.library)
+    record = _record(recorded)
     t = recorded.live["paused"][0]
     paused_at = record.snapshot_at(t).safety_since
     assert record.snapshot_at(paused_at - 3.0).safety == "none"

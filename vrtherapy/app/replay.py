@@ -11,28 +11,55 @@ pause's time, so the same record gives the same frames.
 What the record does not hold is not replayed: how long a scene took to build (a
 replay shows a scene from the moment the record asked for it), and the client's
 slider before an answer was confirmed (the panel shows the question as first asked).
-The head pose comes from a function of session time (the default: the display's
-standing pose).
+The head pose is the one recorded beside the log (``vrtherapy.session.tracking``),
+interpolated to the moment; where none was recorded, the display's standing pose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial.transform import Rotation
 
 from vrtherapy.app.director import Director, Presentation, Slider
 from vrtherapy.reports.replay import SessionRecord
 from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.tracking import Pose
+from vrtherapy.world.types import F32
 
 if TYPE_CHECKING:
     from vrtherapy.app.run import ClientView
-    from vrtherapy.display.headless import HeadlessDisplay, HeadPose
+    from vrtherapy.display.headless import Head, HeadlessDisplay
 
-HeadAt = Callable[[float], "HeadPose"]
+HeadAt = Callable[[float], "Head"]
 LEAD_IN_S = 1.0  # the director shows the waiting room this long before the session starts
+
+
+@dataclass(frozen=True)
+class TrackedHead:
+    """A recorded head pose as the display's head (head -> tracking space)."""
+
+    pose: Pose
+
+    def matrix(self) -> F32:
+        m = np.eye(4, dtype=np.float64)
+        m[:3, :3] = Rotation.from_quat(np.asarray(self.pose.orientation, np.float64)).as_matrix()
+        m[:3, 3] = self.pose.position
+        return m.astype(np.float32)
+
+
+def recorded_head(record: SessionRecord, default: Head) -> HeadAt:
+    """The head at each moment as recorded, else ``default``."""
+
+    def at(t: float) -> Head:
+        pose = record.head_at(t)
+        return default if pose is None else TrackedHead(pose)
+
+    return at
 
 
 class ReplayDirector:
@@ -60,7 +87,8 @@ class ReplayDirector:
 
 
 class ReplayRenderer:
-    """Draws a record's frames into a headless display's first eye (EGL, no window)."""
+    """Draws a record's frames into a headless display's first eye (EGL, no window); the
+    head is ``head(t)``, by default the recorded one."""
 
     def __init__(
         self,
@@ -74,7 +102,7 @@ class ReplayRenderer:
 
         self.record = record
         self.display = display
-        self.head = head
+        self.head = head or recorded_head(record, display.head)
         self.timeout_s = timeout_s
         self.problems: list[tuple[str, str]] = []  # (scenario, why) scenes that could not be shown
         self.director = ReplayDirector(record)
@@ -88,8 +116,7 @@ class ReplayRenderer:
         snap, pres = self.director.at(t)
         if pres.fade < 1.0:
             self.view.make_ready(pres, snap.calm_scene, self.timeout_s)
-        if self.head is not None:
-            self.display.head = self.head(t)
+        self.display.head = self.head(t)
 
         def draw(views: Any, _t: float) -> None:
             self.view.show(views, pres, snap.calm_scene, t)
@@ -100,3 +127,15 @@ class ReplayRenderer:
     def close(self) -> None:
         self.display.make_current()
         self.view.close()
+
+
+def describe_moment(snap: Snapshot) -> str:
+    """A short label for what the client saw: the step and level, and any safety state."""
+    if snap.status == "not_started":
+        return "before the session"
+    step = f"step {snap.step_index + 1}: {snap.level or f'intensity {snap.intensity:.0f}'}"
+    if snap.status == "ended":
+        return f"ended ({step})"
+    if snap.safety != "none":
+        return f"{step} ({snap.safety.replace('_', ' ')})"
+    return step

@@ -4,7 +4,8 @@ A :class:`SessionRecord` folds the session's stored events with the engine's own
 fold (:func:`vrtherapy.session.state.apply`) up to a time t, and turns that state
 into the snapshot the renderer saw at t with the engine's own
 :func:`~vrtherapy.session.snapshot.make_snapshot`: scenario, level and parameter
-values (live slider changes included), safety state, prompts, partner lines. Pure:
+values (live slider changes included), safety state, prompts, partner lines; and
+gives the client's head pose from the tracked samples stored beside the log. Pure:
 no clock, no GL; the app's replay (``app/replay.py``) draws the snapshots with the
 live director and renderer.
 
@@ -27,7 +28,9 @@ from vrtherapy.session import events as ev
 from vrtherapy.session.snapshot import Snapshot, make_snapshot
 from vrtherapy.session.state import SessionState, apply
 from vrtherapy.session.timeline import describe
+from vrtherapy.session.tracking import SAMPLE_HZ, Pose, TrackingSamples, pose_at
 
+NEAREST_S = 0.5 / SAMPLE_HZ  # a head sample this close to a moment stands for it
 CHECKPOINT_EVERY = 64  # a state is kept every this many events, so a seek folds few
 MomentKind = Literal["step", "rating", "proposal", "decision", "safety"]
 _MOMENT_KINDS: dict[type[ev.Payload], MomentKind] = {
@@ -60,7 +63,12 @@ class Moment:
 class SessionRecord:
     """One stored session, folded on demand: its state and snapshot at any time."""
 
-    def __init__(self, events: Sequence[ev.Event], library: Library) -> None:
+    def __init__(
+        self,
+        events: Sequence[ev.Event],
+        library: Library,
+        tracking: TrackingSamples | None = None,
+    ) -> None:
         if not events:
             raise ReplayError("the session has no events")
         if not isinstance(events[0].payload, ev.SessionStarted):
@@ -70,6 +78,7 @@ class SessionRecord:
             )
         self.events = tuple(events)
         self.library = library
+        self.tracking = tracking or TrackingSamples()
         # when each event is in effect: session times never go back (a safety action stored
         # late, after an outage, takes effect when it is stored)
         times: list[float] = []
@@ -115,6 +124,18 @@ class SessionRecord:
     def snapshot_at(self, t: float) -> Snapshot:
         """The snapshot the renderer saw at session time ``t``."""
         return make_snapshot(self.state_at(t), self.library, t)
+
+    def head_at(self, t: float) -> Pose | None:
+        """The client's recorded head pose at ``t`` (tracking space), interpolated between
+        the samples either side; a sample within half a sampling period stands for a moment
+        next to a gap; None where the head was not tracked."""
+        head = self.tracking.head
+        found = pose_at(head, t)
+        if found is not None or not len(head):
+            return found
+        i = int(bisect.bisect_left(head.times, t))
+        near = [j for j in (i - 1, i) if 0 <= j < len(head) and abs(head.times[j] - t) <= NEAREST_S]
+        return pose_at(head, float(head.times[near[0]])) if near else None
 
     def change_times(self, after: float, until: float) -> tuple[float, ...]:
         """The distinct times in (after, until] at which the record changed."""
