@@ -17,8 +17,12 @@ interpolated to the moment; where none was recorded, the display's standing pose
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,9 +30,10 @@ import numpy.typing as npt
 from scipy.spatial.transform import Rotation
 
 from vrtherapy.app.director import Director, Presentation, Slider
-from vrtherapy.reports.replay import SessionRecord
+from vrtherapy.reports.replay import SessionRecord, format_time
+from vrtherapy.session import events as ev
 from vrtherapy.session.snapshot import Snapshot
-from vrtherapy.session.tracking import Pose
+from vrtherapy.session.tracking import Pose, TrackingSamples
 from vrtherapy.world.types import F32
 
 if TYPE_CHECKING:
@@ -139,3 +144,43 @@ def describe_moment(snap: Snapshot) -> str:
     if snap.safety != "none":
         return f"{step} ({snap.safety.replace('_', ' ')})"
     return step
+
+
+class ReplayPictures:
+    """Replayed pictures for the console (``console.hub.ReplayFrames``), made in a worker
+    process of their own: its own GL (EGL, whatever the headset's process uses), never the
+    render or engine thread. One picture at a time; the worker keeps the last session's
+    worlds between requests. ``libraries`` are the clinic folders the session's scenes
+    come from (stock files are always there)."""
+
+    def __init__(self, libraries: Sequence[Path] = (), size: tuple[int, int] = (480, 360)) -> None:
+        self.libraries = tuple(libraries)
+        self.size = size
+        self._pool: ProcessPoolExecutor | None = None
+
+    def moments(self, events: Sequence[ev.Event]) -> list[dict[str, Any]]:
+        from vrtherapy.reports.replay import moments
+
+        return [
+            {"t": round(m.time, 3), "clock": format_time(m.time), "kind": m.kind, "label": m.label}
+            for m in moments(events)
+        ]
+
+    def png(self, events: Sequence[ev.Event], tracking: TrackingSamples, t: float) -> bytes:
+        from vrtherapy.app.replay_worker import picture, start
+
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # a fresh interpreter: its own GL
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=context, initializer=start, initargs=(self.libraries,)
+            )
+        try:
+            return self._pool.submit(picture, tuple(events), tracking, t, self.size).result()
+        except BrokenProcessPool:
+            self._pool = None
+            raise ValueError("the replay worker stopped; ask again") from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

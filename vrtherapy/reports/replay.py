@@ -145,12 +145,7 @@ class SessionRecord:
 
     def moments(self) -> tuple[Moment, ...]:
         """Steps entered, ratings, proposals, decisions and safety actions, in order."""
-        out = []
-        for t, e in zip(self.times, self.events, strict=True):
-            kind = _MOMENT_KINDS.get(type(e.payload))
-            if kind is not None:
-                out.append(Moment(t, kind, describe(e) or e.kind.replace("_", " "), e.seq))
-        return tuple(out)
+        return moments(self.events)
 
     def check_time(self, t: float) -> float:
         """``t`` if the session was under way then, else a :class:`ReplayError`."""
@@ -162,6 +157,19 @@ class SessionRecord:
                 f"{format_time(self.duration)}"
             )
         return t
+
+
+def moments(events: Sequence[ev.Event]) -> tuple[Moment, ...]:
+    """Steps entered, ratings, proposals, decisions and safety actions of a session's
+    events, in order, at the time each took effect."""
+    out = []
+    latest = 0.0
+    for e in events:
+        latest = max(latest, e.session_time)
+        kind = _MOMENT_KINDS.get(type(e.payload))
+        if kind is not None:
+            out.append(Moment(latest, kind, describe(e) or e.kind.replace("_", " "), e.seq))
+    return tuple(out)
 
 
 _TIME = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$|^(\d+(?:\.\d+)?)$")
