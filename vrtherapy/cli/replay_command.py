@@ -118,9 +118,9 @@ def replay_command(
 
     \b
     Examples:
-      vrtherapy replay 3f2a… --at 12:30 --out moment.png
-      vrtherapy replay 3f2a… --contact-sheet session.png --every 30
-      vrtherapy replay 3f2a… --at 10:00 --until 10:20 --frames frames/ --fps 15
+      vrtherapy replay session:C-AB12-CD34:1 --at 12:30 --out moment.png
+      vrtherapy replay session:C-AB12-CD34:1 --contact-sheet session.png --every 30
+      vrtherapy replay session:C-AB12-CD34:1 --at 10:00 --until 10:20 --frames frames/ --fps 15
     """
     from vrtherapy.display.select import configure_gl_platform
     from vrtherapy.reports.replay import ReplayError, SessionRecord
