@@ -151,7 +151,8 @@ class ClientView:
         """Block until ``pres``'s world is built and on the GPU (offline tools: a replay)."""
         self.builder.request(world_key(pres.scenario, pres.values), SHOWN)
         self.builder.wait(world_key(pres.scenario, pres.values), timeout)
-        self.builder.wait(world_key(calm, {}), timeout)
+        for fallback in (calm, WAITING_SCENE):  # shown instead if the scene fails to build
+            self.builder.wait(world_key(fallback, {}), timeout)
         if not self._ready(pres, calm, bounded=False):
             raise TimeoutError(f"the scene {pres.scenario} was not built in {timeout:g} s")
 
