@@ -357,6 +357,11 @@ def run_command(
             _announce_interrupted(service)
         responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
         engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
+        from vrtherapy.app.replay import ReplayPictures
+        from vrtherapy.cli.library_option import clinic_folders
+
+        pictures = ReplayPictures(clinic_folders(libraries))  # the summary's moments, replayed
+        teardown.callback(pictures.close)
         server = ConsoleServer(
             service,
             ConsoleConfig(
@@ -367,6 +372,7 @@ def run_command(
             ),
             announce=lambda line: click.echo(line),
             report=_report_html(database),
+            replay=pictures,
         )
         engine_thread.mount(server)
         try:

@@ -104,6 +104,11 @@ class Snapshot:
     record_status: str = ""
     # virtual partners: each partner's node, line, choices and triggers; transcript, scores
     conversation: ConversationView = field(default_factory=ConversationView)
+    # when the record last changed, and when the latest safety action was taken (session
+    # time): the renderer starts fades and holds a paused scene at these record times, so
+    # that a replay of the record draws the same frames (reports/replay.py)
+    changed_at: float = 0.0
+    safety_since: float = 0.0
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -159,6 +164,8 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
             state.conversation,
             Scene(heard_scenario(state, library), library, state.session_id, now),
         ),
+        changed_at=state.session_time,
+        safety_since=state.safety_since,
     )
 
 

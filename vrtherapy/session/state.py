@@ -79,6 +79,7 @@ class SessionState:
     end_reason: str = ""
     safety: SafetyState = "none"
     safety_reason: str = ""
+    safety_since: float = 0.0  # session time of the latest safety action
     step_index: int = 0
     step_entered_at: float = 0.0
     step_entries: int = 0  # how many times any step was entered
@@ -206,7 +207,7 @@ def _safety(s: SessionState, p: ev.SafetyAction, e: ev.Event) -> SessionState:
     reason = "" if p.action == "resume" else p.reason
     if p.action == "stop":
         reason = p.reason or "stopped"
-    return r(s, safety=_SAFETY_STATE[p.action], safety_reason=reason)
+    return r(s, safety=_SAFETY_STATE[p.action], safety_reason=reason, safety_since=e.session_time)
 
 
 @_reduces(ev.SoundCueFired)
