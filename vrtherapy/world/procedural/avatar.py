@@ -175,6 +175,9 @@ class Look:
         height = _HEIGHT[sex][STATURES.index(stature)] + float(rng.normal(0, 0.02))
         if age == "older":
             height -= 0.02
+        # blue eyes (eye1) only among the lighter skin tones
+        blue = rng.random() < 0.4 and SKIN.index(skin) <= 2
+        eye = "eye1" if blue else "eye0"
         outfit = chosen("outfit", OUTFITS, (0.7, 0.3))
         shirt = pick(FORMAL) if outfit == "formal" else pick(SHIRT)
         trousers = pick(FORMAL[:3]) if outfit == "formal" else pick(TROUSERS)
@@ -185,7 +188,7 @@ class Look:
             rgba(hair_colour),
             "none" if style == "bald" else style,
             f"torso_{sex}",
-            pick(("eye0", "eye0", "eye1")),
+            eye,
             sex,
             age,
             float(height),

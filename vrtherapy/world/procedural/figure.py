@@ -488,7 +488,7 @@ def meshes() -> dict[str, Mesh]:
     out.update(
         head=_bake(head_geo(), floor=-1.0),
         jaw=_bake(jaw_geo(), floor=-1.0),
-        mouth=_bake(mouth_corner_geo(), ao=False),
+        mouth=_bake(mouth_corner_geo(), floor=-1.0),  # shaded like the face round it
         lid=_bake(lid_geo(), ao=False),
         brow=_bake(brow_geo(), ao=False),
         torso_male=_bake(torso_geo("male"), floor=-1.0),
