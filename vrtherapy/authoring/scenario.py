@@ -137,6 +137,9 @@ class EnvironmentSpec(Model):
     lighting: Literal["daylight", "soft", "dim", "night", "indoor_warm", "indoor_cool"] = "daylight"
     fog: NumberOrRef = 0.0
     wind: NumberOrRef = 0.0
+    # the sun casts shadows; unset: where there is a sun (a clear or dusk sky with daylight
+    # or soft lighting), false turns them off for the scenario
+    shadows: bool | None = None
     # absorbed into the scenario's ``sounds:``; kept only to say so where it is still written
     ambient_audio: Annotated[
         SkipJsonSchema[None], BeforeValidator(moved_ambient_audio), Field(exclude=True)

@@ -213,7 +213,7 @@ class World:
         env = self.spec.environment
         fog = self._number(env.fog, 0.0, "environment fog", problems)
         self._wind = self._number(env.wind, 0.0, "environment wind", problems)
-        self._look = look(env.sky, env.lighting, fog)
+        self._look = look(env.sky, env.lighting, fog, env.shadows)
         self.advance(self._t)
 
     def _number(self, raw: Any, default: float, what: str, problems: list[str]) -> float:
