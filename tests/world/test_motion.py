@@ -180,6 +180,7 @@ def test_a_long_ride_cruises_at_top_speed_and_takes_as_long_as_a_lift() -> None:
     arrived = int(np.argmax(x >= 36.0 - 1e-9)) * 0.01
     assert arrived == pytest.approx(36.0 / 1.0 + 1.0 / 0.4, abs=0.02)  # 38.5 s
     assert np.all(np.diff(x) >= -1e-12)  # never backwards
+    assert np.isclose(v, 1.0).sum() * 0.01 == pytest.approx(36.0 - 2.5, abs=0.05)  # cruising
 
 
 def test_a_new_value_sends_a_riding_object_there_without_a_jump() -> None:
