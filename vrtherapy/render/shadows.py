@@ -44,7 +44,7 @@ QUALITY: dict[ShadowQuality, ShadowSettings | None] = {
     "high": ShadowSettings(4096, 2),
 }
 
-MIN_RADIUS = 24.0  # metres around the client's floor that always get shadows
+MIN_RADIUS = 40.0  # metres around the client's floor that always get shadows
 CASTER_MARGIN = 160.0  # metres up-sun of the box that still cast into it (a tower)
 NORMAL_OFFSET_TEXELS = 1.5  # the lookup moves this far along the surface normal
 DEPTH_BIAS_TEXELS = 1.0  # and compares this much closer to the sun (grazing: more)
