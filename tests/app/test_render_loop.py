@@ -222,7 +222,7 @@ def test_worlds_are_built_off_the_render_thread_and_the_old_scene_stays(
         threads.append(threading.current_thread().name)
         if values.get("height") == 6:
             started.set()
-            release.wait(timeout=10)  # on the render thread this would freeze every frame
+            release.wait(timeout=60)  # on the render thread this would freeze every frame
         return real(spec, values, **kw)
 
     monkeypatch.setattr(world, "build_world", slow)
