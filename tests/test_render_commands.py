@@ -162,3 +162,10 @@ def test_snapshot_needs_a_picture_or_a_sound() -> None:
     result = CliRunner().invoke(cli, ["snapshot", "calm.room"])
     assert result.exit_code == 1
     assert "give --out FILE.png, --sound FILE.wav, or both" in result.output
+
+
+def test_the_shadows_option_offers_the_renderers_qualities() -> None:
+    from vrtherapy.cli.render_commands import SHADOW_CHOICES
+    from vrtherapy.world.types import SHADOW_QUALITIES
+
+    assert SHADOW_CHOICES == SHADOW_QUALITIES
