@@ -11,35 +11,45 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.spatial.transform import Rotation
+from trimesh.transformations import quaternion_from_matrix
 
+from vrtherapy.session.engine import Engine
+from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.tracking import SAMPLE_HZ, Pose, PoseSample, TrackName
 
 HAND_OVER_S = 0.25  # a batch of moments goes to the engine thread this often
 HandOver = Callable[[str, tuple[PoseSample, ...]], None]
 
 
+def _quaternion(rotation: Any) -> tuple[float, float, float, float]:
+    """The unit quaternion (x, y, z, w) of a rotation matrix. trimesh's conversion, not
+    scipy's Rotation.from_matrix: that one orthonormalises first and costs about half a
+    millisecond a call, more than the render thread's whole budget for sampling."""
+    m = np.eye(4)
+    m[:3, :3] = rotation
+    w, x, y, z = quaternion_from_matrix(m, isprecise=True)  # type: ignore[no-untyped-call]
+    return (float(x), float(y), float(z), float(w))
+
+
 def pose_of(matrix: Any) -> Pose:
     """The pose of a local -> tracking-space 4x4 matrix."""
     m = np.asarray(matrix, np.float64)
-    q = Rotation.from_matrix(m[:3, :3]).as_quat()  # x, y, z, w
     p = m[:3, 3]
-    return Pose(
-        (float(p[0]), float(p[1]), float(p[2])),
-        (float(q[0]), float(q[1]), float(q[2]), float(q[3])),
-    )
+    return Pose((float(p[0]), float(p[1]), float(p[2])), _quaternion(m[:3, :3]))
 
 
 def head_pose(views: Sequence[Any]) -> Pose:
     """The head between the eyes: the mean of the eye positions, the first eye's
-    orientation (a headset's eyes look the same way)."""
-    first = np.linalg.inv(np.asarray(views[0].view, np.float64))
-    if len(views) > 1:
-        eyes = [first[:3, 3]] + [
-            np.linalg.inv(np.asarray(v.view, np.float64))[:3, 3] for v in views[1:]
-        ]
-        first[:3, 3] = np.mean(eyes, axis=0)
-    return pose_of(first)
+    orientation (a headset's eyes look the same way). A view matrix is rigid (tracking
+    space -> eye), so its inverse is the transposed rotation and the rotated, negated
+    translation."""
+    eyes = []
+    for v in views:
+        m = np.asarray(v.view, np.float64)
+        eyes.append(-(m[:3, :3].T @ m[:3, 3]))
+    p = np.mean(eyes, axis=0) if len(eyes) > 1 else eyes[0]
+    first = np.asarray(views[0].view, np.float64)[:3, :3].T
+    return Pose((float(p[0]), float(p[1]), float(p[2])), _quaternion(first))
 
 
 class PoseSampler:
@@ -83,6 +93,32 @@ class PoseSampler:
         if t - self._batch_from >= HAND_OVER_S:
             self.flush()
         return True
+
+    def after_frame(
+        self,
+        engine: Engine | None,
+        snap: Snapshot | None,
+        views: Sequence[Any],
+        world: Any,
+        fade: float,
+        right_hand: Any = None,
+    ) -> bool:
+        """After each drawn frame (the render loop): a moment of the running session when
+        one is due. ``world`` is the world the frame drew (None: black), ``fade`` its fade
+        to black (1: black); the stimulus counts as on screen only when it was drawn."""
+        if snap is None or snap.status != "running" or engine is None:
+            self.flush()
+            return False
+        if engine.session_id != snap.session_id:
+            return False
+
+        def stimulus() -> tuple[float, float, float] | None:
+            if world is None or fade >= 1.0 or not world.spec.stimulus:
+                return None
+            found: tuple[float, float, float] | None = world.shown_centre(world.spec.stimulus)
+            return found
+
+        return self.frame(snap.session_id, engine.now(), views, stimulus, right_hand)
 
     def flush(self) -> None:
         """Hand the moments gathered so far to the engine thread."""

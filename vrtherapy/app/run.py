@@ -426,22 +426,10 @@ class RenderLoop:
 
     def _sample(self, views: Any, snap: Snapshot | None) -> None:
         """The client's head (the hand controller, the stimulus on screen) for the record."""
-        engine = self.service.engine
-        if snap is None or snap.status != "running" or engine is None:
-            self.sampler.flush()
-            return
-        if engine.session_id != snap.session_id:
-            return
-        world, pres = self.view.world, self.view.presentation
-
-        def stimulus() -> tuple[float, float, float] | None:
-            if world is None or pres is None or pres.fade >= 1.0 or not world.spec.stimulus:
-                return None
-            found: tuple[float, float, float] | None = world.shown_centre(world.spec.stimulus)
-            return found
-
+        pres = self.view.presentation
+        fade = pres.fade if pres is not None else 1.0
         hand = getattr(self.display, "controller_pose", None)
-        self.sampler.frame(snap.session_id, engine.now(), views, stimulus, hand)
+        self.sampler.after_frame(self.service.engine, snap, views, self.view.world, fade, hand)
 
     def _hand_over_poses(self, session_id: str, moments: tuple[Any, ...]) -> None:
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import uvicorn
 
-from vrtherapy.console.app import create_app
+from vrtherapy.console.app import ReportHtml, create_app
 from vrtherapy.console.auth import Pairing
 from vrtherapy.console.hub import Hub, ReplayFrames
 from vrtherapy.console.mirror import MirrorBuffer
@@ -61,9 +61,11 @@ class ConsoleServer:
         *,
         announce: Callable[[str], None] = print,
         mirror: MirrorBuffer | None = None,
+        report: ReportHtml | None = None,
         replay: ReplayFrames | None = None,
     ) -> None:
         self.service = service
+        self.report = report  # session id -> its HTML report, for the summary's link
         self.config = config
         self.announce = announce
         self.mirror = mirror or MirrorBuffer()
@@ -89,7 +91,11 @@ class ConsoleServer:
             self.fingerprint = cert.fingerprint
             kwargs = {"ssl_certfile": str(cert.cert_file), "ssl_keyfile": str(cert.key_file)}
         app = create_app(
-            self.hub, self.pairing, secure=secure, allowed_hosts=allowed_hosts(cfg.listen)
+            self.hub,
+            self.pairing,
+            secure=secure,
+            allowed_hosts=allowed_hosts(cfg.listen),
+            report=self.report,
         )
         scheme = "https" if secure else "http"
         host = f"[{cfg.listen}]" if ":" in cfg.listen else cfg.listen

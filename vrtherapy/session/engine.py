@@ -438,8 +438,8 @@ class Engine:
         """Store one chunk of tracked poses: its bytes beside the log and an event with
         their hash in the chain, in one transaction. True once durable; False (logged)
         when the record cannot take it now, so that the caller can offer it again."""
-        if self._detached:
-            return False
+        if self._detached or self._unstored:
+            return False  # safety actions waiting to be stored go first (tick)
         payload = ev.TrackingChunk(
             chunk.sha256, len(chunk.data), chunk.start, chunk.end, chunk.moments, chunk.tracks
         )

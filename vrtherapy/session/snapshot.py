@@ -95,6 +95,7 @@ class Snapshot:
     # and the latest cues fired (event seq, cue name, session time), each played once
     sound_volume: float = 1.0
     sound_muted: bool = False
+    voice_recording: bool = False
     cues: tuple[tuple[str, str], ...] = ()
     cues_fired: tuple[tuple[int, str, float], ...] = ()
     # the record's health, for the therapist: safety actions shown to the client but not
@@ -156,6 +157,7 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         upcoming=_upcoming(state, library),
         sound_volume=state.sound_volume,
         sound_muted=state.sound_muted,
+        voice_recording=state.voice_recording,
         cues=cue_choices(state, library),
         cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
         conversation=conversation_view(

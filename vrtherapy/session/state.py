@@ -103,6 +103,7 @@ class SessionState:
     partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
     sound_volume: float = 1.0
     sound_muted: bool = False
+    voice_recording: bool = False  # the client's voice is recorded (the therapist's choice)
     cues_fired: tuple[CueFiring, ...] = ()  # the latest, oldest first
     conversation: conv.ConversationState = field(default_factory=conv.ConversationState)
     last_seq: int = 0
@@ -218,6 +219,11 @@ def _cue_fired(s: SessionState, p: ev.SoundCueFired, e: ev.Event) -> SessionStat
 @_reduces(ev.SoundOutputSet)
 def _sound_output(s: SessionState, p: ev.SoundOutputSet, e: ev.Event) -> SessionState:
     return r(s, sound_volume=p.volume, sound_muted=p.muted)
+
+
+@_reduces(ev.VoiceRecordingSet)
+def _voice_recording(s: SessionState, p: ev.VoiceRecordingSet, e: ev.Event) -> SessionState:
+    return r(s, voice_recording=p.on)
 
 
 @_reduces(ev.ClientStopRequested)

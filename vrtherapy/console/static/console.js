@@ -160,6 +160,7 @@
     $("auto-live").checked = s.auto_mode;
     $("load-error").hidden = !s.load_error; $("load-error").textContent = s.load_error ? `Scene problem: ${s.load_error}` : "";
     renderFrameRate(s.frame_rate);
+    renderBehaviour(s.behaviour);
     renderHierarchyList(s);
     renderProposal(s.proposal);
     renderPromptState();
@@ -481,6 +482,20 @@
   connect();
 })();
 // The client's display: live frame rate, late and dropped frames, a warning below its rate.
+function renderBehaviour(b) {
+  // the current step's behaviour measures from the client's tracked head (the snapshot's)
+  const el = document.getElementById("behaviour");
+  if (!b || !b.moments) { el.textContent = "Head on this step: not tracked yet"; return; }
+  const pc = (v) => (v === null || v === undefined ? "—" : `${Math.round(100 * v)} %`);
+  const parts = b.with_stimulus
+    ? [`looking at ${pc(b.at_share)}`, `away ${pc(b.away_share)}`]
+    : ["stimulus not on screen"];
+  parts.push(`down ${pc(b.down_share)}`);
+  if (b.closest_m !== null) parts.push(`closest ${b.closest_m.toFixed(1)} m`);
+  if (b.turn_deg_per_s !== null) parts.push(`turning ${Math.round(b.turn_deg_per_s)}°/s`);
+  el.textContent = `Head on this step: ${parts.join(" · ")}`;
+}
+
 function renderFrameRate(f) {
   const el = document.getElementById("frame-rate");
   if (!f) { el.textContent = "—"; el.classList.remove("error"); el.title = ""; return; }

@@ -123,8 +123,12 @@ def movement_sums(head: Track) -> Sums:
     ok = dt <= MAX_GAP_S
     step = np.linalg.norm(np.diff(head.positions.astype(np.float64), axis=0), axis=1)
     q = head.orientations.astype(np.float64)
-    dots = np.abs(np.einsum("ij,ij->i", q[1:], q[:-1]))
-    turn = np.degrees(2 * np.arccos(np.clip(dots, 0.0, 1.0)))
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    a, b = q[:-1], q[1:]
+    b = np.where(np.einsum("ij,ij->i", a, b)[:, None] < 0, -b, b)  # q and -q: one rotation
+    # the rotation between them, 4·atan2(|a − b|, |a + b|): exact for small turns too,
+    # where 2·acos(a·b) loses most of its digits
+    turn = np.degrees(4 * np.arctan2(np.linalg.norm(a - b, axis=1), np.linalg.norm(a + b, axis=1)))
     return Sums(
         path_m=float(step[ok].sum()), turn_deg=float(turn[ok].sum()), seconds=float(dt[ok].sum())
     )
