@@ -197,8 +197,8 @@ def _one_or_more(value: Any) -> Any:
 
 # an object or partner, or a part inside one ('cabin/window'): what the behaviour measures
 # take as the feared stimulus (see docs/behaviour-measures.md)
-_STIMULUS_PATTERN = r"^[a-z_][a-z0-9_]*(/[A-Za-z0-9_]+)*$"
-StimulusRef = Annotated[str, StringConstraints(pattern=_STIMULUS_PATTERN)]
+STIMULUS_PATTERN = r"^[a-z_][a-z0-9_]*(/[A-Za-z0-9_]+)*$"
+StimulusRef = Annotated[str, StringConstraints(pattern=STIMULUS_PATTERN)]
 
 
 class ScenarioSpec(Model):
@@ -303,7 +303,7 @@ def _stimulus_paths(data: Any) -> list[tuple[DataPath, str]]:
         found = [(("stimulus",), raw)]
     elif isinstance(raw, list):
         found = [(("stimulus", i), v) for i, v in enumerate(raw)]
-    return [(p, v) for p, v in found if isinstance(v, str) and re.match(_STIMULUS_PATTERN, v)]
+    return [(p, v) for p, v in found if isinstance(v, str) and re.match(STIMULUS_PATTERN, v)]
 
 
 def _try(model: type[_M], raw: Any) -> _M | None:
