@@ -16,7 +16,7 @@ import uvicorn
 
 from vrtherapy.console.app import ReportHtml, create_app
 from vrtherapy.console.auth import Pairing
-from vrtherapy.console.hub import Hub
+from vrtherapy.console.hub import Hub, ReplayFrames
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.console.protocol import MAX_MESSAGE_BYTES
 from vrtherapy.console.tls import ensure_certificate
@@ -62,6 +62,7 @@ class ConsoleServer:
         announce: Callable[[str], None] = print,
         mirror: MirrorBuffer | None = None,
         report: ReportHtml | None = None,
+        replay: ReplayFrames | None = None,
     ) -> None:
         self.service = service
         self.report = report  # session id -> its HTML report, for the summary's link
@@ -72,7 +73,7 @@ class ConsoleServer:
             announce=lambda code: announce(f"console pairing code: {code}"),
             idle_timeout_s=config.idle_lock_s,
         )
-        self.hub = Hub(service, self.pairing, self.mirror)
+        self.hub = Hub(service, self.pairing, self.mirror, replay)
         self.url = ""
         self.fingerprint: str | None = None
         self._server: uvicorn.Server | None = None

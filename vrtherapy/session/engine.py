@@ -296,6 +296,8 @@ class Engine:
             snap,
             safety=shown.safety,
             safety_reason=shown.safety_reason or self._unstored[-1][1].action,
+            safety_since=shown.safety_since,
+            changed_at=shown.session_time,
             unstored_actions=len(self._unstored),
             record_status=status,
         )

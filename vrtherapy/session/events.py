@@ -356,6 +356,27 @@ class SoundOutputSet(Payload):
     muted: bool
 
 
+@dataclass(frozen=True)
+class VoiceRecordingSet(Payload):
+    """The therapist turned recording of the client's voice on or off (off by default:
+    no audio is stored unless the therapist turns this on)."""
+
+    KIND: ClassVar[str] = "voice_recording_set"
+    on: bool
+
+
+@dataclass(frozen=True)
+class ClientAudioStored(Payload):
+    """A recording of the client's voice was stored beside the record; its hash is here,
+    so the file verifies like the events do."""
+
+    KIND: ClassVar[str] = "client_audio_stored"
+    file: str  # relative to the session's recordings folder
+    sha256: str
+    seconds: float
+    started: float  # session time the recording began
+
+
 # --- client streams ----------------------------------------------------------------
 
 

@@ -196,6 +196,12 @@ class SessionService:
         engine = self._engine
         return self._with_display(engine.snapshot) if engine is not None else None
 
+    def session_time(self) -> float | None:
+        """The running (or just ended) session's time now, on the clock its events are
+        recorded with; None without a session. Safe to read from any thread."""
+        engine = self._engine
+        return engine.now() if engine is not None else None
+
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 

@@ -98,6 +98,7 @@ class Snapshot:
     # and the latest cues fired (event seq, cue name, session time), each played once
     sound_volume: float = 1.0
     sound_muted: bool = False
+    voice_recording: bool = False
     cues: tuple[tuple[str, str], ...] = ()
     cues_fired: tuple[tuple[int, str, float], ...] = ()
     # the record's health, for the therapist: safety actions shown to the client but not
@@ -106,6 +107,11 @@ class Snapshot:
     record_status: str = ""
     # virtual partners: each partner's node, line, choices and triggers; transcript, scores
     conversation: ConversationView = field(default_factory=ConversationView)
+    # when the record last changed, and when the latest safety action was taken (session
+    # time): the renderer starts fades and holds a paused scene at these record times, so
+    # that a replay of the record draws the same frames (reports/replay.py)
+    changed_at: float = 0.0
+    safety_since: float = 0.0
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -154,12 +160,15 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         upcoming=_upcoming(state, library),
         sound_volume=state.sound_volume,
         sound_muted=state.sound_muted,
+        voice_recording=state.voice_recording,
         cues=cue_choices(state, library),
         cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
         conversation=conversation_view(
             state.conversation,
             Scene(heard_scenario(state, library), library, state.session_id, now),
         ),
+        changed_at=state.session_time,
+        safety_since=state.safety_since,
     )
 
 

@@ -107,6 +107,10 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
         return f"sound cue {p.cue} {how}"
     if isinstance(p, ev.SoundOutputSet):
         return f"sound {'muted' if p.muted else 'on'}, volume {p.volume * 100:.0f} % by {who}"
+    if isinstance(p, ev.VoiceRecordingSet):
+        return f"recording of the client's voice turned {'on' if p.on else 'off'} by {who}"
+    if isinstance(p, ev.ClientAudioStored):
+        return f"client's voice recorded: {p.file}, {p.seconds:.0f} s (sha256 {p.sha256[:12]}…)"
     if isinstance(p, ev.PartnerEvent):
         return f"partner {p.partner_id}: {p.event}"
     return None

@@ -73,7 +73,8 @@
         if (state.onAck[m.id]) { state.onAck[m.id](m); delete state.onAck[m.id]; }
         if (!m.accepted) { toast(m.reason || "refused"); const e = $("setup-error"); if (!state.snapshot) e.textContent = m.reason; }
         break;
-      case "summary": renderSummary(m.summary); break;
+      case "summary": renderSummary(m.summary); renderMoments(m.moments || []); break;
+      case "replay_frame": showReplayed(m); break;
       case "export": download(m.record); break;
       case "locked": setLocked(true, m.reason); break;
       case "unlocked": setLocked(false); break;
@@ -446,6 +447,31 @@
     $("summary").innerHTML = `<p><strong>${s.duration_min} min</strong>, reached step <strong>${s.highest_step} of ${s.step_count}</strong>; ${s.proposals} proposals (${s.accepted} accepted, ${s.declined} declined). Ended: ${esc(s.end_reason)}.</p>
       <p>SSQ: ${ssq}. Highest motion-sickness rating: ${s.max_comfort ?? "—"}.</p>
       <table><thead><tr><th>Step</th><th>Scenario</th><th>Minutes</th><th>Peak SUDS</th><th>End SUDS</th><th>Drop</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
+  // Each step, rating, proposal and safety action links to its moment: the picture the
+  // client saw then, replayed from the record by the console server.
+  const MOMENT_KINDS = { step: "Step", rating: "Rating", proposal: "Proposal", decision: "Decision", safety: "Safety" };
+  function renderMoments(moments) {
+    const list = $("moments");
+    list.innerHTML = moments.map((m, i) => `<li data-kind="${esc(m.kind)}"><button type="button" class="link" data-moment="${i}" title="Show what the client saw at ${esc(m.clock)}">${esc(m.clock)}</button> <span class="kind">${esc(MOMENT_KINDS[m.kind] || m.kind)}</span> ${esc(m.label)}</li>`).join("");
+    $("moments-card").hidden = moments.length === 0;
+    list.onclick = (e) => {
+      const b = e.target.closest("button[data-moment]");
+      if (!b) return;
+      const m = moments[Number(b.dataset.moment)];
+      if (!state.connected) { toast("Not connected"); return; }
+      $("replay-caption").textContent = `Replaying ${m.clock}…`;
+      state.replayAsked = m;
+      state.ws.send(JSON.stringify({ type: "replay_frame", t: m.t }));
+    };
+  }
+  function showReplayed(m) {
+    const caption = $("replay-caption"), img = $("replay-picture");
+    if (m.error) { caption.textContent = m.error; return; }
+    const asked = state.replayAsked && state.replayAsked.t === m.t ? state.replayAsked.clock : clock(m.t);
+    img.src = m.image; img.hidden = false;
+    img.alt = `What the client saw at ${asked}`;
+    caption.textContent = `What the client saw at ${asked} (replayed from the record)`;
   }
   function download(record) {
     const blob = new Blob([JSON.stringify(record, null, 2)], { type: "application/json" });
