@@ -285,7 +285,7 @@ def build_service_counter(args: Args, seed: int) -> Built:
     members = []
     gazes = []
     for q in range(n_queue):  # behind the client, facing the counter (-z); the line drifts left
-        x = -0.12 * q + float(rng.uniform(-0.12, 0.12))
+        x = -0.2 * q + float(rng.uniform(-0.12, 0.12))
         at = compose(translate(x, 0, spacing * (q + 1)), rot_y(np.pi + rng.uniform(-0.25, 0.25)))
         mood = "hostile" if q in impatient else ("bored" if q % 3 == 2 else "neutral")
         members.append((at, int(rng.integers(1 << 30)), False, mood))
