@@ -214,10 +214,10 @@ def _counter_fittings(w: float, back_z: float) -> Mesh:
         box(w * 0.6, 1.02, 0.6, wood, translate(0, 0.51, front - 0.3)),
         box(w * 0.6 + 0.06, 0.04, 0.66, top, translate(0, 1.04, front - 0.3)),
         # the cake display (glass-fronted, lit shelves with cakes) to the client's left
-        box(0.9, 0.34, 0.5, rgba("#e8f1f4"), translate(-0.85, 1.23, front - 0.3)),
+        box(0.62, 0.26, 0.42, rgba("#dde9ee"), translate(-1.15, 1.19, front - 0.32)),
         *[
             cylinder(
-                0.07, 0.06, rgba(c), translate(-1.15 + 0.2 * k, 1.08, front - 0.3), sections=12
+                0.06, 0.05, rgba(c), translate(-1.37 + 0.15 * k, 1.08, front - 0.3), sections=12
             )
             for k, c in enumerate(("#8b5a2b", "#f3e0b5", "#c0392b", "#f5f0e6"))
         ],
