@@ -26,6 +26,7 @@ from vrtherapy.authoring.scenario import (
 )
 from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
+from vrtherapy.world.draw_table import Layout, layout
 from vrtherapy.world.environment import look
 from vrtherapy.world.geometry import rgba
 from vrtherapy.world.graph import Fragment, SceneGraph, concatenate, flatten
@@ -42,12 +43,11 @@ from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
 from vrtherapy.world.transforms import apply, identity, trs
-from vrtherapy.world.types import F32, DrawItem, DrawList, EnvironmentLook, Material
+from vrtherapy.world.types import F32, DrawList, EnvironmentLook, Material
 
 log = logging.getLogger(__name__)
 DEFAULT_EYE_HEIGHT = 1.6
 _BUILD_CACHE_SIZE = 128
-_FULL_REDRAW_EVERY = 256  # draw lists updated in place before all items are made afresh
 
 
 @dataclass(frozen=True)
@@ -83,43 +83,22 @@ class _Stand:
 
 @dataclass(eq=False)
 class _DrawCache:
-    """The last draw list and what it was made from, to make the next one cheaply.
-
-    ``items`` holds each node's current DrawItem (None where none was made yet); a
-    DrawItem's transform is a read-only row of the array made when that node last moved.
-    """
+    """How the shown items of one graph are laid out in a draw table (remade when
+    visibility changes), and the last draw list with the poses it was made from."""
 
     graph: SceneGraph
-    meshes: npt.NDArray[np.object_]  # (N,) graph.meshes
-    materials: npt.NDArray[np.object_]  # (N,) graph.materials
-    has_mesh: npt.NDArray[np.bool_]
-    local: F32  # graph.local when the draw list was made
-    visible: npt.NDArray[np.bool_]  # graph.visible then
-    world: F32  # world matrices (the client's frame) then
-    made: npt.NDArray[np.bool_]  # nodes whose entry in ``items`` is current
-    items: npt.NDArray[np.object_]  # (N,) DrawItem | None
-    draw_list: DrawList
-    updates: int = 0  # in-place updates since the items were last all made afresh
+    visible: npt.NDArray[np.bool_]  # graph.visible when the layout was made
+    layout: Layout  # its ``order`` indexes graph nodes
+    local: F32 | None = None  # graph.local when ``draw_list`` was made
+    draw_list: DrawList | None = None
 
     @staticmethod
-    def start(graph: SceneGraph, world: F32) -> _DrawCache:
-        n = len(graph)
-        meshes = np.empty(n, dtype=object)
-        meshes[:] = graph.meshes
-        materials = np.empty(n, dtype=object)
-        materials[:] = graph.materials
-        return _DrawCache(
-            graph,
-            meshes,
-            materials,
-            np.array([m is not None for m in graph.meshes], dtype=bool).reshape(n),
-            graph.local.copy(),
-            graph.visible.copy(),
-            world,
-            np.zeros(n, dtype=bool),
-            np.full(n, None, dtype=object),
-            DrawList(()),
-        )
+    def start(graph: SceneGraph) -> _DrawCache:
+        has_mesh = np.fromiter((m is not None for m in graph.meshes), bool, len(graph))
+        shown = np.nonzero(graph.effective_visibility() & has_mesh)[0]
+        meshes = [graph.meshes[i] for i in shown]
+        lay = layout([m for m in meshes if m is not None], [graph.materials[i] for i in shown])
+        return _DrawCache(graph, graph.visible.copy(), replace(lay, order=shown[lay.order]))
 
 
 @dataclass(frozen=True)
@@ -154,6 +133,7 @@ class World:
         self._client_head: tuple[float, float, float] | None = None
         self._t = 0.0
         self._draw_cache: _DrawCache | None = None
+        self._world_cache: tuple[SceneGraph, F32, F32] | None = None
         self._values: dict[str, Any] = {}
         self.problems: tuple[str, ...] = ()
         self.set_parameters(values)
@@ -463,7 +443,7 @@ class World:
 
     def world_matrix(self, name: str) -> F32:
         """The current world transform of a node, by its full name ('object/part/...')."""
-        m: F32 = self._graph.world_matrices()[self._graph.index(name)]
+        m: F32 = self._world_matrices()[self._graph.index(name)].copy()
         return m
 
     @property
@@ -479,52 +459,47 @@ class World:
         shifted along x and z so that the client's stand point is at x = z = 0 (the
         renderer's tracking origin); y is world height (``standing_height`` is the floor).
 
-        Calls with nothing changed since the last one return the same DrawList; otherwise
-        only nodes that moved (or appeared) get new DrawItems, the rest are reused.
+        Made as a :class:`DrawTable` (arrays) from one batched pass over the scene graph;
+        the grouping of items into the table's runs is redone only when visibility
+        changes. Calls with nothing changed since the last one return the same DrawList.
         """
         graph = self._graph
         cache = self._draw_cache
-        if (
-            cache is not None
-            and cache.graph is graph
+        if cache is None or cache.graph is not graph or not np.array_equal(
+            cache.visible, graph.visible
+        ):
+            cache = self._draw_cache = _DrawCache.start(graph)
+        elif (
+            cache.draw_list is not None
             and cache.draw_list.environment is self._look
+            and cache.local is not None
             and np.array_equal(cache.local, graph.local)
-            and np.array_equal(cache.visible, graph.visible)
         ):
             return cache.draw_list
         stand = self._stand()
-        world = graph.world_matrices()
         x, _, z = stand.point
-        if x or z:
-            world[:, 0, 3] -= np.float32(x)
-            world[:, 2, 3] -= np.float32(z)
-        if cache is None or cache.graph is not graph or cache.updates >= _FULL_REDRAW_EVERY:
-            cache = _DrawCache.start(graph, world)
-            shown = np.nonzero(graph.effective_visibility() & cache.has_mesh)[0]
-            stale = shown
-        else:
-            shown = np.nonzero(graph.effective_visibility() & cache.has_mesh)[0]
-            moved = (world[shown] != cache.world[shown]).any(axis=(1, 2))
-            stale = shown[moved | ~cache.made[shown]]
-            cache.local = graph.local.copy()
-            cache.visible = graph.visible.copy()
-            cache.world = world
-            cache.updates += 1
-        if len(stale):
-            fresh = world[stale]
-            fresh.flags.writeable = False
-            made = np.empty(len(stale), dtype=object)
-            made[:] = list(map(DrawItem, cache.meshes[stale], fresh, cache.materials[stale]))
-            cache.items[stale] = made
-            cache.made[stale] = True
+        table = cache.layout.table(self._world_matrices(), shift=(x, 0.0, z))
+        cache.local = graph.local.copy()
         cache.draw_list = DrawList(
-            tuple(cache.items[shown]),
+            None,
             self._look,
             eye_height=stand.eye_height,
             standing_height=stand.point[1],
+            table=table,
         )
-        self._draw_cache = cache
         return cache.draw_list
+
+    def _world_matrices(self) -> F32:
+        """World matrices of every node at the current pose (kept until a pose changes;
+        read-only)."""
+        graph = self._graph
+        cached = self._world_cache
+        if cached is not None and cached[0] is graph and np.array_equal(cached[1], graph.local):
+            return cached[2]
+        world = graph.world_matrices()
+        world.flags.writeable = False
+        self._world_cache = (graph, graph.local.copy(), world)
+        return world
 
 
 def _placeholder() -> Built:
