@@ -41,6 +41,7 @@ from vrtherapy.world.model import (
 from vrtherapy.world.motion import Motion
 from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
+from vrtherapy.world.procedural.avatar import Crowd, Rig
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
 from vrtherapy.world.transforms import apply, identity, trs
 from vrtherapy.world.types import F32, DrawList, EnvironmentLook, Material
@@ -109,6 +110,65 @@ class _Bound:
     obj: str
 
 
+@dataclass(frozen=True, eq=False)
+class _People:
+    """Every crowd (audiences, bystanders, partners) of the world, posed as one batch."""
+
+    rig: Rig
+    crowds: tuple[tuple[_Bound, Crowd], ...]
+    sizes: npt.NDArray[np.int64]  # members per crowd
+    starts: npt.NDArray[np.int64]  # first member of each crowd
+    indices: npt.NDArray[np.int64]  # graph nodes of every member's joints, member-major
+
+    @staticmethod
+    def of(bounds: Sequence[_Bound]) -> _People | None:
+        crowds = tuple((b, b.animator) for b in bounds if isinstance(b.animator, Crowd))
+        if not crowds:
+            return None
+        sizes = np.array([len(c.prefixes) for _, c in crowds], np.int64)
+        return _People(
+            Rig.of([c for _, c in crowds]),
+            crowds,
+            sizes,
+            np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+            np.concatenate([b.indices for b, _ in crowds]).astype(np.int64),
+        )
+
+    def batch(self, batches: Mapping[str, AvatarBatch]) -> AvatarBatch | None:
+        """The objects' behaviour batches joined over all members (NaN: automatic)."""
+        given = [
+            (k, b)
+            for k, (bound, crowd) in enumerate(self.crowds)
+            if (b := batches.get(bound.obj)) is not None and len(b) == len(crowd.prefixes)
+        ]
+        if not given:
+            return None
+        n = len(self.rig)
+        out = AvatarBatch(
+            np.full((n, 3), np.nan), np.full(n, np.nan), np.full(n, np.nan),
+            np.full(n, np.nan), np.zeros(n),
+        )  # fmt: skip
+        for k, b in given:
+            at = slice(int(self.starts[k]), int(self.starts[k] + self.sizes[k]))
+            out.gaze_target[at] = b.gaze_target
+            out.jaw_open[at] = b.jaw_open
+            out.blink[at] = b.blink
+            out.brows[at] = b.brows
+            out.nod_pitch[at] = b.nod_pitch
+        return out
+
+    def requests(
+        self, controls: Mapping[str, Mapping[str, AvatarControls]]
+    ) -> list[tuple[int, AvatarControls]]:
+        out: list[tuple[int, AvatarControls]] = []
+        for k, (bound, crowd) in enumerate(self.crowds):
+            per = controls.get(bound.obj)
+            if per:
+                first = int(self.starts[k])
+                out.extend((first + i, c) for i, c in crowd.requests(per))
+        return out
+
+
 class World:
     """The scene graph of one scenario at its current parameter values and time."""
 
@@ -169,6 +229,7 @@ class World:
             builts.append(built)
         self._graph, offsets = concatenate(fragments)
         self._objects = objects
+        self._object_names = frozenset(o.name for o in objects)
         self._builts = builts
         self._roots = [offsets[i] for i in range(len(objects))]
         self._bound = [
@@ -183,6 +244,8 @@ class World:
             )
             for a in built.animators
         ]
+        self._people = _People.of(self._bound)
+        self._bound = [b for b in self._bound if not isinstance(b.animator, Crowd)]
         self._rest = self._graph.local.copy()
         self._moving = [
             (self._roots[i], obj.motion) for i, obj in enumerate(objects) if obj.motion is not None
@@ -359,7 +422,7 @@ class World:
         """Drive every avatar of object or partner ``name`` at once (one array per channel,
         over its members in order); None releases them. Takes effect at the next
         :meth:`advance`, so a caller that sets the batch every frame poses once."""
-        if name not in {o.name for o in self._objects}:
+        if name not in self._object_names:
             raise KeyError(f"no object or partner named '{name}'")
         if batch is None:
             self._batches.pop(name, None)
@@ -401,6 +464,16 @@ class World:
                 self._batches.get(b.obj),
             )
             local[b.indices] = b.animator.pose(self._t, ctx)
+        people = self._people
+        if people is not None:  # every avatar of every object in one vectorised pass
+            roots = np.stack([self._world_of(b.root) for b, _ in people.crowds])
+            local[people.indices] = people.rig.pose(
+                self._t,
+                np.repeat(roots, people.sizes, axis=0),
+                client_eye,
+                people.batch(self._batches),
+                people.requests(self._controls),
+            ).reshape(-1, 4, 4)
 
     @property
     def time(self) -> float:
@@ -445,6 +518,13 @@ class World:
         """The current world transform of a node, by its full name ('object/part/...')."""
         m: F32 = self._world_matrices()[self._graph.index(name)].copy()
         return m
+
+    def world_matrices_of(self, indices: npt.NDArray[np.int64]) -> F32:
+        """Current world transforms (n, 4, 4) of nodes by graph index (``graph.index``),
+        from the one batched pass the draw list also uses: for per-frame callers that
+        follow many nodes (an audience's heads)."""
+        out: F32 = self._world_matrices()[indices]
+        return out
 
     @property
     def node_names(self) -> tuple[str, ...]:
