@@ -15,7 +15,6 @@ renderer places that floor at ``DrawList.standing_height`` in the world.
 from __future__ import annotations
 
 import ctypes
-from time import perf_counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -168,7 +167,7 @@ class Renderer:
         ]
         if not views:
             return
-        start, in_gl = perf_counter(), gl.gl_seconds
+        start, in_gl = gl.clock(), gl.gl_seconds
         viewpoint = np.mean([camera_position(w) for w in world_views], axis=0)
         plan = self._batcher.plan(draw_list, viewpoint)
         rows = plan.table.rows
@@ -177,7 +176,7 @@ class Renderer:
         singles = [] if self.instancing else self._one_by_one(plan.opaque)
         panel_vertices = self._prepare_panels(overlay, draw_list.eye_height)
         self._upload_frame_blocks(views, world_views, draw_list, fade, time)
-        now = perf_counter()
+        now = gl.clock()
         self._prepare_s = (now - start) - (gl.gl_seconds - in_gl)
         start, in_gl = now, gl.gl_seconds
 
@@ -231,7 +230,7 @@ class Renderer:
         gl.glDepthMask(gl.GL_TRUE)  # leave GL as other code expects it
         gl.glBindVertexArray(0)
         gl.glUseProgram(0)
-        self._submit_s = (perf_counter() - start) - (gl.gl_seconds - in_gl)
+        self._submit_s = (gl.clock() - start) - (gl.gl_seconds - in_gl)
 
     def _prepare(self, plan: FramePlan) -> list[tuple[GpuMesh, int]]:
         """Upload new meshes and, on the instanced path, this frame's instance rows (one
