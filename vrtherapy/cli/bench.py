@@ -17,7 +17,6 @@ from vrtherapy.display.headless import HeadlessDisplay
 from vrtherapy.render import Renderer, View
 from vrtherapy.world.types import DrawList
 
-
 STAGES = ("animation_ms", "draw_list_ms", "prepare_ms", "submit_ms")
 BUDGET_MS = 3.0  # the Python side's share of a 90 Hz frame (11.1 ms) with people in it
 GROWTH = 1.3  # at most this much more for an audience of 60 than of 15
@@ -185,7 +184,6 @@ def format_table(results: Sequence[SceneResult]) -> str:
             f" {ratio(n.median('frame_ms'), i.median('frame_ms')):>8}"
         )
     return "\n".join(lines)
-
 
 
 def format_budget(results: Sequence[tuple[str, PathResult]]) -> str:

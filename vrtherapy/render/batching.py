@@ -34,9 +34,8 @@ class FramePlan:
 
     def opaque_rows(self) -> I64:
         """Rows of every opaque item, in run order (for the one-call-per-object path)."""
-        return np.concatenate(
-            [np.arange(r.first, r.first + r.count) for r in self.opaque] or [np.zeros(0)]
-        ).astype(np.int64)
+        parts = [np.arange(r.first, r.first + r.count, dtype=np.int64) for r in self.opaque]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 class Batcher:

@@ -247,7 +247,7 @@ class Renderer:
 
     def _one_by_one(self, runs: Sequence[Run]) -> list[tuple[GpuMesh, int]]:
         """(mesh on the GPU, row) of every item of ``runs``, for drawing one at a time."""
-        out = []
+        out: list[tuple[GpuMesh, int]] = []
         for run in runs:
             gpu = self.meshes.get(run.mesh, self.frame_index)
             out.extend((gpu, r) for r in range(run.first, run.first + run.count))

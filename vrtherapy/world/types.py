@@ -9,7 +9,7 @@ numpy float32 arrays acting on column vectors (``world = M @ local``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -123,6 +123,8 @@ class DrawList:
 
     __slots__ = ("_items", "_table", "environment", "eye_height", "standing_height")
 
+    _items: tuple[DrawItem, ...] | None  # made from the table when first asked for
+    _table: DrawTable | None
     environment: EnvironmentLook
     eye_height: float  # where the client's eyes start above the floor they stand on
     standing_height: float  # height of the floor the client stands on (balcony, bridge)
@@ -150,10 +152,11 @@ class DrawList:
 
     @property
     def items(self) -> tuple[DrawItem, ...]:
-        if self._items is None:
+        items = self._items
+        if items is None:
             assert self._table is not None
-            object.__setattr__(self, "_items", self._table.items())
-        items: tuple[DrawItem, ...] = self._items
+            items = self._table.items()
+            object.__setattr__(self, "_items", items)
         return items
 
     @property

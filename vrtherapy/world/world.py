@@ -545,8 +545,10 @@ class World:
         """
         graph = self._graph
         cache = self._draw_cache
-        if cache is None or cache.graph is not graph or not np.array_equal(
-            cache.visible, graph.visible
+        if (
+            cache is None
+            or cache.graph is not graph
+            or not np.array_equal(cache.visible, graph.visible)
         ):
             cache = self._draw_cache = _DrawCache.start(graph)
         elif (
