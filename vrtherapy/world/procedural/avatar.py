@@ -485,8 +485,8 @@ class Rig:
             out[:, SHO_R] = out[:, SHO_R] @ rot_x_batch(0.3 * step)
 
         traits = self.traits
-        member_world = root_world @ roots
-        yaw, pitch = self._gaze_angles(t, client_eye, member_world)
+        head_inverse = self._head_inverse(root_world @ roots)
+        yaw, pitch = self._gaze_angles(t, client_eye, head_inverse)
         slot = np.floor(t / 4.0 + c["nod_slot"])
         nodding = self._draw(slot, 4) < traits.nod
         nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
@@ -509,9 +509,7 @@ class Rig:
 
         for i, ctl in controls:  # explicit requests from partner behaviour
             if ctl.gaze_target is not None:
-                one = np.zeros(n, bool)
-                one[i] = True
-                y1, p1 = self._look_at_all(member_world[i][None], np.array(ctl.gaze_target), one)
+                y1, p1 = self._look_at_all(head_inverse[i : i + 1], np.array(ctl.gaze_target))
                 yaw[i], pitch[i] = y1[0], p1[0]
             if ctl.jaw_open is not None:
                 jaw[i] = ctl.jaw_open
@@ -538,29 +536,38 @@ class Rig:
         out[:, BROW_R] = out[:, BROW_R] @ lift @ rot_z_batch(0.25 * brows)
         return out
 
+    def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
+        """World -> head-joint (at rest) matrices of each member, (N, 4, 4)."""
+        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ _NECK
+        chain = chain @ self.rest[:, HEAD]
+        out: npt.NDArray[np.float64] = np.linalg.inv(chain.astype(np.float64))
+        return out
+
+    @staticmethod
     def _look_at_all(
-        self, member_world: F32, target: FloatArr, members: npt.NDArray[np.bool_] | None = None
+        head_inverse: npt.NDArray[np.float64], target: FloatArr
     ) -> tuple[FloatArr, FloatArr]:
         """Head yaw and pitch (radians) that point each member's face at a world point
-        (one (3,) for all, or (N, 3), one each); ``member_world`` (N, 4, 4) are the members'
-        roots in world space, for ``members`` (a mask over all members; default all)."""
-        rest = self.rest if members is None else self.rest[members]
-        chain = member_world @ rest[:, HIPS] @ rest[:, TORSO] @ _NECK @ rest[:, HEAD]
+        (one (3,) for all, or (N, 3), one each); ``head_inverse`` (N, 4, 4) from
+        :meth:`_head_inverse` for those members."""
         target = np.asarray(target, np.float64)
         homog = np.concatenate([target, np.ones((*target.shape[:-1], 1))], axis=-1)
-        local = (np.linalg.inv(chain.astype(np.float64)) @ homog[..., None])[..., 0]
+        local = (head_inverse @ homog[..., None])[..., 0]
         d = local[:, :3] - _EYE_IN_HEAD
         yaw = np.arctan2(d[:, 0], d[:, 2])
         pitch = np.arctan2(-d[:, 1], np.hypot(d[:, 0], d[:, 2]))
         return yaw, pitch
 
     def _gaze_angles(
-        self, t: float, client_eye: tuple[float, float, float], member_world: F32
+        self,
+        t: float,
+        client_eye: tuple[float, float, float],
+        head_inverse: npt.NDArray[np.float64],
     ) -> tuple[FloatArr, FloatArr]:
         """Each member looks at the client for a share ``gaze`` of ~2.5 s glances, elsewhere
         otherwise; a new glance blends in over 0.4 s."""
         eye = np.array(client_eye)
-        at_yaw, at_pitch = self._look_at_all(member_world, eye)
+        at_yaw, at_pitch = self._look_at_all(head_inverse, eye)
         dwell = 2.5
         s = t / dwell + self._constants["gaze_slot"]
         slot = np.floor(s)
