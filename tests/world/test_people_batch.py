@@ -59,7 +59,7 @@ def drive(world: World) -> None:
     world.control_avatars(
         "crowd",
         AvatarBatch(
-            np.array([[0.0, 1.6, 0.0]] * n) + np.nan * (np.arange(n) % 2)[:, None],
+            np.where((np.arange(n) % 2 == 1)[:, None], np.nan, [[0.3, 1.5, 0.2]]),
             np.linspace(0, 1, n),
             np.full(n, np.nan),
             np.linspace(-1, 1, n),
@@ -74,6 +74,8 @@ def test_people_posed_in_one_batch_equal_each_crowd_posed_alone() -> None:
     assert people is not None and len(people.crowds) >= 4  # audience, street, avatar, partner
     assert len(people.rig) == 5 + 3 + 1 + 1
     drive(world)
+    batch = world._batches["crowd"]
+    assert (~np.isnan(batch.gaze_target[:, 0])).sum() == 3  # members 0, 2, 4 are aimed
     for t in (0.0, 1.37, 8.2, 95.0):
         world.advance(t)
         alone = crowds_posed_alone(world, t)

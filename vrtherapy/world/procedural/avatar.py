@@ -501,7 +501,7 @@ class Rig:
         if b is not None:  # behaviour for every member at once
             aim = ~np.isnan(b.gaze_target[:, 0])
             if aim.any():
-                yaw[aim], pitch[aim] = self._look_at_all(member_world[aim], b.gaze_target[aim], aim)
+                yaw[aim], pitch[aim] = self._look_at_all(head_inverse[aim], b.gaze_target[aim])
             jaw = np.where(np.isnan(b.jaw_open), jaw, b.jaw_open)
             blink = np.where(np.isnan(b.blink), blink, b.blink)
             brows = np.where(np.isnan(b.brows), brows, b.brows)
