@@ -240,6 +240,11 @@ class _Draws:
     def draw(self, *keys: npt.ArrayLike) -> FloatArr:
         return _unit(_mix(self.state, *keys))
 
+    def after(self, key: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+        """The streams mixed with ``key``, for several draws that start with it
+        (``_unit(_mix(r.after(k), j)) == r.draw(k, j)``)."""
+        return _mix(self.state, key)
+
     def constant(self, key: int) -> FloatArr:
         got = self._constant.get(key)
         if got is None:
@@ -295,16 +300,18 @@ def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.ND
     slot = np.floor(s)
     # looking: small saccades around the face
     micro = np.floor(t / MICRO_SACCADE_S + r.constant(6))
-    micro_deg = MICRO_SACCADE_DEG * r.draw(micro, 7)
-    near = _turn(forward, basis, micro_deg, 2 * np.pi * r.draw(micro, 8))
+    at_micro = r.after(micro)
+    micro_deg = MICRO_SACCADE_DEG * _unit(_mix(at_micro, 7))
+    near = _turn(forward, basis, micro_deg, 2 * np.pi * _unit(_mix(at_micro, 8)))
 
     def aim(k: FloatArr) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
-        looking = r.draw(k, 2) < m.share
+        at_k = r.after(k)
+        looking = _unit(_mix(at_k, 2)) < m.share
         # averted: sideways and down, 12–35° off the face
         lo, hi = AVERT_DEG
-        away_deg = lo + (hi - lo) * r.draw(k, 3)
-        side = np.where(r.draw(k, 4) < 0.5, 0.0, np.pi)
-        away_around = side + np.where(side == 0.0, -1.0, 1.0) * (0.3 + 0.7 * r.draw(k, 5))
+        away_deg = lo + (hi - lo) * _unit(_mix(at_k, 3))
+        side = np.where(_unit(_mix(at_k, 4)) < 0.5, 0.0, np.pi)
+        away_around = side + np.where(side == 0.0, -1.0, 1.0) * (0.3 + 0.7 * _unit(_mix(at_k, 5)))
         away = _turn(forward, basis, away_deg, away_around)
         direction = np.where(looking[:, None], near, away)
         return direction, looking

@@ -574,9 +574,10 @@ class Rig:
         traits = self.traits
 
         def target(k: FloatArr) -> tuple[FloatArr, FloatArr]:
-            looking = self._draw(k, 10) < self.gaze
-            away_yaw = (self._draw(k, 11) - 0.5) * 2 * traits.away
-            away_pitch = (self._draw(k, 12) - 0.3) * 0.5 + traits.head_down
+            at_k = _mix(self._stream, k)  # the three draws below all start with k
+            looking = _unit(_mix(at_k, 10)) < self.gaze
+            away_yaw = (_unit(_mix(at_k, 11)) - 0.5) * 2 * traits.away
+            away_pitch = (_unit(_mix(at_k, 12)) - 0.3) * 0.5 + traits.head_down
             return (
                 np.where(looking, at_yaw, away_yaw),
                 np.where(looking, at_pitch, away_pitch),
