@@ -17,16 +17,14 @@ import numpy.typing as npt
 
 from vrtherapy.authoring import ScenarioSpec
 from vrtherapy.cli.render_scenes import audience_scenario
-from vrtherapy.partners.behaviour import Behaviour, Members, animate, expression, look_share
+from vrtherapy.partners.behaviour import Behaviour
 from vrtherapy.partners.lipsync import MouthTrack, mouth_track
-from vrtherapy.partners.stage import Stage
+from vrtherapy.partners.stage import Bystanders, Stage
 from vrtherapy.world.types import DrawList
 from vrtherapy.world.world import World
 
 AUDIENCE = "audience"
 TALKER = "asker"
-HEAD_IN_MEMBER = "hips/torso/neck/head"
-EYES_IN_HEAD = np.array([0.0, 0.135, 0.088, 1.0])
 SPEECH_RATE = 16_000
 
 
@@ -58,24 +56,16 @@ def speech_like(seconds: float, seed: int = 3) -> npt.NDArray[np.float64]:
 
 
 class LiveAudience:
-    """One live frame's work: the audience's behaviour as one batch, the partner's
-    behaviour and lip sync, the client's head moving, then one pose of the world."""
+    """One live frame's work: the partner's behaviour and lip sync and the audience's
+    behaviour in one batch (``Stage.pose`` with the audience as bystanders), the
+    client's head moving, then one pose of the world."""
 
     def __init__(self, spec: ScenarioSpec, world: World, attitude: Behaviour) -> None:
         self.world = world
         self.stage = Stage(spec, world)
         self.stage.retarget(0.0, {})
-        names = set(world.node_names)
-        heads: list[int] = []
-        while f"{AUDIENCE}/member_{len(heads)}/{HEAD_IN_MEMBER}" in names:
-            heads.append(world.graph.index(f"{AUDIENCE}/member_{len(heads)}/{HEAD_IN_MEMBER}"))
-        self.heads = np.asarray(heads, np.int64)
-        n = len(heads)
-        self.share = np.full(n, look_share(attitude, bystander=True))
-        self.valence = np.full(n, expression(attitude, bystander=True))
-        self.seeds = np.arange(n, dtype=np.int64) * 104729 + 5
-        self.quiet = np.zeros(n, bool)
-        self.no_jaw = np.full(n, np.nan)
+        self.audience = Bystanders.of(world, AUDIENCE, attitude)
+        self.heads = self.audience.heads
         self.mouth: MouthTrack = mouth_track(speech_like(10.0), SPEECH_RATE)
 
     def head(self, t: float) -> tuple[float, float, float]:
@@ -87,21 +77,9 @@ class LiveAudience:
         )
 
     def advance(self, t: float) -> None:
-        head = self.head(t)
-        if len(self.heads):
-            eyes = (self.world.world_matrices_of(self.heads) @ EYES_IN_HEAD)[:, :3]
-            members = Members(
-                eyes.astype(np.float64),
-                self.share,
-                self.valence,
-                self.seeds,
-                self.quiet,
-                self.no_jaw,
-                self.no_jaw,
-            )
-            self.world.control_avatars(AUDIENCE, animate(t, np.asarray(head), members))
         talking = {TALKER: self.mouth.at(t % self.mouth.seconds)}
-        self.stage.pose(t, head, talking)  # poses the world once, audience included
+        # poses the world once, partner and audience included
+        self.stage.pose(t, self.head(t), talking, bystanders=[self.audience])
 
     def draw_list(self) -> DrawList:
         return self.world.draw_list()

@@ -34,13 +34,9 @@ from vrtherapy.world.transforms import (
     compose,
     identity,
     rot_x,
-    rot_x_batch,
     rot_y,
-    rot_y_batch,
     rot_z,
-    rot_z_batch,
     translate,
-    translate_batch,
 )
 from vrtherapy.world.types import F32, Material, Mesh
 
@@ -339,6 +335,27 @@ def _smooth(x: FloatArr) -> FloatArr:
 
 
 _NECK = translate(*NECK_IN_TORSO)
+_AXES = {"x": (1, 2), "y": (2, 0), "z": (0, 1)}  # the columns a rotation about each mixes
+
+
+def _turn(m: F32, angles: npt.ArrayLike, axis: str) -> None:
+    """``m[...] = m @ rot_<axis>(angles)`` in place, for a view ``m`` (..., 4, 4) and
+    angles broadcast over its leading axes: two columns mixed, no rotation built."""
+    i, j = _AXES[axis]
+    a = np.asarray(angles, np.float64)
+    c = np.cos(a).astype(np.float32)[..., None]
+    s = np.sin(a).astype(np.float32)[..., None]
+    mi, mj = m[..., i], m[..., j]
+    new_i = c * mi + s * mj
+    m[..., j] = c * mj - s * mi
+    m[..., i] = new_i
+
+
+def _lift(m: F32, dy: npt.ArrayLike) -> None:
+    """``m[...] = m @ translate(0, dy, 0)`` in place (dy broadcast like ``_turn``'s angles)."""
+    m[..., 3] += np.asarray(dy, np.float32)[..., None] * m[..., 1]
+
+
 _EYE_IN_HEAD = np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
 
 
@@ -456,7 +473,6 @@ class Rig:
         ``root_world`` (N, 4, 4): each member's object root in world space; ``batch``:
         behaviour for all N members (NaN rows leave a member automatic); ``controls``:
         explicit requests, as (member, controls)."""
-        n = len(self)
         c = self._constants
         out = self.rest.copy()
         phase = c["phase"]
@@ -466,23 +482,20 @@ class Rig:
 
         # Breathing (chest rises and tips) and a slow sway of standing people.
         breath = np.sin(2 * np.pi * 0.24 * t + phase)
-        out[:, TORSO] = (
-            out[:, TORSO]
-            @ translate_batch(np.stack([np.zeros(n), 0.004 * breath, np.zeros(n)], 1))
-            @ rot_x_batch(-0.012 * breath)
-        )
+        _lift(out[:, TORSO], 0.004 * breath)
+        _turn(out[:, TORSO], -0.012 * breath, "x")
         sway = np.where(self.seated | walking, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
-        out[:, HIPS] = out[:, HIPS] @ rot_z_batch(sway)
+        _turn(out[:, HIPS], sway, "z")
 
         # Walking: legs and arms swing, about 1.8 steps a second.
         if walking.any():
             step = np.where(walking, np.sin(2 * np.pi * 0.9 * t + phase), 0.0)
-            out[:, HIP_L] = out[:, HIP_L] @ rot_x_batch(0.45 * step)
-            out[:, HIP_R] = out[:, HIP_R] @ rot_x_batch(-0.45 * step)
-            out[:, KNEE_L] = out[:, KNEE_L] @ rot_x_batch(np.maximum(0, 0.6 * step))
-            out[:, KNEE_R] = out[:, KNEE_R] @ rot_x_batch(np.maximum(0, -0.6 * step))
-            out[:, SHO_L] = out[:, SHO_L] @ rot_x_batch(-0.3 * step)
-            out[:, SHO_R] = out[:, SHO_R] @ rot_x_batch(0.3 * step)
+            _turn(out[:, HIP_L], 0.45 * step, "x")
+            _turn(out[:, HIP_R], -0.45 * step, "x")
+            _turn(out[:, KNEE_L], np.maximum(0, 0.6 * step), "x")
+            _turn(out[:, KNEE_R], np.maximum(0, -0.6 * step), "x")
+            _turn(out[:, SHO_L], -0.3 * step, "x")
+            _turn(out[:, SHO_R], 0.3 * step, "x")
 
         traits = self.traits
         head_inverse = self._head_inverse(root_world @ roots)
@@ -521,19 +534,19 @@ class Rig:
 
         head_yaw = np.clip(yaw, -1.1, 1.1)
         head_pitch = np.clip(pitch, -0.5, 0.6)
-        out[:, HEAD] = out[:, HEAD] @ rot_y_batch(head_yaw) @ rot_x_batch(head_pitch + nod)
+        _turn(out[:, HEAD], head_yaw, "y")
+        _turn(out[:, HEAD], head_pitch + nod, "x")
         eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
         eye_pitch = np.clip(pitch - head_pitch, -0.3, 0.3)
-        eyes = rot_y_batch(eye_yaw) @ rot_x_batch(eye_pitch)
-        out[:, EYE_L] = out[:, EYE_L] @ eyes
-        out[:, EYE_R] = out[:, EYE_R] @ eyes
-        lid = rot_x_batch(np.clip(blink, 0, 1) * (LID_CLOSED - LID_OPEN))
-        out[:, LID_L] = out[:, LID_L] @ lid
-        out[:, LID_R] = out[:, LID_R] @ lid
-        out[:, JAW] = out[:, JAW] @ rot_x_batch(np.clip(jaw, 0, 1) * JAW_MAX)
-        lift = translate_batch(np.stack([np.zeros(n), 0.006 * brows, np.zeros(n)], 1))
-        out[:, BROW_L] = out[:, BROW_L] @ lift @ rot_z_batch(-0.25 * brows)
-        out[:, BROW_R] = out[:, BROW_R] @ lift @ rot_z_batch(0.25 * brows)
+        eyes = out[:, EYE_L : EYE_R + 1]  # both eyes turn alike
+        _turn(eyes, eye_yaw[:, None], "y")
+        _turn(eyes, eye_pitch[:, None], "x")
+        lid = (np.clip(blink, 0, 1) * (LID_CLOSED - LID_OPEN))[:, None]
+        _turn(out[:, LID_L : LID_R + 1], lid, "x")
+        _turn(out[:, JAW], np.clip(jaw, 0, 1) * JAW_MAX, "x")
+        brows_lr = out[:, BROW_L : BROW_R + 1]
+        _lift(brows_lr, (0.006 * brows)[:, None])
+        _turn(brows_lr, np.stack([-0.25 * brows, 0.25 * brows], 1), "z")
         return out
 
     def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
