@@ -23,6 +23,7 @@ import numpy.typing as npt
 from vrtherapy.partners.voice_activity import RATE, SpeechDetector, Turn, TurnTaking
 from vrtherapy.session import commands as c
 from vrtherapy.session.conversation import RecordMeasure
+from vrtherapy.session.recordings import recordings_folder
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05
@@ -86,12 +87,12 @@ class ClientVoice:
         source: Source,
         service: Any,  # SessionService: snapshot, handle
         call: Callable[[Callable[[], object]], None],  # onto the engine thread
-        recordings: Path,  # this station's recordings folder; one subfolder per session
+        data: Path,  # the data folder; recordings go to its recordings/SESSION/
     ) -> None:
         self.source = source
         self.service = service
         self.call = call
-        self.recordings = recordings
+        self.data = data
         self.taking = TurnTaking()
         self._detector: SpeechDetector | None = None
         self._recorder: VoiceRecorder | None = None
@@ -136,7 +137,7 @@ class ClientVoice:
         detector = self._detector
         assert detector is not None
         if snap.voice_recording and self._recorder is None:
-            self._recorder = VoiceRecorder(self.recordings / snap.session_id)
+            self._recorder = VoiceRecorder(recordings_folder(self.data, snap.session_id))
             self._recorder.start(snap.session_time)
         elif not snap.voice_recording:
             self._end_recording()
@@ -190,7 +191,7 @@ def open_client_voice(
     name: str | None,
     service: Any,
     call: Callable[[Callable[[], object]], None],
-    recordings: Path,
+    data: Path,
     warn: Callable[[str], None],
 ) -> ClientVoice | None:
     """The client's voice measures on the named microphone (None: the default one);
@@ -202,7 +203,7 @@ def open_client_voice(
     except MicrophoneUnavailable as exc:
         warn(f"no voice measures: {exc}")
         return None
-    voice = ClientVoice(mic, service, call, recordings)
+    voice = ClientVoice(mic, service, call, data)
     voice.start()
     time.sleep(0)  # let the thread begin
     return voice

@@ -161,7 +161,7 @@ def _open_voice(microphone: str | None, service: SessionService, engine_thread: 
         microphone,
         service,
         engine_thread.call,
-        data_dir() / "recordings",
+        data_dir(),
         warn=lambda line: click.echo(f"note: {line}"),  # optional: not a warning
     )
 
