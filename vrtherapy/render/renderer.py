@@ -205,6 +205,10 @@ class Renderer:
         now = gl.clock()
         self._prepare_s = (now - start) - (gl.gl_seconds - in_gl)
         start, in_gl = now, gl.gl_seconds
+
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glDepthFunc(gl.GL_LEQUAL)
+        gl.glCullFace(gl.GL_BACK)
         bound = 0
         if box is not None:
             before, shadow_start = gl.stats(), clock.perf_counter()
@@ -217,10 +221,6 @@ class Renderer:
                 after.triangles - before.triangles,
             )
             bound = batches[0][0].vao if batches else 0
-
-        gl.glEnable(gl.GL_DEPTH_TEST)
-        gl.glDepthFunc(gl.GL_LEQUAL)
-        gl.glCullFace(gl.GL_BACK)
         if self.encode_srgb:
             gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)
         else:
