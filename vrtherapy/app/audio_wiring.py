@@ -5,8 +5,10 @@
   parameter values, the safety state's gain (Pause ducks, Blackout and Stop silence),
   and the cues fired.
 - :class:`SessionAudio` runs the engine's control thread during ``run``: each tick it
-  follows the latest snapshot (one reference) and the anchors and head pose the render
-  thread published (references too), so neither thread ever waits on the other.
+  follows the latest snapshot (one reference), the partners' lines the engine thread
+  published (:mod:`vrtherapy.app.speech_wiring`) and the anchors, partners' mouths and
+  head pose the render thread published (references too), so neither thread ever waits
+  on the other.
 - :func:`render_scenario` renders what a client hears in one scenario offline, through
   the same engine on OpenAL's loopback device (``snapshot --sound``, tests).
 """
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.app.speech_wiring import Voices, spoken_lines
 from vrtherapy.audio import (
     AudioEngine,
     AudioThread,
@@ -127,21 +131,32 @@ def listener_offset(world: Any, standing_height: float) -> Vec3:
 
 @dataclass
 class _Published:
-    """What the render thread hands the audio thread: anchors per scenario."""
+    """What the render thread hands the audio thread: anchors per scenario (the objects
+    sounds attach to, and the partners' mouths)."""
 
     anchors: Mapping[str, Mapping[str, Vec3]]
+
+
+MOUTH_MOVED_M = 0.01  # a partner's voice follows its mouth once it moved this far
 
 
 class SessionAudio:
     """The engine and its control thread during a session (None engine: silent)."""
 
-    def __init__(self, engine: AudioEngine, library: Library, snapshot: Callable[[], Any]):
+    def __init__(
+        self,
+        engine: AudioEngine,
+        library: Library,
+        snapshot: Callable[[], Any],
+        voices: Callable[[], Voices] = Voices,
+    ):
         self.engine = engine
         self.library = library
         self.snapshot = snapshot  # returns the latest Snapshot (a reference read)
+        self.voices = voices  # returns the partners' latest lines (a reference read)
         self._published = _Published({})
         self._world_seen: dict[str, object] = {}
-        self._followed: tuple[Any, Any] | None = None
+        self._followed: tuple[Any, Any, Any] | None = None
         self._scene = SILENT
         self.thread = AudioThread(engine, before_step=self._follow)
 
@@ -165,14 +180,29 @@ class SessionAudio:
                 self._published = _Published(anchors)  # one reference swap
             self._world_seen[scenario] = seen
 
+    def publish_mouths(self, scenario: str, mouths: Mapping[str, Vec3]) -> None:
+        """Where the partners' mouths are (render thread, every frame): their voices come
+        from there. Published again only when one moved noticeably."""
+        known = self._published.anchors.get(scenario, {})
+        if all(
+            pid in known and math.dist(known[pid], at) < MOUTH_MOVED_M for pid, at in mouths.items()
+        ):
+            return
+        anchors = {**self._published.anchors, scenario: {**known, **mouths}}
+        self._published = _Published(anchors)  # one reference swap
+
     # -- the audio thread -------------------------------------------------------------------
     def _follow(self) -> None:
         snap = self.snapshot()
         published = self._published
-        if self._followed == (snap, published):
+        voices = self.voices()
+        if self._followed == (snap, published, voices):
             return
-        self._followed = (snap, published)
-        self._scene = scene_sound(snap, self.library, published.anchors, self._scene)
+        self._followed = (snap, published, voices)
+        scene = scene_sound(snap, self.library, published.anchors, self._scene)
+        if snap is not None and snap.session_id == voices.scope:
+            scene = replace(scene, speech=spoken_lines(voices))
+        self._scene = scene
         self.engine.publish_scene(self._scene)
         if snap is not None:
             self.engine.publish_output(Output(snap.sound_volume, snap.sound_muted))
@@ -231,6 +261,7 @@ def open_session_audio(
     snapshot: Callable[[], Any],
     warn: Callable[[str], None],
     report: Callable[[str], None],
+    voices: Callable[[], Voices] = Voices,
 ) -> SessionAudio | None:
     """The session's sound on the named output device (None: the system's default).
 
@@ -252,6 +283,6 @@ def open_session_audio(
     if engine is None:
         warn(f"no sound: {why}; the session runs silently")
         return None
-    audio = SessionAudio(engine, library, snapshot)
+    audio = SessionAudio(engine, library, snapshot, voices)
     audio.start()
     return audio

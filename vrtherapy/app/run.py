@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from vrtherapy.app.conversation_wiring import PartnersOnStage
 from vrtherapy.app.director import (
+    NO_TALK,
     WAITING_SCENE,
     Director,
     Presentation,
@@ -112,6 +114,7 @@ class ClientView:
         self.builder.request(world_key(WAITING_SCENE, {}), CALM, pin=True)
         # the sound's hook: (scenario, world, views, standing height) every frame
         self.on_frame: Callable[[str, Any, Any, float], None] | None = None
+        self.partners: PartnersOnStage | None = None  # virtual partners: panels, animation
         self._reload = ReloadFade()
 
     def use_library(self, library: Library, now: float) -> None:
@@ -122,7 +125,8 @@ class ClientView:
         with self.builder.gate.frame():  # the builder waits while this frame is drawn
             calm = snap.calm_scene if snap is not None else WAITING_SCENE
             self._prebuild(snap)
-            pres = self.director.update(snap, slider, now, lambda p: self._ready(p, calm))
+            talk = self.partners.talk(snap) if self.partners is not None else NO_TALK
+            pres = self.director.update(snap, slider, now, lambda p: self._ready(p, calm), talk)
             shown_fade, swap = self._reload.apply(pres.fade, now)
             if swap is not None:  # reloaded files (run --watch), swapped in at black
                 self.builder.use_library(swap)
@@ -144,6 +148,8 @@ class ClientView:
             self.world = world
             if world is not None:
                 if pres.animate:
+                    if self.partners is not None:  # gaze, blinks, lip sync: posed, then advanced
+                        self.partners.animate(world, snap, views, now)
                     world.advance(now)
                 draw_list = world.draw_list()
             else:
@@ -273,6 +279,7 @@ class RenderLoop:
         show_slider: ShowSlider | None = None,
         window_mirror: Any = None,
         audio: Any = None,
+        voices: Callable[[], Any] | None = None,
     ) -> None:
         self.service = service
         self.engine = engine
@@ -289,6 +296,12 @@ class RenderLoop:
         self.view = ClientView(service.library, self._report_failure, mirror, options.mirror_size)
         if audio is not None:  # a SessionAudio: the head pose and anchors for the sound
             self.view.on_frame = audio.on_frame
+        # the partners: ``voices`` returns the engine thread's latest Voices (speech_wiring)
+        self.partners = PartnersOnStage(
+            *(() if voices is None else (voices,)),
+            publish_mouths=audio.publish_mouths if audio is not None else None,
+        )
+        self.view.partners = self.partners
         self.frames = 0
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log
@@ -393,6 +406,10 @@ class RenderLoop:
             if isinstance(event, StopRequest):
                 cid = f"client-stop-{time.monotonic_ns()}"
                 self._call(lambda cid=cid: self.service.handle(c.ClientStop(cid)))  # type: ignore[misc]
+            elif active is None and self.partners.takes(event, snap):  # the choice panel
+                choice = self.partners.input(event)
+                if choice is not None:
+                    self._call(lambda choice=choice: _log_refusal(self.service.handle(choice)))  # type: ignore[misc]
             elif active is None or snap is None:
                 continue  # no question is asked: slider input means nothing
             elif isinstance(event, SliderMove):

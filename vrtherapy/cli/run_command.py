@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,9 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: 
     return watcher
 
 
-def _open_audio(device: str | None, service: SessionService, engine_thread: Any) -> Any:
+def _open_audio(
+    device: str | None, service: SessionService, engine_thread: Any, speech: Any
+) -> Any:
     """The client's sound (None: silent, after one warning); a wrong device name exits
     (the caller's teardown closes the console and the display)."""
     from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
@@ -144,10 +147,36 @@ def _open_audio(device: str | None, service: SessionService, engine_thread: Any)
             lambda: service.snapshot,
             warn=lambda line: click.echo(f"warning: {line}", err=True),
             report=report,
+            voices=lambda: speech.voices,
         )
     except AudioDeviceNotFound as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+def _speech(service: SessionService, engine_thread: Any) -> Any:
+    """The partners' voices: lines synthesised on the engine thread's executor, ahead of
+    need, published for the sound and the render thread (app/speech_wiring)."""
+    from vrtherapy.app.engine_thread import EngineStopped
+    from vrtherapy.app.speech_wiring import PartnerSpeech
+    from vrtherapy.session.commands import ReportLoadFailure
+
+    def call(fn: Callable[[], None]) -> None:
+        with contextlib.suppress(EngineStopped):  # shutting down: the line is not needed
+            engine_thread.call(fn)
+
+    def report(message: str) -> None:  # on the engine thread already
+        cid = f"speech-problem-{time.monotonic_ns()}"
+        service.handle(ReportLoadFailure(cid, "system", "speech", message))
+
+    def state() -> Any:  # the session's state now (engine thread)
+        engine = service.engine
+        return engine.state if engine is not None else None
+
+    speech = PartnerSpeech(lambda: service.library, state, call, report=report)
+    service.subscribe(speech.on_change)
+    engine_thread.call(speech.prepare_ahead)
+    return speech
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -358,7 +387,9 @@ def run_command(
         if sys.stdin is not None and sys.stdin.isatty():
             click.echo("press Enter here for a fresh pairing code")
             watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
-        audio = _open_audio(audio_device, service, engine_thread)
+        speech = _speech(service, engine_thread)
+        teardown.callback(speech.close)
+        audio = _open_audio(audio_device, service, engine_thread, speech)
         loop = RenderLoop(
             service,
             engine_thread,
@@ -368,6 +399,7 @@ def run_command(
             show_slider=server.hub.show_client_slider,
             window_mirror=window_mirror,
             audio=audio,
+            voices=lambda: speech.voices,
         )
         teardown.callback(loop.close)
         if audio is not None:

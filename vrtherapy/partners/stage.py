@@ -30,6 +30,7 @@ from vrtherapy.world.world import World
 
 HEAD = "body/hips/torso/neck/head"  # an avatar's head joint, below the partner's object
 EYES_IN_HEAD = np.array([0.0, 0.135, 0.088, 1.0])  # between the eyes, in the head joint
+MOUTH_IN_HEAD = np.array([0.0, 0.07, 0.09, 1.0])  # the lips, in the head joint
 
 
 def _with_overrides(base: Behaviour, live: Mapping[str, float | str]) -> Behaviour:
@@ -46,6 +47,8 @@ class Stage:
         self.ids = tuple(p.id for p in scenario.partners)
         self.tracks: dict[str, BehaviourTrack] = {}
         self.problems: list[str] = []
+        # where each partner's mouth was at the last pose (world space): its voice's place
+        self.mouths: dict[str, tuple[float, float, float]] = {}
         self._seeds = np.arange(len(self.ids), dtype=np.int64) * 7919 + 17
 
     def behaviour_at(
@@ -82,10 +85,13 @@ class Stage:
         head: tuple[float, float, float],
         speaking: Mapping[str, float] | None = None,
         listening: bool = False,
+        *,
+        advance: bool = True,
     ) -> None:
         """Animate every partner at ``now`` (world time, seconds), looking at ``head``
         (the client's tracked head, world space); ``speaking`` is each talking partner's
-        jaw openness (lip sync), ``listening`` whether the client is speaking."""
+        jaw openness (lip sync), ``listening`` whether the client is speaking. With
+        ``advance`` False the caller advances the world (once a frame, for everything)."""
         if not self.ids:
             return
         self.world.set_client_head(head)
@@ -94,7 +100,10 @@ class Stage:
             track = self.tracks.get(pid)
             if track is None:
                 continue
-            eyes = (self.world.world_matrix(f"{pid}/{HEAD}") @ EYES_IN_HEAD)[:3]
+            head_m = self.world.world_matrix(f"{pid}/{HEAD}")
+            eyes = (head_m @ EYES_IN_HEAD)[:3]
+            mouth = head_m @ MOUTH_IN_HEAD
+            self.mouths[pid] = (float(mouth[0]), float(mouth[1]), float(mouth[2]))
             m = Members.of(eyes[None], [track], now, self._seeds[i : i + 1])
             jaw = talk.get(pid)
             m = replace(
@@ -103,4 +112,5 @@ class Stage:
                 jaw=np.array([np.nan if jaw is None else jaw]),
             )
             self.world.control_avatars(pid, animate(now, np.asarray(head, np.float64), m))
-        self.world.advance(now)
+        if advance:
+            self.world.advance(now)

@@ -25,6 +25,7 @@ from vrtherapy.session.conversation.decide import (
     Scene,
     ScoreSkill,
     SetBehaviour,
+    ShowSubtitles,
     SkipLine,
     StartConversation,
     TriggerPartner,
@@ -42,6 +43,7 @@ from vrtherapy.session.conversation.events import (
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
+    SubtitlesSet,
 )
 from vrtherapy.session.conversation.state import (
     FOLDED,
@@ -83,9 +85,11 @@ __all__ = [
     "Scene",
     "ScoreSkill",
     "SetBehaviour",
+    "ShowSubtitles",
     "SkillScored",
     "SkipLine",
     "StartConversation",
+    "SubtitlesSet",
     "TriggerPartner",
     "decide",
     "describe",

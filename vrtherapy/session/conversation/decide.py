@@ -29,6 +29,7 @@ from vrtherapy.session.conversation.events import (
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
+    SubtitlesSet,
 )
 from vrtherapy.session.conversation.state import ConversationState, PartnerConversation
 
@@ -103,9 +104,16 @@ class SetBehaviour(ConversationCommand):
     value: float | str | None
 
 
+@dataclass(frozen=True)
+class ShowSubtitles(ConversationCommand):
+    """Subtitles of the partners' lines in the headset, on or off (a session option)."""
+
+    on: bool
+
+
 ConversationKind = Literal[
     "start", "choose", "trigger", "timeouts", "say_again", "skip", "say", "score", "measure",
-    "behaviour",
+    "behaviour", "subtitles",
 ]  # fmt: skip
 KINDS: dict[str, type[ConversationCommand]] = {
     "start": StartConversation,
@@ -118,6 +126,7 @@ KINDS: dict[str, type[ConversationCommand]] = {
     "score": ScoreSkill,
     "measure": RecordMeasure,
     "behaviour": SetBehaviour,
+    "subtitles": ShowSubtitles,
 }
 KIND_OF: dict[type[ConversationCommand], str] = {v: k for k, v in KINDS.items()}
 assert set(KINDS) == set(get_args(ConversationKind))
@@ -330,3 +339,10 @@ def _set_behaviour(state: ConversationState, cmd: SetBehaviour, scene: Scene) ->
         else:
             v = float(v)
     return [PartnerBehaviourSet(cmd.partner_id, cmd.name, v)]
+
+
+@_handles(ShowSubtitles)
+def _show_subtitles(state: ConversationState, cmd: ShowSubtitles, scene: Scene) -> Payloads:
+    if not isinstance(cmd.on, bool):
+        raise ConversationRejected("subtitles are on (true) or off (false)")
+    return [SubtitlesSet(cmd.on)]

@@ -105,6 +105,14 @@ class PartnerBehaviourSet(ev.Payload):
     value: float | str | None
 
 
+@dataclass(frozen=True)
+class SubtitlesSet(ev.Payload):
+    """The therapist turned the client's in-headset subtitles of the partners' lines on or off."""
+
+    KIND = "subtitles_set"
+    on: bool
+
+
 EVENTS: tuple[type[ev.Payload], ...] = (
     PartnerLineSpoken,
     DialogueChoiceMade,
@@ -115,4 +123,5 @@ EVENTS: tuple[type[ev.Payload], ...] = (
     SkillScored,
     MeasureRecorded,
     PartnerBehaviourSet,
+    SubtitlesSet,
 )

@@ -17,6 +17,7 @@ from vrtherapy.session.conversation.events import (
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
+    SubtitlesSet,
 )
 
 _SOURCE = {"dialogue": "", "say_again": " (again)", "say_this_now": " (typed by the therapist)"}
@@ -38,6 +39,7 @@ _DESCRIBE: dict[type[ev.Payload], Callable[[Any], str | None]] = {
     PartnerBehaviourSet: lambda p: (
         f"{p.partner_id} {p.name} → " + ("the level's value" if p.value is None else f"{p.value}")
     ),
+    SubtitlesSet: lambda p: "subtitles " + ("on" if p.on else "off"),
 }
 assert set(_DESCRIBE) == set(EVENTS)
 

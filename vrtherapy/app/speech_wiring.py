@@ -1,0 +1,285 @@
+"""The partners' voices during a session, on the engine thread.
+
+Every ``partner_line_spoken`` event becomes sound: its line is synthesised (espeak-ng,
+cached by content hash, :mod:`vrtherapy.partners.speech`) on an executor of the engine
+thread, or read from the dialogue's recorded audio file, and published as a
+:class:`Voiced` line in one immutable :class:`Voices` reference. The audio thread plays
+each new line once from the partner's mouth (:func:`spoken_lines`); the render thread
+opens the partner's jaw from the line's mouth track while it plays and shows it as a
+subtitle when the session asks for subtitles. A skipped line, a new step, every
+safety action but resume (pause, blackout, calm scene, stop) and the session's end
+silence the partner.
+
+Lines the next action may bring (whichever choice, trigger, timeout or variant) are
+synthesised ahead of need after every change, so a partner answers without waiting for
+the synthesiser. Nothing here runs on the render thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from vrtherapy.audio.clips import resolve
+from vrtherapy.audio.crowd import cache_dir
+from vrtherapy.audio.scene import SpokenLine
+from vrtherapy.authoring import Library
+from vrtherapy.authoring.scenario import PartnerSpec, ScenarioSpec
+from vrtherapy.partners.behaviour import behaviour_of
+from vrtherapy.partners.dialogue import DialogueRuntime, Line
+from vrtherapy.partners.speech import (
+    SpeechCache,
+    SpeechError,
+    SpeechRequest,
+    Utterance,
+    read_utterance,
+)
+from vrtherapy.session import events as ev
+from vrtherapy.session.commands import current_parameters
+from vrtherapy.session.conversation import PartnerLineSkipped, PartnerLineSpoken
+from vrtherapy.session.snapshot import Snapshot
+from vrtherapy.session.sound import heard_scenario
+from vrtherapy.session.state import SessionState
+
+log = logging.getLogger(__name__)
+
+# a line whose sound cannot be made is shown (subtitles, transcript) for about this long
+# per word, as if it had been said
+SILENT_WORD_S = 0.35
+
+
+@dataclass(frozen=True, eq=False)
+class Voiced:
+    """One line as the client hears it: ``fire_id`` is its event's sequence number,
+    ``started`` when it began (``time.monotonic()``); ``utterance`` None when it has no
+    sound (synthesis failed) or the partner was silenced (``text`` empty)."""
+
+    fire_id: int
+    partner_id: str
+    text: str
+    utterance: Utterance | None
+    started: float
+    seconds: float
+
+    def playing(self, now: float) -> bool:
+        return self.started <= now < self.started + self.seconds
+
+    def jaw(self, now: float) -> float:
+        """How open the mouth is at ``now`` (0 outside the line and in its pauses)."""
+        if self.utterance is None:
+            return 0.0
+        return self.utterance.mouth.at(now - self.started)
+
+
+@dataclass(frozen=True)
+class Voices:
+    """What the partners are saying: each partner's latest line (published whole)."""
+
+    scope: str = ""  # the session the lines belong to
+    lines: tuple[Voiced, ...] = ()
+
+    def jaws(self, now: float) -> dict[str, float]:
+        """Each partner's jaw openness now, for those whose line is playing."""
+        return {v.partner_id: v.jaw(now) for v in self.lines if v.playing(now) and v.text}
+
+    def subtitle(self, now: float) -> str | None:
+        """The line being said now (the newest, if two partners talk at once)."""
+        playing = [v for v in self.lines if v.playing(now) and v.text]
+        return playing[-1].text if playing else None
+
+    def with_line(self, line: Voiced) -> Voices:
+        kept = tuple(v for v in self.lines if v.partner_id != line.partner_id)
+        return replace(self, lines=tuple(sorted((*kept, line), key=lambda v: v.fire_id)))
+
+
+def spoken_lines(voices: Voices) -> tuple[SpokenLine, ...]:
+    """The audio engine's view of the lines: each played once from its speaker's mouth."""
+    return tuple(
+        SpokenLine(
+            v.fire_id,
+            v.partner_id,
+            v.utterance.path if v.utterance is not None and v.text else None,
+        )
+        for v in voices.lines
+    )
+
+
+def speech_request(
+    partner: PartnerSpec,
+    text: str,
+    values: Mapping[str, float | bool | str],
+    live: Mapping[str, float | str] | None = None,
+) -> SpeechRequest:
+    """How ``partner`` says ``text`` now: its voice at its behaviour's speaking rate (the
+    level's, or the therapist's live value)."""
+    behaviour, _problems = behaviour_of(partner, dict(values))
+    rate = (live or {}).get("speaking_rate", behaviour.speaking_rate)
+    return SpeechRequest(text, partner.voice, float(rate))
+
+
+class PartnerSpeech:
+    """Turns spoken-line events into published :class:`Voices` (the engine thread).
+
+    ``call`` hands work back to the engine thread (synthesis finishes on the executor);
+    ``report`` tells the therapist about a line that cannot be voiced.
+    """
+
+    def __init__(
+        self,
+        library: Callable[[], Library],
+        state: Callable[[], SessionState | None],
+        call: Callable[[Callable[[], None]], None],
+        *,
+        cache: SpeechCache | None = None,
+        executor: Executor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        report: Callable[[str], None] = lambda message: log.warning("%s", message),
+    ) -> None:
+        self.library = library
+        self.state = state
+        self.call = call
+        self.cache = cache or SpeechCache(cache_dir() / "speech")
+        self._own_executor = executor is None
+        self.executor = executor or ThreadPoolExecutor(1, thread_name_prefix="speech")
+        self.clock = clock
+        self.report = report
+        self.voices = Voices()  # published: read by the render and audio threads
+        self._hushed: dict[str, int] = {}  # partner -> seq of the event that silenced it
+        self._prepared: dict[str, Future[Utterance]] = {}  # by content hash
+        self._reported: set[str] = set()
+
+    # -- following the session (engine thread) -----------------------------------------
+    def on_change(self, snap: Snapshot, events: tuple[ev.Event, ...]) -> None:
+        """The session listener: voice new lines, silence skipped ones, prepare ahead."""
+        if snap.session_id != self.voices.scope:
+            self.voices = Voices(snap.session_id)
+            self._hushed.clear()
+        for e in events:
+            p = e.payload
+            if isinstance(p, PartnerLineSpoken) and p.text:
+                self._say(e, p)
+            elif isinstance(p, PartnerLineSkipped):
+                self._hush(p.partner_id, e.seq)
+            elif isinstance(p, ev.StepEntered | ev.SessionEnded) or (
+                isinstance(p, ev.SafetyAction) and p.action != "resume"
+            ):
+                for v in self.voices.lines:
+                    self._hush(v.partner_id, e.seq)
+        self.prepare_ahead()
+
+    def _hush(self, partner_id: str, seq: int) -> None:
+        self._hushed[partner_id] = seq
+        now = self.clock()
+        if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
+            self.voices = self.voices.with_line(Voiced(seq, partner_id, "", None, now, 0.0))
+
+    def _scene(self) -> ScenarioSpec | None:
+        state = self.state()
+        return heard_scenario(state, self.library()) if state is not None else None
+
+    def _say(self, e: ev.Event, p: PartnerLineSpoken) -> None:
+        spec = self._scene()
+        partner = next((x for x in spec.partners if x.id == p.partner_id), None) if spec else None
+        if spec is None or partner is None:
+            return  # the scene changed before the line could be said
+        future = self._utterance(spec, partner, p.text, p.audio)
+        scope = self.voices.scope
+
+        def done(f: Future[Utterance]) -> None:
+            self.call(lambda: self._ready(scope, e.seq, p, f))
+
+        future.add_done_callback(done)
+
+    def _request(self, partner: PartnerSpec, text: str) -> SpeechRequest:
+        state = self.state()
+        if state is None:
+            return speech_request(partner, text, {})
+        values = current_parameters(state, self.library())
+        return speech_request(partner, text, values, state.conversation.behaviour_of(partner.id))
+
+    def _utterance(
+        self, spec: ScenarioSpec, partner: PartnerSpec, text: str, audio: str
+    ) -> Future[Utterance]:
+        if audio:
+            path = resolve(audio, self.library().asset_dirs(spec.id))
+            if path is not None:
+                return self.executor.submit(read_utterance, path)
+            self._report_once(f"recorded line '{audio}' not found; {partner.name} speaks it")
+        return self._prepare(self._request(partner, text))
+
+    def _prepare(self, request: SpeechRequest) -> Future[Utterance]:
+        key = request.key()
+        known = self._prepared.get(key)
+        if known is not None and not (known.done() and known.exception() is not None):
+            return known
+        future = self.cache.prepare(request, self.executor)
+        self._prepared[key] = future
+        if len(self._prepared) > 256:  # the cache on disk keeps them; forget old futures
+            for k in list(self._prepared)[:128]:
+                self._prepared.pop(k)
+        return future
+
+    def _ready(self, scope: str, seq: int, p: PartnerLineSpoken, f: Future[Utterance]) -> None:
+        """Back on the engine thread: publish the line unless it is no longer wanted."""
+        if scope != self.voices.scope or self._hushed.get(p.partner_id, -1) > seq:
+            return
+        if any(v.partner_id == p.partner_id and v.fire_id > seq for v in self.voices.lines):
+            return  # a newer line of this partner came first
+        utterance: Utterance | None
+        try:
+            utterance = f.result()
+        except (SpeechError, OSError) as exc:
+            self._report_once(f"a line of '{p.partner_id}' has no sound: {exc}")
+            utterance = None
+        seconds = utterance.seconds if utterance is not None else _silent_seconds(p.text)
+        self.voices = self.voices.with_line(
+            Voiced(seq, p.partner_id, p.text, utterance, self.clock(), seconds)
+        )
+
+    def _report_once(self, message: str) -> None:
+        if message not in self._reported:
+            self._reported.add(message)
+            self.report(message)
+
+    # -- ahead of need --------------------------------------------------------------------
+    def prepare_ahead(self) -> None:
+        """Synthesise every line the partners of the scene shown may say next."""
+        state = self.state()
+        spec = self._scene()
+        if state is None or spec is None or not state.running:
+            return
+        library = self.library()
+        for partner in spec.partners:
+            dialogue = library.dialogues.get(partner.dialogue or "")
+            if dialogue is None:
+                continue
+            rt = DialogueRuntime(dialogue, 0)
+            c = state.conversation.partner(partner.id)
+            lines: tuple[Line, ...]
+            if c is None:
+                first = rt.start(0.0)
+                lines = first.lines + rt.upcoming(first.state)
+            elif c.ended or c.dialogue != dialogue.id:
+                continue
+            else:
+                lines = rt.upcoming(c.dialogue_state())
+            for line in lines:
+                speaker = next((x for x in spec.partners if x.id == line.speaker), partner)
+                if line.text and not line.audio:
+                    self._prepare(self._request(speaker, line.text))
+
+    def close(self) -> None:
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _silent_seconds(text: str) -> float:
+    return max(1.0, SILENT_WORD_S * len(text.split()))
+
+
+def speech_folder() -> Path:
+    return cache_dir() / "speech"
