@@ -158,7 +158,7 @@ class SessionAudio:
         self._world_seen: dict[str, object] = {}
         self._followed: tuple[Any, Any, Any] | None = None
         self._scene = SILENT
-        self.thread = AudioThread(engine, before_step=self._follow)
+        self.thread = AudioThread(engine, before_step=self.follow)
 
     def start(self) -> None:
         self.thread.start()
@@ -192,7 +192,8 @@ class SessionAudio:
         self._published = _Published(anchors)  # one reference swap
 
     # -- the audio thread -------------------------------------------------------------------
-    def _follow(self) -> None:
+    def follow(self) -> None:
+        """Publish what the client should hear now (the audio thread, before each step)."""
         snap = self.snapshot()
         published = self._published
         voices = self.voices()
