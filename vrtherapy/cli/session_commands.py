@@ -28,6 +28,8 @@ database_option = click.option(
     help="SQLite file or postgresql:// URL (default: $VRTHERAPY_DATABASE or the user data folder).",
 )
 
+DEMO_LINES_SHOWN = 40  # the demo summary lists the conversation up to this many entries
+
 
 def _open(database: str | None) -> EventStore:
     try:
@@ -121,6 +123,19 @@ def demo_command(
         )
     for failure in result.load_failures:
         click.echo(f"  scene failed   {failure}")
+    if result.conversation:
+        click.echo(
+            f"  conversation   {result.lines_spoken} lines spoken, "
+            f"{result.answers_chosen} answers chosen:"
+        )
+        for said in result.conversation[:DEMO_LINES_SHOWN]:
+            click.echo(f"    {said}")
+        more = len(result.conversation) - DEMO_LINES_SHOWN
+        if more > 0:
+            click.echo(f"    … and {more} more (vrtherapy show {result.session_id})")
+    if result.scores:
+        scored = ", ".join(f"{skill} {score}/5" for skill, score in result.scores)
+        click.echo(f"  skills         {scored} (latest scores, 1–5)")
     from vrtherapy.cli.report_commands import write_session_report
 
     report_path = write_session_report(store, result.session_id)
