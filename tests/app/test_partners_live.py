@@ -45,10 +45,10 @@ class Live:
         from vrtherapy.display.headless import HeadlessDisplay
 
         self.store = open_store(str(tmp_path / "live.sqlite3"))
-        self.service = SessionService(self.store, load_library(libraries=[FIXTURES]), ManualClock())
+        self.clock = ManualClock()  # the session's clock: frozen unless the test moves it
+        self.service = SessionService(self.store, load_library(libraries=[FIXTURES]), self.clock)
         self.service.start(self.service.create_client("test.interview_practice"))
-        self.engine = EngineThread(self.service, tick_s=0.05)
-        self.engine.start()
+        self.engine = EngineThread(self.service, tick_s=0.05, on_tick=lambda: self.speech.tick())
 
         def call(fn: Callable[[], None]) -> None:
             with contextlib.suppress(EngineStopped):
@@ -59,8 +59,10 @@ class Live:
             lambda: self.service.engine.state if self.service.engine else None,
             call,
             cache=SpeechCache(tmp_path / "speech"),
+            handle=self.service.handle,
         )
-        self.on_engine(lambda: self.service.subscribe(self.speech.on_change))
+        self.service.subscribe(self.speech.on_change)
+        self.engine.start()
         self.sound = open_offline()
         # the audio thread's part is played by the test (loopback: render on demand)
         self.audio = SessionAudio(
@@ -190,6 +192,9 @@ def test_a_conversation_in_a_live_session(live: Live) -> None:
     live.until(lambda: not greeting.playing(time.monotonic()))
     live.frame()
     assert _jaw_degrees(live.loop.view.world) < 1.0
+    # heard to its end: on the record, and the wait for an answer starts from here
+    live.until(lambda: "partner_line_finished" in live.kinds(), seconds=10)
+    live.clock.advance(2.5)  # the client takes two and a half seconds to answer
 
     # the choice panel shows the greeting's answers; the client moves down a row and
     # picks it with Enter (the keys' events), which chooses the second answer
@@ -204,6 +209,9 @@ def test_a_conversation_in_a_live_session(live: Live) -> None:
     live.until(lambda: "dialogue_choice_made" in live.kinds(), seconds=10)
     chosen = [e.payload for e in live.service.events() if e.kind == "dialogue_choice_made"]
     assert [(p.index, p.marked_by) for p in chosen] == [(1, "client")]
+    live.until(lambda: "measure_recorded" in live.kinds(), seconds=10)
+    [latency] = [e.payload for e in live.service.events() if e.kind == "measure_recorded"]
+    assert (latency.name, latency.value, latency.unit) == ("response_latency", 2.5, "s")
     nodes = [node for node, _ in _spoken(live)]
     assert nodes[:2] == ["greet", "nudge"]  # "take your time", then the first question
     assert nodes[2] in ("ask_strengths", "ask_weakness")

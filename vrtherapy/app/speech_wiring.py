@@ -10,6 +10,11 @@ subtitle when the session asks for subtitles. A skipped line, a new step, every
 safety action but resume (pause, blackout, calm scene, stop) and the session's end
 silence the partner.
 
+When a line has been heard to its end, :meth:`PartnerSpeech.tick` records
+``partner_line_finished``: the node's timeout counts from there, not from when the line
+began, and the client's answer gets its response latency (a ``measure_recorded`` event,
+``response_latency`` in seconds; 0 when the client answered while the partner spoke).
+
 Lines the next action may bring (whichever choice, trigger, timeout or variant) are
 synthesised ahead of need after every change, so a partner answers without waiting for
 the synthesiser. Nothing here runs on the render thread.
@@ -31,6 +36,7 @@ from vrtherapy.authoring import Library
 from vrtherapy.authoring.scenario import PartnerSpec, ScenarioSpec
 from vrtherapy.partners.behaviour import behaviour_of
 from vrtherapy.partners.dialogue import DialogueRuntime, Line
+from vrtherapy.partners.measures import response_latency
 from vrtherapy.partners.speech import (
     SpeechCache,
     SpeechError,
@@ -38,6 +44,8 @@ from vrtherapy.partners.speech import (
     Utterance,
     read_utterance,
 )
+from vrtherapy.session import commands as c
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
 from vrtherapy.session.commands import current_parameters
 from vrtherapy.session.conversation import PartnerLineSkipped, PartnerLineSpoken
@@ -125,7 +133,8 @@ class PartnerSpeech:
     """Turns spoken-line events into published :class:`Voices` (the engine thread).
 
     ``call`` hands work back to the engine thread (synthesis finishes on the executor);
-    ``report`` tells the therapist about a line that cannot be voiced.
+    ``handle`` records what the client heard (line finished, response latency) as session
+    commands; ``report`` tells the therapist about a line that cannot be voiced.
     """
 
     def __init__(
@@ -138,6 +147,7 @@ class PartnerSpeech:
         executor: Executor | None = None,
         clock: Callable[[], float] = time.monotonic,
         report: Callable[[str], None] = lambda message: log.warning("%s", message),
+        handle: Callable[[c.Command], object] | None = None,
     ) -> None:
         self.library = library
         self.state = state
@@ -151,6 +161,12 @@ class PartnerSpeech:
         self._hushed: dict[str, int] = {}  # partner -> seq of the event that silenced it
         self._prepared: dict[str, Future[Utterance]] = {}  # by content hash
         self._reported: set[str] = set()
+        self.handle = handle
+        self._finished: set[int] = set()  # fire ids of lines recorded as finished
+        # each partner's lines waiting to be said, in order: (event seq, event, audio)
+        self._pending: dict[str, list[tuple[int, PartnerLineSpoken, Future[Utterance]]]] = {}
+        self._spoke_at: dict[str, float] = {}  # partner -> session time of its last line
+        self._ended_at: dict[str, float] = {}  # partner -> session time it finished it
 
     # -- following the session (engine thread) -----------------------------------------
     def on_change(self, snap: Snapshot, events: tuple[ev.Event, ...]) -> None:
@@ -158,21 +174,64 @@ class PartnerSpeech:
         if snap.session_id != self.voices.scope:
             self.voices = Voices(snap.session_id)
             self._hushed.clear()
+            self._pending.clear()
         for e in events:
             p = e.payload
             if isinstance(p, PartnerLineSpoken) and p.text:
+                self._spoke_at[p.partner_id] = e.session_time
                 self._say(e, p)
+            elif isinstance(p, conv.PartnerLineFinished):
+                self._ended_at[p.partner_id] = e.session_time
+            elif isinstance(p, conv.DialogueChoiceMade):
+                self._measure_latency(p.partner_id, e.session_time)
             elif isinstance(p, PartnerLineSkipped):
                 self._hush(p.partner_id, e.seq)
             elif isinstance(p, ev.StepEntered | ev.SessionEnded) or (
                 isinstance(p, ev.SafetyAction) and p.action != "resume"
             ):
-                for v in self.voices.lines:
-                    self._hush(v.partner_id, e.seq)
+                for partner_id in {v.partner_id for v in self.voices.lines} | set(self._pending):
+                    self._hush(partner_id, e.seq)
         self.prepare_ahead()
+
+    def _measure_latency(self, partner_id: str, answered_at: float) -> None:
+        """The client's response latency to the partner's last line, once it was heard."""
+        spoke = self._spoke_at.get(partner_id)
+        if self.handle is None or spoke is None:
+            return
+        ended = self._ended_at.get(partner_id, answered_at)
+        if ended < spoke:  # answered before the line was over: it cut in
+            ended = answered_at
+        latency = response_latency(ended, answered_at)
+        measure = conv.RecordMeasure("response_latency", round(latency, 2), "s", partner_id)
+        handle = self.handle
+        cid = f"latency-{self.voices.scope}-{partner_id}-{answered_at:.3f}"
+        self.call(lambda: _log_refusal(handle(c.Converse.of(cid, "system", measure))))
+
+    def tick(self) -> None:
+        """Say the lines that wait for the one before, and record each line heard to its
+        end (the engine thread's tick)."""
+        for partner_id in list(self._pending):
+            self._pump(partner_id)
+        if self.handle is None:
+            return
+        state = self.state()
+        now = self.clock()
+        for v in self.voices.lines:
+            if not v.text or v.fire_id in self._finished or v.playing(now) or now < v.started:
+                continue
+            self._finished.add(v.fire_id)
+            talk = state.conversation.partner(v.partner_id) if state is not None else None
+            if talk is None or talk.ended or self._hushed.get(v.partner_id, -1) > v.fire_id:
+                continue
+            if self._pending.get(v.partner_id):
+                continue  # more to say: the partner has finished when the last line has
+            cid = f"finished-{self.voices.scope}-{v.fire_id}"
+            action = conv.LineFinished(v.partner_id)
+            _log_refusal(self.handle(c.Converse.of(cid, "system", action)))
 
     def _hush(self, partner_id: str, seq: int) -> None:
         self._hushed[partner_id] = seq
+        self._pending[partner_id] = [x for x in self._pending.get(partner_id, []) if x[0] > seq]
         now = self.clock()
         if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
             self.voices = self.voices.with_line(Voiced(seq, partner_id, "", None, now, 0.0))
@@ -187,10 +246,11 @@ class PartnerSpeech:
         if spec is None or partner is None:
             return  # the scene changed before the line could be said
         future = self._utterance(spec, partner, p.text, p.audio)
+        self._pending.setdefault(p.partner_id, []).append((e.seq, p, future))
         scope = self.voices.scope
 
-        def done(f: Future[Utterance]) -> None:
-            self.call(lambda: self._ready(scope, e.seq, p, f))
+        def done(_f: Future[Utterance]) -> None:  # back on the engine thread
+            self.call(lambda: self._pump(p.partner_id) if scope == self.voices.scope else None)
 
         future.add_done_callback(done)
 
@@ -223,22 +283,25 @@ class PartnerSpeech:
                 self._prepared.pop(k)
         return future
 
-    def _ready(self, scope: str, seq: int, p: PartnerLineSpoken, f: Future[Utterance]) -> None:
-        """Back on the engine thread: publish the line unless it is no longer wanted."""
-        if scope != self.voices.scope or self._hushed.get(p.partner_id, -1) > seq:
-            return
-        if any(v.partner_id == p.partner_id and v.fire_id > seq for v in self.voices.lines):
-            return  # a newer line of this partner came first
-        utterance: Utterance | None
-        try:
-            utterance = f.result()
-        except (SpeechError, OSError) as exc:
-            self._report_once(f"a line of '{p.partner_id}' has no sound: {exc}")
-            utterance = None
-        seconds = utterance.seconds if utterance is not None else _silent_seconds(p.text)
-        self.voices = self.voices.with_line(
-            Voiced(seq, p.partner_id, p.text, utterance, self.clock(), seconds)
-        )
+    def _pump(self, partner_id: str) -> None:
+        """Publish the partner's next lines in order, each once it is synthesised and the
+        line before it has been said (lines of one step follow each other)."""
+        queue = self._pending.get(partner_id, [])
+        while queue and queue[0][2].done():
+            now = self.clock()
+            if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
+                return  # the next one follows when this one is over (tick)
+            seq, p, f = queue.pop(0)
+            utterance: Utterance | None
+            try:
+                utterance = f.result()
+            except (SpeechError, OSError) as exc:
+                self._report_once(f"a line of '{p.partner_id}' has no sound: {exc}")
+                utterance = None
+            seconds = utterance.seconds if utterance is not None else _silent_seconds(p.text)
+            self.voices = self.voices.with_line(
+                Voiced(seq, p.partner_id, p.text, utterance, now, seconds)
+            )
 
     def _report_once(self, message: str) -> None:
         if message not in self._reported:
@@ -283,3 +346,8 @@ def _silent_seconds(text: str) -> float:
 
 def speech_folder() -> Path:
     return cache_dir() / "speech"
+
+
+def _log_refusal(outcome: object) -> None:
+    if not getattr(outcome, "accepted", True):
+        log.info("partner speech: %s", getattr(outcome, "reason", "refused"))

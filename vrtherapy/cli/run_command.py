@@ -173,9 +173,10 @@ def _speech(service: SessionService, engine_thread: Any) -> Any:
         engine = service.engine
         return engine.state if engine is not None else None
 
-    speech = PartnerSpeech(lambda: service.library, state, call, report=report)
+    speech = PartnerSpeech(
+        lambda: service.library, state, call, report=report, handle=service.handle
+    )
     service.subscribe(speech.on_change)
-    engine_thread.call(speech.prepare_ahead)
     return speech
 
 
@@ -360,7 +361,15 @@ def run_command(
         else:
             _announce_interrupted(service)
         responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
-        engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
+
+        def on_tick() -> None:  # the engine thread, a few times a second
+            speech.tick()
+            if responder is not None:
+                responder.tick()
+
+        engine_thread = EngineThread(service, on_tick=on_tick)
+        speech = _speech(service, engine_thread)  # the partners' voices
+        teardown.callback(speech.close)
         server = ConsoleServer(
             service,
             ConsoleConfig(
@@ -387,8 +396,7 @@ def run_command(
         if sys.stdin is not None and sys.stdin.isatty():
             click.echo("press Enter here for a fresh pairing code")
             watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
-        speech = _speech(service, engine_thread)
-        teardown.callback(speech.close)
+        engine_thread.call(speech.prepare_ahead)
         audio = _open_audio(audio_device, service, engine_thread, speech)
         loop = RenderLoop(
             service,

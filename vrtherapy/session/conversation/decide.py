@@ -26,6 +26,7 @@ from vrtherapy.session.conversation.events import (
     MarkedBy,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
@@ -77,6 +78,13 @@ class SkipLine(ConversationCommand):
 
 
 @dataclass(frozen=True)
+class LineFinished(ConversationCommand):
+    """The partner's line finished playing (the speech wiring sends this)."""
+
+    partner_id: str
+
+
+@dataclass(frozen=True)
 class SayThisNow(ConversationCommand):
     partner_id: str
     text: str
@@ -113,7 +121,7 @@ class ShowSubtitles(ConversationCommand):
 
 ConversationKind = Literal[
     "start", "choose", "trigger", "timeouts", "say_again", "skip", "say", "score", "measure",
-    "behaviour", "subtitles",
+    "behaviour", "subtitles", "finished",
 ]  # fmt: skip
 KINDS: dict[str, type[ConversationCommand]] = {
     "start": StartConversation,
@@ -127,6 +135,7 @@ KINDS: dict[str, type[ConversationCommand]] = {
     "measure": RecordMeasure,
     "behaviour": SetBehaviour,
     "subtitles": ShowSubtitles,
+    "finished": LineFinished,
 }
 KIND_OF: dict[type[ConversationCommand], str] = {v: k for k, v in KINDS.items()}
 assert set(KINDS) == set(get_args(ConversationKind))
@@ -283,6 +292,12 @@ def _say_again(state: ConversationState, cmd: SayAgain, scene: Scene) -> Payload
 def _skip(state: ConversationState, cmd: SkipLine, scene: Scene) -> Payloads:
     c = _waiting(state, cmd.partner_id)
     return [PartnerLineSkipped(cmd.partner_id, c.node)]
+
+
+@_handles(LineFinished)
+def _finished(state: ConversationState, cmd: LineFinished, scene: Scene) -> Payloads:
+    c = _waiting(state, cmd.partner_id)
+    return [PartnerLineFinished(cmd.partner_id, c.node)]
 
 
 @_handles(SayThisNow)

@@ -62,6 +62,16 @@ class PartnerLineSkipped(ev.Payload):
 
 
 @dataclass(frozen=True)
+class PartnerLineFinished(ev.Payload):
+    """The partner finished saying its line (as the client heard it): the node's timeout
+    and the client's response latency count from here."""
+
+    KIND = "partner_line_finished"
+    partner_id: str
+    node: str
+
+
+@dataclass(frozen=True)
 class DialogueReached(ev.Payload):
     """Where a partner's dialogue is after an action: the waiting node ('' once ended)."""
 
@@ -119,6 +129,7 @@ EVENTS: tuple[type[ev.Payload], ...] = (
     DialogueTriggered,
     DialogueTimedOut,
     PartnerLineSkipped,
+    PartnerLineFinished,
     DialogueReached,
     SkillScored,
     MeasureRecorded,

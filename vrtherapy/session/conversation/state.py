@@ -14,6 +14,7 @@ from vrtherapy.session.conversation.events import (
     DialogueReached,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
@@ -123,7 +124,11 @@ def _reached(s: ConversationState, p: DialogueReached, e: ev.Event) -> Conversat
 
 
 @_folds(PartnerLineSkipped)
-def _skipped(s: ConversationState, p: PartnerLineSkipped, e: ev.Event) -> ConversationState:
+@_folds(PartnerLineFinished)
+def _skipped(
+    s: ConversationState, p: PartnerLineSkipped | PartnerLineFinished, e: ev.Event
+) -> ConversationState:
+    """A line skipped or finished: the wait for the client's answer starts now."""
     c = s.partner(p.partner_id)
     if c is None:
         return s

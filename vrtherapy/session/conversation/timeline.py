@@ -14,6 +14,7 @@ from vrtherapy.session.conversation.events import (
     DialogueTriggered,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
@@ -33,6 +34,7 @@ _DESCRIBE: dict[type[ev.Payload], Callable[[Any], str | None]] = {
     DialogueTriggered: lambda p: f"therapist: {p.label} ({p.partner_id})",
     DialogueTimedOut: lambda p: f"no answer: {p.partner_id} goes on",
     PartnerLineSkipped: lambda p: f"therapist skipped {p.partner_id}'s line",
+    PartnerLineFinished: lambda p: None,  # shown in the verbose timeline only
     DialogueReached: lambda p: None if p.node else f"conversation with {p.partner_id} ended",
     SkillScored: lambda p: f"skill {p.skill}: {p.score}/5" + (f" — {p.note}" if p.note else ""),
     MeasureRecorded: lambda p: f"measure {p.name}: {p.value:g}" + (f" {p.unit}" if p.unit else ""),
@@ -52,6 +54,8 @@ def describe(p: ev.Payload, verbose: bool = False) -> str | None:
     if line is None and verbose:
         if isinstance(p, DialogueReached):
             return f"{p.partner_id} waits at '{p.node}'"
+        if isinstance(p, PartnerLineFinished):
+            return f"{p.partner_id} finished speaking"
         if isinstance(p, PartnerLineSpoken):
             return f"{p.partner_id} gestures: {p.gesture.replace('_', ' ')}"
     return line
