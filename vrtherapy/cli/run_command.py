@@ -98,7 +98,7 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: 
     """Start watching the stock and clinic folders; results go to the console and here."""
     from vrtherapy.app.watch import LibraryWatcher
     from vrtherapy.authoring import load_library
-    from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+    from vrtherapy.authoring.stock import assets_dir, dialogues_dir, hierarchies_dir, scenes_dir
     from vrtherapy.cli.authoring_commands import asset_checker
     from vrtherapy.cli.library_option import clinic_folders
     from vrtherapy.session.library_reload import LibraryUpdate
@@ -119,7 +119,7 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: 
         engine_thread.call(lambda: service.reloads.offer(update))
 
     watcher = LibraryWatcher(
-        [scenes_dir(), hierarchies_dir(), assets_dir(), *folders], load, deliver
+        [scenes_dir(), hierarchies_dir(), dialogues_dir(), assets_dir(), *folders], load, deliver
     )
     watcher.start()
     click.echo("watching: " + ", ".join(str(f) for f in watcher.folders))

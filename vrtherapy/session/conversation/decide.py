@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.common import is_ref, ref_name
 from vrtherapy.authoring.scenario import ScenarioSpec
 from vrtherapy.partners.dialogue import DialogueError, DialogueRuntime, Step
 from vrtherapy.session import events as ev
@@ -150,6 +151,8 @@ class Scene:
     library: Library
     session_id: str
     now: float
+    # the scenario's parameter values in force (a partner's ``flags:`` may refer to them)
+    values: Mapping[str, float | bool | str] = field(default_factory=dict)
 
 
 Payloads = list[ev.Payload]
@@ -241,7 +244,24 @@ def _outcome(partner_id: str, dialogue: str, step: Step, cause: Cause) -> Payloa
 @_handles(StartConversation)
 def _start(state: ConversationState, cmd: StartConversation, scene: Scene) -> Payloads:
     rt = _runtime(scene, cmd.partner_id)
-    return _outcome(cmd.partner_id, rt.spec.id, rt.start(scene.now), "start")
+    flags = _start_flags(scene, cmd.partner_id)
+    return _outcome(cmd.partner_id, rt.spec.id, rt.start(scene.now, flags), "start")
+
+
+def _start_flags(scene: Scene, partner_id: str) -> dict[str, bool]:
+    """The start values the partner's ``flags:`` give, resolved against the level's values
+    (a reference to a parameter without a value leaves the dialogue's own start value)."""
+    assert scene.scenario is not None  # _runtime checked it
+    partner = next(p for p in scene.scenario.partners if p.id == partner_id)
+    out: dict[str, bool] = {}
+    for flag, value in partner.flags.items():
+        if is_ref(value):
+            given = scene.values.get(ref_name(str(value)))
+            if isinstance(given, bool):
+                out[flag] = given
+        else:
+            out[flag] = bool(value)
+    return out
 
 
 @_handles(ChooseOption)
