@@ -4,8 +4,14 @@ the timeline."""
 
 from __future__ import annotations
 
+import os
 import random
+import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from vrtherapy.app.demo import run_demo
 from vrtherapy.app.demo_conversation import skill_score
@@ -55,3 +61,42 @@ def test_calmer_clients_score_better() -> None:
     anxious = [skill_score(85.0, rng) for _ in range(200)]
     assert sum(calm) / 200 > sum(anxious) / 200 + 2
     assert set(calm) | set(anxious) <= {1, 2, 3, 4, 5}
+
+
+@pytest.mark.slow  # a whole stock hierarchy: about a minute and a half of session steps
+def test_demo_of_the_stock_job_interview(tmp_path: Path) -> None:
+    env = {**os.environ, "VRTHERAPY_DATA_DIR": str(tmp_path)}
+    args = ["demo", "--hierarchy", "social.job_interview", "--no-render"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "vrtherapy", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "── step 1: social.interview" in out
+    assert 'interviewer: "' in out and 'client chose: "' in out  # the timeline, as it runs
+    summary = out[out.index("\nSummary") :]
+    assert "integrity      verified" in summary
+    lines = re.search(r"conversation   (\d+) lines spoken, (\d+) answers chosen", summary)
+    assert lines is not None and int(lines[1]) > 10 and int(lines[2]) > 5
+    scores = re.search(r"skills         (.*) \(latest scores, 1–5\)", summary)
+    assert scores is not None
+    named = dict(s.split(" ") for s in scores[1].split(", "))
+    assert set(named) >= {"comfort", "professionalism", "negotiation"}
+    assert all(v in {f"{n}/5" for n in range(1, 6)} for v in named.values())
+    session = re.search(r"Inspect it with: vrtherapy show (\S+)", summary)
+    assert session is not None
+    shown = subprocess.run(
+        [sys.executable, "-m", "vrtherapy", "show", session[1]],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert 'client chose: "' in shown.stdout and "skill comfort: " in shown.stdout

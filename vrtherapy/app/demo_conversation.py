@@ -89,8 +89,11 @@ class ScriptedConversation:
             if p.ended:
                 continue
             key = (p.partner_id, p.node, talk.turns)
-            # the node began when our last action moved it on, or when it was first seen
-            since = self._waiting.setdefault(key, self._began.get(p.partner_id, now))
+            # the node began when our last action moved it on, or (a timeout or trigger
+            # moved it) when it was first seen
+            if key not in self._waiting:
+                self._waiting[key] = self._began.pop(p.partner_id, now)
+            since = self._waiting[key]
             if p.offers:
                 answer_at = self._answer_at.setdefault(key, since + self.client.thinking_s())
                 if now < answer_at:

@@ -35,7 +35,7 @@ from vrtherapy.audio.scene import SpokenLine
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.scenario import PartnerSpec, ScenarioSpec
 from vrtherapy.partners.behaviour import behaviour_of
-from vrtherapy.partners.dialogue import DialogueRuntime, Line
+from vrtherapy.partners.dialogue import DialogueRuntime
 from vrtherapy.partners.measures import response_latency
 from vrtherapy.partners.speech import (
     SpeechCache,
@@ -321,19 +321,30 @@ class PartnerSpeech:
             if dialogue is None:
                 continue
             rt = DialogueRuntime(dialogue, 0)
-            c = state.conversation.partner(partner.id)
-            lines: tuple[Line, ...]
-            if c is None:
-                first = rt.start(0.0)
-                lines = first.lines + rt.upcoming(first.state)
-            elif c.ended or c.dialogue != dialogue.id:
-                continue
-            else:
-                lines = rt.upcoming(c.dialogue_state())
-            for line in lines:
-                speaker = next((x for x in spec.partners if x.id == line.speaker), partner)
-                if line.text and not line.audio:
-                    self._prepare(self._request(speaker, line.text))
+            talk = state.conversation.partner(partner.id)
+            said: list[tuple[str | None, str]] = []  # (speaker, text)
+            if talk is None or talk.ended:  # what starting it now would say (the session's
+                # own decision, not stored), and what may follow that
+                try:
+                    start = c.converse(
+                        state, conv.StartConversation(partner.id), "system", library, 0.0
+                    )
+                except c.Rejected:
+                    continue
+                for _actor, p in start:
+                    if isinstance(p, PartnerLineSpoken) and not p.audio:
+                        said.append((p.partner_id, p.text))
+                    elif isinstance(p, conv.DialogueReached) and p.node:
+                        reached = conv.PartnerConversation(p.dialogue, p.node, p.flags, p.picks)
+                        lines = rt.upcoming(reached.dialogue_state())
+                        said.extend((x.speaker, x.text or "") for x in lines if not x.audio)
+            elif talk.dialogue == dialogue.id:
+                lines = rt.upcoming(talk.dialogue_state())
+                said.extend((x.speaker, x.text or "") for x in lines if not x.audio)
+            for speaker_id, text in said:
+                speaker = next((x for x in spec.partners if x.id == speaker_id), partner)
+                if text:
+                    self._prepare(self._request(speaker, text))
 
     def close(self) -> None:
         if self._own_executor:

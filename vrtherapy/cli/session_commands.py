@@ -71,7 +71,11 @@ def demo_command(
     """Run a complete session with a synthetic client, in accelerated time.
 
     The hierarchy manager proposes steps up and down from the client's SUDS
-    ratings; a scripted therapist accepts them. The session is stored like any
+    ratings; a scripted therapist accepts them. In scenes with virtual partners
+    (e.g. --hierarchy social.job_interview) the therapist starts the interview,
+    the synthetic client picks its answers (seeded), the therapist scores the
+    scenario's skills 1-5 and starts it again two minutes later; the summary
+    lists the lines, answers and latest scores. The session is stored like any
     other and its record is verified at the end.
     """
     from vrtherapy.app.demo import run_demo
