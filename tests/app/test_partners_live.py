@@ -164,7 +164,8 @@ def test_a_conversation_in_a_live_session(live: Live) -> None:
     world = live.loop.view.world
     assert world.spec.id == "test.interview_levels"
 
-    # the therapist starts the conversation from the console; the partner greets
+    # the therapist turns subtitles on and starts the conversation from the console
+    live.console("subtitles", on=True)
     live.console("partner_start", partner_id="interviewer")
     assert _spoken(live)[0] == ("greet", "Good morning! Please, take a seat.")
     live.until(lambda: any(v.text for v in live.speech.voices.lines))
@@ -189,11 +190,14 @@ def test_a_conversation_in_a_live_session(live: Live) -> None:
         live.frame()
         jaws.append(_jaw_degrees(live.loop.view.world))
     assert max(jaws) > 8, "the jaw never opened while the partner spoke"
+    assert live.loop.view.presentation is not None
+    assert live.loop.view.presentation.overlay.subtitle == greeting.text  # written, too
     live.until(lambda: not greeting.playing(time.monotonic()))
     live.frame()
     assert _jaw_degrees(live.loop.view.world) < 1.0
     # heard to its end: on the record, and the wait for an answer starts from here
     live.until(lambda: "partner_line_finished" in live.kinds(), seconds=10)
+    assert live.loop.view.presentation.overlay.subtitle is None  # gone with the voice
     live.clock.advance(2.5)  # the client takes two and a half seconds to answer
 
     # the choice panel shows the greeting's answers; the client moves down a row and
