@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -146,19 +147,24 @@ class SessionAudio:
     def __init__(
         self,
         engine: AudioEngine,
-        library: Library,
+        library: Library | Callable[[], Library],
         snapshot: Callable[[], Any],
         voices: Callable[[], Voices] = Voices,
     ):
         self.engine = engine
-        self.library = library
+        # a callable follows files reloaded during the session (`run --watch`)
+        self._library = library if callable(library) else (lambda: library)
         self.snapshot = snapshot  # returns the latest Snapshot (a reference read)
         self.voices = voices  # returns the partners' latest lines (a reference read)
         self._published = _Published({})
         self._world_seen: dict[str, object] = {}
-        self._followed: tuple[Any, Any, Any] | None = None
+        self._followed: tuple[Any, ...] | None = None
         self._scene = SILENT
         self.thread = AudioThread(engine, before_step=self.follow)
+
+    @property
+    def library(self) -> Library:
+        return self._library()
 
     def start(self) -> None:
         self.thread.start()
@@ -196,11 +202,13 @@ class SessionAudio:
         """Publish what the client should hear now (the audio thread, before each step)."""
         snap = self.snapshot()
         published = self._published
+        library = self.library
         voices = self.voices()
-        if self._followed == (snap, published, voices):
-            return
-        self._followed = (snap, published, voices)
-        scene = scene_sound(snap, self.library, published.anchors, self._scene)
+        key = (snap, published, library, voices)
+        if self._followed is not None and all(map(operator.is_, self._followed, key)):
+            return  # nothing new (compared by reference: no deep comparison per step)
+        self._followed = key
+        scene = scene_sound(snap, library, published.anchors, self._scene)
         if snap is not None and snap.session_id == voices.scope:
             scene = replace(scene, speech=spoken_lines(voices))
         self._scene = scene
@@ -258,7 +266,7 @@ class AudioDeviceNotFound(Exception):
 
 def open_session_audio(
     device: str | None,
-    library: Library,
+    library: Library | Callable[[], Library],
     snapshot: Callable[[], Any],
     warn: Callable[[str], None],
     report: Callable[[str], None],
