@@ -290,6 +290,11 @@ def run_command(
     With SCENARIO, a practice session steps through that scenario's levels;
     with --hierarchy, a session with that hierarchy starts at once; with
     neither, the therapist chooses the client and hierarchy in the console.
+    Virtual partners in a scene are started from the console's conversation
+    panel; they speak (synthesised ahead of need, heard from their mouth),
+    look at the client's head and wait for an answer on the in-headset choice
+    panel: number keys 1-9, or Up/Down and Enter, in a window; a flick of the
+    thumbstick and the trigger in a headset; or the therapist marks it.
     Sessions left running by an engine that was killed are listed on start;
     the console offers to resume each (same step, paused) or close it, and
     --resume SESSION resumes one at once. The console's address and a
