@@ -162,3 +162,25 @@ def test_lines_that_may_come_next_are_synthesised_ahead(rig: Rig) -> None:
     rig.act(conv.StartConversation("interviewer"))
     assert rig.cache.synthesised == made  # the greeting was ready: read from the cache
     assert rig.playing() == ["Good morning! Please, take a seat."]
+
+
+def test_an_answer_to_the_client_comes_after_the_partners_pause(rig: Rig) -> None:
+    rig.act(conv.StartConversation("interviewer"))
+    rig.now += 10.0
+    rig.engine_loop()
+    rig.service.handle(c.Converse.of("a", "client", conv.ChooseOption("interviewer", 0)))
+    rig.engine_loop()
+    assert rig.playing() == []  # the level's latency_s: 1.5 s
+    rig.now += 1.0
+    rig.engine_loop()
+    assert rig.playing() == []
+    rig.now += 0.6
+    rig.engine_loop()
+    assert len(rig.playing()) == 1
+    # the therapist sets the pause live: the next answer follows at once
+    rig.act(conv.SetBehaviour("interviewer", "latency_s", 0.0))
+    rig.now += 10.0
+    rig.engine_loop()
+    rig.service.handle(c.Converse.of("b", "client", conv.ChooseOption("interviewer", 0)))
+    rig.engine_loop()
+    assert len(rig.playing()) == 1

@@ -10,10 +10,12 @@ subtitle when the session asks for subtitles. A skipped line, a new step, every
 safety action but resume (pause, blackout, calm scene, stop) and the session's end
 silence the partner.
 
-When a line has been heard to its end, :meth:`PartnerSpeech.tick` records
-``partner_line_finished``: the node's timeout counts from there, not from when the line
-began, and the client's answer gets its response latency (a ``measure_recorded`` event,
-``response_latency`` in seconds; 0 when the client answered while the partner spoke).
+A partner's answer to the client starts after its own pause (``latency_s``: the
+level's, or the console's live value). When a line has been heard to its end,
+:meth:`PartnerSpeech.tick` records ``partner_line_finished``: the node's timeout counts
+from there, not from when the line began, and the client's answer gets its response
+latency (a ``measure_recorded`` event, ``response_latency`` in seconds; 0 when the
+client answered while the partner spoke).
 
 Lines the next action may bring (whichever choice, trigger, timeout or variant) are
 synthesised ahead of need after every change, so a partner answers without waiting for
@@ -116,6 +118,21 @@ def spoken_lines(voices: Voices) -> tuple[SpokenLine, ...]:
     )
 
 
+def live_number(
+    partner: PartnerSpec,
+    name: str,
+    values: Mapping[str, float | bool | str],
+    live: Mapping[str, float | str] | None = None,
+) -> float:
+    """One of the partner's behaviour numbers now: the therapist's live value, else the
+    level's (through the scenario's $parameters)."""
+    given = (live or {}).get(name)
+    if isinstance(given, int | float):
+        return float(given)
+    behaviour, _problems = behaviour_of(partner, dict(values))
+    return float(getattr(behaviour, name))
+
+
 def speech_request(
     partner: PartnerSpec,
     text: str,
@@ -124,9 +141,19 @@ def speech_request(
 ) -> SpeechRequest:
     """How ``partner`` says ``text`` now: its voice at its behaviour's speaking rate (the
     level's, or the therapist's live value)."""
-    behaviour, _problems = behaviour_of(partner, dict(values))
-    rate = (live or {}).get("speaking_rate", behaviour.speaking_rate)
-    return SpeechRequest(text, partner.voice, float(rate))
+    rate = live_number(partner, "speaking_rate", values, live)
+    return SpeechRequest(text, partner.voice, rate)
+
+
+@dataclass(frozen=True, eq=False)
+class _Pending:
+    """A line waiting to be said: its event, its audio, and the earliest time it may
+    start (an answer to the client waits the partner's response latency)."""
+
+    seq: int
+    line: PartnerLineSpoken
+    audio: Future[Utterance]
+    not_before: float = 0.0
 
 
 class PartnerSpeech:
@@ -164,7 +191,7 @@ class PartnerSpeech:
         self.handle = handle
         self._finished: set[int] = set()  # fire ids of lines recorded as finished
         # each partner's lines waiting to be said, in order: (event seq, event, audio)
-        self._pending: dict[str, list[tuple[int, PartnerLineSpoken, Future[Utterance]]]] = {}
+        self._pending: dict[str, list[_Pending]] = {}
         self._spoke_at: dict[str, float] = {}  # partner -> session time of its last line
         self._ended_at: dict[str, float] = {}  # partner -> session time it finished it
 
@@ -175,15 +202,18 @@ class PartnerSpeech:
             self.voices = Voices(snap.session_id)
             self._hushed.clear()
             self._pending.clear()
+        answered: set[str] = set()  # partners the client answered in these events
         for e in events:
             p = e.payload
             if isinstance(p, PartnerLineSpoken) and p.text:
                 self._spoke_at[p.partner_id] = e.session_time
-                self._say(e, p)
+                self._say(e, p, reply=p.partner_id in answered)
+                answered.discard(p.partner_id)
             elif isinstance(p, conv.PartnerLineFinished):
                 self._ended_at[p.partner_id] = e.session_time
             elif isinstance(p, conv.DialogueChoiceMade):
                 self._measure_latency(p.partner_id, e.session_time)
+                answered.add(p.partner_id)
             elif isinstance(p, PartnerLineSkipped):
                 self._hush(p.partner_id, e.seq)
             elif isinstance(p, ev.StepEntered | ev.SessionEnded) or (
@@ -231,7 +261,7 @@ class PartnerSpeech:
 
     def _hush(self, partner_id: str, seq: int) -> None:
         self._hushed[partner_id] = seq
-        self._pending[partner_id] = [x for x in self._pending.get(partner_id, []) if x[0] > seq]
+        self._pending[partner_id] = [x for x in self._pending.get(partner_id, []) if x.seq > seq]
         now = self.clock()
         if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
             self.voices = self.voices.with_line(Voiced(seq, partner_id, "", None, now, 0.0))
@@ -240,19 +270,29 @@ class PartnerSpeech:
         state = self.state()
         return heard_scenario(state, self.library()) if state is not None else None
 
-    def _say(self, e: ev.Event, p: PartnerLineSpoken) -> None:
+    def _say(self, e: ev.Event, p: PartnerLineSpoken, reply: bool = False) -> None:
+        """Voice a line; a ``reply`` to the client comes after the partner's latency."""
         spec = self._scene()
         partner = next((x for x in spec.partners if x.id == p.partner_id), None) if spec else None
         if spec is None or partner is None:
             return  # the scene changed before the line could be said
         future = self._utterance(spec, partner, p.text, p.audio)
-        self._pending.setdefault(p.partner_id, []).append((e.seq, p, future))
+        not_before = self.clock() + self._latency(partner) if reply else 0.0
+        self._pending.setdefault(p.partner_id, []).append(_Pending(e.seq, p, future, not_before))
         scope = self.voices.scope
 
         def done(_f: Future[Utterance]) -> None:  # back on the engine thread
             self.call(lambda: self._pump(p.partner_id) if scope == self.voices.scope else None)
 
         future.add_done_callback(done)
+
+    def _latency(self, partner: PartnerSpec) -> float:
+        state = self.state()
+        if state is None:
+            return 0.0
+        values = current_parameters(state, self.library())
+        live = state.conversation.behaviour_of(partner.id)
+        return live_number(partner, "latency_s", values, live)
 
     def _request(self, partner: PartnerSpec, text: str) -> SpeechRequest:
         state = self.state()
@@ -287,11 +327,14 @@ class PartnerSpeech:
         """Publish the partner's next lines in order, each once it is synthesised and the
         line before it has been said (lines of one step follow each other)."""
         queue = self._pending.get(partner_id, [])
-        while queue and queue[0][2].done():
+        while queue and queue[0].audio.done():
             now = self.clock()
+            if now < queue[0].not_before:
+                return  # the partner takes its time to answer (tick)
             if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
                 return  # the next one follows when this one is over (tick)
-            seq, p, f = queue.pop(0)
+            first = queue.pop(0)
+            seq, p, f = first.seq, first.line, first.audio
             utterance: Utterance | None
             try:
                 utterance = f.result()
