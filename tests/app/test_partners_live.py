@@ -234,6 +234,28 @@ def test_a_conversation_in_a_live_session(live: Live) -> None:
     assert made[-1].marked_by == "therapist" and made[-1].node == "greet"
     assert _spoken(live)[-1][0] in ("ask_strengths", "ask_weakness")
 
+    # to the end of the conversation: how much of it the client looked at the partner's
+    # face is on the record (the head faced the partner all along, but for one frame)
+    live.console("partner_choose", partner_id="interviewer", index=0)
+    live.clock.advance(6.0)  # the reaction's timeout: goodbye
+    live.until(lambda: _ended(live), seconds=10)
+    live.until(lambda: any(_face_shares(live)), seconds=10)
+    [share] = _face_shares(live)
+    assert share > 0.8
+
+
+def _ended(live: Live) -> bool:
+    snap = live.service.snapshot
+    return snap is not None and all(p.ended for p in snap.conversation.partners)
+
+
+def _face_shares(live: Live) -> list[float]:
+    return [
+        e.payload.value
+        for e in live.service.events()
+        if e.kind == "measure_recorded" and e.payload.name == "face_gaze_share"
+    ]
+
 
 def test_gaze_follows_the_tracked_head_at_full_eye_contact(live: Live) -> None:
     live.until(lambda: live.loop.view.showing_wanted)

@@ -11,6 +11,10 @@ choice panel and subtitles, and the client's choices back to the session.
   jaw following the line being played (lip sync from the published
   :class:`~vrtherapy.app.speech_wiring.Voices`) and listening nods while they wait for
   an answer. It reads the snapshot and the voices by reference and never waits.
+  While a partner's conversation runs it measures the share of time the client's
+  head points at the partner's face (:class:`~vrtherapy.partners.measures.FaceGaze`)
+  and hands it to the session as a ``face_gaze_share`` measure when the
+  conversation ends or the scene changes.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from vrtherapy.app.director import Talk
 from vrtherapy.app.speech_wiring import Voices
 from vrtherapy.audio.scene import Vec3
 from vrtherapy.display.base import ChoicePick, ChoiceStep, InputEvent, SliderConfirm
+from vrtherapy.partners.measures import FaceGaze
 from vrtherapy.partners.stage import Stage
 from vrtherapy.render.overlay import ChoicePanel
 from vrtherapy.session import commands as c
@@ -33,6 +38,7 @@ from vrtherapy.session import conversation as conv
 from vrtherapy.session.snapshot import Snapshot
 
 Offers = tuple[tuple[int, str], ...]
+MEASURE_GAP_S = 0.1  # a longer gap between frames (a stall, a pause) counts this much
 
 
 def client_offers(snap: Snapshot | None) -> tuple[str, str, Offers] | None:
@@ -110,6 +116,7 @@ class PartnersOnStage:
         *,
         clock: Callable[[], float] = time.monotonic,
         publish_mouths: Callable[[str, Mapping[str, Vec3]], None] | None = None,
+        record: Callable[[c.Command], None] | None = None,
     ) -> None:
         self.voices = voices  # the engine thread's latest Voices (a reference read)
         self.clock = clock
@@ -117,6 +124,9 @@ class PartnersOnStage:
         self.cursor = ChoiceCursor()
         self.stage: Stage | None = None
         self.head: tuple[float, float, float] | None = None  # the last tracked head, world
+        self.record = record  # hands a session command to the engine thread (measures)
+        self.gaze: dict[str, FaceGaze] = {}  # per partner, while its conversation runs
+        self._measured_at: float | None = None
         self._world: Any = None
         self._targets: tuple[object, ...] | None = None
 
@@ -153,6 +163,7 @@ class PartnersOnStage:
         if spec is None or not spec.partners:
             return
         if world is not self._world:
+            self.finish_measures()
             self._world, self.stage, self._targets = world, Stage(spec, world), None
         stage = self.stage
         assert stage is not None
@@ -176,3 +187,31 @@ class PartnersOnStage:
         stage.pose(now, self.head, jaws, listening=waiting and not jaws, advance=False)
         if self.publish_mouths is not None:
             self.publish_mouths(spec.id, dict(stage.mouths))
+        if snap is not None and snap.scenario == spec.id:
+            self._measure(snap, stage, views)
+
+    def _measure(self, snap: Snapshot, stage: Stage, views: Sequence[Any]) -> None:
+        """Where the client's head points, against each talking partner's face."""
+        now = self.clock()
+        dt = 0.0 if self._measured_at is None else min(now - self._measured_at, MEASURE_GAP_S)
+        self._measured_at = now
+        assert self.head is not None
+        forward = -np.linalg.inv(np.asarray(views[0].view, np.float64))[:3, 2]
+        for p in snap.conversation.partners:
+            face = stage.faces.get(p.partner_id)
+            if p.started and not p.ended and face is not None:
+                gaze = self.gaze.get(p.partner_id, FaceGaze())
+                self.gaze[p.partner_id] = gaze.add(dt, self.head, forward, face)
+            elif p.ended:
+                self.finish_measures(p.partner_id)
+
+    def finish_measures(self, partner_id: str | None = None) -> None:
+        """Hand the face-gaze share measured so far to the session (one partner or all)."""
+        for pid in [partner_id] if partner_id is not None else list(self.gaze):
+            gaze = self.gaze.pop(pid, None)
+            share = gaze.share if gaze is not None else None
+            if share is None or self.record is None:
+                continue
+            measure = conv.RecordMeasure("face_gaze_share", round(share, 3), "", pid)
+            cid = f"face-gaze-{pid}-{time.monotonic_ns()}"
+            self.record(c.Converse.of(cid, "system", measure))

@@ -300,6 +300,7 @@ class RenderLoop:
         self.partners = PartnersOnStage(
             *(() if voices is None else (voices,)),
             publish_mouths=audio.publish_mouths if audio is not None else None,
+            record=lambda cmd: self._call(lambda: self.service.handle(cmd)),
         )
         self.view.partners = self.partners
         self.frames = 0

@@ -49,6 +49,7 @@ class Stage:
         self.problems: list[str] = []
         # where each partner's mouth was at the last pose (world space): its voice's place
         self.mouths: dict[str, tuple[float, float, float]] = {}
+        self.faces: dict[str, tuple[float, float, float]] = {}  # between the eyes, likewise
         self._seeds = np.arange(len(self.ids), dtype=np.int64) * 7919 + 17
 
     def behaviour_at(
@@ -102,6 +103,7 @@ class Stage:
                 continue
             head_m = self.world.world_matrix(f"{pid}/{HEAD}")
             eyes = (head_m @ EYES_IN_HEAD)[:3]
+            self.faces[pid] = (float(eyes[0]), float(eyes[1]), float(eyes[2]))
             mouth = head_m @ MOUTH_IN_HEAD
             self.mouths[pid] = (float(mouth[0]), float(mouth[1]), float(mouth[2]))
             m = Members.of(eyes[None], [track], now, self._seeds[i : i + 1])
