@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from vrtherapy.app.conversation_wiring import PartnersOnStage
+from vrtherapy.app.speech_wiring import Voices
 from vrtherapy.app.director import (
     NO_TALK,
     WAITING_SCENE,
@@ -279,7 +280,7 @@ class RenderLoop:
         show_slider: ShowSlider | None = None,
         window_mirror: Any = None,
         audio: Any = None,
-        voices: Callable[[], Any] | None = None,
+        voices: Callable[[], Voices] | None = None,
     ) -> None:
         self.service = service
         self.engine = engine
@@ -298,7 +299,7 @@ class RenderLoop:
             self.view.on_frame = audio.on_frame
         # the partners: ``voices`` returns the engine thread's latest Voices (speech_wiring)
         self.partners = PartnersOnStage(
-            *(() if voices is None else (voices,)),
+            voices or Voices,
             publish_mouths=audio.publish_mouths if audio is not None else None,
             record=lambda cmd: self._call(lambda: self.service.handle(cmd)),
         )
