@@ -143,7 +143,7 @@ def test_response_latency_counts_from_the_end_of_the_line(rig: Rig) -> None:
     rig.engine_loop()
     measures = [e.payload for e in rig.service.events() if e.kind == "measure_recorded"]
     assert [(m.name, m.value, m.unit, m.partner_id) for m in measures] == [
-        ("response_latency", 4.0, "s", "interviewer")
+        ("choice_latency", 4.0, "s", "interviewer")
     ]
     # answering while the partner still speaks: no wait at all
     rig.session_clock.advance(1.0)

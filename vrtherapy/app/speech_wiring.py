@@ -14,8 +14,9 @@ A partner's answer to the client starts after its own pause (``latency_s``: the
 level's, or the console's live value). When a line has been heard to its end,
 :meth:`PartnerSpeech.tick` records ``partner_line_finished``: the node's timeout counts
 from there, not from when the line began, and the client's answer gets its response
-latency (a ``measure_recorded`` event, ``response_latency`` in seconds; 0 when the
-client answered while the partner spoke).
+latency on the choice panel (a ``measure_recorded`` event, ``choice_latency`` in
+seconds; 0 when the client answered while the partner spoke), and the microphone's
+turn-taking (``app/voice_wiring``) learns when the line played (``on_heard``).
 
 Lines the next action may bring (whichever choice, trigger, timeout or variant) are
 synthesised ahead of need after every change, so a partner answers without waiting for
@@ -175,6 +176,7 @@ class PartnerSpeech:
         clock: Callable[[], float] = time.monotonic,
         report: Callable[[str], None] = lambda message: log.warning("%s", message),
         handle: Callable[[c.Command], object] | None = None,
+        session_now: Callable[[], float] | None = None,
     ) -> None:
         self.library = library
         self.state = state
@@ -189,6 +191,10 @@ class PartnerSpeech:
         self._prepared: dict[str, Future[Utterance]] = {}  # by content hash
         self._reported: set[str] = set()
         self.handle = handle
+        self.session_now = session_now  # the session's clock (the record's time)
+        # told of each line heard to its end: (partner, start, end) in session time (the
+        # microphone's turn-taking measures the client's answers from there)
+        self.on_heard: Callable[[str, float, float], None] | None = None
         self._finished: set[int] = set()  # fire ids of lines recorded as finished
         # each partner's lines waiting to be said, in order: (event seq, event, audio)
         self._pending: dict[str, list[_Pending]] = {}
@@ -224,7 +230,8 @@ class PartnerSpeech:
         self.prepare_ahead()
 
     def _measure_latency(self, partner_id: str, answered_at: float) -> None:
-        """The client's response latency to the partner's last line, once it was heard."""
+        """How long the client took to answer the partner's last line with a choice (on
+        the panel, or marked by the therapist), from the end of the line."""
         spoke = self._spoke_at.get(partner_id)
         if self.handle is None or spoke is None:
             return
@@ -232,7 +239,7 @@ class PartnerSpeech:
         if ended < spoke:  # answered before the line was over: it cut in
             ended = answered_at
         latency = response_latency(ended, answered_at)
-        measure = conv.RecordMeasure("response_latency", round(latency, 2), "s", partner_id)
+        measure = conv.RecordMeasure("choice_latency", round(latency, 2), "s", partner_id)
         handle = self.handle
         cid = f"latency-{self.voices.scope}-{partner_id}-{answered_at:.3f}"
         self.call(lambda: _log_refusal(handle(c.Converse.of(cid, "system", measure))))
@@ -250,6 +257,9 @@ class PartnerSpeech:
             if not v.text or v.fire_id in self._finished or v.playing(now) or now < v.started:
                 continue
             self._finished.add(v.fire_id)
+            if self.on_heard is not None and self.session_now is not None:
+                end = self.session_now() - (now - (v.started + v.seconds))
+                self.on_heard(v.partner_id, end - v.seconds, end)
             talk = state.conversation.partner(v.partner_id) if state is not None else None
             if talk is None or talk.ended or self._hushed.get(v.partner_id, -1) > v.fire_id:
                 continue

@@ -173,11 +173,35 @@ def _speech(service: SessionService, engine_thread: Any) -> Any:
         engine = service.engine
         return engine.state if engine is not None else None
 
+    def session_now() -> float:
+        engine = service.engine
+        return engine.now() if engine is not None else 0.0
+
     speech = PartnerSpeech(
-        lambda: service.library, state, call, report=report, handle=service.handle
+        lambda: service.library,
+        state,
+        call,
+        report=report,
+        handle=service.handle,
+        session_now=session_now,
     )
     service.subscribe(speech.on_change)
     return speech
+
+
+def _open_voice(microphone: str | None, service: SessionService, engine_thread: Any) -> Any:
+    """The client's voice measures (None: no microphone, after one warning, or 'none')."""
+    if microphone == "none":
+        return None
+    from vrtherapy.app.voice_wiring import open_client_voice
+
+    return open_client_voice(
+        microphone,
+        service,
+        engine_thread.call,
+        data_dir(),
+        warn=lambda line: click.echo(f"note: {line}"),  # optional: not a warning
+    )
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -253,6 +277,14 @@ def _interrupt(_signum: int, _frame: object) -> None:
     "Without any sound output the session runs silently after one warning.",
 )
 @click.option(
+    "--microphone",
+    metavar="NAME|none",
+    default=None,
+    help="The client's microphone for voice measures (turns, response latency, speaking "
+    "time; see `vrtherapy devices`; default: the system's default; 'none': no measures). "
+    "Audio is stored only while the therapist turns recording on in the console.",
+)
+@click.option(
     "--resume",
     "resume_session",
     metavar="SESSION",
@@ -284,6 +316,7 @@ def run_command(
     resume_session: str | None,
     take_over: bool,
     audio_device: str | None,
+    microphone: str | None,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
 
@@ -375,6 +408,11 @@ def run_command(
         engine_thread = EngineThread(service, on_tick=on_tick)
         speech = _speech(service, engine_thread)  # the partners' voices
         teardown.callback(speech.close)
+        from vrtherapy.app.replay import ReplayPictures
+        from vrtherapy.cli.library_option import clinic_folders
+
+        pictures = ReplayPictures(clinic_folders(libraries))  # the summary's moments, replayed
+        teardown.callback(pictures.close)
         server = ConsoleServer(
             service,
             ConsoleConfig(
@@ -384,6 +422,8 @@ def run_command(
                 trusted_proxies=tuple(trusted_proxy),
             ),
             announce=lambda line: click.echo(line),
+            report=_report_html(database),
+            replay=pictures,
         )
         engine_thread.mount(server)
         try:
@@ -417,6 +457,10 @@ def run_command(
         teardown.callback(loop.close)
         if audio is not None:
             teardown.callback(audio.close)
+        voice = _open_voice(microphone, service, engine_thread)
+        if voice is not None:
+            teardown.callback(voice.close)
+            speech.on_heard = voice.partner_spoke  # the client's answers count from there
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             loop.run()
@@ -424,3 +468,20 @@ def run_command(
         except KeyboardInterrupt:
             click.echo("stopping")
             reason[0] = "vrtherapy run was interrupted at the terminal (Ctrl+C or SIGTERM)"
+
+
+def _report_html(database: str | None) -> Callable[[str], str]:
+    """The console's report of a session, made on a worker thread with its own connection
+    to the store (the engine thread's connection is never shared)."""
+
+    def make(session_id: str) -> str:
+        from vrtherapy.cli.report_commands import recorded_report
+        from vrtherapy.reports import document
+
+        store = open_store(database)
+        try:
+            return document.session_html(recorded_report(store, session_id))
+        finally:
+            store.close()
+
+    return make
