@@ -139,7 +139,7 @@ def test_there_is_a_stock_dialogue_for_every_stock_partner(library: Library) -> 
 
 def test_every_stock_dialogue_reaches_every_node_and_always_an_end(library: Library) -> None:
     dialogues = stock_dialogues(library)
-    assert len(dialogues) == len(list(dialogues_dir().glob("*.yaml"))) >= 1
+    assert len(dialogues) == len(list(dialogues_dir().glob("*.yaml"))) >= 5
     for spec in dialogues:
         # levels that give the same start flags walk the same: one walk each
         starts = {

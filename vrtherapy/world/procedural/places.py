@@ -214,10 +214,10 @@ def _counter_fittings(w: float, back_z: float) -> Mesh:
         box(w * 0.6, 1.02, 0.6, wood, translate(0, 0.51, front - 0.3)),
         box(w * 0.6 + 0.06, 0.04, 0.66, top, translate(0, 1.04, front - 0.3)),
         # the cake display (glass-fronted, lit shelves with cakes) to the client's left
-        box(0.9, 0.34, 0.5, rgba("#e8f1f4"), translate(-0.85, 1.23, front - 0.3)),
+        box(0.62, 0.26, 0.42, rgba("#dde9ee"), translate(-1.15, 1.19, front - 0.32)),
         *[
             cylinder(
-                0.07, 0.06, rgba(c), translate(-1.15 + 0.2 * k, 1.08, front - 0.3), sections=12
+                0.06, 0.05, rgba(c), translate(-1.37 + 0.15 * k, 1.08, front - 0.3), sections=12
             )
             for k, c in enumerate(("#8b5a2b", "#f3e0b5", "#c0392b", "#f5f0e6"))
         ],
@@ -285,7 +285,7 @@ def build_service_counter(args: Args, seed: int) -> Built:
     members = []
     gazes = []
     for q in range(n_queue):  # behind the client, facing the counter (-z); the line drifts left
-        x = -0.12 * q + float(rng.uniform(-0.12, 0.12))
+        x = -0.2 * q + float(rng.uniform(-0.12, 0.12))
         at = compose(translate(x, 0, spacing * (q + 1)), rot_y(np.pi + rng.uniform(-0.25, 0.25)))
         mood = "hostile" if q in impatient else ("bored" if q % 3 == 2 else "neutral")
         members.append((at, int(rng.integers(1 << 30)), False, mood))
