@@ -37,6 +37,7 @@ from vrtherapy.world.world import World
 HEAD = "body/hips/torso/neck/head"  # an avatar's head joint, below the partner's object
 MEMBER_HEAD = "hips/torso/neck/head"  # a crowd member's head joint, below the member
 EYES_IN_HEAD = np.array([0.0, 0.135, 0.088, 1.0])  # between the eyes, in the head joint
+MOUTH_IN_HEAD = np.array([0.0, 0.07, 0.09, 1.0])  # the lips, in the head joint
 
 
 def _with_overrides(base: Behaviour, live: Mapping[str, float | str]) -> Behaviour:
@@ -53,6 +54,9 @@ class Stage:
         self.ids = tuple(p.id for p in scenario.partners)
         self.tracks: dict[str, BehaviourTrack] = {}
         self.problems: list[str] = []
+        # where each partner's mouth was at the last pose (world space): its voice's place
+        self.mouths: dict[str, tuple[float, float, float]] = {}
+        self.faces: dict[str, tuple[float, float, float]] = {}  # between the eyes, likewise
         self._seeds = np.arange(len(self.ids), dtype=np.int64) * 7919 + 17
         self._heads: tuple[SceneGraph, npt.NDArray[np.int64]] | None = None  # head nodes
 
@@ -91,13 +95,16 @@ class Stage:
         speaking: Mapping[str, float] | None = None,
         listening: bool = False,
         bystanders: Sequence[Bystanders] = (),
+        *,
+        advance: bool = True,
     ) -> None:
         """Animate every partner at ``now`` (world time, seconds), looking at ``head``
         (the client's tracked head, world space); ``speaking`` is each talking partner's
         jaw openness (lip sync), ``listening`` whether the client is speaking.
 
         ``bystanders`` (audiences, passers-by) are animated from their behaviour in the
-        same batch: one ``animate`` call for all the people of the scene."""
+        same batch: one ``animate`` call for all the people of the scene. With
+        ``advance`` False the caller advances the world (once a frame, for everything)."""
         if not self.ids and not bystanders:
             return
         self.world.set_client_head(head)
@@ -111,7 +118,12 @@ class Stage:
                 heads = [graph.index(f"{pid}/{HEAD}") for pid in self.ids]
                 self._heads = (graph, np.array(heads, np.int64))
             nodes = np.concatenate([self._heads[1][which], *(b.heads for b in groups)])
-            eyes = (self.world.world_matrices_of(nodes) @ EYES_IN_HEAD)[:, :3]
+            matrices = self.world.world_matrices_of(nodes)
+            eyes = (matrices @ EYES_IN_HEAD)[:, :3]
+            mouths = (matrices[: len(posed)] @ MOUTH_IN_HEAD)[:, :3]
+            for k, (_, pid, _) in enumerate(posed):
+                self.faces[pid] = (float(eyes[k, 0]), float(eyes[k, 1]), float(eyes[k, 2]))
+                self.mouths[pid] = (float(mouths[k, 0]), float(mouths[k, 1]), float(mouths[k, 2]))
             m = Members.of(eyes[: len(posed)], [t for _, _, t in posed], now, self._seeds[which])
             jaw = [talk.get(pid) for _, pid, _ in posed]
             crowd = sum(len(b.heads) for b in groups)
@@ -135,7 +147,8 @@ class Stage:
             for b in groups:
                 self.world.control_avatars(b.name, _rows(batch, at, at + len(b.heads)))
                 at += len(b.heads)
-        self.world.advance(now)
+        if advance:
+            self.world.advance(now)
 
 
 @dataclass(frozen=True, eq=False)

@@ -313,6 +313,7 @@ class Converse(Command):
     name: str = ""
     value: float | str | None = None
     unit: str = ""
+    on: bool = False
 
     @staticmethod
     def of(command_id: str, actor: Actor, action: conv.ConversationCommand) -> Converse:

@@ -27,9 +27,11 @@ from vrtherapy.session.conversation.events import (
     MarkedBy,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
+    SubtitlesSet,
 )
 from vrtherapy.session.conversation.state import ConversationState, PartnerConversation
 
@@ -77,6 +79,13 @@ class SkipLine(ConversationCommand):
 
 
 @dataclass(frozen=True)
+class LineFinished(ConversationCommand):
+    """The partner's line finished playing (the speech wiring sends this)."""
+
+    partner_id: str
+
+
+@dataclass(frozen=True)
 class SayThisNow(ConversationCommand):
     partner_id: str
     text: str
@@ -104,9 +113,16 @@ class SetBehaviour(ConversationCommand):
     value: float | str | None
 
 
+@dataclass(frozen=True)
+class ShowSubtitles(ConversationCommand):
+    """Subtitles of the partners' lines in the headset, on or off (a session option)."""
+
+    on: bool
+
+
 ConversationKind = Literal[
     "start", "choose", "trigger", "timeouts", "say_again", "skip", "say", "score", "measure",
-    "behaviour",
+    "behaviour", "subtitles", "finished",
 ]  # fmt: skip
 KINDS: dict[str, type[ConversationCommand]] = {
     "start": StartConversation,
@@ -119,6 +135,8 @@ KINDS: dict[str, type[ConversationCommand]] = {
     "score": ScoreSkill,
     "measure": RecordMeasure,
     "behaviour": SetBehaviour,
+    "subtitles": ShowSubtitles,
+    "finished": LineFinished,
 }
 KIND_OF: dict[type[ConversationCommand], str] = {v: k for k, v in KINDS.items()}
 assert set(KINDS) == set(get_args(ConversationKind))
@@ -296,6 +314,12 @@ def _skip(state: ConversationState, cmd: SkipLine, scene: Scene) -> Payloads:
     return [PartnerLineSkipped(cmd.partner_id, c.node)]
 
 
+@_handles(LineFinished)
+def _finished(state: ConversationState, cmd: LineFinished, scene: Scene) -> Payloads:
+    c = _waiting(state, cmd.partner_id)
+    return [PartnerLineFinished(cmd.partner_id, c.node)]
+
+
 @_handles(SayThisNow)
 def _say_this_now(state: ConversationState, cmd: SayThisNow, scene: Scene) -> Payloads:
     text = cmd.text.strip()
@@ -350,3 +374,10 @@ def _set_behaviour(state: ConversationState, cmd: SetBehaviour, scene: Scene) ->
         else:
             v = float(v)
     return [PartnerBehaviourSet(cmd.partner_id, cmd.name, v)]
+
+
+@_handles(ShowSubtitles)
+def _show_subtitles(state: ConversationState, cmd: ShowSubtitles, scene: Scene) -> Payloads:
+    if not isinstance(cmd.on, bool):
+        raise ConversationRejected("subtitles are on (true) or off (false)")
+    return [SubtitlesSet(cmd.on)]
