@@ -105,6 +105,20 @@ def test_environment_look_follows_the_presets_and_fog_parameter() -> None:
     assert world.draw_list().environment.fog_density > night.fog_density
 
 
+def test_the_sun_casts_shadows_outdoors_unless_the_scenario_says_no() -> None:
+    def shadows(**environment: object) -> bool:
+        spec = scenario([], environment=environment)
+        return build_world(spec, {}).draw_list().environment.shadows
+
+    assert shadows(sky="clear_day", lighting="daylight")
+    assert shadows(sky="dusk", lighting="soft")
+    assert not shadows(sky="clear_day", lighting="daylight", shadows=False)
+    assert not shadows(sky="indoor", lighting="indoor_warm")  # no sun indoors
+    assert not shadows(sky="overcast", lighting="soft")  # nor under cloud
+    assert not shadows(sky="clear_day", lighting="indoor_cool")  # a room with windows
+    assert shadows(sky="indoor", lighting="indoor_warm", shadows=True)
+
+
 def test_partners_become_avatars_that_face_the_client() -> None:
     spec = scenario(
         [],
@@ -160,7 +174,7 @@ def content(dl: DrawList) -> list[tuple[str, list[float], Material]]:
     return [(i.mesh.key, i.transform.ravel().tolist(), i.material) for i in dl.items]
 
 
-def test_draw_list_updates_only_what_moved_and_matches_a_fresh_one() -> None:
+def test_draw_list_follows_what_moved_and_matches_a_fresh_one() -> None:
     world = crowd_world()
     world.advance(1.0)
     before = world.draw_list()
@@ -173,7 +187,8 @@ def test_draw_list_updates_only_what_moved_and_matches_a_fresh_one() -> None:
     assert content(after) != content(before)
     floor = world.graph.meshes[world.graph.index("floor/box")]
     still = [(a, b) for a, b in zip(before.items, after.items, strict=True) if a.mesh is floor]
-    assert len(still) == 1 and still[0][0] is still[0][1]  # not moved: the same item
+    # not moved: the same place (draw lists are arrays now, made afresh each frame)
+    assert len(still) == 1 and np.array_equal(still[0][0].transform, still[0][1].transform)
 
     # A node hidden and shown again (no parameter change) leaves and comes back.
     i = world.graph.index("crowd/member_3")

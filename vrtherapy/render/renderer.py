@@ -1,8 +1,11 @@
 """The renderer: draws a world ``DrawList`` plus in-headset panels into eye views.
 
 Per frame, for all views together: meshes are uploaded once per key (cached),
-opaque items are grouped per mesh and their instance data uploaded once, the
-per-view ``Frame`` uniform blocks are uploaded in one buffer. Per view: opaque
+the draw list's table (its items as instance rows, grouped per mesh by the
+world) is uploaded as one block into one instance buffer, the per-view
+``Frame`` uniform blocks are uploaded in one buffer. Where the scene has a
+sun that casts shadows, the opaque batches are drawn once from the sun into a shadow
+map (``render/shadows.py``), shared by both eyes. Per view: opaque
 batches (one instanced draw call each), the sky (one triangle, only where
 nothing was drawn), glass back to front (depth write off), panels, with the
 fade applied in every shader. Shading is linear; the target stores sRGB.
@@ -15,22 +18,29 @@ from __future__ import annotations
 
 import ctypes
 import sys
+import time as clock
 from collections.abc import Sequence
 
 import numpy as np
 from OpenGL import GL
 
-from vrtherapy.render.batching import Batcher, FramePlan
+from vrtherapy.render.batching import Batcher, FramePlan, Run
 from vrtherapy.render.frame_uniforms import FRAME_BLOCK_SIZE, aligned, pack_frame_block
 from vrtherapy.render.glcalls import CountingGL, FrameStats
 from vrtherapy.render.mesh_cache import GpuMesh, MeshCache, UploadBudget
 from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
 from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
 from vrtherapy.render.shaders import FRAME_BINDING, build_program
+from vrtherapy.render.shadows import (
+    SHADOW_TEXTURE_UNIT,
+    LightBox,
+    ShadowPass,
+    shadow_params,
+)
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
 from vrtherapy.world.transforms import camera_position, translate
-from vrtherapy.world.types import DrawItem, DrawList, Mesh
+from vrtherapy.world.types import F32, DrawList, Mesh, ShadowQuality
 
 EVICT_EVERY_FRAMES = 60
 
@@ -42,6 +52,8 @@ class Renderer:
     naive path, kept for comparison in ``vrtherapy bench`` and in tests).
     ``encode_srgb=True`` encodes sRGB in the shaders, for targets that are not
     sRGB-capable (otherwise GL_FRAMEBUFFER_SRGB and an sRGB attachment do it).
+    ``shadow_quality`` sizes the sun's shadow map ("off", "low", "medium", "high");
+    a scene whose environment has no shadows (indoors, no sun) never draws one.
     """
 
     def __init__(
@@ -52,6 +64,7 @@ class Renderer:
         panel_layout: PanelLayout | None = None,
         evict_after_frames: int = 600,
         cull_back_faces: bool = True,
+        shadow_quality: ShadowQuality = "medium",
     ) -> None:
         self.gl = CountingGL()
         self.cull_back_faces = cull_back_faces
@@ -63,6 +76,7 @@ class Renderer:
         self.meshes = MeshCache(self.gl, evict_after_frames)
         self.preloaded = 0  # meshes uploaded ahead of being drawn
         self._budget_frame = -1
+        self._prepare_s = self._submit_s = 0.0
         self._budget = UploadBudget()
         self._batcher = Batcher()
         self._instanced = build_program(
@@ -71,6 +85,10 @@ class Renderer:
         self._single = build_program("scene.vert.glsl", "scene.frag.glsl")
         self._sky = build_program("sky.vert.glsl", "sky.frag.glsl")
         self._panel = build_program("panel.vert.glsl", "panel.frag.glsl")
+        self.shadows = ShadowPass(self.gl, shadow_quality)
+        # the shadow pass's share of the last frame: GL work, and milliseconds in Python
+        self.last_shadow_stats = FrameStats()
+        self.last_shadow_ms = 0.0
         loc = GL.glGetUniformLocation
         self._u_model = loc(self._single, "u_model")
         self._u_tint = loc(self._single, "u_tint")
@@ -78,6 +96,9 @@ class Renderer:
         self._u_panel_model = loc(self._panel, "u_model")
         GL.glUseProgram(self._panel)
         GL.glUniform1i(loc(self._panel, "u_atlas"), 0)
+        for program in (self._instanced, self._single):
+            GL.glUseProgram(program)
+            GL.glUniform1i(loc(program, "u_shadow_map"), SHADOW_TEXTURE_UNIT)
         GL.glUseProgram(0)
         alignment = int(GL.glGetIntegerv(GL.GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT))
         self._block_stride = aligned(FRAME_BLOCK_SIZE, max(alignment, 16))
@@ -130,6 +151,8 @@ class Renderer:
         What it asked of GL is in ``last_frame_stats`` afterwards."""
         gl = self.gl
         gl.reset()
+        self._prepare_s = self._submit_s = 0.0
+        self.last_shadow_stats, self.last_shadow_ms = FrameStats(), 0.0
         self.frame_index += 1
         fade = min(max(float(fade), 0.0), 1.0)
         gl.glEnable(gl.GL_SCISSOR_TEST)
@@ -144,7 +167,7 @@ class Renderer:
         gl.glDisable(gl.GL_SCISSOR_TEST)
         if self.frame_index % EVICT_EVERY_FRAMES == 0:
             self._batcher.forget(self.meshes.evict(self.frame_index))
-        self.last_frame_stats = gl.stats()
+        self.last_frame_stats = gl.stats(self._prepare_s, self._submit_s)
 
     def _target(self, v: View) -> None:
         gl = self.gl
@@ -168,21 +191,36 @@ class Renderer:
         ]
         if not views:
             return
+        start, in_gl = gl.clock(), gl.gl_seconds
         viewpoint = np.mean([camera_position(w) for w in world_views], axis=0)
-        plan = self._batcher.plan(draw_list.items, viewpoint)
-        batches = self._prepare(plan)
-        glass = [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.transparent]
-        singles = (
-            []
-            if self.instancing
-            else [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.opaque_items]
-        )
+        plan = self._batcher.plan(draw_list, viewpoint)
+        rows = plan.table.rows
+        box = self.shadows.box(draw_list.environment, draw_list.standing_height)
+        # the shadow pass draws instanced even on the naive path: it needs the rows too
+        batches = self._prepare(plan, instances=self.instancing or box is not None)
+        glass = self._one_by_one(plan.transparent)
+        singles = [] if self.instancing else self._one_by_one(plan.opaque)
         panel_vertices = self._prepare_panels(overlay, draw_list.eye_height)
-        self._upload_frame_blocks(views, world_views, draw_list, fade, time)
+        self._upload_frame_blocks(views, world_views, draw_list, fade, time, box)
+        now = gl.clock()
+        self._prepare_s = (now - start) - (gl.gl_seconds - in_gl)
+        start, in_gl = now, gl.gl_seconds
 
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
         gl.glCullFace(gl.GL_BACK)
+        bound = 0
+        if box is not None:
+            before, shadow_start = gl.stats(), clock.perf_counter()
+            self.shadows.draw(box, batches)
+            self.last_shadow_ms = (clock.perf_counter() - shadow_start) * 1000.0
+            after = gl.stats()
+            self.last_shadow_stats = FrameStats(
+                after.draw_calls - before.draw_calls,
+                after.gl_calls - before.gl_calls,
+                after.triangles - before.triangles,
+            )
+            bound = batches[0][0].vao if batches else 0
         if self.encode_srgb:
             gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)
         else:
@@ -203,9 +241,9 @@ class Renderer:
                 FRAME_BLOCK_SIZE,
             )
             if self.instancing:
-                self._draw_instanced(batches)
+                self._draw_instanced(batches, bound if i == 0 else 0)
             else:
-                self._draw_one_by_one(singles)
+                self._draw_one_by_one(singles, rows)
             gl.glDepthMask(gl.GL_FALSE)
             gl.glUseProgram(self._sky)
             gl.glBindVertexArray(self._empty_vao)
@@ -214,7 +252,7 @@ class Renderer:
                 gl.glEnable(gl.GL_BLEND)
                 gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
                 if glass:
-                    self._draw_one_by_one(glass)
+                    self._draw_one_by_one(glass, rows)
                 if panel_vertices:
                     gl.glDisable(gl.GL_DEPTH_TEST)
                     gl.glDisable(gl.GL_CULL_FACE)
@@ -230,39 +268,55 @@ class Renderer:
         gl.glDepthMask(gl.GL_TRUE)  # leave GL as other code expects it
         gl.glBindVertexArray(0)
         gl.glUseProgram(0)
+        self._submit_s = (gl.clock() - start) - (gl.gl_seconds - in_gl)
 
-    def _prepare(self, plan: FramePlan) -> list[tuple[GpuMesh, int]]:
-        """Upload new meshes and, on the instanced path, this frame's instance data."""
+    def _prepare(self, plan: FramePlan, instances: bool) -> list[tuple[GpuMesh, int]]:
+        """Upload new meshes and, with ``instances``, this frame's instance rows (one
+        upload), each mesh pointed at its run of them."""
         out = []
-        for batch in plan.opaque:
-            gpu = self.meshes.get(batch.mesh, self.frame_index)
-            if self.instancing:
-                self.meshes.upload_instances(gpu, batch.instances)
-            out.append((gpu, len(batch.instances)))
+        if instances:
+            self.meshes.upload_instances(plan.table.rows)
+        for run in plan.opaque:
+            gpu = self.meshes.get(run.mesh, self.frame_index)
+            if instances:
+                self.meshes.point_instances(gpu, run.first)
+            out.append((gpu, run.count))
         return out
 
-    def _draw_instanced(self, batches: list[tuple[GpuMesh, int]]) -> None:
+    def _one_by_one(self, runs: Sequence[Run]) -> list[tuple[GpuMesh, int]]:
+        """(mesh on the GPU, row) of every item of ``runs``, for drawing one at a time."""
+        out: list[tuple[GpuMesh, int]] = []
+        for run in runs:
+            gpu = self.meshes.get(run.mesh, self.frame_index)
+            out.extend((gpu, r) for r in range(run.first, run.first + run.count))
+        return out
+
+    def _draw_instanced(self, batches: list[tuple[GpuMesh, int]], bound: int = 0) -> None:
+        """One instanced call per batch; ``bound``: the vertex array bound already."""
         gl = self.gl
         gl.glUseProgram(self._instanced)
         for gpu, count in batches:
-            gl.glBindVertexArray(gpu.vao)
+            if gpu.vao != bound:
+                gl.glBindVertexArray(gpu.vao)
+                bound = 0
             gl.glDrawElementsInstanced(
                 gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None, count
             )
 
-    def _draw_one_by_one(self, items: list[tuple[GpuMesh, DrawItem]]) -> None:
-        """One draw call per item, its transform and material as uniforms."""
+    def _draw_one_by_one(self, items: list[tuple[GpuMesh, int]], rows: F32) -> None:
+        """One draw call per item (a row of the frame's instance data), its transform and
+        material as uniforms."""
         gl = self.gl
         gl.glUseProgram(self._single)
         bound = -1
-        for gpu, item in items:
+        for gpu, r in items:
             if gpu.vao != bound:
                 gl.glBindVertexArray(gpu.vao)
                 bound = gpu.vao
-            m = item.material
-            gl.glUniformMatrix4fv(self._u_model, 1, gl.GL_TRUE, item.transform)
-            gl.glUniform4f(self._u_tint, *m.tint)
-            gl.glUniform2f(self._u_material, m.roughness, m.emissive)
+            row = rows[r]
+            gl.glUniformMatrix4fv(self._u_model, 1, gl.GL_FALSE, row[0:16])  # column-major
+            gl.glUniform4fv(self._u_tint, 1, row[16:20])
+            gl.glUniform2fv(self._u_material, 1, row[20:22])
             gl.glDrawElements(gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None)
 
     def _upload_frame_blocks(
@@ -272,8 +326,10 @@ class Renderer:
         draw_list: DrawList,
         fade: float,
         time: float,
+        box: LightBox | None,
     ) -> None:
         stride = self._block_stride // 4
+        shadow = shadow_params(box, self.shadows.quality)
         data = np.zeros(stride * len(views), dtype=np.float32)
         for i, (v, w) in enumerate(zip(views, world_views, strict=True)):
             data[i * stride : i * stride + FRAME_BLOCK_SIZE // 4] = pack_frame_block(
@@ -283,6 +339,8 @@ class Renderer:
                 fade=fade,
                 encode_srgb=self.encode_srgb,
                 time=time,
+                shadow_matrix=None if box is None else box.matrix,
+                shadow=shadow,
             )
         gl = self.gl
         gl.glBindBuffer(gl.GL_UNIFORM_BUFFER, self._ubo)
@@ -337,6 +395,7 @@ class Renderer:
     def release(self) -> None:
         """Free every GL object the renderer made (the context must still be current)."""
         self.meshes.clear()
+        self.shadows.release()
         GL.glDeleteBuffers(2, [self._ubo, self._panel_vbo])
         GL.glDeleteVertexArrays(2, [self._empty_vao, self._panel_vao])
         for program in (self._instanced, self._single, self._sky, self._panel):
