@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 F32 = npt.NDArray[np.float32]
 U32 = npt.NDArray[np.uint32]
+U16 = npt.NDArray[np.uint16]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +54,39 @@ class DrawItem:
     material: Material = Material()
 
 
+@dataclass(frozen=True, eq=False)
+class SkinnedMesh:
+    """A mesh bent by joints and morph targets on the GPU (a character loaded from glTF).
+
+    Each vertex follows up to four joints (``joints`` index the item's joint matrices,
+    ``weights`` sum to 1). ``morph_positions``/``morph_normals`` (T, N, 3) are the
+    morph targets' deltas, named by ``morph_names``; an item's ``morph_weights`` add
+    them to the rest shape before skinning. ``key`` is a content hash, as for Mesh.
+    """
+
+    key: str
+    positions: F32  # (N, 3)
+    normals: F32  # (N, 3)
+    colors: F32  # (N, 4), linear RGBA
+    indices: U32  # (M, 3)
+    joints: U16  # (N, 4)
+    weights: F32  # (N, 4)
+    morph_positions: F32  # (T, N, 3)
+    morph_normals: F32  # (T, N, 3)
+    morph_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class SkinnedItem:
+    """One skinned mesh in one pose: ``joint_matrices`` (J, 4, 4) take the mesh's bind
+    space to the draw list's frame (joint world matrix @ inverse bind matrix)."""
+
+    mesh: SkinnedMesh
+    joint_matrices: F32  # (J, 4, 4)
+    morph_weights: F32  # (T,)
+    material: Material = Material()
+
+
 @dataclass(frozen=True)
 class EnvironmentLook:
     """Sky, light and fog for the renderer (linear RGB)."""
@@ -81,3 +115,4 @@ class DrawList:
     environment: EnvironmentLook = field(default_factory=EnvironmentLook)
     eye_height: float = 1.6  # where the client's eyes start above the floor they stand on
     standing_height: float = 0.0  # height of the floor the client stands on (balcony, bridge)
+    skinned: tuple[SkinnedItem, ...] = ()  # characters, drawn by render/skinned.py
