@@ -3,7 +3,7 @@
 Per frame, for all views together: meshes are uploaded once per key (cached),
 opaque items are grouped per mesh and their instance data uploaded once, the
 per-view ``Frame`` uniform blocks are uploaded in one buffer. Per view: opaque
-batches (one instanced draw call each), the sky (one triangle, only where
+batches (one instanced draw call each), skinned characters (``skinned.py``), the sky (one triangle, only where
 nothing was drawn), glass back to front (depth write off), panels, with the
 fade applied in every shader. Shading is linear; the target stores sRGB.
 
@@ -26,6 +26,7 @@ from vrtherapy.render.mesh_cache import GpuMesh, MeshCache, UploadBudget
 from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
 from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
 from vrtherapy.render.shaders import FRAME_BINDING, build_program
+from vrtherapy.render.skinned import SkinnedDrawer
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
 from vrtherapy.world.transforms import camera_position, translate
@@ -64,6 +65,7 @@ class Renderer:
         self._budget_frame = -1
         self._budget = UploadBudget()
         self._batcher = Batcher()
+        self.skinned = SkinnedDrawer(self.gl, evict_after_frames)
         self._instanced = build_program(
             "scene.vert.glsl", "scene.frag.glsl", defines=["INSTANCED 1"]
         )
@@ -140,6 +142,7 @@ class Renderer:
         gl.glDisable(gl.GL_SCISSOR_TEST)
         if self.frame_index % EVICT_EVERY_FRAMES == 0:
             self._batcher.forget(self.meshes.evict(self.frame_index))
+            self.skinned.evict(self.frame_index)
         self.last_frame_stats = gl.stats()
 
     def _target(self, v: View) -> None:
@@ -174,6 +177,7 @@ class Renderer:
             else [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.opaque_items]
         )
         panel_vertices = self._prepare_panels(overlay, draw_list.eye_height)
+        characters = self.skinned.prepare(draw_list.skinned, self.frame_index)
         self._upload_frame_blocks(views, world_views, draw_list, fade, time)
 
         gl.glEnable(gl.GL_DEPTH_TEST)
@@ -202,6 +206,7 @@ class Renderer:
                 self._draw_instanced(batches)
             else:
                 self._draw_one_by_one(singles)
+            self.skinned.draw(characters)
             gl.glDepthMask(gl.GL_FALSE)
             gl.glUseProgram(self._sky)
             gl.glBindVertexArray(self._empty_vao)
@@ -333,6 +338,7 @@ class Renderer:
     def release(self) -> None:
         """Free every GL object the renderer made (the context must still be current)."""
         self.meshes.clear()
+        self.skinned.release()
         GL.glDeleteBuffers(2, [self._ubo, self._panel_vbo])
         GL.glDeleteVertexArrays(2, [self._empty_vao, self._panel_vao])
         for program in (self._instanced, self._single, self._sky, self._panel):
