@@ -110,9 +110,7 @@ def test_a_morph_target_weight_widens_the_silhouette_where_it_moves_vertices(
     top = slice(0, _row_of(display, 1.7))
     plain_right = np.nonzero(plain[top].any(axis=0))[0].max()
     jaw_right = np.nonzero(jaw[top].any(axis=0))[0].max()
-    expected = column_of(display, (0.1 + JAW_SHIFT, 2.0, Z)) - column_of(
-        display, (0.1, 2.0, Z)
-    )
+    expected = column_of(display, (0.1 + JAW_SHIFT, 2.0, Z)) - column_of(display, (0.1, 2.0, Z))
     assert abs((jaw_right - plain_right) - expected) < 3
     low = slice(_row_of(display, 1.0), None)  # below the morphed rings nothing changed
     assert np.array_equal(plain[low], jaw[low])

@@ -64,11 +64,18 @@ def bar_arrays() -> dict[str, np.ndarray]:
         "times": np.array([0.0, 1.0], np.float32),
         "head_rot": head_rot.astype(np.float32),
         "jaw_weights": np.array([0.0, 0.0, 1.0, 0.0], np.float32),
+        # CUBICSPLINE keys: in-tangent, value, out-tangent per key (tangents zero)
+        "head_rot_cubic": np.stack(
+            [np.zeros(4), head_rot[0], np.zeros(4), np.zeros(4), head_rot[1], np.zeros(4)]
+        ).astype(np.float32),
     }
 
 
-def skinned_bar(path: Path, *, edit: Callable[[Any], None] | None = None) -> Path:
-    """Write the bar as a GLB (or .gltf, by suffix) and return its path."""
+def skinned_bar(
+    path: Path, *, edit: Callable[[Any], None] | None = None, rotation: str = "LINEAR"
+) -> Path:
+    """Write the bar as a GLB (or .gltf, by suffix) and return its path; ``rotation`` is
+    the interpolation of the clip's Head rotation (STEP, LINEAR or CUBICSPLINE)."""
     arrays = bar_arrays()
     blob = bytearray()
     views: list[g.BufferView] = []
@@ -102,7 +109,7 @@ def skinned_bar(path: Path, *, edit: Callable[[Any], None] | None = None) -> Pat
     smile = add("smile", g.VEC3, g.FLOAT, g.ARRAY_BUFFER)
     ibm = add("ibm", g.MAT4, g.FLOAT)
     times = add("times", g.SCALAR, g.FLOAT)
-    head_rot = add("head_rot", g.VEC4, g.FLOAT)
+    head_rot = add("head_rot" if rotation != "CUBICSPLINE" else "head_rot_cubic", g.VEC4, g.FLOAT)
     jaw_w = add("jaw_weights", g.SCALAR, g.FLOAT)
 
     gltf = g.GLTF2(
@@ -142,7 +149,7 @@ def skinned_bar(path: Path, *, edit: Callable[[Any], None] | None = None) -> Pat
             g.Animation(
                 name="bend",
                 samplers=[
-                    g.AnimationSampler(input=times, output=head_rot, interpolation="LINEAR"),
+                    g.AnimationSampler(input=times, output=head_rot, interpolation=rotation),
                     g.AnimationSampler(input=times, output=jaw_w, interpolation="LINEAR"),
                 ],
                 channels=[

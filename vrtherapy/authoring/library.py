@@ -392,6 +392,22 @@ def _check_assets(
             source.problem(at, f"asset '{obj.asset}' ({where}): {w}", severity="warning")
             for w in notes
         )
+    for i, partner in enumerate(spec.partners):
+        if partner.model is None:
+            continue
+        found = resolve_file(partner.model.file, list(dirs))
+        if found is None:
+            continue  # the scenario's own check reported it
+        if found not in opened:
+            opened[found] = check(found)
+        at = ("partners", i, "model", "file")
+        where = display_path(found)
+        # a partner's model is read as a character: its skin and clips are used, so the
+        # notes about what an object ignores do not apply
+        problems.extend(
+            source.problem(at, f"character model '{partner.model.file}' ({where}): {e}")
+            for e in opened[found][0]
+        )
     return problems, warnings
 
 

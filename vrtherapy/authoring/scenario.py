@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.character import BONES, MODEL_SUFFIXES, MORPH_CHANNELS, CharacterField
 from vrtherapy.authoring.common import (
     COLOR_PATTERN,
     BoolOrRef,
@@ -161,6 +162,7 @@ class PartnerSpec(Model):
     voice: VoiceSpec = VoiceSpec()
     behaviour: dict[str, Any] = {}  # see vrtherapy.authoring.behaviour.BEHAVIOUR
     avatar: dict[str, Any] = {}
+    model: CharacterField = None  # the clinic's own glTF character instead of the avatar
     transform: TransformSpec = TransformSpec()
 
 
@@ -319,6 +321,8 @@ class _Checker:
             seen[partner.id] = i
             self.transform(partner.transform, (*path, "transform"))
             self.args("avatar", partner.avatar, (*path, "avatar"))
+            if partner.model is not None:
+                self.character(partner, path)
             self.args("behaviour", partner.behaviour, (*path, "behaviour"), BEHAVIOUR)
         skills: set[str] = set()
         for i, skill in self.spec.skills:
@@ -326,6 +330,36 @@ class _Checker:
                 self.add(("skills", i, "name"), f"duplicate skill '{skill.name}'")
             skills.add(skill.name)
         return self.problems
+
+    def character(self, partner: PartnerSpec, path: DataPath) -> None:
+        """A partner's own glTF character: the file, and the names it maps."""
+        model = partner.model
+        assert model is not None
+        mpath: DataPath = (*path, "model")
+        if partner.avatar:
+            self.add(
+                (*path, "avatar"),
+                f"partner '{partner.id}' has both 'avatar' arguments and a 'model'",
+                "remove 'avatar:' (the model is shown as it is) or 'model:'",
+                at_key=True,
+            )
+        self.file(model.file, (*mpath, "file"), MODEL_SUFFIXES, "character model")
+        for key, table, what in (
+            ("morphs", MORPH_CHANNELS, "face channel"),
+            ("bones", BONES, "joint"),
+        ):
+            mapping: dict[str, Any] = getattr(model, key)
+            for name, value in mapping.items():
+                if name not in table:
+                    self.add(
+                        (*mpath, key, name),
+                        f"'{name}' is not a {what} the engine drives",
+                        did_you_mean(name, table, f"{what}s"),
+                        at_key=True,
+                    )
+                names = value if isinstance(value, list) else [value]
+                if not names or any(not n for n in names):
+                    self.add((*mpath, key, name), f"'{name}' needs a name from the model")
 
     def parameter(self, path: DataPath, p: ParameterSpec) -> None:
         if p.type == "number":

@@ -94,7 +94,10 @@ class Stage:
             track = self.tracks.get(pid)
             if track is None:
                 continue
-            eyes = (self.world.world_matrix(f"{pid}/{HEAD}") @ EYES_IN_HEAD)[:3]
+            own = self.world.eyes_of(pid)  # a glTF character's own eye joints
+            if own is None:
+                own = (self.world.world_matrix(f"{pid}/{HEAD}") @ EYES_IN_HEAD)[:3]
+            eyes = np.asarray(own, dtype=np.float64)
             m = Members.of(eyes[None], [track], now, self._seeds[i : i + 1])
             jaw = talk.get(pid)
             m = replace(

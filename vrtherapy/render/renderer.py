@@ -3,9 +3,10 @@
 Per frame, for all views together: meshes are uploaded once per key (cached),
 opaque items are grouped per mesh and their instance data uploaded once, the
 per-view ``Frame`` uniform blocks are uploaded in one buffer. Per view: opaque
-batches (one instanced draw call each), skinned characters (``skinned.py``), the sky (one triangle, only where
-nothing was drawn), glass back to front (depth write off), panels, with the
-fade applied in every shader. Shading is linear; the target stores sRGB.
+batches (one instanced draw call each), skinned characters (``skinned.py``), the
+sky (one triangle, only where nothing was drawn), glass back to front (depth
+write off), panels, with the fade applied in every shader. Shading is linear;
+the target stores sRGB.
 
 Views are in *tracking space*: y = 0 is the floor the client stands on. The
 renderer places that floor at ``DrawList.standing_height`` in the world.

@@ -188,6 +188,10 @@ def check_asset(path: Path) -> tuple[list[str], list[str]]:
         return errors, notes
     try:
         read_part(path)
+        if notes:  # skinned or animated: a partner may show it as a character
+            from vrtherapy.world.character import read_character  # (it imports this module)
+
+            read_character(path)
     except AssetError as e:
         return [e.reason], notes
     return [], notes
@@ -229,12 +233,19 @@ def inspect_structure(path: Path) -> tuple[list[str], list[str]]:
             )
     errors.extend(_buffer_problems(gltf, blob, path.parent))
     notes: list[str] = []
+    # as an object's asset; a partner's 'model:' uses them (world/character.py)
     if gltf.skins:
         n = len(gltf.skins)
-        notes.append(f"{n} skin{'s are' if n > 1 else ' is'} ignored: the model is shown unposed")
+        notes.append(
+            f"{n} skin{'s are' if n > 1 else ' is'} ignored: the model is shown unposed "
+            "(a partner's 'model:' uses them)"
+        )
     if gltf.animations:
         n = len(gltf.animations)
-        notes.append(f"{n} animation{'s are' if n > 1 else ' is'} ignored: the model stands still")
+        notes.append(
+            f"{n} animation{'s are' if n > 1 else ' is'} ignored: the model stands still "
+            "(a partner's 'model:' plays them)"
+        )
     return errors, notes
 
 

@@ -250,7 +250,9 @@ class _Reader:
     ) -> None:
         meshes = self.g.meshes or []
         if not 0 <= node.mesh < len(meshes):
-            raise self.d.fail(f"node {self._name(node_index)} names mesh {node.mesh}, which does not exist")
+            raise self.d.fail(
+                f"node {self._name(node_index)} names mesh {node.mesh}, which does not exist"
+            )
         mesh = meshes[node.mesh]
         mname = f"mesh {node.mesh}" + (f" ('{mesh.name}')" if mesh.name else "")
         target_names = _target_names(mesh)
@@ -394,7 +396,9 @@ class _Reader:
     def _skin(self, node: Any, node_index: int) -> tuple[I32, F32]:
         skins = self.g.skins or []
         if not 0 <= node.skin < len(skins):
-            raise self.d.fail(f"node {self._name(node_index)} names skin {node.skin}, which does not exist")
+            raise self.d.fail(
+                f"node {self._name(node_index)} names skin {node.skin}, which does not exist"
+            )
         skin = skins[node.skin]
         sname = f"skin {node.skin}" + (f" ('{skin.name}')" if skin.name else "")
         joints = list(skin.joints or [])
@@ -433,7 +437,8 @@ class _Reader:
                 continue
             node = int(target.node)
             path = str(target.path)
-            where = f"animation '{name}' channel {c} ({path} of node {self._name(node) if 0 <= node < self.n else node})"
+            what = self._name(node) if 0 <= node < self.n else str(node)
+            where = f"animation '{name}' channel {c} ({path} of node {what})"
             if not 0 <= node < self.n:
                 raise self.d.fail(f"{where}: the node does not exist")
             if not 0 <= int(ch.sampler) < len(samplers):
@@ -457,9 +462,7 @@ class _Reader:
                         f"{where}: {out.size} values for {len(times)} keys of {targets} targets"
                     )
                 vals = out.reshape(len(times), per_key, targets)
-                weights.append(
-                    WeightTrack(int(self.new_of[node]), times, _three(vals, mode), mode)
-                )
+                weights.append(WeightTrack(int(self.new_of[node]), times, _three(vals, mode), mode))
             elif path in _PATHS:
                 width = 4 if path == "rotation" else 3
                 if out.ndim != 2 or out.shape != (len(times) * per_key, width):
@@ -564,7 +567,8 @@ def _sample(image: npt.NDArray[np.float32], uv: F64) -> F32:
     h, w = image.shape[:2]
     x = (np.mod(uv[:, 0], 1.0) * w).astype(np.int64).clip(0, w - 1)
     y = (np.mod(uv[:, 1], 1.0) * h).astype(np.int64).clip(0, h - 1)  # glTF: v down
-    return image[y, x]
+    out: F32 = image[y, x]
+    return out
 
 
 def _srgb_to_linear(c: F32) -> F32:

@@ -59,7 +59,8 @@ def sample_track(track: Track, t: float, rotation: bool = False) -> F64:
         )
     if rotation:
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-    return out
+    result: F64 = out
+    return result
 
 
 def slerp(q0: F64, q1: F64, u: F64) -> F64:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.authoring.character import CharacterSpec
 from vrtherapy.authoring.scenario import (
     MaterialSpec,
     MotionSpec,
@@ -26,6 +27,8 @@ from vrtherapy.authoring.scenario import (
 )
 from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
+from vrtherapy.world.character import Character, read_character
+from vrtherapy.world.character_rig import build_character
 from vrtherapy.world.environment import look
 from vrtherapy.world.geometry import rgba
 from vrtherapy.world.graph import Fragment, SceneGraph, concatenate, flatten
@@ -36,13 +39,21 @@ from vrtherapy.world.model import (
     Built,
     Part,
     PoseContext,
+    Skin,
 )
 from vrtherapy.world.motion import Motion
 from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
 from vrtherapy.world.transforms import apply, identity, trs
-from vrtherapy.world.types import F32, DrawItem, DrawList, EnvironmentLook, Material
+from vrtherapy.world.types import (
+    F32,
+    DrawItem,
+    DrawList,
+    EnvironmentLook,
+    Material,
+    SkinnedItem,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_EYE_HEIGHT = 1.6
@@ -99,6 +110,7 @@ class _DrawCache:
     made: npt.NDArray[np.bool_]  # nodes whose entry in ``items`` is current
     items: npt.NDArray[np.object_]  # (N,) DrawItem | None
     draw_list: DrawList
+    morphs: tuple[F32, ...] = ()  # the skins' morph weights then
     updates: int = 0  # in-place updates since the items were last all made afresh
 
     @staticmethod
@@ -120,6 +132,15 @@ class _DrawCache:
             np.full(n, None, dtype=object),
             DrawList(()),
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _SkinBound:
+    """A skin of a built object, its joints as graph indices."""
+
+    skin: Skin
+    joints: npt.NDArray[np.int64]
+    root: int  # graph index of the object's root node
 
 
 @dataclass(frozen=True)
@@ -149,6 +170,9 @@ class World:
         self._built: OrderedDict[tuple[Any, ...], Built] = OrderedDict()
         self._fragments: dict[int, Fragment] = {}
         self._failed_assets: dict[str, str] = {}
+        self._characters: dict[tuple[Path, float], Character] = {}
+        self._character_notes: dict[tuple[Any, ...], list[str]] = {}
+        self._morphs: tuple[F32, ...] = ()
         self._controls: dict[str, dict[str, AvatarControls]] = {}
         self._batches: dict[str, AvatarBatch] = {}
         self._client_head: tuple[float, float, float] | None = None
@@ -203,6 +227,27 @@ class World:
             )
             for a in built.animators
         ]
+        self._skins = [
+            _SkinBound(
+                skin,
+                np.asarray([offsets[i] + frag.index()[p] for p in skin.joints], np.int64),
+                offsets[i],
+            )
+            for i, ((frag, _, _), built) in enumerate(zip(fragments, builts, strict=True))
+            for skin in built.skins
+        ]
+        self._morphers = [
+            (built, offsets[i], obj.name)
+            for i, (obj, built) in enumerate(zip(objects, builts, strict=True))
+            if built.skins
+        ]
+        self._eyes = {
+            obj.name: np.asarray([offsets[i] + frags.index()[p] for p in built.eyes], np.int64)
+            for i, (obj, built, (frags, _, _)) in enumerate(
+                zip(objects, builts, fragments, strict=True)
+            )
+            if built.eyes
+        }
         self._rest = self._graph.local.copy()
         self._moving = [
             (self._roots[i], obj.motion) for i, obj in enumerate(objects) if obj.motion is not None
@@ -251,6 +296,8 @@ class World:
             args, probs = procedural_args("avatar", p.avatar, self._values)
             problems.extend(f"partner '{p.id}': {q}" for q in probs)
             content = ("procedural", "avatar", tuple(sorted(args.items())))
+            if p.model is not None:
+                content = ("character", *_character_key(p.model))
             transform = self._transform(p.transform, p.id, problems)
             yield _Object(p.id, None, transform, True, None, content)
 
@@ -319,8 +366,11 @@ class World:
         cached = self._built.get(key)
         if cached is not None:
             self._built.move_to_end(key)
+            problems.extend(self._character_notes.get(key, ()))
             return cached
-        if obj.content[0] == "asset":
+        if obj.content[0] == "character":
+            built = self._character(obj, key, problems)
+        elif obj.content[0] == "asset":
             name = str(obj.content[1])
             if name in self._failed_assets:
                 problems.append(self._failed_assets[name])
@@ -345,9 +395,39 @@ class World:
                     f"object '{obj.name}': building '{kind}' failed; showing a placeholder box"
                 )
                 return _placeholder()
+        if built.root is _PLACEHOLDER_ROOT:
+            return built
         self._built[key] = built
         while len(self._built) > _BUILD_CACHE_SIZE:
             self._built.popitem(last=False)
+        return built
+
+    def _character(self, obj: _Object, key: tuple[Any, ...], problems: list[str]) -> Built:
+        """A partner's own glTF character; a broken file shows the placeholder box."""
+        spec = _character_spec(obj.content)
+        name = spec.file
+        if name in self._failed_assets:
+            problems.append(self._failed_assets[name])
+            return _placeholder()
+        try:
+            path = self.loader.find(name)
+            stamp = (path, path.stat().st_mtime)
+            character = self._characters.get(stamp)
+            if character is None:
+                self.loader.loads += 1
+                character = read_character(path, name)
+                self._characters[stamp] = character
+            built, notes = build_character(character, spec)
+        except Exception as e:  # a broken model must never take the scenario down
+            if not isinstance(e, AssetError):
+                log.exception("loading character '%s' failed", name)
+            message = f"partner '{obj.name}': {e}; showing a placeholder box"
+            self._failed_assets[name] = message
+            problems.append(message)
+            return _placeholder()
+        notes = [f"partner '{obj.name}': {n}" for n in notes]
+        self._character_notes[key] = notes
+        problems.extend(notes)
         return built
 
     def _fragment(self, built: Built) -> Fragment:
@@ -421,6 +501,22 @@ class World:
                 self._batches.get(b.obj),
             )
             local[b.indices] = b.animator.pose(self._t, ctx)
+        self._morphs = tuple(self._morph_weights(client_eye))
+
+    def _morph_weights(self, client_eye: tuple[float, float, float]) -> Iterator[F32]:
+        """Each skin's morph weights now (after the joints are posed)."""
+        for built, root, name in self._morphers:
+            if built.morpher is None:
+                yield from (np.zeros(len(s.mesh.morph_names), np.float32) for s in built.skins)
+                continue
+            ctx = PoseContext(
+                self._world_of(root),
+                client_eye,
+                self._controls.get(name, {}),
+                self._wind,
+                self._batches.get(name),
+            )
+            yield from built.morpher.weights(self._t, ctx)
 
     @property
     def time(self) -> float:
@@ -461,6 +557,15 @@ class World:
 
     # -- output ----------------------------------------------------------------------------
 
+    def eyes_of(self, name: str) -> F32 | None:
+        """Where an object's eyes are now (world), for objects that say (glTF characters);
+        None for the others."""
+        idx = self._eyes.get(name)
+        if idx is None:
+            return None
+        out: F32 = self._graph.world_matrices()[idx, :3, 3].mean(axis=0)
+        return out
+
     def world_matrix(self, name: str) -> F32:
         """The current world transform of a node, by its full name ('object/part/...')."""
         m: F32 = self._graph.world_matrices()[self._graph.index(name)]
@@ -490,6 +595,7 @@ class World:
             and cache.draw_list.environment is self._look
             and np.array_equal(cache.local, graph.local)
             and np.array_equal(cache.visible, graph.visible)
+            and _same(cache.morphs, self._morphs)
         ):
             return cache.draw_list
         stand = self._stand()
@@ -517,18 +623,50 @@ class World:
             made[:] = list(map(DrawItem, cache.meshes[stale], fresh, cache.materials[stale]))
             cache.items[stale] = made
             cache.made[stale] = True
+        shown_all = graph.effective_visibility()
+        cache.morphs = self._morphs
         cache.draw_list = DrawList(
             tuple(cache.items[shown]),
             self._look,
             eye_height=stand.eye_height,
             standing_height=stand.point[1],
+            skinned=tuple(
+                SkinnedItem(b.skin.mesh, world[b.joints] @ b.skin.inverse_binds, w, b.skin.material)
+                for b, w in zip(self._skins, self._morphs, strict=True)
+                if shown_all[b.root]
+            ),
         )
         self._draw_cache = cache
         return cache.draw_list
 
 
+_PLACEHOLDER_ROOT = Part("", None, identity(), Material(), (placeholder(),))
+
+
 def _placeholder() -> Built:
-    return Built(Part("", None, identity(), Material(), (placeholder(),)), unscaled=True)
+    return Built(_PLACEHOLDER_ROOT, unscaled=True)
+
+
+def _same(a: tuple[F32, ...], b: tuple[F32, ...]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _character_key(m: CharacterSpec) -> tuple[Any, ...]:
+    """A partner's model as a hashable build key (see :func:`_character_spec`)."""
+    morphs = tuple(
+        sorted((k, tuple(v) if isinstance(v, list) else (v,)) for k, v in m.morphs.items())
+    )
+    return (m.file, m.clip, morphs, tuple(sorted(m.bones.items())))
+
+
+def _character_spec(content: tuple[Any, ...]) -> CharacterSpec:
+    _, file, clip, morphs, bones = content
+    return CharacterSpec(
+        file=file,
+        clip=clip,
+        morphs={k: list(v) for k, v in morphs},
+        bones=dict(bones),
+    )
 
 
 def _without_scale(m: F32) -> F32:
