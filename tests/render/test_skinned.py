@@ -164,3 +164,38 @@ def test_file_path_for_reference(tmp_path: Path) -> None:
 
     path = skinned_bar(tmp_path / "bar.glb")
     assert pygltflib.GLTF2().load(str(path)).skins[0].joints == [1, 2]
+
+
+def test_a_partner_model_from_a_scenario_reaches_the_screen(
+    display: HeadlessDisplay, renderer: Renderer, tmp_path: Path
+) -> None:
+    """Scenario → world → draw list → pixels: the partner's bar is there, lit, and its
+    jawOpen target (driven as lip sync would) widens it."""
+    from tests.world.helpers import scenario
+    from vrtherapy.world import build_world
+    from vrtherapy.world.model import AvatarControls
+
+    skinned_bar(tmp_path / "people" / "sam.glb")
+    spec = scenario(
+        [],
+        partners=[
+            {
+                "id": "sam",
+                "name": "Sam",
+                "model": "people/sam.glb",
+                "transform": {"position": [0.0, 0.0, Z]},
+            }
+        ],
+    )
+    world = build_world(spec, {}, asset_dirs=[tmp_path])
+
+    def reddish() -> npt.NDArray[np.bool_]:
+        img = draw(display, renderer, world.draw_list())[0].astype(int)
+        return np.asarray((img[..., 0] > 90) & (img[..., 0] > 2 * img[..., 1]))
+
+    world.control_avatar("sam", AvatarControls(jaw_open=0.0, gaze_target=(0.0, 1.0, 0.0)))
+    shut = reddish()
+    world.control_avatar("sam", AvatarControls(jaw_open=1.0, gaze_target=(0.0, 1.0, 0.0)))
+    opened = reddish()
+    assert shut.sum() > 100
+    assert opened.sum() > shut.sum() + 10

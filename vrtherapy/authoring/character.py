@@ -55,4 +55,7 @@ class CharacterSpec(Model):
     bones: dict[str, str] = {}  # engine joint -> node name
 
 
-CharacterField = Annotated[CharacterSpec | None, BeforeValidator(_file_only)]
+CharacterField = Annotated[
+    CharacterSpec | None,
+    BeforeValidator(_file_only, json_schema_input_type=CharacterSpec | str | None),
+]
