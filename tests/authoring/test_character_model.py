@@ -106,3 +106,31 @@ def test_validation_opens_the_model_and_reports_a_broken_skin_at_its_line(tmp_pa
     (problem,) = _problems(folder, check_asset=check_asset)
     assert "counter.yaml:9:12: character model 'people/sam.glb'" in problem
     assert "animation 'bend' channel 0 (rotation of node 42)" in problem
+
+
+def test_validation_checks_the_mapping_against_the_file(tmp_path: Path) -> None:
+    folder = _library(
+        tmp_path,
+        "    model:\n      file: people/sam.glb\n      morphs: {blink: eyeBlink}\n"
+        "      clip: wave\n",
+    )
+    problems = _problems(folder, check_asset=check_asset)
+    assert len(problems) == 2
+    assert all("counter.yaml:10:13: character model 'people/sam.glb'" in p for p in problems)
+    assert any(
+        "no morph target 'eyeBlink' (for blink); it has: jawOpen, smile" in p for p in problems
+    )
+    assert any("no animation clip 'wave'; it has: bend" in p for p in problems)
+
+
+def test_a_model_without_a_head_joint_is_a_warning(tmp_path: Path) -> None:
+    folder = _library(tmp_path, "    model: people/sam.glb\n")
+
+    def rename(g: Any) -> None:
+        g.nodes[2].name = "Top"
+
+    skinned_bar(folder / "scenes" / "people" / "sam.glb", edit=rename)
+    lib = load_library(libraries=[folder], check_asset=check_asset)
+    (warning,) = [str(w) for w in lib.warnings]
+    assert "counter.yaml:9:12: warning: character model 'people/sam.glb'" in warning
+    assert "no joint named 'Head'" in warning

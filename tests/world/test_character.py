@@ -308,8 +308,8 @@ def test_a_broken_model_shows_the_placeholder_and_says_why(tmp_path: Path) -> No
 
 
 def test_build_character_alone_maps_defaults_by_name(bar: Path) -> None:
-    built, problems = build_character(read_character(bar), CharacterSpec(file="bar.glb"))
-    assert problems == []  # Head found by its default name; LeftEye/RightEye optional
+    built, problems, notes = build_character(read_character(bar), CharacterSpec(file="bar.glb"))
+    assert problems == notes == []  # Head found by its default name; eyes are optional
     rig = built.animators[0]
     ctx = PoseContext(np.eye(4, dtype=np.float32), (0.0, 1.6, 5.0), {})
     assert rig.pose(0.0, ctx).shape == (3, 4, 4)

@@ -41,9 +41,11 @@ class Mapping:
     clip: Clip | None
 
 
-def resolve_mapping(c: Character, spec: CharacterSpec) -> tuple[Mapping, list[str]]:
-    """The mapping and the problems in it (names the file does not have)."""
+def resolve_mapping(c: Character, spec: CharacterSpec) -> tuple[Mapping, list[str], list[str]]:
+    """The mapping, its problems (names the author wrote that the file does not have) and
+    notes (what the partner cannot do with this file)."""
     problems: list[str] = []
+    notes: list[str] = []
     where = f"model '{spec.file}'"
     bones: dict[str, int | None] = {}
     for bone, default in DEFAULT_BONES.items():
@@ -59,7 +61,7 @@ def resolve_mapping(c: Character, spec: CharacterSpec) -> tuple[Mapping, list[st
         bones[bone] = found
     eyes = tuple(i for i in (bones["left_eye"], bones["right_eye"]) if i is not None)
     if bones["head"] is None and "head" not in spec.bones:
-        problems.append(
+        notes.append(
             f"{where} has no joint named '{DEFAULT_BONES['head']}': the partner cannot turn "
             "its head to look at the client; name its head joint under 'bones: {head: ...}'"
         )
@@ -91,7 +93,7 @@ def resolve_mapping(c: Character, spec: CharacterSpec) -> tuple[Mapping, list[st
                 f"{where} has no animation clip '{spec.clip}'; it has: "
                 f"{_listing(clips) if clips else 'none'}"
             )
-    return Mapping(bones["head"], eyes, tuple(per_skin), clip), problems
+    return Mapping(bones["head"], eyes, tuple(per_skin), clip), problems, notes
 
 
 def _by_default_name(names: tuple[str, ...], default: str) -> int | None:
@@ -112,9 +114,10 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "_-.:" else "_" for ch in name)
 
 
-def build_character(c: Character, spec: CharacterSpec) -> tuple[Built, list[str]]:
-    """The character as a built object, and the problems of its mapping."""
-    mapping, problems = resolve_mapping(c, spec)
+def build_character(c: Character, spec: CharacterSpec) -> tuple[Built, list[str], list[str]]:
+    """The character as a built object, and the problems and notes of its mapping (see
+    :func:`resolve_mapping`)."""
+    mapping, problems, notes = resolve_mapping(c, spec)
     paths = _node_paths(c)
     children: dict[int, list[int]] = {}
     for i, p in enumerate(c.parent):
@@ -137,7 +140,7 @@ def build_character(c: Character, spec: CharacterSpec) -> tuple[Built, list[str]
     eyes = tuple(paths[i] for i in mapping.eyes) or (
         (paths[mapping.head],) if mapping.head is not None else ()
     )
-    return Built(root, (rig,), skins=skins, morpher=rig, eyes=eyes), problems
+    return Built(root, (rig,), skins=skins, morpher=rig, eyes=eyes), problems, notes
 
 
 def _node_paths(c: Character) -> tuple[str, ...]:

@@ -417,7 +417,7 @@ class World:
                 self.loader.loads += 1
                 character = read_character(path, name)
                 self._characters[stamp] = character
-            built, notes = build_character(character, spec)
+            built, problems_, notes_ = build_character(character, spec)
         except Exception as e:  # a broken model must never take the scenario down
             if not isinstance(e, AssetError):
                 log.exception("loading character '%s' failed", name)
@@ -425,7 +425,7 @@ class World:
             self._failed_assets[name] = message
             problems.append(message)
             return _placeholder()
-        notes = [f"partner '{obj.name}': {n}" for n in notes]
+        notes = [f"partner '{obj.name}': {n}" for n in (*problems_, *notes_)]
         self._character_notes[key] = notes
         problems.extend(notes)
         return built
