@@ -62,12 +62,11 @@ class Track:
 
 @dataclass(frozen=True, eq=False)
 class WeightTrack:
-    """A morph-weight channel: ``values`` (K, 3, T) as in :class:`Track`."""
+    """A morph-weight channel of a node: a one-channel :class:`Track` whose values are
+    the weights of all the node's mesh's targets (D = T)."""
 
     node: int
-    times: F64  # (K,)
-    values: F64  # (K, 3, T)
-    mode: int
+    track: Track
 
 
 @dataclass(frozen=True, eq=False)
@@ -462,7 +461,8 @@ class _Reader:
                         f"{where}: {out.size} values for {len(times)} keys of {targets} targets"
                     )
                 vals = out.reshape(len(times), per_key, targets)
-                weights.append(WeightTrack(int(self.new_of[node]), times, _three(vals, mode), mode))
+                one = [(0, times, _three(vals, mode), mode)]
+                weights.append(WeightTrack(int(self.new_of[node]), _track(one, targets)))
             elif path in _PATHS:
                 width = 4 if path == "rotation" else 3
                 if out.ndim != 2 or out.shape != (len(times) * per_key, width):

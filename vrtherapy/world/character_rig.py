@@ -21,7 +21,13 @@ import numpy.typing as npt
 from vrtherapy.authoring.character import DEFAULT_BONES, DEFAULT_MORPHS, CharacterSpec
 from vrtherapy.world.character import Character, Clip
 from vrtherapy.world.model import Animator, Built, Morpher, Part, PoseContext, Skin
-from vrtherapy.world.skin_animation import clip_time, local_pose, morph_weights, world_pose
+from vrtherapy.world.skin_animation import (
+    clip_time,
+    depth_levels,
+    local_pose,
+    morph_weights,
+    world_pose,
+)
 from vrtherapy.world.transforms import identity, rot_x, rot_y, translate
 from vrtherapy.world.types import F32, Material
 
@@ -165,6 +171,7 @@ class CharacterRig(Animator, Morpher):
         self.character = c
         self._paths = paths
         self.mapping = mapping
+        self._levels = depth_levels(c.parent)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -187,7 +194,7 @@ class CharacterRig(Animator, Morpher):
         """Turn the head (and the eyes the rest of the way) towards a world point."""
         c, head = self.character, self.mapping.head
         assert head is not None
-        world = world_pose(c.parent, local)
+        world = world_pose(c.parent, local, self._levels)
         aim = np.linalg.inv(root_world.astype(np.float64)) @ np.append(target, 1.0)
         eyes = self.mapping.eyes or (head,)
         start = world[list(eyes), :3, 3].mean(axis=0)
@@ -200,7 +207,7 @@ class CharacterRig(Animator, Morpher):
         _rotate_about(local, world, c.parent, head, turn)
         if not self.mapping.eyes:
             return
-        world = world_pose(c.parent, local)
+        world = world_pose(c.parent, local, self._levels)
         eye_yaw = float(np.clip(yaw - head_yaw, -EYE_YAW_MAX, EYE_YAW_MAX))
         eye_pitch = float(np.clip(pitch - head_pitch - nod, -EYE_PITCH_MAX, EYE_PITCH_MAX))
         total = rot_y(head_yaw + eye_yaw) @ rot_x(head_pitch + nod + eye_pitch)

@@ -117,14 +117,7 @@ def morph_weights(character: Character, clip: Clip | None, t: float) -> tuple[F3
     by_node: dict[int, F32] = {}
     if clip is not None:
         for w in clip.weights:
-            track = Track(
-                np.zeros(1, np.int32),
-                np.concatenate([w.times, w.times[-1:]])[None],
-                np.array([len(w.times)]),
-                np.concatenate([w.values, w.values[-1:]])[None],
-                np.array([w.mode], np.int8),
-            )
-            by_node[w.node] = sample_track(track, t)[0].astype(np.float32)
+            by_node[w.node] = sample_track(w.track, t)[0].astype(np.float32)
     out = []
     for part in character.skinned:
         got = by_node.get(part.node)
@@ -133,15 +126,24 @@ def morph_weights(character: Character, clip: Clip | None, t: float) -> tuple[F3
     return tuple(out)
 
 
-def world_pose(parent: npt.NDArray[np.int32], local: F32) -> F32:
-    """World matrices of a parents-first tree, one batched product per depth."""
-    world = local.copy()
+def depth_levels(parent: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.int64], ...]:
+    """The nodes of a parents-first tree at each depth below the roots."""
     depth = np.zeros(len(parent), dtype=np.int64)
     for i in range(len(parent)):
         if parent[i] >= 0:
             depth[i] = depth[parent[i]] + 1
-    for d in range(1, int(depth.max(initial=0)) + 1):
-        idx = np.nonzero(depth == d)[0]
+    return tuple(np.nonzero(depth == d)[0] for d in range(1, int(depth.max(initial=0)) + 1))
+
+
+def world_pose(
+    parent: npt.NDArray[np.int32],
+    local: F32,
+    levels: tuple[npt.NDArray[np.int64], ...] | None = None,
+) -> F32:
+    """World matrices of a parents-first tree, one batched product per depth (pass
+    ``levels`` from :func:`depth_levels` to skip working them out)."""
+    world = local.copy()
+    for idx in depth_levels(parent) if levels is None else levels:
         world[idx] = world[parent[idx]] @ local[idx]
     return world
 
