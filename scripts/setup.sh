@@ -58,7 +58,7 @@ WANT="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
     say "installing vrtherapy and its dependencies into .venv"
     "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-    "$VENV/bin/python" -m pip install -q -e "$ROOT[test]" 2>&1 | grep -v '^WARNING: Location' || true
+    "$VENV/bin/python" -m pip install -q -e "$ROOT[test,voices]" 2>&1 | grep -v '^WARNING: Location' || true
     "$VENV/bin/python" -c 'import vrtherapy, pydantic, yaml, click' 2>/dev/null \
         || die "installing Python packages failed (see the messages above)"
     echo "$WANT" > "$STAMP"

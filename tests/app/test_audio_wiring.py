@@ -232,6 +232,44 @@ def test_session_audio_follows_the_snapshot_and_the_head_on_its_thread(
     assert not audio.thread.alive
 
 
+def test_session_audio_hears_scene_files_reloaded_during_the_session(
+    client: Client, library: Library
+) -> None:
+    """`run --watch` swaps in reloaded files; the sound follows them, not the files the
+    session started with."""
+    import time
+
+    from vrtherapy.app.audio_wiring import SessionAudio
+    from vrtherapy.authoring.sounds import SoundsSpec
+
+    current = [library]
+    engine = _offline()
+    audio = SessionAudio(engine, lambda: current[0], lambda: client.service.snapshot)
+    audio.start()
+
+    def sounds_now() -> SoundsSpec:
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and engine.scene.key != "heights.balcony":
+            time.sleep(0.01)
+        return engine.scene.sounds
+
+    assert sounds_now().sources  # the balcony's wind and town
+    balcony = library.scenarios["heights.balcony"]
+    quiet = replace(
+        library,
+        scenarios={
+            **library.scenarios,
+            "heights.balcony": balcony.model_copy(update={"sounds": SoundsSpec()}),
+        },
+    )
+    current[0] = quiet  # the author removed the sounds and saved; the files reloaded
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline and engine.scene.sounds.sources:
+        time.sleep(0.01)
+    assert not engine.scene.sounds.sources
+    audio.close()
+
+
 def test_only_fresh_cues_reach_the_audio(client: Client, library: Library) -> None:
     snap = client.service.snapshot
     assert snap is not None

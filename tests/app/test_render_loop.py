@@ -134,6 +134,27 @@ def test_blackout_frame_is_black(service: SessionService, display: Any) -> None:
     loop.close()
 
 
+def test_a_blackout_that_arrives_while_the_display_waits_is_on_that_frame(
+    service: SessionService, display: Any
+) -> None:
+    """An OpenXR runtime blocks in xrWaitFrame before the frame is drawn; a command the
+    therapist sent during that wait must be on the frame being drawn, not the next one."""
+    service.start(service.create_client("heights.standard"))
+    loop = _loop(service, display)
+    _settled(loop)
+    real_frame = display.frame
+
+    def waits_then_draws(render: Any) -> Any:
+        service.handle(c.Safety("b", action="blackout"))  # arrives during xrWaitFrame
+        return real_frame(render)
+
+    display.frame = waits_then_draws
+    _frames(loop, 1)
+    assert int(display.read_pixels(0).max()) == 0
+    assert int(display.read_pixels(1).max()) == 0
+    loop.close()
+
+
 def test_a_scenario_that_fails_to_build_falls_back_and_is_reported(
     service: SessionService, display: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@ its own error type, and every problem points at a real line of the file."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,8 @@ def mutated(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @settings(
-    max_examples=300,
+    # 100 in the default run; VRTHERAPY_FUZZ_CASES raises it for a deep run as for test_fuzz
+    max_examples=max(100, int(os.environ.get("VRTHERAPY_FUZZ_CASES", "0")) // 2),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

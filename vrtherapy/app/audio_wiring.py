@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -135,15 +136,25 @@ class _Published:
 class SessionAudio:
     """The engine and its control thread during a session (None engine: silent)."""
 
-    def __init__(self, engine: AudioEngine, library: Library, snapshot: Callable[[], Any]):
+    def __init__(
+        self,
+        engine: AudioEngine,
+        library: Library | Callable[[], Library],
+        snapshot: Callable[[], Any],
+    ):
         self.engine = engine
-        self.library = library
+        # a callable follows files reloaded during the session (`run --watch`)
+        self._library = library if callable(library) else (lambda: library)
         self.snapshot = snapshot  # returns the latest Snapshot (a reference read)
         self._published = _Published({})
         self._world_seen: dict[str, object] = {}
-        self._followed: tuple[Any, Any] | None = None
+        self._followed: tuple[Any, Any, Any] | None = None
         self._scene = SILENT
         self.thread = AudioThread(engine, before_step=self._follow)
+
+    @property
+    def library(self) -> Library:
+        return self._library()
 
     def start(self) -> None:
         self.thread.start()
@@ -169,10 +180,12 @@ class SessionAudio:
     def _follow(self) -> None:
         snap = self.snapshot()
         published = self._published
-        if self._followed == (snap, published):
-            return
-        self._followed = (snap, published)
-        self._scene = scene_sound(snap, self.library, published.anchors, self._scene)
+        library = self.library
+        key = (snap, published, library)
+        if self._followed is not None and all(map(operator.is_, self._followed, key)):
+            return  # nothing new (compared by reference: no deep comparison per step)
+        self._followed = key
+        self._scene = scene_sound(snap, library, published.anchors, self._scene)
         self.engine.publish_scene(self._scene)
         if snap is not None:
             self.engine.publish_output(Output(snap.sound_volume, snap.sound_muted))
@@ -227,7 +240,7 @@ class AudioDeviceNotFound(Exception):
 
 def open_session_audio(
     device: str | None,
-    library: Library,
+    library: Library | Callable[[], Library],
     snapshot: Callable[[], Any],
     warn: Callable[[str], None],
     report: Callable[[str], None],

@@ -291,6 +291,7 @@ class RenderLoop:
             self.view.on_frame = audio.on_frame
         self.frames = 0
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
+        self.rendered: Snapshot | None = None  # the snapshot the last frame drew
         self.frame_times: list[float] = []  # seconds per frame, with keep_frame_log
         self.keep_frame_log = False
         self.end_reason = ""  # why run() returned, in words for the therapist and the record
@@ -333,7 +334,8 @@ class RenderLoop:
                 self.end_reason = self.display.stop_reason or "the client's display was closed"
                 return
             started = time.perf_counter()
-            result = self.display.frame(self._frame_for(snap))
+            self.rendered = None
+            result = self.display.frame(self._render)
             if result == "stopped":
                 self.end_reason = self.display.stop_reason or "the client's display stopped"
                 return
@@ -341,7 +343,7 @@ class RenderLoop:
             self._measured()
             if self.keep_frame_log:
                 done = time.perf_counter()
-                self.frame_log.append((done, snap))
+                self.frame_log.append((done, self.rendered))
                 self.frame_times.append(done - started)
             if period:
                 next_frame += period
@@ -365,21 +367,22 @@ class RenderLoop:
             command = c.ReportFrameTimes(cid, summary=summary)
             self.engine.call(lambda: self.service.handle(command))
 
-    def _frame_for(self, snap: Snapshot | None) -> Callable[[Any, float], None]:
-        def render(views: Any, t: float) -> None:
-            started = time.monotonic()
-            now = started - self._started
-            if self.service.library is not self._library:
-                self._library = self.service.library
-                self.view.use_library(self._library, now)
-            self.view.render(views, snap, self.slider, now)
-            self.meter.add(started, time.monotonic() - started, self._target_hz())
-            if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
-                self._window_mirror_at = now
-                left: EyeView = views[0]
-                self.window_mirror.show_framebuffer(left.framebuffer, left.viewport[2:])
-
-        return render
+    def _render(self, views: Any, t: float) -> None:
+        """Draw one frame. The snapshot is read here, after the display has waited for
+        its frame (an OpenXR runtime blocks in xrWaitFrame before this is called), so a
+        command that arrived during the wait is already on this frame."""
+        started = time.monotonic()
+        now = started - self._started
+        snap = self.rendered = self.service.snapshot
+        if self.service.library is not self._library:
+            self._library = self.service.library
+            self.view.use_library(self._library, now)
+        self.view.render(views, snap, self.slider, now)
+        self.meter.add(started, time.monotonic() - started, self._target_hz())
+        if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
+            self._window_mirror_at = now
+            left: EyeView = views[0]
+            self.window_mirror.show_framebuffer(left.framebuffer, left.viewport[2:])
 
     def _input(self, snap: Snapshot | None) -> bool:
         """Client input from the headset or window; True when the display wants to quit."""

@@ -145,11 +145,14 @@ class EnvironmentSpec(Model):
 
 
 class VoiceSpec(Model):
-    """How a partner's lines are synthesised (espeak-ng: voice name, words per minute, pitch)."""
+    """How a partner's lines are synthesised: espeak-ng's voice name, words per minute and
+    pitch; ``neural`` names a Piper voice used instead where it is installed (pitch does
+    not apply to it)."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?$")] = "en"
     rate: Annotated[int, Field(ge=80, le=450)] = 175
     pitch: Annotated[int, Field(ge=0, le=99)] = 50
+    neural: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.+-]+$")] | None = None
 
 
 class PartnerSpec(Model):

@@ -140,7 +140,7 @@ def _open_audio(device: str | None, service: SessionService, engine_thread: Any)
     try:
         return open_session_audio(
             device,
-            service.library,
+            lambda: service.library,  # files reloaded with --watch are heard too
             lambda: service.snapshot,
             warn=lambda line: click.echo(f"warning: {line}", err=True),
             report=report,

@@ -1,10 +1,11 @@
 """Lip sync from a line's sound: how far the mouth is open at each moment (pure numpy).
 
 espeak-ng's phoneme events are not exposed by its command-line tool in a form tied
-to sample times, so the mouth follows the amplitude envelope: the RMS level in
+to sample times, so for its lines the mouth follows the amplitude envelope: the RMS level in
 10 ms windows, gated below a noise floor, normalised to the line's loud speech,
 and smoothed with a fast attack and a slower release (as jaws move). The mouth is
-shut in silence, between words and after the line.
+shut in silence, between words and after the line. Lines from a voice that gives
+phoneme timings (Piper) get visemes instead: :mod:`vrtherapy.partners.visemes`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class MouthTrack:
     """Mouth openness 0..1 every :data:`WINDOW_S` seconds from the start of a line."""
 
     openness: npt.NDArray[np.float64]
+    # per window, an index into vrtherapy.partners.visemes.VISEMES where the synthesiser
+    # gave phoneme timings; None for a track from the amplitude envelope
+    visemes: npt.NDArray[np.int8] | None = None
 
     @property
     def seconds(self) -> float:
@@ -38,6 +42,13 @@ class MouthTrack:
         k = int(i)
         nxt = self.openness[min(k + 1, len(self.openness) - 1)]
         return float(self.openness[k] + (nxt - self.openness[k]) * (i - k))
+
+    def viseme_at(self, t: float) -> int:
+        """The viseme (index into ``VISEMES``; 0 is silence) ``t`` seconds into the line;
+        0 for a track without phoneme timings."""
+        if self.visemes is None or t < 0 or t >= self.seconds:
+            return 0
+        return int(self.visemes[min(int(t / WINDOW_S), len(self.visemes) - 1)])
 
     def at_all(self, t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Vectorised :meth:`at` (one time per partner)."""

