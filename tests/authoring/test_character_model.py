@@ -134,3 +134,12 @@ def test_a_model_without_a_head_joint_is_a_warning(tmp_path: Path) -> None:
     (warning,) = [str(w) for w in lib.warnings]
     assert "counter.yaml:9:12: warning: character model 'people/sam.glb'" in warning
     assert "no joint named 'Head'" in warning
+
+
+def test_an_unknown_viseme_is_located_with_a_suggestion(tmp_path: Path) -> None:
+    folder = _library(
+        tmp_path, "    model:\n      file: people/sam.glb\n      visemes: {AA: jawOpen}\n"
+    )
+    (problem,) = _problems(folder)
+    assert "counter.yaml:11:17: 'AA' is not a viseme the engine drives" in problem
+    assert "did you mean 'aa'?" in problem

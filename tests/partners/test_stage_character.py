@@ -57,3 +57,33 @@ def test_speech_opens_the_mouth_target_and_valence_smiles(tmp_path: Path) -> Non
     assert math.isclose(smile, 0.6, abs_tol=1e-6)
     stage.pose(1.1, (0.0, 1.6, 0.0))  # silence: the mouth closes
     assert stage.world.draw_list().skinned[0].morph_weights[0] == 0.0
+
+
+def test_a_viseme_from_lip_sync_shapes_the_mouth_instead_of_the_jaw(tmp_path: Path) -> None:
+    from vrtherapy.authoring.character import VISEMES as AUTHORED
+    from vrtherapy.partners.visemes import VISEMES
+
+    assert AUTHORED == VISEMES  # one vocabulary with lip sync
+    skinned_bar(tmp_path / "people" / "sam.glb")
+    spec = scenario(
+        [],
+        partners=[
+            {
+                "id": "sam",
+                "name": "Sam",
+                "model": {"file": "people/sam.glb", "visemes": {"PP": "smile", "aa": "jawOpen"}},
+            }
+        ],
+    )
+    stage = Stage(spec, build_world(spec, {}, asset_dirs=[tmp_path]))
+    stage.retarget(0.0, {})
+    pp = VISEMES.index("PP")
+    stage.pose(1.0, (0.0, 1.6, 0.0), speaking={"sam": 0.4}, visemes={"sam": pp})
+    np.testing.assert_allclose(stage.world.draw_list().skinned[0].morph_weights, [0.0, 1.0])
+    aa = VISEMES.index("aa")
+    stage.pose(1.01, (0.0, 1.6, 0.0), speaking={"sam": 0.9}, visemes={"sam": aa})
+    np.testing.assert_allclose(stage.world.draw_list().skinned[0].morph_weights, [1.0, 0.0])
+    # a line without phoneme timings: the jaw follows the envelope as before
+    stage.pose(1.02, (0.0, 1.6, 0.0), speaking={"sam": 0.3})
+    jaw = stage.world.draw_list().skinned[0].morph_weights[0]
+    assert abs(jaw - 0.3) < 1e-6

@@ -2,9 +2,9 @@
 clip it plays, and how the engine's face and gaze channels map onto the file's morph
 targets and joints.
 
-The engine drives four face channels and three joints. Each channel maps to one
-morph target name or a list of them (all are set to the channel's value); each
-joint to one node name. What an author leaves out falls back to the defaults
+The engine drives four face channels, fifteen visemes and three joints. Each
+channel and viseme maps to one morph target name or a list of them (all are set
+to its value); each joint to one node name. What an author leaves out falls back to the defaults
 below, which cover the usual exports: ARKit-style blend shapes (``jawOpen``,
 ``eyeBlinkLeft`` ...) and Mixamo/Blender-style bones (``Head``, ``LeftEye``;
 a prefix such as ``mixamorig:`` is ignored). A default the file does not have is
@@ -38,6 +38,11 @@ DEFAULT_MORPHS: dict[str, tuple[str, ...]] = {
     "frown": ("browDownLeft", "browDownRight", "mouthFrownLeft", "mouthFrownRight", "frown"),
 }
 DEFAULT_BONES: dict[str, str] = {"head": "Head", "left_eye": "LeftEye", "right_eye": "RightEye"}
+# The mouth shapes lip sync names where the voice gives phoneme timings (Piper): the
+# same tuple as vrtherapy.partners.visemes.VISEMES (a test keeps them in step). Their
+# default morph targets are the Oculus/Ready Player Me names, 'viseme_aa' ...
+VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
+DEFAULT_VISEMES: dict[str, tuple[str, ...]] = {v: (f"viseme_{v}",) for v in VISEMES}
 MODEL_SUFFIXES = (".glb", ".gltf")
 
 
@@ -52,6 +57,7 @@ class CharacterSpec(Model):
     file: Annotated[str, Field(min_length=1)]
     clip: str | None = None  # an animation clip of the file, looped (e.g. an idle)
     morphs: dict[str, str | list[str]] = {}  # engine channel -> morph target name(s)
+    visemes: dict[str, str | list[str]] = {}  # viseme -> morph target name(s)
     bones: dict[str, str] = {}  # engine joint -> node name
 
 

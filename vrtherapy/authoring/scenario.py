@@ -12,7 +12,13 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from vrtherapy.authoring.behaviour import BEHAVIOUR
-from vrtherapy.authoring.character import BONES, MODEL_SUFFIXES, MORPH_CHANNELS, CharacterField
+from vrtherapy.authoring.character import (
+    BONES,
+    MODEL_SUFFIXES,
+    MORPH_CHANNELS,
+    VISEMES,
+    CharacterField,
+)
 from vrtherapy.authoring.common import (
     COLOR_PATTERN,
     BoolOrRef,
@@ -348,8 +354,9 @@ class _Checker:
             )
         self.file(model.file, (*mpath, "file"), MODEL_SUFFIXES, "character model")
         for key, table, what in (
-            ("morphs", MORPH_CHANNELS, "face channel"),
-            ("bones", BONES, "joint"),
+            ("morphs", list(MORPH_CHANNELS), "face channel"),
+            ("visemes", list(VISEMES), "viseme"),
+            ("bones", list(BONES), "joint"),
         ):
             mapping: dict[str, Any] = getattr(model, key)
             for name, value in mapping.items():

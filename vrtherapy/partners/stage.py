@@ -82,10 +82,13 @@ class Stage:
         head: tuple[float, float, float],
         speaking: Mapping[str, float] | None = None,
         listening: bool = False,
+        visemes: Mapping[str, int] | None = None,
     ) -> None:
         """Animate every partner at ``now`` (world time, seconds), looking at ``head``
         (the client's tracked head, world space); ``speaking`` is each talking partner's
-        jaw openness (lip sync), ``listening`` whether the client is speaking."""
+        jaw openness (lip sync), ``listening`` whether the client is speaking,
+        ``visemes`` each talking partner's mouth shape where the voice gives one
+        (``MouthTrack.viseme_at``; a glTF character with viseme targets shows it)."""
         if not self.ids:
             return
         self.world.set_client_head(head)
@@ -105,5 +108,8 @@ class Stage:
                 listening=np.array([listening]),
                 jaw=np.array([np.nan if jaw is None else jaw]),
             )
-            self.world.control_avatars(pid, animate(now, np.asarray(head, np.float64), m))
+            batch = animate(now, np.asarray(head, np.float64), m)
+            if visemes and pid in visemes:
+                batch = replace(batch, viseme=np.array([visemes[pid]], np.int64))
+            self.world.control_avatars(pid, batch)
         self.world.advance(now)

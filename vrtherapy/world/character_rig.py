@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vrtherapy.authoring.character import DEFAULT_BONES, DEFAULT_MORPHS, CharacterSpec
+from vrtherapy.authoring.character import (
+    DEFAULT_BONES,
+    DEFAULT_MORPHS,
+    DEFAULT_VISEMES,
+    VISEMES,
+    CharacterSpec,
+)
 from vrtherapy.world.character import Character, Clip
 from vrtherapy.world.model import Animator, Built, Morpher, Part, PoseContext, Skin
 from vrtherapy.world.skin_animation import (
@@ -45,6 +51,8 @@ class Mapping:
     eyes: tuple[int, ...]
     morphs: tuple[dict[str, npt.NDArray[np.int64]], ...]  # per skin: channel -> indices
     clip: Clip | None
+    # per skin: viseme index -> target indices (only visemes the skin has targets for)
+    visemes: tuple[dict[int, npt.NDArray[np.int64]], ...] = ()
 
 
 def resolve_mapping(c: Character, spec: CharacterSpec) -> tuple[Mapping, list[str], list[str]]:
@@ -71,24 +79,35 @@ def resolve_mapping(c: Character, spec: CharacterSpec) -> tuple[Mapping, list[st
             f"{where} has no joint named '{DEFAULT_BONES['head']}': the partner cannot turn "
             "its head to look at the client; name its head joint under 'bones: {head: ...}'"
         )
-    per_skin: list[dict[str, npt.NDArray[np.int64]]] = [{} for _ in c.skinned]
     available = set(c.morph_names)
-    for channel, defaults in DEFAULT_MORPHS.items():
-        raw = spec.morphs.get(channel)
-        if raw is not None:
-            names = [raw] if isinstance(raw, str) else list(raw)
-            for n in names:
-                if n not in available:
-                    problems.append(
-                        f"{where} has no morph target '{n}' (for {channel}); it has: "
-                        f"{_listing(c.morph_names) if available else 'none'}"
-                    )
-        else:
-            names = [n for n in defaults if n in available]
-        for k, part in enumerate(c.skinned):
-            idx = [i for i, n in enumerate(part.mesh.morph_names) if n in names]
-            if idx:
-                per_skin[k][channel] = np.asarray(idx, dtype=np.int64)
+
+    def targets(
+        wanted: dict[str, str | list[str]], defaults: dict[str, tuple[str, ...]]
+    ) -> list[dict[str, npt.NDArray[np.int64]]]:
+        per_skin: list[dict[str, npt.NDArray[np.int64]]] = [{} for _ in c.skinned]
+        for channel, fallback in defaults.items():
+            raw = wanted.get(channel)
+            if raw is not None:
+                names = [raw] if isinstance(raw, str) else list(raw)
+                for n in names:
+                    if n not in available:
+                        problems.append(
+                            f"{where} has no morph target '{n}' (for {channel}); it has: "
+                            f"{_listing(c.morph_names) if available else 'none'}"
+                        )
+            else:
+                names = [n for n in fallback if n in available]
+            for k, part in enumerate(c.skinned):
+                idx = [i for i, n in enumerate(part.mesh.morph_names) if n in names]
+                if idx:
+                    per_skin[k][channel] = np.asarray(idx, dtype=np.int64)
+        return per_skin
+
+    per_skin = targets(spec.morphs, DEFAULT_MORPHS)
+    visemes = [
+        {VISEMES.index(v): idx for v, idx in skin.items()}
+        for skin in targets(spec.visemes, DEFAULT_VISEMES)
+    ]
     clip = None
     if spec.clip is not None:
         try:
@@ -99,7 +118,8 @@ def resolve_mapping(c: Character, spec: CharacterSpec) -> tuple[Mapping, list[st
                 f"{where} has no animation clip '{spec.clip}'; it has: "
                 f"{_listing(clips) if clips else 'none'}"
             )
-    return Mapping(bones["head"], eyes, tuple(per_skin), clip), problems, notes
+    mapping = Mapping(bones["head"], eyes, tuple(per_skin), clip, tuple(visemes))
+    return mapping, problems, notes
 
 
 def _by_default_name(names: tuple[str, ...], default: str) -> int | None:
@@ -218,11 +238,24 @@ class CharacterRig(Animator, Morpher):
     def weights(self, t: float, ctx: PoseContext) -> tuple[F32, ...]:
         out = list(morph_weights(self.character, self.mapping.clip, self._clip_t(t)))
         channels = _channels(t, ctx)
+        viseme = _viseme(ctx)
         for k, per in enumerate(self.mapping.morphs):
+            shapes = self.mapping.visemes[k] if self.mapping.visemes else {}
+            shaped = False
+            owned = np.zeros(0, np.int64)
+            if viseme is not None and shapes:
+                # lip sync knows the mouth shape: the visemes' targets form it (and no
+                # other channel moves them), and the jaw channel stays out of it
+                owned = np.concatenate(list(shapes.values()))
+                out[k][owned] = 0.0
+                if viseme in shapes and viseme != 0:
+                    out[k][shapes[viseme]] = 1.0
+                    shaped = True
             for channel, idx in per.items():
                 v = channels.get(channel, math.nan)
-                if not math.isnan(v):
-                    out[k][idx] = np.float32(min(1.0, max(0.0, v)))
+                if math.isnan(v) or (channel == "jaw_open" and shaped):
+                    continue
+                out[k][idx[~np.isin(idx, owned)]] = np.float32(min(1.0, max(0.0, v)))
         return tuple(out)
 
 
@@ -248,6 +281,18 @@ def _gaze(ctx: PoseContext) -> tuple[npt.NDArray[np.float64], float]:
     if c is not None and c.gaze_target is not None:
         target = np.asarray(c.gaze_target, dtype=np.float64)
     return target, nod
+
+
+def _viseme(ctx: PoseContext) -> int | None:
+    """The mouth shape lip sync asks for (an index into VISEMES), or None."""
+    c = ctx.controls.get("")
+    if c is not None and c.viseme is not None:
+        return c.viseme if 0 <= c.viseme < len(VISEMES) else None
+    b = ctx.batch
+    if b is not None and len(b) == 1 and b.viseme is not None:
+        v = int(b.viseme[0])
+        return v if 0 <= v < len(VISEMES) else None
+    return None
 
 
 def _channels(t: float, ctx: PoseContext) -> dict[str, float]:

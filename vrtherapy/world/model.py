@@ -56,6 +56,7 @@ class AvatarControls:
     blink: float | None = None
     nod: float = 0.0
     brows: float | None = None
+    viseme: int | None = None  # mouth shape, an index into authoring.character.VISEMES
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,7 +66,9 @@ class AvatarBatch:
 
     ``gaze_target`` (N, 3) world points to look at; ``jaw_open``, ``blink`` (N,) 0..1;
     ``brows`` (N,) -1 (frown) .. +1 (raised); ``nod_pitch`` (N,) extra head pitch, radians
-    (0: none). One batch costs the same few array operations for 1 or 60 people.
+    (0: none); ``viseme`` (N,) the mouth shape from lip sync, an index into
+    ``authoring.character.VISEMES`` (-1: none known; None: none for anyone). One batch
+    costs the same few array operations for 1 or 60 people.
     """
 
     gaze_target: npt.NDArray[np.float64]
@@ -73,6 +76,7 @@ class AvatarBatch:
     blink: npt.NDArray[np.float64]
     brows: npt.NDArray[np.float64]
     nod_pitch: npt.NDArray[np.float64]
+    viseme: npt.NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return len(self.blink)

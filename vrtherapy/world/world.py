@@ -651,22 +651,13 @@ def _same(a: tuple[F32, ...], b: tuple[F32, ...]) -> bool:
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-def _character_key(m: CharacterSpec) -> tuple[Any, ...]:
-    """A partner's model as a hashable build key (see :func:`_character_spec`)."""
-    morphs = tuple(
-        sorted((k, tuple(v) if isinstance(v, list) else (v,)) for k, v in m.morphs.items())
-    )
-    return (m.file, m.clip, morphs, tuple(sorted(m.bones.items())))
+def _character_key(m: CharacterSpec) -> tuple[str]:
+    """A partner's model as a hashable build key: its JSON (see :func:`_character_spec`)."""
+    return (m.model_dump_json(),)
 
 
 def _character_spec(content: tuple[Any, ...]) -> CharacterSpec:
-    _, file, clip, morphs, bones = content
-    return CharacterSpec(
-        file=file,
-        clip=clip,
-        morphs={k: list(v) for k, v in morphs},
-        bones=dict(bones),
-    )
+    return CharacterSpec.model_validate_json(content[1])
 
 
 def _without_scale(m: F32) -> F32:
