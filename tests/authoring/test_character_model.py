@@ -142,4 +142,4 @@ def test_an_unknown_viseme_is_located_with_a_suggestion(tmp_path: Path) -> None:
     )
     (problem,) = _problems(folder)
     assert "counter.yaml:11:17: 'AA' is not a viseme the engine drives" in problem
-    assert "did you mean 'aa'?" in problem
+    assert "visemes: CH, DD, E, FF, PP, RR, SS, TH, aa, ih" in problem

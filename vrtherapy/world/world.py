@@ -295,9 +295,10 @@ class World:
         for p in self.spec.partners:
             args, probs = procedural_args("avatar", p.avatar, self._values)
             problems.extend(f"partner '{p.id}': {q}" for q in probs)
-            content = ("procedural", "avatar", tuple(sorted(args.items())))
             if p.model is not None:
                 content = ("character", *_character_key(p.model))
+            else:
+                content = ("procedural", "avatar", tuple(sorted(args.items())))
             transform = self._transform(p.transform, p.id, problems)
             yield _Object(p.id, None, transform, True, None, content)
 
