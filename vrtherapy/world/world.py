@@ -296,7 +296,7 @@ class World:
             args, probs = procedural_args("avatar", p.avatar, self._values)
             problems.extend(f"partner '{p.id}': {q}" for q in probs)
             if p.model is not None:
-                content = ("character", *_character_key(p.model))
+                content: tuple[Any, ...] = ("character", *_character_key(p.model))
             else:
                 content = ("procedural", "avatar", tuple(sorted(args.items())))
             transform = self._transform(p.transform, p.id, problems)
