@@ -314,3 +314,18 @@ def test_build_character_alone_maps_defaults_by_name(bar: Path) -> None:
     ctx = PoseContext(np.eye(4, dtype=np.float32), (0.0, 1.6, 5.0), {})
     assert rig.pose(0.0, ctx).shape == (3, 4, 4)
     assert built.eyes == ("Root/Head",)
+
+
+def test_a_file_broken_as_a_character_still_shows_as_an_objects_asset(tmp_path: Path) -> None:
+    def edit(g: Any) -> None:
+        g.animations[0].channels[0].target.node = 42  # trimesh does not read clips
+
+    skinned_bar(tmp_path / "people" / "bar.glb", edit=edit)
+    spec = scenario(
+        [{"name": "statue", "asset": "people/bar.glb"}],
+        partners=[{"id": "clerk", "name": "Clerk", "model": "people/bar.glb"}],
+    )
+    world = build_world(spec, {}, asset_dirs=[tmp_path])
+    (problem,) = world.problems
+    assert problem.startswith("partner 'clerk'") and "channel 0" in problem
+    assert not any(n.startswith("statue/missing_asset") for n in world.node_names)

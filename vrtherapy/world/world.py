@@ -407,8 +407,9 @@ class World:
         """A partner's own glTF character; a broken file shows the placeholder box."""
         spec = _character_spec(obj.content)
         name = spec.file
-        if name in self._failed_assets:
-            problems.append(self._failed_assets[name])
+        failed = f"model:{name}"  # an object may show the same file as a plain asset
+        if failed in self._failed_assets:
+            problems.append(self._failed_assets[failed])
             return _placeholder()
         try:
             path = self.loader.find(name)
@@ -423,7 +424,7 @@ class World:
             if not isinstance(e, AssetError):
                 log.exception("loading character '%s' failed", name)
             message = f"partner '{obj.name}': {e}; showing a placeholder box"
-            self._failed_assets[name] = message
+            self._failed_assets[failed] = message
             problems.append(message)
             return _placeholder()
         notes = [f"partner '{obj.name}': {n}" for n in (*problems_, *notes_)]
