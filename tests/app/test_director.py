@@ -93,3 +93,76 @@ def test_after_stop_the_headset_stays_black_until_the_therapist_lifts_it(engine:
     engine.handle(c.Safety("r", action="resume"))
     after = d.update(engine.snapshot, Slider(), 0.1)
     assert after.fade == 0.0 and "session has ended" in (after.overlay.instruction or "")
+
+
+def _timed_engine(tmp_path: Path) -> tuple[Engine, ManualClock]:
+    clock = ManualClock()
+    library = load_library()
+    store = open_store(str(tmp_path / "t.sqlite3"))
+    h = library.hierarchy("heights.standard")
+    return Engine.start(store, library, clock, "C-TIME-DTOO", h), clock
+
+
+def test_a_change_seen_promptly_fades_from_the_records_time(tmp_path: Path) -> None:
+    """The frame at a moment depends on the record, not on when a frame noticed the change:
+    a director that sees the step change 0.05 s late draws what one that saw it at once
+    draws (a replay feeds it at the record's times)."""
+    engine, clock = _timed_engine(tmp_path)
+    prompt, late = Director(fade_s=0.5), Director(fade_s=0.5)
+    clock.advance(10.0)
+    for d in (prompt, late):
+        d.update(engine.snapshot, Slider(), 0.0)
+        d.update(engine.snapshot, Slider(), 9.0)
+    engine.handle(c.StepUp("u"))
+    snap = engine.snapshot
+    assert snap.changed_at == 10.0
+    prompt.update(snap, Slider(), 10.0)
+    late.update(snap, Slider(), 10.05)
+    fades = []
+    for t in (10.1, 10.2, 10.3, 10.45, 10.6):
+        shown = prompt.update(snap, Slider(), t)
+        assert shown == late.update(snap, Slider(), t), t
+        fades.append(shown.fade)
+    assert fades[0] == pytest.approx(0.4) and fades[-1] == 0.0
+
+
+def test_a_scene_ready_late_fades_from_when_it_is_ready(tmp_path: Path) -> None:
+    """A scene still being built keeps the old one; once ready it fades from then, never
+    jumping in."""
+    engine, clock = _timed_engine(tmp_path)
+    d = Director(fade_s=0.5)
+    clock.advance(10.0)
+    d.update(engine.snapshot, Slider(), 0.0)
+    d.update(engine.snapshot, Slider(), 9.0)
+    engine.handle(c.StepUp("u"))
+    snap = engine.snapshot
+    held = d.update(snap, Slider(), 10.01, ready=lambda _p: False)
+    assert held.key == ("step", 0, "heights.balcony") and held.fade == 0.0
+    assert d.update(snap, Slider(), 13.0).fade == 0.0  # ready: starts fading out now
+    assert d.update(snap, Slider(), 13.125).fade == pytest.approx(0.5)
+
+
+def test_a_calm_scene_that_waits_at_black_fades_in_when_ready(tmp_path: Path) -> None:
+    engine, clock = _timed_engine(tmp_path)
+    d = Director(fade_s=0.5)
+    clock.advance(10.0)
+    d.update(engine.snapshot, Slider(), 0.0)
+    d.update(engine.snapshot, Slider(), 9.0)
+    engine.handle(c.Safety("calm", action="calm_scene"))
+    snap = engine.snapshot
+    d.update(snap, Slider(), 10.0)
+    black = d.update(snap, Slider(), 10.3, ready=lambda p: p.key[0] != "calm")
+    assert black.fade == 1.0
+    first = d.update(snap, Slider(), 12.0)  # ready two seconds late: from black, not a jump
+    assert first.key[0] == "calm" and first.fade == 1.0
+    assert d.update(snap, Slider(), 12.125).fade == pytest.approx(0.5)
+
+
+def test_a_paused_scene_is_posed_at_the_pause(tmp_path: Path) -> None:
+    engine, clock = _timed_engine(tmp_path)
+    d = Director(fade_s=0.0)
+    clock.advance(42.0)
+    engine.handle(c.Safety("p", action="pause"))
+    clock.advance(30.0)
+    shown = d.update(engine.snapshot, Slider(), 72.0)
+    assert not shown.animate and shown.still_at == 42.0

@@ -14,7 +14,7 @@ from vrtherapy.authoring import load_library
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.display.base import QuitRequest, SliderConfirm, SliderMove, StopRequest
 from vrtherapy.session import commands as c
-from vrtherapy.session.clock import ManualClock
+from vrtherapy.session.clock import ManualClock, ScaledClock
 from vrtherapy.session.service import SessionService
 from vrtherapy.session.store import open_store
 
@@ -37,7 +37,8 @@ class FakeWindowMirror:
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[SessionService]:
     store = open_store(str(tmp_path / "loop.sqlite3"))
-    yield SessionService(store, load_library(), ManualClock())
+    # session time runs with real time, as in `vrtherapy run`: frames are drawn at it
+    yield SessionService(store, load_library(), ScaledClock(1.0))
     store.close()
 
 
@@ -356,3 +357,73 @@ def test_input_for_a_stopped_engine_thread_raises(service: SessionService) -> No
     assert done == [1]
     with pytest.raises(EngineStopped):
         thread.call(lambda: None)
+
+
+def _settled_in_session_time(loop: RenderLoop, clock: ManualClock) -> None:
+    """Until the scene is on screen, with session time (which frames are drawn at) moving
+    on 20 ms a frame."""
+
+    def step() -> bool:
+        clock.advance(0.02)
+        return loop.view.showing_wanted
+
+    _until(loop, step)
+
+
+def test_frames_are_drawn_at_the_sessions_record_time(tmp_path: Path, display: Any) -> None:
+    """The loop draws at the session's own time (the time its events are recorded at), so
+    that a replay of the record draws the same frames; not at the loop's wall clock."""
+    clock = ManualClock()
+    store = open_store(str(tmp_path / "record-time.sqlite3"))
+    service = SessionService(store, load_library(), clock)
+    service.start(service.create_client("agoraphobic_avoidance.standard"))
+    loop = _loop(service, display)
+    clock.advance(100.0)
+    _settled_in_session_time(loop, clock)
+    _frames(loop, 1)
+    assert loop.view.world is not None
+    assert loop.view.world.time == service.session_time()
+    loop.close()
+    store.close()
+
+
+def test_the_client_head_and_the_stimulus_on_screen_are_recorded(
+    tmp_path: Path, display: Any
+) -> None:
+    from vrtherapy.display.headless import HeadPose
+
+    clock = ManualClock()
+    store = open_store(str(tmp_path / "tracked.sqlite3"))
+    service = SessionService(store, load_library(), clock)
+    code = service.create_client("spiders.standard")
+    service.start(code)
+    loop = _loop(service, display)
+    _settled_in_session_time(loop, clock)
+    settled_at = service.session_time()
+    assert settled_at is not None
+    display.head = HeadPose(eye_height=1.5, x=0.1, pitch_degrees=-30.0)
+    for _ in range(80):  # 4 s of session time at 20 frames a second
+        clock.advance(0.05)
+        _frames(loop, 1)
+    loop.sampler.flush()
+    service.handle(c.EndSession("end"))
+    service.tick()  # the last chunk, once the session has ended
+    engine = service.engine
+    assert engine is not None
+    recorded = service.store.tracking(engine.session_id)
+    samples = recorded.between(settled_at + 0.001, 1e9)  # the 4 s once the scene was on screen
+    assert 75 <= samples.moments <= 81
+    head = samples.head
+    assert np.allclose(head.positions[-1], (0.1, 1.5, 0.0), atol=1e-3)
+    looking = head.orientations[-1]  # pitched 30° down about x
+    assert np.allclose(
+        np.abs(looking), (np.sin(np.radians(15)), 0, 0, np.cos(np.radians(15))), atol=1e-3
+    )
+    stimulus = samples.stimulus  # the spider in its jar across the table
+    assert len(stimulus) == samples.moments  # on screen all along
+    assert recorded.stimulus.times[0] > 0  # not at 0 s: the scene was still being built
+    assert len(recorded.stimulus) < recorded.moments
+    assert 0.7 < stimulus.positions[-1][1] < 0.9 and stimulus.positions[-1][2] < -1.5
+    assert service.store.verify(engine.session_id).ok
+    loop.close()
+    store.close()

@@ -60,6 +60,7 @@ def test_run_without_a_sound_card_warns_once_and_runs(tmp_path: Path) -> None:
     ]
     assert "started for client" in proc.stdout
     assert "ended: the frame limit (30) was reached" in proc.stdout  # the real reason
+    assert "note: no voice measures: no microphone could be opened" in proc.stdout
 
 
 @pytest.mark.slow
@@ -85,6 +86,7 @@ def test_devices_says_there_are_none_without_a_sound_card(tmp_path: Path) -> Non
     env_names = _vrtherapy("devices", tmp_path=tmp_path)
     assert env_names.returncode == 0
     assert "sound outputs: none found" in env_names.stdout
+    assert "microphones: none found (no voice measures)" in env_names.stdout
 
 
 def test_the_head_pose_from_the_view_matrices_matches_the_head() -> None:

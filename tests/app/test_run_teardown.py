@@ -18,6 +18,8 @@ class RecordingView:
 
     calls: list[Call] = []
     on_frame: Any = None
+    presentation: Any = None  # nothing shown: the head is sampled with the view faded out
+    world: Any = None
 
     def __init__(self, *_args: Any, **_kw: Any) -> None:
         self.frames = 0

@@ -15,7 +15,7 @@ from tests.app.test_render_loop import FakeEngine
 from vrtherapy.app.run import RenderLoop, RunOptions
 from vrtherapy.app.watch import LibraryWatcher, ReloadFade, revalidate
 from vrtherapy.authoring import Library, load_library
-from vrtherapy.session.clock import ManualClock
+from vrtherapy.session.clock import ScaledClock
 from vrtherapy.session.library_reload import LibraryUpdate
 from vrtherapy.session.service import ServiceError, SessionService
 from vrtherapy.session.store import open_store
@@ -105,7 +105,7 @@ def test_reload_fade_swaps_at_black() -> None:
 @pytest.fixture
 def service(tmp_path: Path, clinic: Path) -> Iterator[SessionService]:
     store = open_store(str(tmp_path / "watch.sqlite3"))
-    service = SessionService(store, load_library(libraries=[clinic]), ManualClock())
+    service = SessionService(store, load_library(libraries=[clinic]), ScaledClock(1.0))
     yield service
     store.close()
 

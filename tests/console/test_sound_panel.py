@@ -1,4 +1,5 @@
-"""The console's sound panel in a real Chromium: the scene's cues, volume and mute."""
+"""The console's sound panel in a real Chromium: the scene's cues, volume, mute and
+recording of the client's voice."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ def test_cues_volume_and_mute_from_the_console(browser: Any, tmp_path: Path) -> 
         page.wait_for_selector("#sound-mute[aria-pressed=true]")
         page.wait_for_selector("#event-log li:has-text('sound muted, volume 40 %')")
         assert page.text_content("#sound-volume-value") == "40 %"
+        # recording the client's voice is off until the therapist turns it on, and logged
+        assert page.get_attribute("#voice-record", "aria-pressed") == "false"
+        page.click("#voice-record")
+        page.wait_for_selector("#voice-record[aria-pressed=true]")
+        page.wait_for_selector(
+            '#event-log li:has-text("recording of the client\'s voice turned on by therapist")'
+        )
+        assert page.text_content("#voice-record") == "Stop recording the voice"
+        page.click("#voice-record")
+        page.wait_for_selector("#voice-record[aria-pressed=false]")
         # the calm scene has its own cues
         page.click("button[data-safety=calm_scene]")
         page.wait_for_selector("#sound-cues button[data-cue=chime]")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vrtherapy.app.demo import run_demo
+from vrtherapy.app.demo import run_demo, stimulus_in_world
 from vrtherapy.authoring import load_library
 from vrtherapy.session import events as ev
 from vrtherapy.session.store import open_store
@@ -34,9 +34,16 @@ def demo_record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRecord
     store = open_store(database)
     lib = load_library()
     hierarchy = lib.hierarchy("heights.standard")
-    first = run_demo(store, lib, hierarchy, seed=7, echo=lambda _line: None)
+    at = stimulus_in_world(lib)  # the scenes' stimuli, built once for both sessions
+    first = run_demo(store, lib, hierarchy, seed=7, echo=lambda _line: None, stimulus=at)
     second = run_demo(
-        store, lib, hierarchy, seed=8, echo=lambda _line: None, client_code=first.client_code
+        store,
+        lib,
+        hierarchy,
+        seed=8,
+        echo=lambda _line: None,
+        client_code=first.client_code,
+        stimulus=at,
     )
     yield DemoRecord(database, store, first.client_code, (first.session_id, second.session_id))
     store.close()

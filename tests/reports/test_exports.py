@@ -54,6 +54,13 @@ def test_trials_csv_loads_into_the_expected_columns_and_rows(demo_record: DemoRe
         "drop_percent",
         "expectancy_before",
         "expectancy_after",
+        "tracked_moments",
+        "looking_at_share",
+        "looking_away_share",
+        "looking_down_share",
+        "closest_approach_m",
+        "head_path_m",
+        "head_turn_deg_per_s",
     ]
     entered = _kinds(events, ev.StepEntered)
     assert len(rows) == len(entered)

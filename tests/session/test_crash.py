@@ -27,6 +27,7 @@ from vrtherapy.session.clock import SystemClock
 from vrtherapy.session.service import SessionService
 from vrtherapy.session.state import replay
 from vrtherapy.session.store import open_store
+from vrtherapy.session.tracking import CHUNK_S
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 24
@@ -147,6 +148,13 @@ def test_a_killed_run_is_resumed_by_run(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     database = str(tmp_path / "sessions.sqlite3")
+    # the client's tracked head: stored chunk by chunk, so the kill lost at most the one
+    # being gathered (and the quarter second of moments on their way to the engine thread)
+    killed = open_store(database)
+    last_event = killed.read(session_id)[-1].session_time
+    span = killed.tracking(session_id).span
+    assert span is not None and span[1] >= last_event - CHUNK_S - 1.0, (span, last_event)
+    killed.close()
     listing = subprocess.run([*base, "sessions"], env=env, capture_output=True, text=True)
     assert f"{session_id}" in listing.stdout and "interrupted" in listing.stdout, listing
     again = subprocess.run(

@@ -132,3 +132,27 @@ def test_a_command_refused_by_a_stale_state_is_decided_again(
         "safety_action",
     ]
     assert engine.snapshot.safety == "none"
+
+
+def test_tracked_poses_wait_for_the_safety_actions_of_an_outage(
+    store: EventStore, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vrtherapy.session.tracking import Pose, PoseSample, TrackingRecorder
+
+    engine, clock = start(store, library)
+    recorder = TrackingRecorder(engine.record_tracking, chunk_s=1.0)
+    head = (("head", Pose((0.0, 1.6, 0.0))),)
+    moments = [PoseSample(i * 0.05, head) for i in range(50)]  # 0–2.45 s: two chunks done
+    with Outage(store, monkeypatch):
+        engine.handle(c.Safety("b", action="blackout", reason="panic"))
+        recorder.add(moments)
+        assert recorder.unstored == 2 and recorder.stored == 0  # kept, not dropped
+    recorder.retry()  # the store is back, but the blackout is not stored yet: it goes first
+    assert recorder.stored == 0
+    clock.advance(1)
+    engine.tick()
+    recorder.retry()
+    assert recorder.stored == 2
+    kinds = [e.kind for e in store.read(engine.session_id)]
+    assert kinds.index("safety_action") < kinds.index("tracking_chunk")
+    assert store.verify(engine.session_id).ok

@@ -7,11 +7,12 @@ real engine and store, so the record is a real, verifiable session record.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from vrtherapy.authoring import HierarchySpec, Library
 from vrtherapy.session import commands as c
@@ -20,8 +21,34 @@ from vrtherapy.session.clients import Clients
 from vrtherapy.session.clock import ManualClock
 from vrtherapy.session.engine import Engine
 from vrtherapy.session.store.base import EventStore
-from vrtherapy.session.synthetic import ClientProfile, SyntheticClient
+from vrtherapy.session.synthetic import ClientProfile, SyntheticClient, SyntheticHead
 from vrtherapy.session.timeline import clock, describe
+from vrtherapy.session.tracking import TrackingRecorder, Vec3
+
+# where a scenario's stimulus is in the client's frame at some parameter values (None:
+# not on screen, or the scenario names none)
+StimulusAt = Callable[[str, Mapping[str, Any]], Vec3 | None]
+
+
+def stimulus_in_world(library: Library) -> StimulusAt:
+    """Builds each (scenario, values) world once and asks where its stimulus is drawn."""
+    from vrtherapy.world import AssetLoader, build_world
+
+    found: dict[tuple[str, tuple[tuple[str, Any], ...]], Vec3 | None] = {}
+
+    def at(scenario: str, values: Mapping[str, Any]) -> Vec3 | None:
+        spec = library.scenarios.get(scenario)
+        if spec is None or not spec.stimulus:
+            return None
+        key = (scenario, tuple(sorted(values.items())))
+        if key not in found:
+            dirs = list(library.asset_dirs(scenario))
+            world = build_world(spec, dict(values), asset_dirs=dirs, loader=AssetLoader(dirs))
+            world.draw_list()
+            found[key] = world.shown_centre(spec.stimulus)
+        return found[key]
+
+    return at
 
 
 @dataclass(frozen=True)
@@ -49,8 +76,13 @@ def run_demo(
     echo: Callable[[str], None] = print,
     on_tick: Callable[[Engine], None] | None = None,
     client_code: str | None = None,
+    stimulus: StimulusAt | None = None,
 ) -> DemoResult:
-    """Run one session; ``client_code`` continues an existing client (default: a new one)."""
+    """Run one session; ``client_code`` continues an existing client (default: a new one).
+
+    The client's head is tracked as if a headset sampled it (SyntheticHead), looking at
+    the step's stimulus where ``stimulus`` locates it (default: the built scenes), and
+    stored like a real session's poses."""
     clk = ManualClock(wall_start=time.time())
     counter = itertools.count(1)
 
@@ -65,6 +97,10 @@ def run_demo(
         code = client_code
     engine = Engine.start(store, library, clk, code, hierarchy, new_id=new_id)
     client = SyntheticClient(ClientProfile(seed=seed), hierarchy.suds_scale)
+    head = SyntheticHead(seed)
+    locate = stimulus if stimulus is not None else stimulus_in_world(library)
+    tracking = TrackingRecorder(engine.record_tracking)
+    tracked_to = engine.now()
     cmd_ids = (f"demo-{seed}-{i}" for i in itertools.count(1))
     proposal_seen_at: dict[str, float] = {}
     directions: dict[str, str] = {}
@@ -105,6 +141,14 @@ def run_demo(
     )
 
     while engine.state.running:
+        # the head over the tick to come, with the scene and step as they are now
+        snap = engine.snapshot
+        step = hierarchy.steps[snap.step_index]
+        shown = snap.safety not in ("blackout", "calm_scene")
+        where = locate(snap.scenario, dict(snap.parameters)) if shown else None
+        distress = functools.partial(client.true_suds, step.anticipated_suds, snap.intensity)
+        tracking.add(head.moments(tracked_to, tracked_to + tick_s, distress, where))
+        tracked_to += tick_s
         clk.advance(tick_s)
         engine.tick()
         snap = engine.snapshot
@@ -146,6 +190,7 @@ def run_demo(
             send(c.EndSession(next(cmd_ids), "therapist", done))
         elif now >= max_minutes * 60:
             send(c.EndSession(next(cmd_ids), "therapist", "time limit reached"))
+    tracking.flush()  # the poses of the last seconds
     # after the session, as in the clinic: the post-exposure SSQ and the therapist's note
     send(c.AnswerQuestionnaire(next(cmd_ids), "client", "ssq", client.answer_ssq(True), "post"))
     send(

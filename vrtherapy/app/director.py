@@ -3,6 +3,13 @@ parameters, the fade, and the in-headset panels. Pure logic, no GL.
 
 Safety comes first: a blackout is black on the very next frame; the calm scene
 and step changes fade through black; a paused scene holds still.
+
+Time is the session's record time (session time, seconds). A fade that starts as soon
+as the record changed starts at the time of that change, and a paused scene holds still
+at the time of the pause, so the frame at a moment depends only on the record: a
+replay (app/replay.py) that feeds the director the record's snapshots draws the same
+frames. Only a scene that took longer than ``PROMPT_S`` to be ready starts fading when
+it is ready instead.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from vrtherapy.render.overlay import Overlay, SudsPanel
 from vrtherapy.session.snapshot import Snapshot
 
 WAITING_SCENE = "calm.room"
+PROMPT_S = 0.1  # a change seen within this long of being recorded fades from the record's time
 PROMPTS = {
     "suds": ("How anxious do you feel right now?", "no distress", "worst imaginable"),
     "comfort": ("How sick do you feel right now?", "not at all", "very sick"),
@@ -32,6 +40,7 @@ class Presentation:
     overlay: Overlay
     animate: bool
     key: tuple[object, ...]  # changes whenever a different scene is shown
+    still_at: float | None = None  # not animated: the scene holds still as it was at this time
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ class Director:
         self.fade_s = fade_s
         self._shown: Presentation | None = None  # the scene on screen (or fading out)
         self._switch_at: float | None = None  # when the current fade started
+        self._held_black = False  # the fade waited at black for the next scene to be ready
 
     def wanted(self, snap: Snapshot | None, slider: Slider) -> Presentation:
         """The presentation the snapshot asks for, before fades are applied."""
@@ -99,8 +109,10 @@ class Director:
                 snap.calm_scene, (), 0.0, Overlay(), True, ("calm", snap.calm_scene)
             )
         overlay = Overlay()
+        still_at = None
         if snap.safety == "paused":
             overlay = Overlay(instruction="Paused. Take a moment; your therapist is with you.")
+            still_at = snap.safety_since
         else:
             active = active_prompt(snap)
             if active is not None:
@@ -118,13 +130,19 @@ class Director:
                 )
         key = ("step", snap.step_index, snap.scenario)
         return Presentation(
-            snap.scenario, snap.parameters, 0.0, overlay, snap.safety != "paused", key
+            snap.scenario, snap.parameters, 0.0, overlay, snap.safety != "paused", key, still_at
         )
 
     @property
     def settled(self) -> bool:
         """No fade in progress."""
         return self._switch_at is None
+
+    def rebase(self, delta: float) -> None:
+        """The clock jumped by ``delta`` seconds (a new session's time starts at 0): a fade
+        under way goes on from where it was."""
+        if self._switch_at is not None:
+            self._switch_at += delta
 
     def update(
         self,
@@ -145,30 +163,47 @@ class Director:
             if not ready(want):  # from nothing or from black: wait at black
                 return replace(want, fade=1.0, animate=False)
             # fade in
-            self._shown, self._switch_at = want, now - half
+            self._shown, self._switch_at = want, _since(snap, now) - half
             shown = want
         elif want.key != shown.key and self._switch_at is None:
             if not ready(want) and want.key[0] != "calm":
                 # the next scene is still being built: the current one stays, with today's panels
                 return replace(shown, overlay=want.overlay)
-            self._switch_at = now  # start fading the old scene out
+            self._switch_at = _since(snap, now)  # start fading the old scene out
         if self._switch_at is None or (half <= 0 and want.key == shown.key):
             self._shown, self._switch_at = want, None
             return want
         t = now - self._switch_at
         if t < half and want.key != shown.key:
             # fading out: the old scene holds still, no panels
-            return replace(shown, fade=t / half, overlay=Overlay(), animate=False)
+            return replace(
+                shown,
+                fade=t / half,
+                overlay=Overlay(),
+                animate=False,
+                still_at=self._switch_at if shown.animate else shown.still_at,
+            )
         if want.key != shown.key:
             if not ready(want):  # black until the calm scene is ready
+                self._held_black = True
                 return replace(shown, fade=1.0, overlay=Overlay(), animate=False)
-            self._switch_at = now - half  # switch scenes at black
+            if self._held_black:  # ready only now: fade in from now
+                self._switch_at, self._held_black = now - half, False
+            # else the new scene fades in from the black point, switch_at + half
         self._shown = want
         t = now - self._switch_at
         if t >= self.fade_s:
             self._switch_at = None
             return want
         return replace(want, fade=min(1.0, max(0.0, 1.0 - (t - half) / half)))
+
+
+def _since(snap: Snapshot | None, now: float) -> float:
+    """When a change seen at ``now`` began: the record's time of it if it was seen promptly
+    (always, in a replay), else now (a scene that was still being built)."""
+    if snap is not None and now - PROMPT_S <= snap.changed_at <= now:
+        return snap.changed_at
+    return now
 
 
 def _plain(scenario: str, instruction: str, key: tuple[object, ...]) -> Presentation:

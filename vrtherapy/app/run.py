@@ -24,6 +24,7 @@ from vrtherapy.app.director import (
 )
 from vrtherapy.app.engine_thread import EngineStopped
 from vrtherapy.app.frame_meter import FrameMeter
+from vrtherapy.app.pose_sampler import PoseSampler
 from vrtherapy.app.watch import ReloadFade
 from vrtherapy.app.worlds import (
     AHEAD,
@@ -113,14 +114,19 @@ class ClientView:
         # the sound's hook: (scenario, world, views, standing height) every frame
         self.on_frame: Callable[[str, Any, Any, float], None] | None = None
         self._reload = ReloadFade()
+        self._last_now: float | None = None
 
     def use_library(self, library: Library, now: float) -> None:
         """Show scenes from ``library`` from the next fade through black on (run --watch)."""
         self._reload.request(library, now)
 
     def render(self, views: Any, snap: Snapshot | None, slider: Slider, now: float) -> None:
+        """Draw the frame for ``snap`` at ``now``, the session's record time (seconds)."""
         with self.builder.gate.frame():  # the builder waits while this frame is drawn
             calm = snap.calm_scene if snap is not None else WAITING_SCENE
+            if self._last_now is not None and now < self._last_now:
+                self.director.rebase(now - self._last_now)  # a new session's time began
+            self._last_now = now
             self._prebuild(snap)
             pres = self.director.update(snap, slider, now, lambda p: self._ready(p, calm))
             shown_fade, swap = self._reload.apply(pres.fade, now)
@@ -132,36 +138,57 @@ class ClientView:
             pres = replace(pres, fade=shown_fade)
             self.presentation = pres
             self._wanted = self.director.wanted(snap, slider).key
-            world = None
-            if pres.fade >= 1.0:
-                self.drawn = None
-            else:
-                found = self._showable(pres, calm)
-                if found is None:  # new parameter values not on the GPU yet: keep the last world
-                    world = self.world
-                else:
-                    self.drawn, world = found
-            self.world = world
-            if world is not None:
-                if pres.animate:
-                    world.advance(now)
-                draw_list = world.draw_list()
-            else:
-                from vrtherapy.world.types import DrawList
+            self._draw(views, pres, calm, now)
 
-                draw_list = DrawList(items=())
-            fade = pres.fade if world is not None else 1.0
-            self.renderer.render(views, draw_list, pres.overlay, fade, now)
-            if self.on_frame is not None:  # the scene heard is the scene seen
-                heard = world.spec.id if world is not None else pres.scenario
-                self.on_frame(heard, world, views, draw_list.standing_height)
-            if self.readback is not None and self.mirror is not None:
-                left: EyeView = views[0]
-                self.readback.capture(left.framebuffer, left.viewport)
-                image = self.readback.latest()
-                if image is not None and self.readback.latest_time != self._mirror_time:
-                    self._mirror_time = self.readback.latest_time
-                    self.mirror.put(image, blackout=fade >= 1.0)
+    def show(self, views: Any, pres: Presentation, calm: str, now: float) -> None:
+        """Draw a presentation decided elsewhere (a replay's director) at record time ``now``;
+        its world must be ready (see :meth:`make_ready`), else the last one is drawn."""
+        with self.builder.gate.frame():
+            self.presentation = pres
+            self._draw(views, pres, calm, now)
+
+    def make_ready(self, pres: Presentation, calm: str, timeout: float = 60.0) -> None:
+        """Block until ``pres``'s world is built and on the GPU (offline tools: a replay)."""
+        self.builder.request(world_key(pres.scenario, pres.values), SHOWN)
+        self.builder.wait(world_key(pres.scenario, pres.values), timeout)
+        for fallback in (calm, WAITING_SCENE):  # shown instead if the scene fails to build
+            self.builder.wait(world_key(fallback, {}), timeout)
+        if not self._ready(pres, calm, bounded=False):
+            raise TimeoutError(f"the scene {pres.scenario} was not built in {timeout:g} s")
+
+    def _draw(self, views: Any, pres: Presentation, calm: str, now: float) -> None:
+        world = None
+        if pres.fade >= 1.0:
+            self.drawn = None
+        else:
+            found = self._showable(pres, calm)
+            if found is None:  # new parameter values not on the GPU yet: keep the last world
+                world = self.world
+            else:
+                self.drawn, world = found
+        self.world = world
+        if world is not None:
+            if pres.animate:
+                world.advance(now)
+            elif pres.still_at is not None:  # held still as it was then (pause, fade)
+                world.advance(pres.still_at)
+            draw_list = world.draw_list()
+        else:
+            from vrtherapy.world.types import DrawList
+
+            draw_list = DrawList(items=())
+        fade = pres.fade if world is not None else 1.0
+        self.renderer.render(views, draw_list, pres.overlay, fade, now)
+        if self.on_frame is not None:  # the scene heard is the scene seen
+            heard = world.spec.id if world is not None else pres.scenario
+            self.on_frame(heard, world, views, draw_list.standing_height)
+        if self.readback is not None and self.mirror is not None:
+            left: EyeView = views[0]
+            self.readback.capture(left.framebuffer, left.viewport)
+            image = self.readback.latest()
+            if image is not None and self.readback.latest_time != self._mirror_time:
+                self._mirror_time = self.readback.latest_time
+                self.mirror.put(image, blackout=fade >= 1.0)
 
     @property
     def showing_wanted(self) -> bool:
@@ -215,8 +242,9 @@ class ClientView:
             fallback = world_key(WAITING_SCENE, {})
         return self._resolve(fallback, WAITING_SCENE)
 
-    def _ready(self, pres: Presentation, calm: str) -> bool:
-        """Built and on the GPU (uploading a bounded part of it in this frame if not)."""
+    def _ready(self, pres: Presentation, calm: str, *, bounded: bool = True) -> bool:
+        """Built and on the GPU (uploading a bounded part of it in this frame if not, or
+        all of it when not ``bounded``)."""
         found = self._resolve(world_key(pres.scenario, pres.values), calm)
         if found is None:
             return False
@@ -229,7 +257,7 @@ class ClientView:
                 self._meshes.clear()
             unique = {m.key: m for m in world.graph.meshes if m is not None}
             meshes = self._meshes[key] = tuple(unique.values())
-        return self.renderer.preload(meshes)
+        return self.renderer.preload(meshes, bounded=bounded)
 
     def _showable(self, pres: Presentation, calm: str) -> tuple[WorldKey, Any] | None:
         """(the presentation's key, the world that shows it), or None when not ready."""
@@ -296,9 +324,10 @@ class RenderLoop:
         self.keep_frame_log = False
         self.end_reason = ""  # why run() returned, in words for the therapist and the record
         self.meter = FrameMeter(self._target_hz())
-        self._started = time.monotonic()
+        self._time_offset = -time.monotonic()  # record time between sessions
         self._library = service.library  # a reload (run --watch) swaps the service's
         self._summaries = 0
+        self.sampler = PoseSampler(self._hand_over_poses)  # the client's head for the record
 
     def _target_hz(self) -> float:
         """The rate frames should come at: the headless pace, else the display's refresh."""
@@ -372,17 +401,41 @@ class RenderLoop:
         its frame (an OpenXR runtime blocks in xrWaitFrame before this is called), so a
         command that arrived during the wait is already on this frame."""
         started = time.monotonic()
-        now = started - self._started
+        now = self._record_time(started)
         snap = self.rendered = self.service.snapshot
         if self.service.library is not self._library:
             self._library = self.service.library
             self.view.use_library(self._library, now)
         self.view.render(views, snap, self.slider, now)
+        self._sample(views, snap)
         self.meter.add(started, time.monotonic() - started, self._target_hz())
-        if self.window_mirror is not None and now - self._window_mirror_at >= 1 / 30:
-            self._window_mirror_at = now
+        if self.window_mirror is not None and started - self._window_mirror_at >= 1 / 30:
+            self._window_mirror_at = started
             left: EyeView = views[0]
             self.window_mirror.show_framebuffer(left.framebuffer, left.viewport[2:])
+
+    def _record_time(self, monotonic: float) -> float:
+        """The time frames are drawn at: the session's own time while one runs (the time
+        its events are recorded at, so a replay draws the same frames); between sessions
+        it runs on from there."""
+        session = self.service.session_time()
+        if session is None:
+            return monotonic + self._time_offset
+        self._time_offset = session - monotonic
+        return session
+
+    def _sample(self, views: Any, snap: Snapshot | None) -> None:
+        """The client's head (the hand controller, the stimulus on screen) for the record."""
+        pres = self.view.presentation
+        fade = pres.fade if pres is not None else 1.0
+        hand = getattr(self.display, "controller_pose", None)
+        self.sampler.after_frame(self.service.engine, snap, views, self.view.world, fade, hand)
+
+    def _hand_over_poses(self, session_id: str, moments: tuple[Any, ...]) -> None:
+        try:
+            self.engine.call(lambda: self.service.record_poses(session_id, moments))
+        except EngineStopped:
+            log.warning("the engine thread has stopped; tracked poses were not recorded")
 
     def _input(self, snap: Snapshot | None) -> bool:
         """Client input from the headset or window; True when the display wants to quit."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from vrtherapy.authoring.behaviour import BEHAVIOUR
@@ -183,6 +183,17 @@ class SkillSpec(Model):
     description: str | None = None
 
 
+def _one_or_more(value: Any) -> Any:
+    """``stimulus: spider`` is short for ``stimulus: [spider]``."""
+    return [value] if isinstance(value, str) else value
+
+
+# an object or partner, or a part inside one ('cabin/window'): what the behaviour measures
+# take as the feared stimulus (see docs/behaviour-measures.md)
+_STIMULUS_PATTERN = r"^[a-z_][a-z0-9_]*(/[A-Za-z0-9_]+)*$"
+StimulusRef = Annotated[str, StringConstraints(pattern=_STIMULUS_PATTERN)]
+
+
 class ScenarioSpec(Model):
     """A validated scenario. Build one with :func:`load_scenario`."""
 
@@ -200,6 +211,9 @@ class ScenarioSpec(Model):
     partners: list[PartnerSpec] = []
     skills: list[SkillSpec] = []  # scored 1–5 by the therapist (social scenarios)
     sounds: SoundsSpec = SoundsSpec()
+    # the feared stimulus or the partner, for the behaviour measures (looking at it, closest
+    # approach): objects or partners by name, or parts of them; the first on screen counts
+    stimulus: Annotated[list[StimulusRef], BeforeValidator(_one_or_more)] = []
 
     def level(self, name: str) -> LevelSpec:
         for lv in self.levels:
@@ -229,9 +243,10 @@ class _Parts:
     partners: list[tuple[int, PartnerSpec]]
     sounds: SoundsLocated = ()
     skills: list[tuple[int, SkillSpec]] = field(default_factory=list)
+    stimulus: list[tuple[DataPath, str]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, spec: ScenarioSpec) -> _Parts:
+    def of(cls, spec: ScenarioSpec, raw: Any = None) -> _Parts:
         return cls(
             dict(spec.parameters),
             list(enumerate(spec.levels)),
@@ -241,6 +256,7 @@ class _Parts:
             list(enumerate(spec.partners)),
             tuple(spec.sounds.all()),
             list(enumerate(spec.skills)),
+            _stimulus_paths(raw),
         )
 
     @classmethod
@@ -267,7 +283,20 @@ class _Parts:
             _try_items(PartnerSpec, data.get("partners")),
             tuple(salvage_sounds(data.get("sounds", {}))),
             _try_items(SkillSpec, data.get("skills")),
+            _stimulus_paths(data),
         )
+
+
+def _stimulus_paths(data: Any) -> list[tuple[DataPath, str]]:
+    """Each well-formed stimulus reference with where it is written (a string, or a
+    list's items); a malformed one is reported by the format check alone."""
+    raw = data.get("stimulus") if isinstance(data, dict) else None
+    found: list[tuple[DataPath, Any]] = []
+    if isinstance(raw, str):
+        found = [(("stimulus",), raw)]
+    elif isinstance(raw, list):
+        found = [(("stimulus", i), v) for i, v in enumerate(raw)]
+    return [(p, v) for p, v in found if isinstance(v, str) and re.match(_STIMULUS_PATTERN, v)]
 
 
 def _try(model: type[_M], raw: Any) -> _M | None:
@@ -338,6 +367,7 @@ class _Checker:
             if skill.name in skills:
                 self.add(("skills", i, "name"), f"duplicate skill '{skill.name}'")
             skills.add(skill.name)
+        self.stimulus()
         return self.problems
 
     def character(self, partner: PartnerSpec, path: DataPath) -> None:
@@ -370,6 +400,24 @@ class _Checker:
                 names = value if isinstance(value, list) else [value]
                 if not names or any(not n for n in names):
                     self.add((*mpath, key, name), f"'{name}' needs a name from the model")
+
+    def stimulus(self) -> None:
+        """A stimulus names an object or partner of this scenario (or a part inside one:
+        the parts of procedural objects are known only once built, so only the first
+        name of a path is checked here)."""
+        known = _object_names(obj for _, obj in self.spec.objects) | {
+            partner.id for _, partner in self.spec.partners
+        }
+        for path, ref in self.spec.stimulus:
+            first = ref.split("/", 1)[0]
+            if first not in known:
+                self.add(
+                    path,
+                    f"stimulus '{ref}' names no object or partner of this scenario",
+                    did_you_mean(first, sorted(known), "objects and partners")
+                    if known
+                    else "add the object under 'objects:' first",
+                )
 
     def parameter(self, path: DataPath, p: ParameterSpec) -> None:
         if p.type == "number":
@@ -734,7 +782,7 @@ def resolve_file(name: str, base_dirs: list[Path]) -> Path | None:
 
 def scenario_from_document(doc: Document, base_dirs: list[Path]) -> ScenarioSpec:
     spec, problems = validate(ScenarioSpec, doc)
-    parts = _Parts.of(spec) if spec is not None else _Parts.salvage(doc.data)
+    parts = _Parts.of(spec, doc.data) if spec is not None else _Parts.salvage(doc.data)
     problems = problems + _Checker(parts, doc.source, base_dirs).run()
     if problems or spec is None:
         raise AuthoringError(problems)

@@ -1,4 +1,5 @@
-"""``devices``: the sound outputs a session can use (``run --audio-device NAME``)."""
+"""``devices``: the sound outputs and microphones a session can use
+(``run --audio-device NAME``, ``run --microphone NAME``)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import click
 
 @click.command("devices")
 def devices_command() -> None:
-    """List the sound output devices by name; the default is marked with '*'.
+    """List the sound output devices and microphones by name; the default output is
+    marked with '*'.
 
-    Pass a name to `vrtherapy run --audio-device NAME`. SteamVR and Meta Quest Link
-    route the headset's audio to the system's default output.
+    Pass a name to `vrtherapy run --audio-device NAME` or `--microphone NAME`. SteamVR
+    and Meta Quest Link route the headset's audio to the system's default output and
+    its microphone to the default input.
     """
     from vrtherapy.audio import OpenALError, output_devices
     from vrtherapy.audio.openal import library
@@ -20,10 +23,19 @@ def devices_command() -> None:
     except OpenALError as exc:
         click.echo(f"sound outputs: none ({exc})")
         return
+    from vrtherapy.audio.microphone import capture_devices
+
     names, default = output_devices()
     if not names:
         click.echo("sound outputs: none found (a session runs silently)")
-        return
-    click.echo("sound outputs:")
-    for name in names:
-        click.echo(f"{'*' if name == default else ' '} {name}")
+    else:
+        click.echo("sound outputs:")
+        for name in names:
+            click.echo(f"{'*' if name == default else ' '} {name}")
+    inputs = capture_devices()
+    if not inputs:
+        click.echo("microphones: none found (no voice measures)")
+    else:
+        click.echo("microphones:")
+        for name in inputs:
+            click.echo(f"  {name}")

@@ -11,6 +11,7 @@ from vrtherapy import __version__
 from vrtherapy.cli.authoring_commands import list_command, schema_command, validate_command
 from vrtherapy.cli.devices_command import devices_command
 from vrtherapy.cli.render_commands import bench_command, snapshot_command
+from vrtherapy.cli.replay_command import replay_command
 from vrtherapy.cli.report_commands import export_command, report_command
 from vrtherapy.cli.run_command import run_command
 from vrtherapy.cli.session_commands import (
@@ -33,7 +34,8 @@ def cli(verbose: bool) -> None:
     `demo` runs a complete session with a synthetic client; `sessions`, `show`
     and `verify` list, print and integrity-check stored session records;
     `report` writes session and progress reports and `export` writes tidy CSV,
-    JSON or FHIR; `devices` lists the sound outputs `run --audio-device` can use;
+    JSON or FHIR; `replay` draws again what the client saw at any moment;
+    `devices` lists the sound outputs `run --audio-device` can use;
     `resume` brings back a session whose engine was interrupted.
     """
     logging.basicConfig(
@@ -51,6 +53,7 @@ cli.add_command(show_command)
 cli.add_command(verify_command)
 cli.add_command(report_command)
 cli.add_command(export_command)
+cli.add_command(replay_command)
 cli.add_command(snapshot_command)
 cli.add_command(bench_command)
 cli.add_command(run_command)

@@ -298,12 +298,20 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     "with 16 positional sources, and the head-turn to sound-field latency (through "
     "OpenAL's loopback device, faster than real time; no sound card needed).",
 )
+@click.option(
+    "--tracking",
+    is_flag=True,
+    help="Instead: the bytes a 60-minute session's tracked poses take (head, hand and "
+    "stimulus, chunked and compressed) and the render thread's cost of sampling them per "
+    "frame (no GL needed).",
+)
 def bench_command(
     frames: int,
     size: tuple[int, int],
     console_bench: bool,
     transitions: bool,
     audio_bench: bool,
+    tracking: bool,
 ) -> None:
     """Render reference scenes headless; compare instanced and naive drawing.
 
@@ -316,6 +324,14 @@ def bench_command(
     audiences of 15 and 60, with the calm scene and back, rendered headless at
     90 Hz as in `vrtherapy run`; prints each change and the worst frame during
     changes as a multiple of the median frame time (the aim: at most x1.5).
+
+    With --tracking: 60 minutes of a synthetic client's head, hand and stimulus at
+    20 Hz (with sensor-like noise) are chunked and compressed as a session stores them;
+    prints their bytes (the aim: under 5 MB) and how much a SQLite store grows. Then
+    the render loop's sampling step runs for a minute of frames at 90 Hz against a
+    built spiders.kitchen world, handing moments to a store on another thread; prints
+    its cost per frame (the aim: median under 0.2 ms) and over the frames that took a
+    moment (median, p99).
 
     With --audio: the sound engine mixes a 2-minute scene (16 positional sources,
     2 beds, a streamed file, cues) in 1024-frame periods as a sound card would ask
@@ -332,6 +348,16 @@ def bench_command(
     in the renderer per stereo frame (median, p99) and the whole frame
     including rasterisation (glFinish; on llvmpipe this runs on the CPU).
     """
+    if tracking:
+        from vrtherapy.app.tracking_bench import run_tracking_bench
+        from vrtherapy.session.tracking import CHUNK_S, SAMPLE_HZ
+
+        click.echo(
+            f"vrtherapy bench --tracking: moments at {SAMPLE_HZ:g} Hz of session time, "
+            f"{CHUNK_S:g} s chunks, compressed"
+        )
+        click.echo(run_tracking_bench().report())
+        return
     if audio_bench:
         from vrtherapy.app.audio_bench import run_audio_bench
         from vrtherapy.audio import OpenALError

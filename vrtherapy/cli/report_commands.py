@@ -13,7 +13,7 @@ from vrtherapy.reports.progress import client_progress
 from vrtherapy.reports.session import ReportError, SessionReport, session_report
 from vrtherapy.session import events as ev
 from vrtherapy.session.clients import client_stream
-from vrtherapy.session.store.base import EventStore
+from vrtherapy.session.store.base import EventStore, StoreError
 from vrtherapy.session.store.open import data_dir
 
 
@@ -46,7 +46,16 @@ def _reports(store: EventStore, session_id: str | None, client: str | None) -> l
     if (session_id is None) == (client is None):
         raise click.UsageError("give a SESSION or --client CODE (one of them)")
     ids = [session_id] if session_id is not None else client_sessions(store, client or "")
-    return [session_report(session_events(store, sid)) for sid in ids]
+    return [recorded_report(store, sid) for sid in ids]
+
+
+def recorded_report(store: EventStore, session_id: str) -> SessionReport:
+    """A stored session's report: its events and its tracked poses."""
+    try:
+        samples = store.tracking(session_id)
+    except StoreError as exc:  # an unreadable chunk: the measures would be incomplete
+        raise ReportError(f"{exc}; 'vrtherapy verify' checks the record") from None
+    return session_report(session_events(store, session_id), samples=samples)
 
 
 def _safe_name(text: str) -> str:
@@ -57,7 +66,7 @@ def write_session_report(store: EventStore, session_id: str, out: Path | None = 
     """Write one session's HTML report (default: the data folder's reports/); returns its path."""
     from vrtherapy.reports import document  # matplotlib: only when a report is written
 
-    html = document.session_html(session_report(session_events(store, session_id)))
+    html = document.session_html(recorded_report(store, session_id))
     path = out or data_dir() / "reports" / f"{_safe_name(session_id)}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,21 @@ def _open_audio(device: str | None, service: SessionService, engine_thread: Any)
         sys.exit(2)
 
 
+def _open_voice(microphone: str | None, service: SessionService, engine_thread: Any) -> Any:
+    """The client's voice measures (None: no microphone, after one warning, or 'none')."""
+    if microphone == "none":
+        return None
+    from vrtherapy.app.voice_wiring import open_client_voice
+
+    return open_client_voice(
+        microphone,
+        service,
+        engine_thread.call,
+        data_dir(),
+        warn=lambda line: click.echo(f"note: {line}"),  # optional: not a warning
+    )
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """SIGTERM ends the run like Ctrl+C: the session is left safely, everything closed."""
     raise KeyboardInterrupt
@@ -223,6 +239,14 @@ def _interrupt(_signum: int, _frame: object) -> None:
     "Without any sound output the session runs silently after one warning.",
 )
 @click.option(
+    "--microphone",
+    metavar="NAME|none",
+    default=None,
+    help="The client's microphone for voice measures (turns, response latency, speaking "
+    "time; see `vrtherapy devices`; default: the system's default; 'none': no measures). "
+    "Audio is stored only while the therapist turns recording on in the console.",
+)
+@click.option(
     "--resume",
     "resume_session",
     metavar="SESSION",
@@ -254,6 +278,7 @@ def run_command(
     resume_session: str | None,
     take_over: bool,
     audio_device: str | None,
+    microphone: str | None,
 ) -> None:
     """Run a session: render for the client and serve the therapist's console.
 
@@ -332,6 +357,11 @@ def run_command(
             _announce_interrupted(service)
         responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
         engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
+        from vrtherapy.app.replay import ReplayPictures
+        from vrtherapy.cli.library_option import clinic_folders
+
+        pictures = ReplayPictures(clinic_folders(libraries))  # the summary's moments, replayed
+        teardown.callback(pictures.close)
         server = ConsoleServer(
             service,
             ConsoleConfig(
@@ -341,6 +371,8 @@ def run_command(
                 trusted_proxies=tuple(trusted_proxy),
             ),
             announce=lambda line: click.echo(line),
+            report=_report_html(database),
+            replay=pictures,
         )
         engine_thread.mount(server)
         try:
@@ -372,6 +404,9 @@ def run_command(
         teardown.callback(loop.close)
         if audio is not None:
             teardown.callback(audio.close)
+        voice = _open_voice(microphone, service, engine_thread)
+        if voice is not None:
+            teardown.callback(voice.close)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             loop.run()
@@ -379,3 +414,20 @@ def run_command(
         except KeyboardInterrupt:
             click.echo("stopping")
             reason[0] = "vrtherapy run was interrupted at the terminal (Ctrl+C or SIGTERM)"
+
+
+def _report_html(database: str | None) -> Callable[[str], str]:
+    """The console's report of a session, made on a worker thread with its own connection
+    to the store (the engine thread's connection is never shared)."""
+
+    def make(session_id: str) -> str:
+        from vrtherapy.cli.report_commands import recorded_report
+        from vrtherapy.reports import document
+
+        store = open_store(database)
+        try:
+            return document.session_html(recorded_report(store, session_id))
+        finally:
+            store.close()
+
+    return make

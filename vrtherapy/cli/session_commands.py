@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import click
 
 from vrtherapy.cli.library_option import library_option, open_library
 from vrtherapy.session import recovery
+from vrtherapy.session.recordings import check_recordings, recordings_folder
 from vrtherapy.session.state import replay
 from vrtherapy.session.store import StoreError, open_store
 from vrtherapy.session.store.base import EventStore
@@ -257,6 +259,10 @@ def verify_command(
     for name in names:
         report = store.verify(name) if store.stream(name) else None
         problems = [*(report.problems if report else ()), *by_stream.get(name, [])]
+        if report is not None and not report.problems:  # recordings of the client's voice
+            heard, gone = check_recordings(store.read(name), recordings_folder(data_dir(), name))
+            problems += heard
+            report = replace(report, notes=(*report.notes, *gone)) if gone else report
         if report is None and not problems:
             problems = [f"no record '{name}'"]
         if problems:

@@ -7,11 +7,14 @@ of this console (Origin). Nothing clinical goes into a URL.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,6 +24,9 @@ from starlette.websockets import WebSocket
 
 from vrtherapy.console.auth import COOKIE, Pairing, PairingRefused
 from vrtherapy.console.hub import Hub, Tab
+
+log = logging.getLogger(__name__)
+ReportHtml = Callable[[str], str]  # session id -> its report as one HTML page
 
 STATIC = Path(str(resources.files("vrtherapy.console") / "static"))
 ASSETS = {
@@ -115,10 +121,17 @@ def _cookie(scope: Scope) -> str | None:
 
 
 def create_app(
-    hub: Hub, pairing: Pairing, *, secure: bool = False, allowed_hosts: list[str] | None = None
+    hub: Hub,
+    pairing: Pairing,
+    *,
+    secure: bool = False,
+    allowed_hosts: list[str] | None = None,
+    report: ReportHtml | None = None,
 ) -> ASGIApp:
     """The console app; with ``allowed_hosts``, requests naming another Host are refused
-    (a guard against DNS rebinding on top of pairing)."""
+    (a guard against DNS rebinding on top of pairing). ``report`` makes the HTML report of
+    a session (the wiring passes it: the console itself does not import the reports); the
+    console serves it for the session it shows at ``/report``, which names no session."""
 
     async def index(request: Request) -> Response:
         return _secure(FileResponse(STATIC / "index.html", media_type="text/html"))
@@ -128,6 +141,20 @@ def create_app(
         if name not in ASSETS:
             return _secure(JSONResponse({"error": "not found"}, status_code=404))
         return _secure(FileResponse(STATIC / name, media_type=ASSETS[name]))
+
+    async def report_page(request: Request) -> Response:
+        snap = hub.service.snapshot
+        if report is None:
+            return _secure(JSONResponse({"error": "reports are not available here"}, 404))
+        if snap is None or not snap.session_id:
+            return _secure(JSONResponse({"error": "no session to report on"}, status_code=404))
+        try:  # off the engine thread's loop: drawing the plots takes a while
+            html = await run_in_threadpool(report, snap.session_id)
+        except Exception as exc:
+            log.exception("the session report could not be made")
+            message = f"the session report could not be made ({type(exc).__name__}; see the log)"
+            return _secure(JSONResponse({"error": message}, status_code=500))
+        return _secure(HTMLResponse(html))
 
     async def pair_page(request: Request) -> Response:
         if request.method == "GET":
@@ -168,6 +195,7 @@ def create_app(
             Route("/", index),
             Route("/pair", pair_page, methods=["GET", "POST"]),
             Route("/static/{name}", asset),
+            Route("/report", report_page),
             WebSocketRoute("/ws", socket),
         ]
     )

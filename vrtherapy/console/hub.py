@@ -8,11 +8,14 @@ that reconnects says which event it saw last and gets exactly the ones after.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import math
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -34,8 +37,22 @@ from vrtherapy.session.questionnaires import form
 from vrtherapy.session.service import ServiceError, SessionService, event_data
 from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.timeline import describe
+from vrtherapy.session.tracking import TrackingSamples
 
 log = logging.getLogger(__name__)
+REPLAY_INTERVAL_S = 0.5  # a tab asks for a replayed picture at most this often
+
+
+class ReplayFrames(Protocol):
+    """Pictures of what the client saw at a moment of a session (the app's replay). The
+    record is read here, on the engine thread (the store's thread); the picture is made
+    off it."""
+
+    def moments(self, events: Sequence[ev.Event]) -> list[dict[str, Any]]:
+        """The moments worth seeing again: time (s), clock (MM:SS), kind, label."""
+
+    def png(self, events: Sequence[ev.Event], tracking: TrackingSamples, t: float) -> bytes:
+        """The picture at session time ``t`` (blocks; raises ValueError saying why not)."""
 
 
 @dataclass(eq=False)
@@ -46,6 +63,8 @@ class Tab:
     client_code: str | None = None
     sending_image: bool = False
     locked_sent: bool = False  # the tab was told it is locked and gets only the safety state
+    replay_busy: bool = False  # a replayed picture is being made for this tab
+    replay_at: float = -math.inf  # when it last asked for one (monotonic)
     queue: asyncio.Queue[dict[str, Any] | bytes] = field(default_factory=asyncio.Queue)
 
 
@@ -56,10 +75,18 @@ def event_json(e: ev.Event) -> dict[str, Any]:
 
 
 class Hub:
-    def __init__(self, service: SessionService, pairing: Pairing, mirror: MirrorBuffer) -> None:
+    def __init__(
+        self,
+        service: SessionService,
+        pairing: Pairing,
+        mirror: MirrorBuffer,
+        replay: ReplayFrames | None = None,
+    ) -> None:
         self.service = service
         self.pairing = pairing
         self.mirror = mirror
+        self.replay = replay
+        self._replay_tasks: set[asyncio.Task[None]] = set()
         self.tabs: set[Tab] = set()
         self._setup_acks: OrderedDict[str, dict[str, Any]] = OrderedDict()
         service.subscribe(self._on_change)
@@ -261,6 +288,8 @@ class Hub:
             if not browser.locked:
                 self.pairing.touch(tab.token)
             return [{"type": "locked"}] if browser.locked else []
+        if kind == "replay_frame":
+            return self._replay_frame(tab, message, browser.locked)
         if kind != "command":
             return [{"type": "error", "reason": f"unknown message type {kind!r}"}]
         cid = message.get("id")
@@ -420,7 +449,76 @@ class Hub:
         return mine
 
     def _summary(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
-        return [{"type": "summary", "summary": self.service.summary().to_data()}]
+        engine = self.service.engine
+        moments = (
+            self.replay.moments(self.service.store.read(engine.session_id))
+            if self.replay is not None and engine is not None
+            else []
+        )
+        return [
+            {
+                "type": "summary",
+                "summary": self.service.summary().to_data(),
+                "moments": moments,  # each links to the replayed picture of its moment
+            }
+        ]
+
+    # -- replayed pictures of the session's moments ---------------------------------------
+    def _replay_frame(
+        self, tab: Tab, message: dict[str, Any], locked: bool
+    ) -> list[dict[str, Any]]:
+        """Ask for the picture the client saw at a moment of this console's session; it
+        comes back later as a ``replay_frame`` message. One at a time per tab, at most one
+        every REPLAY_INTERVAL_S; a locked console gets none."""
+        if locked:
+            return [{"type": "locked"}]
+        t = message.get("t")
+        engine = self.service.engine
+
+        def refused(reason: str) -> list[dict[str, Any]]:
+            return [{"type": "replay_frame", "t": t, "error": reason}]
+
+        if self.replay is None:
+            return refused("replayed pictures are not available in this console")
+        if engine is None:
+            return refused("no session to replay")
+        if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t):
+            return refused("the moment must be a number of seconds")
+        now = time.monotonic()
+        if tab.replay_busy or now - tab.replay_at < REPLAY_INTERVAL_S:
+            return refused("a picture is still being made; try again in a moment")
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return refused("replayed pictures are made only for a connected console")
+        self.pairing.touch(tab.token)
+        tab.replay_busy, tab.replay_at = True, now
+        store = self.service.store  # read here, on the store's thread
+        events, tracking = store.read(engine.session_id), store.tracking(engine.session_id)
+        task = loop.create_task(self._send_replay_frame(tab, events, tracking, float(t)))
+        self._replay_tasks.add(task)  # kept until done (the loop holds tasks weakly)
+        task.add_done_callback(self._replay_tasks.discard)
+        return []
+
+    async def _send_replay_frame(
+        self, tab: Tab, events: Sequence[ev.Event], tracking: TrackingSamples, t: float
+    ) -> None:
+        replay = self.replay
+        assert replay is not None
+        loop = asyncio.get_running_loop()
+        try:
+            png = await loop.run_in_executor(None, replay.png, events, tracking, t)
+            image = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            reply: dict[str, Any] = {"type": "replay_frame", "t": t, "image": image}
+        except ValueError as exc:
+            reply = {"type": "replay_frame", "t": t, "error": str(exc)}
+        except Exception:
+            log.exception("a replayed picture could not be made")
+            reply = {"type": "replay_frame", "t": t, "error": "the picture could not be made"}
+        finally:
+            tab.replay_busy = False
+        if not self.pairing_locked(tab):
+            tab.queue.put_nowait(reply)
 
     def _export(self, tab: Tab, args: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"type": "export", "record": self.service.export()}]

@@ -414,6 +414,7 @@ COMMANDS: dict[str, Builder] = {
         volume=_num(a, "volume", 0, 1) if "volume" in a else None,
         muted=_bool(a, "muted") if "muted" in a else None,
     ),
+    "voice_recording": lambda cid, a, ctx: c.SetVoiceRecording(cid, on=_bool(a, "on")),
     "end_session": lambda cid, a, ctx: c.EndSession(
         cid, reason=_text(a, "reason", "ended by therapist")
     ),

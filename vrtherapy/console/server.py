@@ -14,9 +14,9 @@ from pathlib import Path
 
 import uvicorn
 
-from vrtherapy.console.app import create_app
+from vrtherapy.console.app import ReportHtml, create_app
 from vrtherapy.console.auth import Pairing
-from vrtherapy.console.hub import Hub
+from vrtherapy.console.hub import Hub, ReplayFrames
 from vrtherapy.console.mirror import MirrorBuffer
 from vrtherapy.console.protocol import MAX_MESSAGE_BYTES
 from vrtherapy.console.tls import ensure_certificate
@@ -61,8 +61,11 @@ class ConsoleServer:
         *,
         announce: Callable[[str], None] = print,
         mirror: MirrorBuffer | None = None,
+        report: ReportHtml | None = None,
+        replay: ReplayFrames | None = None,
     ) -> None:
         self.service = service
+        self.report = report  # session id -> its HTML report, for the summary's link
         self.config = config
         self.announce = announce
         self.mirror = mirror or MirrorBuffer()
@@ -70,7 +73,7 @@ class ConsoleServer:
             announce=lambda code: announce(f"console pairing code: {code}"),
             idle_timeout_s=config.idle_lock_s,
         )
-        self.hub = Hub(service, self.pairing, self.mirror)
+        self.hub = Hub(service, self.pairing, self.mirror, replay)
         self.url = ""
         self.fingerprint: str | None = None
         self._server: uvicorn.Server | None = None
@@ -88,7 +91,11 @@ class ConsoleServer:
             self.fingerprint = cert.fingerprint
             kwargs = {"ssl_certfile": str(cert.cert_file), "ssl_keyfile": str(cert.key_file)}
         app = create_app(
-            self.hub, self.pairing, secure=secure, allowed_hosts=allowed_hosts(cfg.listen)
+            self.hub,
+            self.pairing,
+            secure=secure,
+            allowed_hosts=allowed_hosts(cfg.listen),
+            report=self.report,
         )
         scheme = "https" if secure else "http"
         host = f"[{cfg.listen}]" if ":" in cfg.listen else cfg.listen

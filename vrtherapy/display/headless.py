@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,12 @@ from vrtherapy.world.types import F32
 U8 = npt.NDArray[np.uint8]
 
 LEFT, RIGHT = 0, 1
+
+
+class Head(Protocol):
+    """Anything that says where the head is: head -> tracking space."""
+
+    def matrix(self) -> F32: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class HeadlessDisplay:
         eyes: int = 2,
         fov_degrees: float = 95.0,
         ipd: float = 0.064,
-        head: HeadPose | None = None,
+        head: Head | None = None,
         samples: int = 0,
         refresh_hz: float = 90.0,
         near: float = 0.05,
@@ -83,7 +90,7 @@ class HeadlessDisplay:
         self.eyes = eyes
         self.fov_degrees = fov_degrees  # horizontal
         self.ipd = ipd
-        self.head = head or HeadPose()
+        self.head: Head = head or HeadPose()
         self.samples = samples
         self.refresh_hz = refresh_hz
         self.near, self.far = near, far

@@ -15,6 +15,7 @@ renderer places that floor at ``DrawList.standing_height`` in the world.
 from __future__ import annotations
 
 import ctypes
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -103,14 +104,17 @@ class Renderer:
 
     # -- per frame ------------------------------------------------------------
 
-    def preload(self, meshes: Sequence[Mesh]) -> bool:
+    def preload(self, meshes: Sequence[Mesh], *, bounded: bool = True) -> bool:
         """Put a scene's meshes on the GPU ahead of drawing it, a bounded amount per frame
         (``mesh_cache.UploadBudget``); True once all are there.
 
-        Call it each frame until it says True; drawing the scene then uploads nothing."""
+        Call it each frame until it says True; drawing the scene then uploads nothing.
+        ``bounded=False`` uploads them all now (offline tools, never a client's frame)."""
         frame = self.frame_index + 1  # the frame being prepared
         if self._budget_frame != frame:
             self._budget_frame, self._budget = frame, UploadBudget()
+        if not bounded:
+            return self.meshes.preload(meshes, frame, UploadBudget(sys.maxsize, sys.maxsize))
         before = self._budget.spent
         done = self.meshes.preload(meshes, frame, self._budget)
         self.preloaded += self._budget.spent - before

@@ -17,6 +17,8 @@ from vrtherapy.authoring.questionnaires import questionnaire
 from vrtherapy.reports import figures
 from vrtherapy.reports.progress import ClientProgress
 from vrtherapy.reports.session import AnsweredQuestionnaire, SessionReport, Trial
+from vrtherapy.session.tracking import SAMPLE_HZ
+from vrtherapy.session.tracking.measures import AT_DEG, AWAY_DEG, DOWN_DEG
 
 
 def number(value: float | None, digits: int = 1) -> str:
@@ -24,6 +26,11 @@ def number(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value:.{digits}f}"
+
+
+def percent(share: float | None) -> str:
+    """A 0–1 share as a whole percentage; None is a dash."""
+    return number(None if share is None else 100 * share, 0)
 
 
 def clock(seconds: float) -> str:
@@ -60,6 +67,11 @@ def _environment() -> jinja2.Environment:
     env.globals["cutoffs"] = _cutoffs
     env.globals["norms"] = _norms
     env.globals["version"] = __version__
+    env.globals["percent"] = percent
+    env.globals["sample_hz"] = SAMPLE_HZ
+    env.globals["at_deg"] = AT_DEG
+    env.globals["away_deg"] = AWAY_DEG
+    env.globals["down_deg"] = DOWN_DEG
     return env
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from vrtherapy.reports.progress import ClientProgress
@@ -26,10 +27,16 @@ def _png(fig: Figure) -> bytes:
 def suds_figure(report: SessionReport) -> bytes:
     """SUDS over time with step boundaries, prompts, proposals and safety events marked;
     the Fast Motion Sickness ratings below when there are any."""
-    rows = 2 if report.comfort else 1
-    fig = Figure(figsize=(9.0, 4.2 if rows == 1 else 5.6))
+    panels = ["suds"] + ["comfort"] * bool(report.comfort)
+    panels += ["behaviour"] * bool(report.behaviour_series)
+    heights = {"suds": 3.0, "comfort": 1.0, "behaviour": 1.3}
+    fig = Figure(figsize=(9.0, 4.2 + 1.4 * (sum(heights[p] for p in panels) - 3.0)))
     axes = fig.subplots(
-        rows, 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": [3, 1][:rows]}
+        len(panels),
+        1,
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": [heights[p] for p in panels]},
     )[:, 0]
     ax = axes[0]
     end_min = max(report.header.duration_s / 60, 1.0)
@@ -88,8 +95,8 @@ def suds_figure(report: SessionReport) -> bytes:
         fontsize=9,
         loc="left",
     )
-    if rows == 2:
-        cx = axes[1]
+    if "comfort" in panels:
+        cx = axes[panels.index("comfort")]
         cx.plot(
             [c.time / 60 for c in report.comfort],
             [c.value for c in report.comfort],
@@ -100,8 +107,38 @@ def suds_figure(report: SessionReport) -> bytes:
         cx.set_ylim(0, 20)
         cx.set_ylabel("FMS (0–20)")
         cx.grid(axis="y", color="#ecf0f1")
+    if "behaviour" in panels:
+        _behaviour_strip(axes[panels.index("behaviour")], report)
     axes[-1].set_xlabel("session time (minutes)")
     return _png(fig)
+
+
+def _behaviour_strip(bx: Axes, report: SessionReport) -> None:
+    """Looking at / away from the stimulus and looking down, per minute."""
+    series = report.behaviour_series
+    minutes = [t / 60 for t, _ in series]
+    for key, label, colour, style in (
+        ("at_share", "looking at", "#27ae60", "-"),
+        ("away_share", "looking away", "#d35400", "-"),
+        ("down_share", "looking down", "#7f8c8d", ":"),
+    ):
+        values = [getattr(b, key) for _, b in series]
+        shown = [(m, 100 * v) for m, v in zip(minutes, values, strict=True) if v is not None]
+        if shown:
+            bx.plot(
+                [m for m, _ in shown],
+                [v for _, v in shown],
+                color=colour,
+                linestyle=style,
+                linewidth=1.2,
+                label=label,
+            )
+    for trial in report.trials:
+        bx.axvline(trial.start / 60, color=_STEP_COLOUR, linewidth=0.8, linestyle="--")
+    bx.set_ylim(0, 100)
+    bx.set_ylabel("head, %\nof minute")
+    bx.grid(axis="y", color="#ecf0f1")
+    bx.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, ncol=3, frameon=False)
 
 
 def between_sessions_figure(progress: ClientProgress) -> bytes:

@@ -1,5 +1,6 @@
 """Progress across a client's sessions: end SUDS per hierarchy item (between-session
-habituation), the highest step reached, and questionnaire scores over time.
+habituation), the highest step reached, questionnaire scores over time, and the share
+of time the client looked away from each item's stimulus (behaviour over time).
 
 A hierarchy item is recognised across sessions by its scenario and its level
 (or intensity), so it is followed even after the client's hierarchy was
@@ -35,6 +36,8 @@ class ItemProgress:
     key: str  # scenario/level or scenario@intensity
     label: str
     end_suds: tuple[float | None, ...]  # per session: end SUDS of the last rated visit
+    # per session: the looking-away share (0–1) of the last visit with the stimulus on screen
+    away_share: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class ClientProgress:
     sessions: tuple[SessionColumn, ...]
     items: tuple[ItemProgress, ...]
     scores: dict[str, ScoreSeries]
+
+    @property
+    def tracked(self) -> bool:
+        """Whether any session has behaviour measures to show."""
+        return any(v is not None for item in self.items for v in item.away_share)
 
     @staticmethod
     def date_label(wall: float) -> str:
@@ -85,6 +93,7 @@ def client_progress(client_code: str, reports: Sequence[SessionReport]) -> Clien
     labels: dict[str, str] = {}
     order: dict[str, tuple[int, int]] = {}  # key → (position in latest hierarchy, first seen)
     ends: dict[str, list[float | None]] = {}
+    away: dict[str, list[float | None]] = {}
     points: dict[str, list[ScorePoint]] = {}
     meta: dict[str, tuple[str, tuple[float, float]]] = {}
     for n, rep in enumerate(ordered):
@@ -112,6 +121,9 @@ def client_progress(client_code: str, reports: Sequence[SessionReport]) -> Clien
             series = ends.setdefault(key, [None] * len(ordered))
             if trial.end_suds is not None:
                 series[n] = trial.end_suds
+            looked = away.setdefault(key, [None] * len(ordered))
+            if trial.behaviour is not None and trial.behaviour.away_share is not None:
+                looked[n] = trial.behaviour.away_share
         for q in rep.questionnaires:
             if q.scores is None:
                 continue
@@ -124,7 +136,7 @@ def client_progress(client_code: str, reports: Sequence[SessionReport]) -> Clien
                     ScorePoint(q.wall_time, rep.header.session_id, q.when, s.value)
                 )
     items = tuple(
-        ItemProgress(key, labels[key], tuple(ends[key]))
+        ItemProgress(key, labels[key], tuple(ends[key]), tuple(away[key]))
         for key in sorted(ends, key=lambda k: order[k])
     )
     scores = {

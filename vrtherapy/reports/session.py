@@ -2,7 +2,9 @@
 
 An exposure trial is one visit to a hierarchy step: from its ``step_entered``
 event to the next one, or to the end of the session. SUDS values are the
-normalised 0–100 values the engine stores beside the raw answer.
+normalised 0–100 values the engine stores beside the raw answer. With the
+session's tracked poses, each trial also carries its behaviour measures
+(``vrtherapy.session.tracking.measures``) over the same window of session time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from vrtherapy.authoring.questionnaire import QuestionnaireError, QuestionnaireScores
 from vrtherapy.authoring.questionnaires import questionnaire, score_questionnaire
 from vrtherapy.session import events as ev
+from vrtherapy.session.tracking import TrackingSamples
+from vrtherapy.session.tracking.measures import Behaviour, behaviour, share_series
 
 
 class ReportError(ValueError):
@@ -64,6 +68,7 @@ class Trial:
     expectancy_before: float | None  # likelihood %, the last one recorded for this trial
     expectancy_after: float | None
     feared_outcome: str
+    behaviour: Behaviour | None = None  # from the tracked head; None: nothing was tracked
 
     @property
     def minutes(self) -> float:
@@ -198,6 +203,14 @@ class SessionReport:
     questionnaires: tuple[AnsweredQuestionnaire, ...]
     notes: tuple[Note, ...]
     sections: tuple[Section, ...] = field(default=())
+    # the behaviour measures over consecutive minutes (middle time, measures), for
+    # the SUDS plot; empty when nothing was tracked
+    behaviour_series: tuple[tuple[float, Behaviour], ...] = ()
+
+    @property
+    def tracked(self) -> bool:
+        """Whether the client's head was tracked (the report shows behaviour measures)."""
+        return any(t.behaviour is not None and t.behaviour.moments for t in self.trials)
 
     @property
     def highest_step(self) -> int | None:
@@ -274,8 +287,16 @@ def _score(
         return spec.title, spec.abbreviation, None, str(exc)
 
 
-def session_report(events: Iterable[ev.Event], sections: Sequence[Section] = ()) -> SessionReport:
-    """Everything a session report shows, from the session's events in order."""
+BEHAVIOUR_WINDOW_S = 60.0  # the SUDS plot's behaviour strip: one point per minute
+
+
+def session_report(
+    events: Iterable[ev.Event],
+    sections: Sequence[Section] = (),
+    samples: TrackingSamples | None = None,
+) -> SessionReport:
+    """Everything a session report shows, from the session's events in order (and its
+    tracked poses, ``store.tracking(session)``, for the behaviour measures)."""
     evs = list(events)
     if not evs or not isinstance(evs[0].payload, ev.SessionStarted):
         raise ReportError("not a session record: it does not start with 'session_started'")
@@ -409,6 +430,12 @@ def session_report(events: Iterable[ev.Event], sections: Sequence[Section] = ())
         d.finish(n + 1, drafts[n + 1].start if n + 1 < len(drafts) else end_time)
         for n, d in enumerate(drafts)
     ]
+    series: tuple[tuple[float, Behaviour], ...] = ()
+    if samples is not None and samples.moments:
+        trials = [
+            dataclasses.replace(t, behaviour=behaviour(samples, t.start, t.end)) for t in trials
+        ]
+        series = tuple(share_series(samples, 0.0, end_time, BEHAVIOUR_WINDOW_S))
     header = Header(
         session_id=first.stream,
         client_code=started.client_code,
@@ -437,4 +464,5 @@ def session_report(events: Iterable[ev.Event], sections: Sequence[Section] = ())
         tuple(answered),
         tuple(notes),
         tuple(sections),
+        series,
     )

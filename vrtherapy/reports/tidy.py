@@ -12,6 +12,7 @@ from typing import Any
 
 from vrtherapy.reports.session import SessionReport
 from vrtherapy.session import events as ev
+from vrtherapy.session.tracking.measures import Behaviour
 
 RATING_COLUMNS: tuple[str, ...] = (
     "client",
@@ -52,6 +53,15 @@ TRIAL_COLUMNS: tuple[str, ...] = (
     "drop_percent",
     "expectancy_before",
     "expectancy_after",
+    # behaviour measures from the tracked head (empty where nothing was tracked; see
+    # docs/behaviour-measures.md): shares 0–1, distance and path in metres
+    "tracked_moments",
+    "looking_at_share",
+    "looking_away_share",
+    "looking_down_share",
+    "closest_approach_m",
+    "head_path_m",
+    "head_turn_deg_per_s",
 )
 
 
@@ -148,9 +158,23 @@ def trial_rows(reports: Iterable[SessionReport]) -> list[dict[str, str]]:
                     "drop_percent": _cell(t.drop_percent),
                     "expectancy_before": _cell(t.expectancy_before),
                     "expectancy_after": _cell(t.expectancy_after),
+                    **_behaviour_cells(t.behaviour),
                 }
             )
     return rows
+
+
+def _behaviour_cells(b: Behaviour | None) -> dict[str, str]:
+    tracked = b is not None and b.moments > 0
+    return {
+        "tracked_moments": _cell(b.moments if b is not None else None),
+        "looking_at_share": _cell(b.at_share if b is not None else None),
+        "looking_away_share": _cell(b.away_share if b is not None else None),
+        "looking_down_share": _cell(b.down_share if b is not None else None),
+        "closest_approach_m": _cell(b.closest_m if b is not None else None),
+        "head_path_m": _cell(b.path_m if b is not None and tracked else None),
+        "head_turn_deg_per_s": _cell(b.turn_deg_per_s if b is not None else None),
+    }
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> str:

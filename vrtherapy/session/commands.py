@@ -10,6 +10,8 @@ returns the events it causes or a rejection with a reason a person can act on.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -265,6 +267,24 @@ class ReportFrameTimes(Command):
 
     actor: Actor = "system"
     summary: ev.FrameTimes = field(default_factory=lambda: ev.FrameTimes(0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+
+@dataclass(frozen=True)
+class SetVoiceRecording(Command):
+    """Record the client's voice from now on (True) or stop recording (False)."""
+
+    on: bool = False
+
+
+@dataclass(frozen=True)
+class StoreClientAudio(Command):
+    """A recording of the client's voice is on disk: enter its hash in the record."""
+
+    actor: Actor = "system"
+    file: str = ""
+    sha256: str = ""
+    seconds: float = 0.0
+    started: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -613,6 +633,27 @@ def _sound_output(state: SessionState, cmd: SetSoundOutput, ctx: Context) -> Dec
         raise Rejected(f"the volume is 0–1, got {volume:g}")
     muted = state.sound_muted if cmd.muted is None else cmd.muted
     return [(cmd.actor, ev.SoundOutputSet(float(volume), bool(muted)))]
+
+
+@_handles(SetVoiceRecording)
+def _voice_recording(state: SessionState, cmd: SetVoiceRecording, ctx: Context) -> Decided:
+    if cmd.on == state.voice_recording:
+        raise Rejected(f"recording of the client's voice is already {'on' if cmd.on else 'off'}")
+    return [(cmd.actor, ev.VoiceRecordingSet(bool(cmd.on)))]
+
+
+_AUDIO_FILE = re.compile(r"^[A-Za-z0-9_.-]{1,120}\.(wav|flac)$")
+
+
+@_handles(StoreClientAudio)
+def _client_audio(state: SessionState, cmd: StoreClientAudio, ctx: Context) -> Decided:
+    if not _AUDIO_FILE.match(cmd.file):
+        raise Rejected(f"not a recording's file name: {cmd.file!r}")
+    if not re.fullmatch(r"[0-9a-f]{64}", cmd.sha256):
+        raise Rejected("a recording's hash is 64 hexadecimal digits (SHA-256)")
+    if not (math.isfinite(cmd.seconds) and cmd.seconds >= 0 and math.isfinite(cmd.started)):
+        raise Rejected("a recording's length and start are finite, non-negative seconds")
+    return [(cmd.actor, ev.ClientAudioStored(cmd.file, cmd.sha256, cmd.seconds, cmd.started))]
 
 
 @_handles(FireCue)

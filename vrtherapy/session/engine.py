@@ -36,6 +36,7 @@ from vrtherapy.session.sound import due_cues
 from vrtherapy.session.state import SessionState, apply, replay
 from vrtherapy.session.station import RENEW_SECONDS, Station
 from vrtherapy.session.store.base import ConcurrencyError, EventStore, LeaseLost, StoreError
+from vrtherapy.session.tracking import EncodedChunk
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +293,8 @@ class Engine:
             snap,
             safety=shown.safety,
             safety_reason=shown.safety_reason or self._unstored[-1][1].action,
+            safety_since=shown.safety_since,
+            changed_at=shown.session_time,
             unstored_actions=len(self._unstored),
             record_status=status,
         )
@@ -430,6 +433,29 @@ class Engine:
             self._lease_at = wall
             self._recovered()
         return ()
+
+    def record_tracking(self, chunk: EncodedChunk) -> bool:
+        """Store one chunk of tracked poses: its bytes beside the log and an event with
+        their hash in the chain, in one transaction. True once durable; False (logged)
+        when the record cannot take it now, so that the caller can offer it again."""
+        if self._detached or self._unstored:
+            return False  # safety actions waiting to be stored go first (tick)
+        payload = ev.TrackingChunk(
+            chunk.sha256, len(chunk.data), chunk.start, chunk.end, chunk.moments, chunk.tracks
+        )
+        try:
+            self._commit([("system", payload)], None, tracking=chunk.data)
+        except LeaseLost as exc:
+            self._detach(str(exc))
+            return False
+        except ConcurrencyError:
+            log.warning("session %s moved on in the store; reloading", self.session_id)
+            self._reload()
+            return False
+        except Exception:
+            log.exception("could not store tracking samples of session %s", self.session_id)
+            return False
+        return True
 
     def release(self) -> None:
         """Let go of the session's lease (the engine is closing)."""
@@ -575,8 +601,11 @@ class Engine:
             add(more)
         return provisional, state
 
-    def _commit(self, decided: Decided, command_id: str | None) -> tuple[ev.Event, ...]:
-        """Store the decided events plus the follow-ups they call for, then apply them."""
+    def _commit(
+        self, decided: Decided, command_id: str | None, *, tracking: bytes | None = None
+    ) -> tuple[ev.Event, ...]:
+        """Store the decided events plus the follow-ups they call for, then apply them.
+        ``tracking``: the bytes of the tracking chunk that is the first decided event."""
         now = self.now()
         wall = self.clock.wall()
         provisional, state = self._provisional(decided, now, wall)
@@ -598,6 +627,7 @@ class Engine:
                 checkpoint=reasons[0] if reasons else "",
                 # while it runs, only the lease holder writes; notes after the end need none
                 holder=self.station if self._state.running else None,
+                tracking={0: tracking} if tracking is not None else None,
             )
         )
         self._stored(stored, state, now, checkpoint=reasons[0] if reasons else "")

@@ -186,6 +186,22 @@ class FrameTimes(Payload):
     dropped: int  # display refreshes that got no new frame
 
 
+@dataclass(frozen=True)
+class TrackingChunk(Payload):
+    """A chunk of the client's tracked poses (head, hands, stimulus; see
+    ``vrtherapy.session.tracking``), stored beside the log: ``sha256`` of its bytes puts
+    them in the hash chain. ``start``/``end`` are the session times of its first and
+    last sample, ``moments`` how many moments were sampled."""
+
+    KIND: ClassVar[str] = "tracking_chunk"
+    sha256: str
+    size: int  # bytes stored
+    start: float
+    end: float
+    moments: int
+    tracks: tuple[str, ...] = ()
+
+
 # --- hierarchy position and intensity -----------------------------------------
 
 
@@ -338,6 +354,27 @@ class SoundOutputSet(Payload):
     KIND: ClassVar[str] = "sound_output_set"
     volume: float
     muted: bool
+
+
+@dataclass(frozen=True)
+class VoiceRecordingSet(Payload):
+    """The therapist turned recording of the client's voice on or off (off by default:
+    no audio is stored unless the therapist turns this on)."""
+
+    KIND: ClassVar[str] = "voice_recording_set"
+    on: bool
+
+
+@dataclass(frozen=True)
+class ClientAudioStored(Payload):
+    """A recording of the client's voice was stored beside the record; its hash is here,
+    so the file verifies like the events do."""
+
+    KIND: ClassVar[str] = "client_audio_stored"
+    file: str  # relative to the session's recordings folder
+    sha256: str
+    seconds: float
+    started: float  # session time the recording began
 
 
 # --- client streams ----------------------------------------------------------------

@@ -27,6 +27,8 @@ from vrtherapy.session.snapshot import FrameRate, Snapshot
 from vrtherapy.session.station import Station
 from vrtherapy.session.store.base import EventStore, LeaseHeld, StoreError
 from vrtherapy.session.summary import Summary, summarise
+from vrtherapy.session.tracking import PoseSample, TrackingRecorder, TrackingSamples
+from vrtherapy.session.tracking.measures import Behaviour, LiveBehaviour
 
 Listener = Callable[[Snapshot, tuple[ev.Event, ...]], None]
 
@@ -78,9 +80,12 @@ class SessionService:
         self._new_id = new_id
         self._engine: Engine | None = None
         self._frame_rate: FrameRate | None = None  # the display's, from the render loop
-        self._with_rate: tuple[Snapshot, FrameRate, Snapshot] | None = None
+        self._with_rate: tuple[Snapshot, FrameRate | None, Behaviour | None, Snapshot] | None = None
         self._listeners: list[Listener] = []
         self.reloads = LibraryReloads()  # `run --watch`: changed files, offered for reload
+        self._tracking: tuple[Engine, TrackingRecorder] | None = None  # the session's poses
+        # the running trial's behaviour measures: (its start, the sums, their measures)
+        self._live: tuple[float, LiveBehaviour, Behaviour] | None = None
 
     # -- setup ---------------------------------------------------------------------
     def templates(self) -> list[HierarchySpec]:
@@ -189,6 +194,12 @@ class SessionService:
         engine = self._engine
         return self._with_display(engine.snapshot) if engine is not None else None
 
+    def session_time(self) -> float | None:
+        """The running (or just ended) session's time now, on the clock its events are
+        recorded with; None without a session. Safe to read from any thread."""
+        engine = self._engine
+        return engine.now() if engine is not None else None
+
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
@@ -227,6 +238,8 @@ class SessionService:
         in the store. A running session must be ended first."""
         if self._engine is not None and self._engine.state.running:
             raise ServiceError("a session is running; end it before setting up another")
+        self._flush_tracking()
+        self._tracking = None
         self._engine = None
 
     # -- interrupted sessions -------------------------------------------------------------
@@ -267,8 +280,41 @@ class SessionService:
 
     def close(self) -> None:
         """Let go of the running session's lease (the station is shutting down)."""
+        self._flush_tracking()
         if self._engine is not None:
             self._engine.release()
+
+    # -- tracked poses --------------------------------------------------------------------
+    def record_poses(self, session_id: str, moments: tuple[PoseSample, ...]) -> None:
+        """Moments the render loop sampled (on the engine thread): stored in chunks of
+        session time, each with its hash in the chain. Moments of another session than the
+        one attached (it ended and another started meanwhile) are not recorded."""
+        engine = self._engine
+        if engine is None or engine.session_id != session_id:
+            return
+        if self._tracking is None or self._tracking[0] is not engine:
+            self._flush_tracking()
+            self._tracking = (engine, TrackingRecorder(engine.record_tracking))
+            self._live = None
+        recorder = self._tracking[1]
+        self._measure(engine, moments)
+        recorder.add(moments)
+        if not engine.state.running:
+            recorder.flush()
+
+    def _measure(self, engine: Engine, moments: tuple[PoseSample, ...]) -> None:
+        start = engine.state.step_entered_at
+        if self._live is None or self._live[0] != start:
+            live = LiveBehaviour()
+            live.restart(start)
+        else:
+            live = self._live[1]
+        live.add(TrackingSamples.from_moments(moments))
+        self._live = (start, live, live.measures())
+
+    def _flush_tracking(self) -> None:
+        if self._tracking is not None:
+            self._tracking[1].flush()
 
     def _attach(self, engine: Engine) -> None:
         self._engine = engine
@@ -285,16 +331,30 @@ class SessionService:
         self._frame_rate = rate
 
     def _with_display(self, snapshot: Snapshot) -> Snapshot:
-        """The engine's snapshot with the display's frame rate (one copy per change)."""
+        """The engine's snapshot with the display's frame rate and the current trial's
+        behaviour measures (one copy per change)."""
         rate = self._frame_rate
-        if rate is None or snapshot.frame_rate is rate:
+        behaviour = self._live_behaviour(snapshot)
+        if (rate is None or snapshot.frame_rate is rate) and snapshot.behaviour is behaviour:
             return snapshot
         cached = self._with_rate
-        if cached is not None and cached[0] is snapshot and cached[1] is rate:
-            return cached[2]
-        out = replace(snapshot, frame_rate=rate)
-        self._with_rate = (snapshot, rate, out)
+        if cached is not None and cached[0] is snapshot and cached[1:3] == (rate, behaviour):
+            return cached[3]
+        out = replace(snapshot, frame_rate=rate or snapshot.frame_rate, behaviour=behaviour)
+        self._with_rate = (snapshot, rate, behaviour, out)
         return out
+
+    def _live_behaviour(self, snapshot: Snapshot) -> Behaviour | None:
+        """The measures of the trial the snapshot shows, once moments of it have come."""
+        if self._tracking is None:
+            return None
+        engine = self._tracking[0]
+        live = self._live
+        if engine.session_id != snapshot.session_id or live is None:
+            return None
+        if live[0] != engine.state.step_entered_at or not live[1].sums.moments:
+            return None
+        return live[2]
 
     def handle(self, command: c.Command) -> Outcome:
         if self._engine is None:
@@ -302,6 +362,12 @@ class SessionService:
         return self._engine.handle(command)
 
     def tick(self) -> None:
+        if self._tracking is not None:  # the last chunk once the session has ended
+            engine, recorder = self._tracking
+            if engine.state.running:
+                recorder.retry()
+            else:
+                recorder.flush()
         if self._engine is not None and self._engine.state.running:
             self._engine.tick()
             self._engine.refresh_snapshot()  # timers move even when nothing was stored

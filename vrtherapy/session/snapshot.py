@@ -15,6 +15,7 @@ from vrtherapy.session.conversation import ConversationView, Scene
 from vrtherapy.session.conversation import view as conversation_view
 from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
+from vrtherapy.session.tracking.measures import Behaviour
 from vrtherapy.session.vocabulary import PromptKind, SafetyState
 
 
@@ -87,10 +88,14 @@ class Snapshot:
     # the scenes of the steps just above and below, for the renderer to build ahead
     upcoming: tuple[tuple[str, tuple[tuple[str, float | bool | str], ...]], ...] = ()
     frame_rate: FrameRate | None = None  # the display's, measured live by the renderer
+    # the current trial's behaviour measures from the client's tracked head (not recorded:
+    # the record holds the poses; see vrtherapy.session.tracking.measures)
+    behaviour: Behaviour | None = None
     # sound: the client's master volume and mute, the heard scene's cues (name, label),
     # and the latest cues fired (event seq, cue name, session time), each played once
     sound_volume: float = 1.0
     sound_muted: bool = False
+    voice_recording: bool = False
     cues: tuple[tuple[str, str], ...] = ()
     cues_fired: tuple[tuple[int, str, float], ...] = ()
     # the record's health, for the therapist: safety actions shown to the client but not
@@ -99,6 +104,11 @@ class Snapshot:
     record_status: str = ""
     # virtual partners: each partner's node, line, choices and triggers; transcript, scores
     conversation: ConversationView = field(default_factory=ConversationView)
+    # when the record last changed, and when the latest safety action was taken (session
+    # time): the renderer starts fades and holds a paused scene at these record times, so
+    # that a replay of the record draws the same frames (reports/replay.py)
+    changed_at: float = 0.0
+    safety_since: float = 0.0
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -147,12 +157,15 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         upcoming=_upcoming(state, library),
         sound_volume=state.sound_volume,
         sound_muted=state.sound_muted,
+        voice_recording=state.voice_recording,
         cues=cue_choices(state, library),
         cues_fired=tuple((f.seq, f.cue, f.time) for f in state.cues_fired),
         conversation=conversation_view(
             state.conversation,
             Scene(heard_scenario(state, library), library, state.session_id, now),
         ),
+        changed_at=state.session_time,
+        safety_since=state.safety_since,
     )
 
 

@@ -79,6 +79,7 @@ class SessionState:
     end_reason: str = ""
     safety: SafetyState = "none"
     safety_reason: str = ""
+    safety_since: float = 0.0  # session time of the latest safety action
     step_index: int = 0
     step_entered_at: float = 0.0
     step_entries: int = 0  # how many times any step was entered
@@ -102,6 +103,7 @@ class SessionState:
     partners: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
     sound_volume: float = 1.0
     sound_muted: bool = False
+    voice_recording: bool = False  # the client's voice is recorded (the therapist's choice)
     cues_fired: tuple[CueFiring, ...] = ()  # the latest, oldest first
     conversation: conv.ConversationState = field(default_factory=conv.ConversationState)
     last_seq: int = 0
@@ -205,7 +207,7 @@ def _safety(s: SessionState, p: ev.SafetyAction, e: ev.Event) -> SessionState:
     reason = "" if p.action == "resume" else p.reason
     if p.action == "stop":
         reason = p.reason or "stopped"
-    return r(s, safety=_SAFETY_STATE[p.action], safety_reason=reason)
+    return r(s, safety=_SAFETY_STATE[p.action], safety_reason=reason, safety_since=e.session_time)
 
 
 @_reduces(ev.SoundCueFired)
@@ -217,6 +219,11 @@ def _cue_fired(s: SessionState, p: ev.SoundCueFired, e: ev.Event) -> SessionStat
 @_reduces(ev.SoundOutputSet)
 def _sound_output(s: SessionState, p: ev.SoundOutputSet, e: ev.Event) -> SessionState:
     return r(s, sound_volume=p.volume, sound_muted=p.muted)
+
+
+@_reduces(ev.VoiceRecordingSet)
+def _voice_recording(s: SessionState, p: ev.VoiceRecordingSet, e: ev.Event) -> SessionState:
+    return r(s, voice_recording=p.on)
 
 
 @_reduces(ev.ClientStopRequested)

@@ -95,6 +95,11 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
             f"display: {p.fps:.0f} of {p.target_hz:.0f} frames/s, median {p.median_ms:.1f} ms,"
             f" worst {p.worst_ms:.1f} ms{late}"
         )
+    if isinstance(p, ev.TrackingChunk):  # every few seconds: shown only when asked for all
+        if not verbose:
+            return None
+        span = f"{clock(p.start).strip()}–{clock(p.end).strip()}"
+        return f"tracked poses {span} stored ({p.moments} moments, {p.size} bytes)"
     if isinstance(p, ev.SoundCueFired):
         how = {"timer": "(timer)", "level": "(on entering the level)"}.get(
             p.trigger, f"fired by {who}"
@@ -102,6 +107,10 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
         return f"sound cue {p.cue} {how}"
     if isinstance(p, ev.SoundOutputSet):
         return f"sound {'muted' if p.muted else 'on'}, volume {p.volume * 100:.0f} % by {who}"
+    if isinstance(p, ev.VoiceRecordingSet):
+        return f"recording of the client's voice turned {'on' if p.on else 'off'} by {who}"
+    if isinstance(p, ev.ClientAudioStored):
+        return f"client's voice recorded: {p.file}, {p.seconds:.0f} s (sha256 {p.sha256[:12]}…)"
     if isinstance(p, ev.PartnerEvent):
         return f"partner {p.partner_id}: {p.event}"
     return None

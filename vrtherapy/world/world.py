@@ -112,6 +112,7 @@ class _DrawCache:
     draw_list: DrawList
     morphs: tuple[F32, ...] = ()  # the skins' morph weights then
     updates: int = 0  # in-place updates since the items were last all made afresh
+    shown: npt.NDArray[np.bool_] | None = None  # (N,) nodes the draw list draws
 
     @staticmethod
     def start(graph: SceneGraph, world: F32) -> _DrawCache:
@@ -178,6 +179,7 @@ class World:
         self._client_head: tuple[float, float, float] | None = None
         self._t = 0.0
         self._draw_cache: _DrawCache | None = None
+        self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
         self._values: dict[str, Any] = {}
         self.problems: tuple[str, ...] = ()
         self.set_parameters(values)
@@ -568,6 +570,39 @@ class World:
         out: F32 = self._graph.world_matrices()[idx, :3, 3].mean(axis=0)
         return out
 
+    def shown_centre(self, refs: Sequence[str]) -> tuple[float, float, float] | None:
+        """Where the first of ``refs`` (objects, partners, or parts named by the end of their
+        path: the scenario's ``stimulus``) that the last :meth:`draw_list` drew is, in the
+        client's frame (tracking space: the stand point at x = z = 0, the floor the client
+        stands on at y = 0): the centre of the box around its drawn meshes (a large object
+        such as an audience: measured once, then moved with its root; see ``_Extent``).
+        None when none of them was drawn. Cheap enough for the render thread: it reads the
+        draw list's world matrices and recomputes none."""
+        cache = self._draw_cache
+        if cache is None or cache.graph is not self._graph or cache.shown is None:
+            return None
+        extents = self._extents
+        if extents is None or extents[0] is not cache.graph:
+            extents = self._extents = (cache.graph, {})
+        for ref in refs:
+            ext = extents[1].get(ref)
+            if ext is None:
+                ext = extents[1][ref] = _extent(cache.graph, ref)
+            drawn = cache.shown[ext.nodes]
+            if not drawn.any():
+                continue
+            if len(ext.nodes) <= _EXACT_PARTS or ext.root < 0:
+                mid = _box_centre(cache.world, ext, drawn)
+            else:
+                root = cache.world[ext.root].astype(np.float64)
+                if ext.in_root is None:
+                    here = np.append(_box_centre(cache.world, ext, drawn), 1.0)
+                    ext.in_root = (np.linalg.inv(root) @ here)[:3].astype(np.float32)
+                mid = (root[:3, :3] @ ext.in_root + root[:3, 3]).astype(np.float32)
+            floor = cache.draw_list.standing_height
+            return (float(mid[0]), float(mid[1] - floor), float(mid[2]))
+        return None
+
     def world_matrix(self, name: str) -> F32:
         """The current world transform of a node, by its full name ('object/part/...')."""
         m: F32 = self._graph.world_matrices()[self._graph.index(name)]
@@ -608,10 +643,12 @@ class World:
             world[:, 2, 3] -= np.float32(z)
         if cache is None or cache.graph is not graph or cache.updates >= _FULL_REDRAW_EVERY:
             cache = _DrawCache.start(graph, world)
-            shown = np.nonzero(graph.effective_visibility() & cache.has_mesh)[0]
+            cache.shown = graph.effective_visibility() & cache.has_mesh
+            shown = np.nonzero(cache.shown)[0]
             stale = shown
         else:
-            shown = np.nonzero(graph.effective_visibility() & cache.has_mesh)[0]
+            cache.shown = graph.effective_visibility() & cache.has_mesh
+            shown = np.nonzero(cache.shown)[0]
             moved = (world[shown] != cache.world[shown]).any(axis=(1, 2))
             stale = shown[moved | ~cache.made[shown]]
             cache.local = graph.local.copy()
@@ -643,6 +680,56 @@ class World:
 
 
 _PLACEHOLDER_ROOT = Part("", None, identity(), Material(), (placeholder(),))
+
+_EXACT_PARTS = 48  # a stimulus of more parts (an audience) is followed by its root only
+
+
+@dataclass(eq=False)
+class _Extent:
+    """The mesh nodes of a referenced object or part, with their meshes' local boxes.
+
+    A large one (an audience, a crowd) is followed by ``root`` alone: its centre in the
+    root's frame is measured once, when first drawn, and moved with the root after that
+    (its people sway, but the crowd stays where it is). A small one (a spider that walks)
+    is measured part by part every time."""
+
+    nodes: npt.NDArray[np.intp]
+    centre: F32  # (n, 3) local box centres
+    half: F32  # (n, 3) local box half sizes
+    root: int  # the first node the reference names (-1: none)
+    in_root: F32 | None = None  # large: the box centre in the root's frame, once measured
+
+
+def _extent(graph: SceneGraph, ref: str) -> _Extent:
+    """``ref`` ('spider', 'cabin/cabin/interior/shade_3_1') names a node by the end of its
+    path; the extent holds every node with a mesh at or below the nodes it names."""
+    tail = "/" + ref
+    named = [n for n in graph.names if n == ref or n.endswith(tail)]
+    under = tuple(n + "/" for n in named)
+    nodes = [
+        i
+        for i, n in enumerate(graph.names)
+        if graph.meshes[i] is not None and (n in named or n.startswith(under))
+    ]
+    lo = np.zeros((len(nodes), 3), np.float32)
+    hi = np.zeros((len(nodes), 3), np.float32)
+    for k, i in enumerate(nodes):
+        mesh = graph.meshes[i]
+        if mesh is not None and len(mesh.positions):
+            lo[k], hi[k] = mesh.positions.min(axis=0), mesh.positions.max(axis=0)
+    root = graph.index(named[0]) if named else -1
+    centre, half = ((lo + hi) / 2).astype(np.float32), ((hi - lo) / 2).astype(np.float32)
+    return _Extent(np.asarray(nodes, np.intp), centre, half, root)
+
+
+def _box_centre(world: F32, ext: _Extent, drawn: npt.NDArray[np.bool_]) -> F32:
+    """The centre of the world-space box around the drawn parts' mesh boxes."""
+    m = world[ext.nodes[drawn]]
+    rot = m[:, :3, :3]
+    centre = np.einsum("nij,nj->ni", rot, ext.centre[drawn]) + m[:, :3, 3]
+    half = np.einsum("nij,nj->ni", np.abs(rot), ext.half[drawn])
+    out: F32 = ((centre - half).min(axis=0) + (centre + half).max(axis=0)) / 2
+    return out
 
 
 def _placeholder() -> Built:

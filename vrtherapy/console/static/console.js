@@ -73,7 +73,8 @@
         if (state.onAck[m.id]) { state.onAck[m.id](m); delete state.onAck[m.id]; }
         if (!m.accepted) { toast(m.reason || "refused"); const e = $("setup-error"); if (!state.snapshot) e.textContent = m.reason; }
         break;
-      case "summary": renderSummary(m.summary); break;
+      case "summary": renderSummary(m.summary); renderMoments(m.moments || []); break;
+      case "replay_frame": showReplayed(m); break;
       case "export": download(m.record); break;
       case "locked": setLocked(true, m.reason); break;
       case "unlocked": setLocked(false); break;
@@ -112,7 +113,7 @@
       if (e.kind === "suds_rated") chart.addRating(e.session_time, d.normalised);
       if (e.kind === "step_entered") chart.addStep(e.session_time, `S${d.index + 1}`);
       if (e.kind === "prompt_issued" && d.prompt === "suds") chart.addPrompt(e.session_time);
-      if (e.kind === "prompt_issued" || e.kind === "comfort_rated" && d.value < 5) continue;
+      if (e.kind === "prompt_issued" || e.kind === "tracking_chunk" || e.kind === "comfort_rated" && d.value < 5) continue;
       const li = document.createElement("li");
       li.innerHTML = `<span class="time">${clock(e.session_time)}</span>${esc(eventText(e))}`;
       $("event-log").prepend(li);
@@ -159,6 +160,7 @@
     $("auto-live").checked = s.auto_mode;
     $("load-error").hidden = !s.load_error; $("load-error").textContent = s.load_error ? `Scene problem: ${s.load_error}` : "";
     renderFrameRate(s.frame_rate);
+    renderBehaviour(s.behaviour);
     renderHierarchyList(s);
     renderProposal(s.proposal);
     renderPromptState();
@@ -446,6 +448,31 @@
       <p>SSQ: ${ssq}. Highest motion-sickness rating: ${s.max_comfort ?? "—"}.</p>
       <table><thead><tr><th>Step</th><th>Scenario</th><th>Minutes</th><th>Peak SUDS</th><th>End SUDS</th><th>Drop</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
+  // Each step, rating, proposal and safety action links to its moment: the picture the
+  // client saw then, replayed from the record by the console server.
+  const MOMENT_KINDS = { step: "Step", rating: "Rating", proposal: "Proposal", decision: "Decision", safety: "Safety" };
+  function renderMoments(moments) {
+    const list = $("moments");
+    list.innerHTML = moments.map((m, i) => `<li data-kind="${esc(m.kind)}"><button type="button" class="link" data-moment="${i}" title="Show what the client saw at ${esc(m.clock)}">${esc(m.clock)}</button> <span class="kind">${esc(MOMENT_KINDS[m.kind] || m.kind)}</span> ${esc(m.label)}</li>`).join("");
+    $("moments-card").hidden = moments.length === 0;
+    list.onclick = (e) => {
+      const b = e.target.closest("button[data-moment]");
+      if (!b) return;
+      const m = moments[Number(b.dataset.moment)];
+      if (!state.connected) { toast("Not connected"); return; }
+      $("replay-caption").textContent = `Replaying ${m.clock}…`;
+      state.replayAsked = m;
+      state.ws.send(JSON.stringify({ type: "replay_frame", t: m.t }));
+    };
+  }
+  function showReplayed(m) {
+    const caption = $("replay-caption"), img = $("replay-picture");
+    if (m.error) { caption.textContent = m.error; return; }
+    const asked = state.replayAsked && state.replayAsked.t === m.t ? state.replayAsked.clock : clock(m.t);
+    img.src = m.image; img.hidden = false;
+    img.alt = `What the client saw at ${asked}`;
+    caption.textContent = `What the client saw at ${asked} (replayed from the record)`;
+  }
   function download(record) {
     const blob = new Blob([JSON.stringify(record, null, 2)], { type: "application/json" });
     const a = document.createElement("a"); a.href = URL.createObjectURL(blob);
@@ -455,6 +482,20 @@
   connect();
 })();
 // The client's display: live frame rate, late and dropped frames, a warning below its rate.
+function renderBehaviour(b) {
+  // the current step's behaviour measures from the client's tracked head (the snapshot's)
+  const el = document.getElementById("behaviour");
+  if (!b || !b.moments) { el.textContent = "Head on this step: not tracked yet"; return; }
+  const pc = (v) => (v === null || v === undefined ? "—" : `${Math.round(100 * v)} %`);
+  const parts = b.with_stimulus
+    ? [`looking at ${pc(b.at_share)}`, `away ${pc(b.away_share)}`]
+    : ["stimulus not on screen"];
+  parts.push(`down ${pc(b.down_share)}`);
+  if (b.closest_m !== null) parts.push(`closest ${b.closest_m.toFixed(1)} m`);
+  if (b.turn_deg_per_s !== null) parts.push(`turning ${Math.round(b.turn_deg_per_s)}°/s`);
+  el.textContent = `Head on this step: ${parts.join(" · ")}`;
+}
+
 function renderFrameRate(f) {
   const el = document.getElementById("frame-rate");
   if (!f) { el.textContent = "—"; el.classList.remove("error"); el.title = ""; return; }

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from vrtherapy.session.events import Event, NewEvent, payload_from
+from vrtherapy.session.events import Event, NewEvent, TrackingChunk, payload_from
 from vrtherapy.session.station import LEASE_SECONDS, Lease, Station
 from vrtherapy.session.store.chain import (
     GENESIS,
@@ -31,6 +31,8 @@ from vrtherapy.session.store.signing import (
     check_signature,
     fingerprint,
 )
+from vrtherapy.session.tracking import ChunkError, TrackingSamples, decode_chunk
+from vrtherapy.session.tracking.codec import sha256
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +293,7 @@ class EventStore(ABC):
         *,
         checkpoint: str = "",
         holder: Station | None = None,
+        tracking: Mapping[int, bytes] | None = None,
     ) -> list[Event]:
         """Append events atomically; durable when this returns.
 
@@ -301,8 +304,19 @@ class EventStore(ABC):
         ``holder``, the write is refused (LeaseLost) unless that station holds the
         stream's lease, which it renews. A non-empty ``checkpoint`` (the reason)
         records the new head in the signed ledger in the same transaction.
+        ``tracking`` maps the index of a ``tracking_chunk`` event in ``events`` to the
+        chunk's bytes, stored beside it in the same transaction (their sha256 must be the
+        one the event carries).
         """
         key = self.signing_key() if checkpoint else None
+        chunks = dict(tracking or {})
+        for index, data in chunks.items():
+            payload = events[index].payload
+            if not isinstance(payload, TrackingChunk) or payload.sha256 != sha256(data):
+                raise StoreError(
+                    f"tracking bytes for event {index} of the append do not belong to a "
+                    "tracking_chunk event with their hash"
+                )
         with self._write() as cur:
             cur.execute(
                 self._sql(
@@ -325,6 +339,11 @@ class EventStore(ABC):
             stored = self._append_rows(
                 cur, stream, head_seq, head_hash, events, wall_time, command_id
             )
+            for index, data in chunks.items():
+                cur.execute(
+                    self._sql("INSERT INTO tracking_chunks (stream, seq, data) VALUES (?, ?, ?)"),
+                    (stream, stored[index].seq, data),
+                )
             if key is not None and stored:
                 head = (stream, str(row[2]), str(row[3]), float(row[4]))
                 last = stored[-1]
@@ -606,6 +625,31 @@ class EventStore(ABC):
             rows = cur.fetchall()
         return [_event_from_row(r) for r in rows]
 
+    def tracking_chunks(self, stream: str) -> list[tuple[int, bytes]]:
+        """The stored tracking chunks of a stream as (seq of their event, bytes), in order."""
+        with self._read() as cur:
+            cur.execute(
+                self._sql("SELECT seq, data FROM tracking_chunks WHERE stream = ? ORDER BY seq"),
+                (stream,),
+            )
+            return [(int(r[0]), bytes(r[1])) for r in cur.fetchall()]
+
+    def tracking(self, stream: str) -> TrackingSamples:
+        """Every tracked pose of a session, in time order (empty when none was recorded).
+
+        Reads the chunks as stored; :meth:`verify` says whether they are the ones the
+        hash chain recorded. A chunk that cannot be decoded raises StoreError naming it.
+        """
+        parts = []
+        for seq, data in self.tracking_chunks(stream):
+            try:
+                parts.append(decode_chunk(data))
+            except ChunkError as exc:
+                raise StoreError(
+                    f"the tracking chunk of event {seq} in session {stream} cannot be read: {exc}"
+                ) from None
+        return TrackingSamples.concat(parts)
+
     def stream(self, stream: str) -> StreamInfo | None:
         infos = self._streams("WHERE stream = ?", (stream,))
         return infos[0] if infos else None
@@ -683,6 +727,11 @@ class EventStore(ABC):
                 (stream,),
             )
             in_ledger = cur.fetchone() is not None
+            cur.execute(
+                self._sql("SELECT seq, data FROM tracking_chunks WHERE stream = ? ORDER BY seq"),
+                (stream,),
+            )
+            chunks = {int(r[0]): bytes(r[1]) for r in cur.fetchall()}
         if head is None:
             return VerifyReport(stream, 0, (f"no stream '{stream}'",))
         genesis = stream_genesis(stream, str(head[2]), str(head[3]), float(head[4]))
@@ -719,6 +768,13 @@ class EventStore(ABC):
             if recomputed != h:
                 problems.append(f"event {seq}: contents do not match its hash (altered)")
             expected_prev = str(h)
+            if kind == TrackingChunk.KIND:
+                problems.extend(_check_chunk(int(seq), str(data), chunks.pop(int(seq), None)))
+        for seq in sorted(chunks):
+            problems.append(
+                f"tracking chunk beside event {seq} is not in the hash chain (added outside "
+                "vrtherapy)"
+            )
         head_seq, head_hash = int(head[0]), str(head[1])
         if head_seq != expected_seq or head_hash != expected_prev:
             problems.append(
@@ -835,6 +891,30 @@ class EventStore(ABC):
                     )
                 )
         return LedgerReport(len(entries), tuple(problems), tuple(sorted(signers)))
+
+
+def _check_chunk(seq: int, data_json: str, data: bytes | None) -> list[str]:
+    """Problems with the tracking chunk whose hash event ``seq`` carries."""
+    try:
+        meta = json.loads(data_json)
+        expected = str(meta["sha256"])
+        span = f"{_clock(float(meta['start']))}–{_clock(float(meta['end']))}"
+    except (ValueError, KeyError, TypeError):
+        return [f"event {seq}: a tracking chunk event without its hash"]
+    name = f"tracking chunk of event {seq} (session time {span})"
+    if data is None:
+        return [f"{name} is missing"]
+    if sha256(data) != expected:
+        return [f"{name}: its bytes do not match the hash in the chain (altered)"]
+    return []
+
+
+def _clock(t: float) -> str:
+    """Session time as M:SS (H:MM:SS from an hour on)."""
+    total = int(t)
+    h, rest = divmod(total, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def _ranges(seqs: list[int]) -> str:

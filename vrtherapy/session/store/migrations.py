@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v1(dialect: str) -> list[str]:
@@ -76,4 +76,17 @@ def _v2(dialect: str) -> list[str]:
     ]
 
 
-MIGRATIONS: dict[int, Callable[[str], list[str]]] = {1: _v1, 2: _v2}
+def _v3(dialect: str) -> list[str]:
+    """Tracked poses, stored in chunks beside the events whose payload holds their hash."""
+    blob = "BYTEA" if dialect == "postgres" else "BLOB"
+    return [
+        f"""CREATE TABLE tracking_chunks (
+            stream TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            data {blob} NOT NULL,
+            PRIMARY KEY (stream, seq),
+            FOREIGN KEY (stream, seq) REFERENCES events(stream, seq))""",
+    ]
+
+
+MIGRATIONS: dict[int, Callable[[str], list[str]]] = {1: _v1, 2: _v2, 3: _v3}
