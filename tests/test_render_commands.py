@@ -91,9 +91,28 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
         row = next(line for line in lines if line.startswith(scene))
         return int(row.split("instanced")[1].split()[1])
 
-    # the stock heights and enclosed scenes stay within the audience of 60's budget (198)
+    def shadow_calls(scene: str) -> int:
+        row = next(line for line in lines if line.startswith(scene))
+        return int(row.split()[-2])
+
+    # the heaviest level of every stock scenario, so of each family, stays within the
+    # audience of 60's budget (198 GL calls per stereo frame) with the sun's shadow pass on
+    families = {family_of(scene) for scene in scenes[2:]}
+    assert families >= {
+        "heights",
+        "spiders",
+        "flying",
+        "public speaking",
+        "everyday places",
+        "enclosed",
+    }
     for scene in scenes[2:]:
         assert gl_calls(scene) <= 198, scene
+    # the shadow pass runs where there is a sun, and is counted in the GL calls
+    sunny = ("heights.",)  # the cabin and the bus: daylight, but 'shadows: false' inside
+    for scene in scenes[2:]:
+        assert (shadow_calls(scene) > 0) == scene.startswith(sunny), scene
+        assert shadow_calls(scene) < gl_calls(scene)
 
     def draws(scene: str) -> int:
         row = next(line for line in lines if line.startswith(scene))
@@ -101,6 +120,24 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
 
     # four times the audience, (almost) the same draw calls
     assert draws("audience of 60") <= draws("audience of 15") + 8
+
+
+def family_of(bench_scene: str) -> str:
+    """The stock family of a bench row's scene (its first word)."""
+    prefixes = {
+        "heights.": "heights",
+        "spiders.": "spiders",
+        "flying.": "flying",
+        "lecture_hall": "public speaking",
+        "meeting_room": "public speaking",
+        "social.": "everyday places",
+        "waiting_room": "everyday places",
+        "bus": "everyday places",
+        "shop_queue": "everyday places",
+        "street": "everyday places",
+        "enclosed.": "enclosed",
+    }
+    return next((f for p, f in prefixes.items() if bench_scene.startswith(p)), "other")
 
 
 def test_snapshot_sound_writes_what_the_client_hears(tmp_path: Path) -> None:
@@ -125,3 +162,10 @@ def test_snapshot_needs_a_picture_or_a_sound() -> None:
     result = CliRunner().invoke(cli, ["snapshot", "calm.room"])
     assert result.exit_code == 1
     assert "give --out FILE.png, --sound FILE.wav, or both" in result.output
+
+
+def test_the_shadows_option_offers_the_renderers_qualities() -> None:
+    from vrtherapy.cli.render_commands import SHADOW_CHOICES
+    from vrtherapy.world.types import SHADOW_QUALITIES
+
+    assert SHADOW_CHOICES == SHADOW_QUALITIES

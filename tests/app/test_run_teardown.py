@@ -23,6 +23,8 @@ class RecordingView:
 
     def __init__(self, *_args: Any, **_kw: Any) -> None:
         self.frames = 0
+        self.presentation = None  # what the render loop's pose sampler reads: nothing drawn
+        self.world = None
 
     def render(self, views: Any, snap: Any, slider: Any, now: float) -> None:
         self.frames += 1

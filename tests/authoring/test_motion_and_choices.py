@@ -113,6 +113,15 @@ def test_repeat_applies_to_timed_motion_only(tmp_path: Path) -> None:
     assert "'repeat' applies only to a motion 'by: time'" in problem
 
 
+def test_ride_applies_to_parameter_driven_motion_only(tmp_path: Path) -> None:
+    path = tmp_path / "flight.yaml"
+    text = SCENARIO.replace("WHEN", "{phase: [gate]}").replace("BY", "time")
+    text = text.replace("KEY1", "10").replace("      keys:", "      ride: {speed: 1}\n      keys:")
+    path.write_text(text, encoding="utf-8")
+    (problem,) = problems(path)
+    assert "'ride' applies only to a motion driven by a parameter" in problem
+
+
 HIERARCHY = """\
 id: test.plan
 title: Plan

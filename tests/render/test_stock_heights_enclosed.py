@@ -236,6 +236,71 @@ def test_glass_elevator_rides_by_the_clock() -> None:
     assert heights == [0.0, 16.2, 32.4, 68.4, 32.4, 0.0]
 
 
+def at_floor(level: str, floor: int) -> World:
+    """The glass elevator at ``level``'s values, sent to ``floor``."""
+    spec = stock("heights.glass_elevator")
+    values = dict(parameter_values(spec, level_intensity(spec, level)), floor=floor)
+    return world.build_world(spec, values, seed=1)
+
+
+def ride(
+    frm: World, to: World, t0: float, t1: float, dt: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """The client's floor height (what the renderer is given) and the car's vertical
+    speed from ``t0`` to ``t1`` after ``to`` takes over from ``frm`` at ``t0`` (as the
+    render loop does when the therapist picks another floor)."""
+    frm.advance(t0)
+    to.continue_rides(frm, t0)
+    heights, speeds = [], []
+    for t in np.arange(t0, t1, dt):
+        to.advance(float(t))
+        heights.append(to.draw_list().standing_height)
+        speeds.append(to.ride_states()["car"][1][1])
+    return np.array(heights), np.array(speeds)
+
+
+def test_glass_elevator_rides_to_the_chosen_floor_and_the_view_follows() -> None:
+    dt = 0.05
+    up, speed = ride(at_floor("floor_10", 10), at_floor("floor_10", 20), 5.0, 50.0, dt)
+    assert up[0] == pytest.approx(32.4) and up[-1] == pytest.approx(68.4)  # floor 10 -> 20
+    assert np.all(np.diff(up) >= -1e-4)  # straight up
+    assert np.abs(np.diff(up) - speed[:-1] * dt).max() < 0.4 * dt**2  # the view follows, no jump
+    assert speed.max() == pytest.approx(2.0)  # a tall building's glass lift: 2 m/s
+    assert np.abs(np.diff(speed) / dt).max() <= 0.4 + 1e-9  # gentle: 0.4 m/s^2 at most
+    arrived = 5.0 + int(np.argmax(up >= 68.4 - 1e-3)) * dt
+    assert arrived == pytest.approx(5.0 + 36.0 / 2.0 + 2.0 / 0.4, abs=0.1)  # 23 s
+
+    # sent back down to floor 5 half way up: it slows, turns and goes down, no jolt
+    going = at_floor("floor_10", 20)
+    going.continue_rides(at_floor("floor_10", 10), 5.0)
+    back, speed = ride(going, at_floor("floor_10", 5), 20.0, 80.0, dt)
+    going.advance(20.0)
+    assert back[0] == pytest.approx(going.draw_list().standing_height)
+    assert speed[0] == pytest.approx(2.0)  # carries on at the speed it had
+    assert back[-1] == pytest.approx(14.4)
+    assert np.abs(np.diff(speed) / dt).max() <= 0.4 + 1e-9
+    assert np.abs(np.diff(back) - speed[:-1] * dt).max() < 0.4 * dt**2
+
+
+def test_glass_elevator_a_new_scenario_starts_at_its_floor() -> None:
+    car = at_floor("floor_10", 20)
+    car.continue_rides(built("heights.balcony", "floor_10"), 3.0)
+    car.advance(3.0)
+    assert car.draw_list().standing_height == pytest.approx(68.4)
+
+
+def test_glass_elevator_the_drop_through_the_glass_floor_grows_with_the_floor(
+    view: tuple[HeadlessDisplay, Renderer],
+) -> None:
+    drops = []
+    for floor in (3, 10, 20):
+        _, distance = shot(view, at_floor("floor_49_glass_floor", floor), -89)
+        h, w = distance.shape
+        drops.append(float(np.median(distance[h // 2 - 5 : h // 2 + 5, w // 2 - 5 : w // 2 + 5])))
+    # straight down through the glass: the lobby floor, 1.6 m + the floor's height below
+    assert drops == pytest.approx([7.2 + 1.6, 32.4 + 1.6, 68.4 + 1.6], abs=0.5)
+
+
 def test_bridges_at_7_m_and_50_m_clearly_differ(view: tuple[HeadlessDisplay, Renderer]) -> None:
     low, high = built("heights.bridges", "solid_7m"), built("heights.bridges", "solid_50m")
     a, _ = shot(view, low, -60)

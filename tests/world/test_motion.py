@@ -8,19 +8,19 @@ import pytest
 
 from tests.world.helpers import scenario
 from vrtherapy.world import World
-from vrtherapy.world.motion import Path, timed
+from vrtherapy.world.motion import Path, RideLimits, timed, travel
 
 CAR_KEYS = [{"at": 1, "offset": [0, 0, 0]}, {"at": 10, "offset": [0, 27, 0]}]
 
 
-def elevator(floor: float) -> World:
+def elevator(floor: float, ride: dict[str, float] | None = None) -> World:
     spec = scenario(
         [
             {
                 "name": "car",
                 "procedural": "glass_elevator",
                 "transform": {"position": [5, 0, 0]},
-                "motion": {"by": "$floor", "keys": CAR_KEYS},
+                "motion": {"by": "$floor", "keys": CAR_KEYS} | ({"ride": ride} if ride else {}),
             }
         ],
         {"floor": {"type": "number", "min": 1, "max": 10}},
@@ -148,3 +148,55 @@ def test_a_choice_parameter_shows_and_hides_objects() -> None:
     assert "lights" not in shown(w) and "tug" in shown(w)
     w.set_parameters({"phase": "gate", "on": True})
     assert "tug" not in shown(w)
+
+
+LIFT = RideLimits(speed=1.0, acceleration=0.4)
+
+
+def profile(distance: float, v0: float, dt: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    ts = np.arange(0.0, 80.0, dt)
+    xv = np.array([travel(distance, v0, LIFT, t) for t in ts])
+    return xv[:, 0], xv[:, 1]
+
+
+@pytest.mark.parametrize(
+    ("distance", "v0"),
+    [(36.0, 0.0), (-36.0, 0.0), (0.5, 0.0), (10.0, -0.8), (1.0, 0.9), (-2.0, 1.0)],
+)
+def test_a_ride_keeps_to_its_speed_and_acceleration_and_stops_at_the_goal(
+    distance: float, v0: float
+) -> None:
+    dt = 0.01
+    x, v = profile(distance, v0, dt)
+    assert x[0] == pytest.approx(0.0) and v[0] == pytest.approx(v0)
+    assert x[-1] == pytest.approx(distance) and v[-1] == pytest.approx(0.0)
+    assert np.abs(v).max() <= LIFT.speed + 1e-9
+    assert np.abs(np.diff(v) / dt).max() <= LIFT.acceleration + 1e-6  # never a jolt
+    assert np.abs(np.diff(x) / dt - v[:-1]).max() < LIFT.acceleration * dt  # x follows v
+
+
+def test_a_long_ride_cruises_at_top_speed_and_takes_as_long_as_a_lift() -> None:
+    x, v = profile(36.0, 0.0)
+    arrived = int(np.argmax(x >= 36.0 - 1e-9)) * 0.01
+    assert arrived == pytest.approx(36.0 / 1.0 + 1.0 / 0.4, abs=0.02)  # 38.5 s
+    assert np.all(np.diff(x) >= -1e-12)  # never backwards
+    assert np.isclose(v, 1.0).sum() * 0.01 == pytest.approx(36.0 - 2.5, abs=0.05)  # cruising
+
+
+def test_a_new_value_sends_a_riding_object_there_without_a_jump() -> None:
+    lift = elevator(1, ride={"speed": 1.0, "acceleration": 0.4})
+    lift.advance(2.0)
+    lift.set_parameters({"floor": 4})  # 9 m up
+    heights = []
+    for t in np.arange(2.0, 20.0, 0.05):
+        lift.advance(float(t))
+        heights.append(lift.draw_list().standing_height)
+    h = np.array(heights)
+    assert h[0] == pytest.approx(0.0) and h[-1] == pytest.approx(9.0)
+    assert np.all(np.diff(h) >= -1e-9)
+    assert np.abs(np.diff(h, 2)).max() / 0.05**2 <= 0.4 + 1e-3
+    # without ride limits the same change jumps
+    jumpy = elevator(1)
+    jumpy.set_parameters({"floor": 4})
+    jumpy.advance(2.0)
+    assert jumpy.draw_list().standing_height == pytest.approx(9.0)

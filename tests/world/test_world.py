@@ -105,6 +105,20 @@ def test_environment_look_follows_the_presets_and_fog_parameter() -> None:
     assert world.draw_list().environment.fog_density > night.fog_density
 
 
+def test_the_sun_casts_shadows_outdoors_unless_the_scenario_says_no() -> None:
+    def shadows(**environment: object) -> bool:
+        spec = scenario([], environment=environment)
+        return build_world(spec, {}).draw_list().environment.shadows
+
+    assert shadows(sky="clear_day", lighting="daylight")
+    assert shadows(sky="dusk", lighting="soft")
+    assert not shadows(sky="clear_day", lighting="daylight", shadows=False)
+    assert not shadows(sky="indoor", lighting="indoor_warm")  # no sun indoors
+    assert not shadows(sky="overcast", lighting="soft")  # nor under cloud
+    assert not shadows(sky="clear_day", lighting="indoor_cool")  # a room with windows
+    assert shadows(sky="indoor", lighting="indoor_warm", shadows=True)
+
+
 def test_partners_become_avatars_that_face_the_client() -> None:
     spec = scenario(
         [],

@@ -166,6 +166,9 @@ class ClientView:
                 world = self.world
             else:
                 self.drawn, world = found
+                if world is not self.world and world is not None:
+                    # the same scene at new values: a car sent to another floor rides there
+                    world.continue_rides(self.world, now)
         self.world = world
         if world is not None:
             if pres.animate:

@@ -105,6 +105,16 @@ class MotionKey(Model):
     rotation: Annotated[list[float], Field(min_length=3, max_length=3)] = [0.0, 0.0, 0.0]
 
 
+class RideSpec(Model):
+    """How a parameter-driven motion travels to a new value instead of jumping there:
+    top speed and acceleration (also braking). The defaults are a calm passenger lift's
+    (1 m/s, 0.4 m/s^2), gentle enough for a client in a headset: the picture moves with
+    the car, never faster, never with a jolt."""
+
+    speed: Annotated[float, Field(gt=0, le=10)] = 1.0  # m/s
+    acceleration: Annotated[float, Field(gt=0, le=3)] = 0.4  # m/s^2
+
+
 class MotionSpec(Model):
     """Motion along a path of keys, driven by a number parameter or by the scene's clock.
 
@@ -118,6 +128,8 @@ class MotionSpec(Model):
     keys: Annotated[list[MotionKey], Field(min_length=2)]
     repeat: Literal["once", "loop", "back_and_forth"] = "once"
     rate: NumberOrRef = 1.0
+    # by a parameter: ride to a new value at this speed and acceleration (an elevator car)
+    ride: RideSpec | None = None
 
 
 ChoiceWords = Annotated[list[str], Field(min_length=1)]
@@ -144,6 +156,9 @@ class EnvironmentSpec(Model):
     lighting: Literal["daylight", "soft", "dim", "night", "indoor_warm", "indoor_cool"] = "daylight"
     fog: NumberOrRef = 0.0
     wind: NumberOrRef = 0.0
+    # the sun casts shadows; unset: where there is a sun (a clear or dusk sky with daylight
+    # or soft lighting), false turns them off for the scenario
+    shadows: bool | None = None
     # absorbed into the scenario's ``sounds:``; kept only to say so where it is still written
     ambient_audio: Annotated[
         SkipJsonSchema[None], BeforeValidator(moved_ambient_audio), Field(exclude=True)
@@ -190,8 +205,8 @@ def _one_or_more(value: Any) -> Any:
 
 # an object or partner, or a part inside one ('cabin/window'): what the behaviour measures
 # take as the feared stimulus (see docs/behaviour-measures.md)
-_STIMULUS_PATTERN = r"^[a-z_][a-z0-9_]*(/[A-Za-z0-9_]+)*$"
-StimulusRef = Annotated[str, StringConstraints(pattern=_STIMULUS_PATTERN)]
+STIMULUS_PATTERN = r"^[a-z_][a-z0-9_]*(/[A-Za-z0-9_]+)*$"
+StimulusRef = Annotated[str, StringConstraints(pattern=STIMULUS_PATTERN)]
 
 
 class ScenarioSpec(Model):
@@ -296,7 +311,7 @@ def _stimulus_paths(data: Any) -> list[tuple[DataPath, str]]:
         found = [(("stimulus",), raw)]
     elif isinstance(raw, list):
         found = [(("stimulus", i), v) for i, v in enumerate(raw)]
-    return [(p, v) for p, v in found if isinstance(v, str) and re.match(_STIMULUS_PATTERN, v)]
+    return [(p, v) for p, v in found if isinstance(v, str) and re.match(STIMULUS_PATTERN, v)]
 
 
 def _try(model: type[_M], raw: Any) -> _M | None:
@@ -620,6 +635,13 @@ class _Checker:
             if ats[0] < 0:
                 self.add((*path, "keys", 0, "at"), "a timed motion starts at 0 s or later")
             self.refs(m.rate, (*path, "rate"), "number")
+            if m.ride is not None:
+                self.add(
+                    (*path, "ride"),
+                    "'ride' applies only to a motion driven by a parameter",
+                    "a timed motion already moves at the pace its keys set",
+                    at_key=True,
+                )
             return
         self.refs(m.by, (*path, "by"), "number")
         for key in ("repeat", "rate"):

@@ -12,7 +12,7 @@ from vrtherapy.authoring.dialogue import DialogueSpec
 from vrtherapy.authoring.hierarchy import HierarchySpec
 from vrtherapy.authoring.procedural import CATALOGUE, Arg
 from vrtherapy.authoring.questionnaire import QuestionnaireSpec
-from vrtherapy.authoring.scenario import ScenarioSpec
+from vrtherapy.authoring.scenario import STIMULUS_PATTERN, ScenarioSpec
 
 SCHEMA_FILES = {
     "scenario": "scenario.schema.json",
@@ -69,6 +69,14 @@ def scenario_schema() -> dict[str, Any]:
         }
         for kind, args in sorted(CATALOGUE.items())
     ]
+    # one name is short for a list of one (the model's validator takes both)
+    ref = {"type": "string", "pattern": STIMULUS_PATTERN}
+    schema["properties"]["stimulus"] = {
+        "anyOf": [ref, {"type": "array", "items": ref}],
+        "default": [],
+        "description": "the feared object or the partner, for the behaviour measures: an "
+        "object or partner, a part of one ('object/part'), or a list (the first drawn counts)",
+    }
     return _finish(schema, "scenario", "A vrtherapy exposure scenario")
 
 

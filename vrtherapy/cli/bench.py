@@ -1,5 +1,6 @@
 """Measuring the renderer headless: GL work and CPU time per stereo frame, for the
-instanced path and the naive one-call-per-object path in the same run."""
+instanced path and the naive one-call-per-object path in the same run, and the share
+of the sun's shadow pass in both (GL calls, CPU time)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class PathResult:
     triangles: int
     cpu_ms: Sequence[float]  # time in Renderer.render per stereo frame
     frame_ms: Sequence[float]  # including glFinish (llvmpipe rasterises on the CPU)
+    shadow_gl_calls: int = 0  # the shadow pass's share of gl_calls (0: no sun)
+    shadow_ms: Sequence[float] = (0.0,)  # CPU time of the shadow pass per stereo frame
 
     def median(self, which: str) -> float:
         return float(np.median(getattr(self, which)))
@@ -50,6 +53,7 @@ def measure_path(
 
     cpu: list[float] = []
     total: list[float] = []
+    shadow: list[float] = []
     stats = renderer.last_frame_stats
     for i in range(warmup + frames):
         t = i / display.refresh_hz
@@ -60,6 +64,7 @@ def measure_path(
             start = time.perf_counter()
             renderer.render(views, dl, time=when)
             cpu.append((time.perf_counter() - start) * 1000.0)
+            shadow.append(renderer.last_shadow_ms)
 
         start = time.perf_counter()
         display.frame(render)
@@ -67,7 +72,13 @@ def measure_path(
         total.append((time.perf_counter() - start) * 1000.0)
         stats = renderer.last_frame_stats
     return PathResult(
-        stats.draw_calls, stats.gl_calls, stats.triangles, cpu[warmup:], total[warmup:]
+        stats.draw_calls,
+        stats.gl_calls,
+        stats.triangles,
+        cpu[warmup:],
+        total[warmup:],
+        renderer.last_shadow_stats.gl_calls,
+        shadow[warmup:],
     )
 
 
@@ -93,6 +104,7 @@ def format_table(results: Sequence[SceneResult]) -> str:
     header = (
         f"{'scene':<26} {'items':>5} {'meshes':>6}  {'path':<10} {'draws':>7} {'GL calls':>9}"
         f" {'triangles':>10} {'CPU ms':>7} {'p99':>6} {'frame ms':>8} {'p99':>6}"
+        f"  {'shadow calls':>12} {'shadow ms':>9}"
     )
     lines = [header, "-" * len(header)]
     for r in results:
@@ -103,6 +115,7 @@ def format_table(results: Sequence[SceneResult]) -> str:
                 f" {r.meshes if first else '':>6}  {label:<10} {p.draw_calls:>7} {p.gl_calls:>9}"
                 f" {p.triangles:>10} {p.median('cpu_ms'):>7.2f} {p.p99('cpu_ms'):>6.2f}"
                 f" {p.median('frame_ms'):>8.2f} {p.p99('frame_ms'):>6.2f}"
+                f"  {p.shadow_gl_calls:>12} {p.median('shadow_ms'):>9.2f}"
             )
         i, n = r.instanced, r.naive
 

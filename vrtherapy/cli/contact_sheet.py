@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from vrtherapy.display.headless import HeadlessDisplay
     from vrtherapy.render import Renderer
     from vrtherapy.render.views import View
-    from vrtherapy.world.types import DrawList
+    from vrtherapy.world.types import DrawList, ShadowQuality
 
 # where a client of each family looks: down over the edge for heights, ahead otherwise
 FAMILY_PITCH = {"heights": -55.0, "spiders": -35.0}
@@ -52,13 +52,17 @@ def family_scenarios(family: str, scenarios: Sequence[ScenarioSpec]) -> list[Sce
 
 
 def render_family(
-    display: HeadlessDisplay, specs: Sequence[ScenarioSpec], pitch: float | None, at_time: float
+    display: HeadlessDisplay,
+    specs: Sequence[ScenarioSpec],
+    pitch: float | None,
+    at_time: float,
+    shadows: ShadowQuality = "medium",
 ) -> list[list[Tile]]:
     """One row of tiles per scenario, one tile per level, rendered on ``display``."""
     from vrtherapy.display.headless import HeadPose
     from vrtherapy.render import Renderer
 
-    renderer = Renderer()
+    renderer = Renderer(shadow_quality=shadows)
     rows: list[list[Tile]] = []
     try:
         for spec in specs:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from vrtherapy.authoring import ScenarioSpec
     from vrtherapy.display.headless import HeadlessDisplay
+    from vrtherapy.world.types import ShadowQuality
 
 
 CONTACT_TILE = (320, 240)  # a contact sheet's tile unless --size is given
@@ -38,6 +39,19 @@ CONTACT_TILE = (320, 240)  # a contact sheet's tile unless --size is given
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+# world.types.SHADOW_QUALITIES, spelled out so that --help does not import the world
+# (a test keeps the two equal)
+SHADOW_CHOICES = ("off", "low", "medium", "high")
+shadows_option = click.option(
+    "--shadows",
+    type=click.Choice(SHADOW_CHOICES),
+    default="medium",
+    show_default=True,
+    help="Quality of the sun's shadows (the shadow map's size and filtering); 'off' skips "
+    "the shadow pass. Scenes without a sun (indoors, overcast) have none anyway.",
+)
 
 
 def _parse_size(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
@@ -114,6 +128,7 @@ def _open_display(size: tuple[int, int], **kw: object) -> HeadlessDisplay:
 @click.option("--suds", type=float, help="Show the SUDS slider (0–100) at this value.")
 @click.option("--subtitle", help="Show this subtitle.")
 @click.option("--samples", default=4, show_default=True, help="MSAA samples (0: off).")
+@shadows_option
 @library_option
 def snapshot_command(
     scenario_id: str | None,
@@ -131,6 +146,7 @@ def snapshot_command(
     suds: float | None,
     subtitle: str | None,
     samples: int,
+    shadows: ShadowQuality,
     libraries: tuple[Path, ...],
 ) -> None:
     """Render one frame of a SCENARIO (stock or from a library folder), as the client
@@ -145,7 +161,7 @@ def snapshot_command(
             _fail("--contact-sheet renders every level of a family: give no SCENARIO or level")
         source = click.get_current_context().get_parameter_source("size")
         tile = size if source is not click.core.ParameterSource.DEFAULT else CONTACT_TILE
-        _contact_sheet(family, out, tile, samples, pitch, at_time)
+        _contact_sheet(family, out, tile, samples, pitch, at_time, shadows)
         return
     if scenario_id is None:
         _fail("give a SCENARIO, or --contact-sheet FAMILY")
@@ -188,7 +204,7 @@ def snapshot_command(
         head=HeadPose(eye_height=draw_list.eye_height, yaw_degrees=yaw, pitch_degrees=pitch),
     )
     try:
-        renderer = Renderer()
+        renderer = Renderer(shadow_quality=shadows)
         display.frame(lambda views, t: renderer.render(views, draw_list, overlay, 0.0, at_time))
         eyes = {"left": [0], "right": [1], "both": [0, 1]}[eye]
         images = [display.read_pixels(i) for i in eyes]
@@ -206,6 +222,7 @@ def _contact_sheet(
     samples: int,
     pitch: float | None,
     at_time: float,
+    shadows: ShadowQuality,
 ) -> None:
     from vrtherapy.cli.contact_sheet import family_scenarios, render_family, sheet
     from vrtherapy.cli.render_scenes import stock_library
@@ -215,7 +232,7 @@ def _contact_sheet(
         specs = family_scenarios(family, list(stock_library().scenarios.values()))
         display = _open_display(size, samples=samples, eyes=1)
         try:
-            rows = render_family(display, specs, pitch, at_time)
+            rows = render_family(display, specs, pitch, at_time, shadows)
         finally:
             display.close()
     except RenderCommandError as exc:
@@ -305,6 +322,7 @@ def _write_png(out: Path, images: Sequence[npt.NDArray[np.uint8]]) -> None:
     "stimulus, chunked and compressed) and the render thread's cost of sampling them per "
     "frame (no GL needed).",
 )
+@shadows_option
 def bench_command(
     frames: int,
     size: tuple[int, int],
@@ -312,6 +330,7 @@ def bench_command(
     transitions: bool,
     audio_bench: bool,
     tracking: bool,
+    shadows: ShadowQuality,
 ) -> None:
     """Render reference scenes headless; compare instanced and naive drawing.
 
@@ -346,7 +365,10 @@ def bench_command(
     naive path (one draw call per object) run in the same process, and the
     table shows draw calls, GL calls and triangles per stereo frame, CPU time
     in the renderer per stereo frame (median, p99) and the whole frame
-    including rasterisation (glFinish; on llvmpipe this runs on the CPU).
+    including rasterisation (glFinish; on llvmpipe this runs on the CPU), and
+    the sun's shadow pass's share: its GL calls (counted in the GL calls too;
+    0 where the scene has no sun) and its CPU time (median ms). --shadows sets
+    the shadow quality.
     """
     if tracking:
         from vrtherapy.app.tracking_bench import run_tracking_bench
@@ -394,7 +416,7 @@ def bench_command(
         from vrtherapy.display.headless import HeadPose
         from vrtherapy.render import Renderer
 
-        renderer = Renderer()
+        renderer = Renderer(shadow_quality=shadows)
         results = []
         for name, world in worlds:
             display.head = HeadPose(eye_height=world.draw_list().eye_height)

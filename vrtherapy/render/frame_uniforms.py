@@ -9,7 +9,7 @@ import numpy as np
 from vrtherapy.world.transforms import camera_position
 from vrtherapy.world.types import F32, EnvironmentLook
 
-FRAME_BLOCK_SIZE = 320  # bytes: 3 mat4 + 8 vec4
+FRAME_BLOCK_SIZE = 400  # bytes: 3 mat4 + 8 vec4, the shadow mat4 + vec4
 
 
 def aligned(size: int, alignment: int) -> int:
@@ -29,10 +29,13 @@ def pack_frame_block(
     fade: float,
     encode_srgb: bool,
     time: float = 0.0,
+    shadow_matrix: F32 | None = None,
+    shadow: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0),
 ) -> F32:
-    """One view's ``Frame`` block as 80 float32 in std140 order.
+    """One view's ``Frame`` block as 100 float32 in std140 order.
 
     Matrices are stored transposed, because GLSL reads them column by column.
+    ``shadow_matrix`` and ``shadow`` are the sun's shadow map (``render/shadows.py``).
     """
     out = np.zeros(FRAME_BLOCK_SIZE // 4, dtype=np.float32)
     view_projection = projection.astype(np.float64) @ view.astype(np.float64)
@@ -49,4 +52,7 @@ def pack_frame_block(
     out[72:75] = env.fog_color
     out[75] = env.fog_density
     out[76:80] = (env.ambient_intensity, 1.0 - min(max(fade, 0.0), 1.0), float(encode_srgb), time)
+    if shadow_matrix is not None:
+        out[80:96] = shadow_matrix.T.ravel()
+    out[96:100] = shadow
     return out

@@ -2,11 +2,13 @@
 
 Per frame, for all views together: meshes are uploaded once per key (cached),
 opaque items are grouped per mesh and their instance data uploaded once, the
-per-view ``Frame`` uniform blocks are uploaded in one buffer. Per view: opaque
+per-view ``Frame`` uniform blocks are uploaded in one buffer. Where the scene has a
+sun that casts shadows, the opaque batches are drawn once from the sun into a shadow
+map (``render/shadows.py``), shared by both eyes. Per view: opaque
 batches (one instanced draw call each), skinned characters (``skinned.py``), the
-sky (one triangle, only where nothing was drawn), glass back to front (depth
-write off), panels, with the fade applied in every shader. Shading is linear;
-the target stores sRGB.
+sky (one triangle, only where nothing was drawn), glass back to front (depth write
+off), panels, with the fade applied in every shader. Shading is linear; the target
+stores sRGB.
 
 Views are in *tracking space*: y = 0 is the floor the client stands on. The
 renderer places that floor at ``DrawList.standing_height`` in the world.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+import time as clock
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,11 +31,17 @@ from vrtherapy.render.mesh_cache import GpuMesh, MeshCache, UploadBudget
 from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
 from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
 from vrtherapy.render.shaders import FRAME_BINDING, build_program
+from vrtherapy.render.shadows import (
+    SHADOW_TEXTURE_UNIT,
+    LightBox,
+    ShadowPass,
+    shadow_params,
+)
 from vrtherapy.render.skinned import SkinnedDrawer
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
 from vrtherapy.world.transforms import camera_position, translate
-from vrtherapy.world.types import DrawItem, DrawList, Mesh
+from vrtherapy.world.types import DrawItem, DrawList, Mesh, ShadowQuality
 
 EVICT_EVERY_FRAMES = 60
 
@@ -44,6 +53,8 @@ class Renderer:
     naive path, kept for comparison in ``vrtherapy bench`` and in tests).
     ``encode_srgb=True`` encodes sRGB in the shaders, for targets that are not
     sRGB-capable (otherwise GL_FRAMEBUFFER_SRGB and an sRGB attachment do it).
+    ``shadow_quality`` sizes the sun's shadow map ("off", "low", "medium", "high");
+    a scene whose environment has no shadows (indoors, no sun) never draws one.
     """
 
     def __init__(
@@ -54,6 +65,7 @@ class Renderer:
         panel_layout: PanelLayout | None = None,
         evict_after_frames: int = 600,
         cull_back_faces: bool = True,
+        shadow_quality: ShadowQuality = "medium",
     ) -> None:
         self.gl = CountingGL()
         self.cull_back_faces = cull_back_faces
@@ -74,6 +86,10 @@ class Renderer:
         self._single = build_program("scene.vert.glsl", "scene.frag.glsl")
         self._sky = build_program("sky.vert.glsl", "sky.frag.glsl")
         self._panel = build_program("panel.vert.glsl", "panel.frag.glsl")
+        self.shadows = ShadowPass(self.gl, shadow_quality)
+        # the shadow pass's share of the last frame: GL work, and milliseconds in Python
+        self.last_shadow_stats = FrameStats()
+        self.last_shadow_ms = 0.0
         loc = GL.glGetUniformLocation
         self._u_model = loc(self._single, "u_model")
         self._u_tint = loc(self._single, "u_tint")
@@ -81,6 +97,9 @@ class Renderer:
         self._u_panel_model = loc(self._panel, "u_model")
         GL.glUseProgram(self._panel)
         GL.glUniform1i(loc(self._panel, "u_atlas"), 0)
+        for program in (self._instanced, self._single):
+            GL.glUseProgram(program)
+            GL.glUniform1i(loc(program, "u_shadow_map"), SHADOW_TEXTURE_UNIT)
         GL.glUseProgram(0)
         alignment = int(GL.glGetIntegerv(GL.GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT))
         self._block_stride = aligned(FRAME_BLOCK_SIZE, max(alignment, 16))
@@ -133,6 +152,7 @@ class Renderer:
         What it asked of GL is in ``last_frame_stats`` afterwards."""
         gl = self.gl
         gl.reset()
+        self.last_shadow_stats, self.last_shadow_ms = FrameStats(), 0.0
         self.frame_index += 1
         fade = min(max(float(fade), 0.0), 1.0)
         gl.glEnable(gl.GL_SCISSOR_TEST)
@@ -174,7 +194,8 @@ class Renderer:
             return
         viewpoint = np.mean([camera_position(w) for w in world_views], axis=0)
         plan = self._batcher.plan(draw_list.items, viewpoint)
-        batches = self._prepare(plan)
+        box = self.shadows.box(draw_list.environment, draw_list.standing_height)
+        batches = self._prepare(plan, instances=self.instancing or box is not None)
         glass = [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.transparent]
         singles = (
             []
@@ -183,11 +204,23 @@ class Renderer:
         )
         panel_vertices = self._prepare_panels(overlay, draw_list.eye_height)
         characters = self.skinned.prepare(draw_list.skinned, self.frame_index)
-        self._upload_frame_blocks(views, world_views, draw_list, fade, time)
+        self._upload_frame_blocks(views, world_views, draw_list, fade, time, box)
 
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
         gl.glCullFace(gl.GL_BACK)
+        bound = 0
+        if box is not None:
+            before, start = gl.stats(), clock.perf_counter()
+            self.shadows.draw(box, batches)
+            self.last_shadow_ms = (clock.perf_counter() - start) * 1000.0
+            after = gl.stats()
+            self.last_shadow_stats = FrameStats(
+                after.draw_calls - before.draw_calls,
+                after.gl_calls - before.gl_calls,
+                after.triangles - before.triangles,
+            )
+            bound = batches[0][0].vao if batches else 0
         if self.encode_srgb:
             gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)
         else:
@@ -208,7 +241,7 @@ class Renderer:
                 FRAME_BLOCK_SIZE,
             )
             if self.instancing:
-                self._draw_instanced(batches)
+                self._draw_instanced(batches, bound if i == 0 else 0)
             else:
                 self._draw_one_by_one(singles)
             self.skinned.draw(characters)
@@ -237,21 +270,24 @@ class Renderer:
         gl.glBindVertexArray(0)
         gl.glUseProgram(0)
 
-    def _prepare(self, plan: FramePlan) -> list[tuple[GpuMesh, int]]:
-        """Upload new meshes and, on the instanced path, this frame's instance data."""
+    def _prepare(self, plan: FramePlan, instances: bool) -> list[tuple[GpuMesh, int]]:
+        """Upload new meshes and, with ``instances``, this frame's instance data."""
         out = []
         for batch in plan.opaque:
             gpu = self.meshes.get(batch.mesh, self.frame_index)
-            if self.instancing:
+            if instances:
                 self.meshes.upload_instances(gpu, batch.instances)
             out.append((gpu, len(batch.instances)))
         return out
 
-    def _draw_instanced(self, batches: list[tuple[GpuMesh, int]]) -> None:
+    def _draw_instanced(self, batches: list[tuple[GpuMesh, int]], bound: int = 0) -> None:
+        """One instanced call per batch; ``bound``: the vertex array bound already."""
         gl = self.gl
         gl.glUseProgram(self._instanced)
         for gpu, count in batches:
-            gl.glBindVertexArray(gpu.vao)
+            if gpu.vao != bound:
+                gl.glBindVertexArray(gpu.vao)
+                bound = 0
             gl.glDrawElementsInstanced(
                 gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None, count
             )
@@ -278,8 +314,10 @@ class Renderer:
         draw_list: DrawList,
         fade: float,
         time: float,
+        box: LightBox | None,
     ) -> None:
         stride = self._block_stride // 4
+        shadow = shadow_params(box, self.shadows.quality)
         data = np.zeros(stride * len(views), dtype=np.float32)
         for i, (v, w) in enumerate(zip(views, world_views, strict=True)):
             data[i * stride : i * stride + FRAME_BLOCK_SIZE // 4] = pack_frame_block(
@@ -289,6 +327,8 @@ class Renderer:
                 fade=fade,
                 encode_srgb=self.encode_srgb,
                 time=time,
+                shadow_matrix=None if box is None else box.matrix,
+                shadow=shadow,
             )
         gl = self.gl
         gl.glBindBuffer(gl.GL_UNIFORM_BUFFER, self._ubo)
@@ -344,6 +384,7 @@ class Renderer:
         """Free every GL object the renderer made (the context must still be current)."""
         self.meshes.clear()
         self.skinned.release()
+        self.shadows.release()
         GL.glDeleteBuffers(2, [self._ubo, self._panel_vbo])
         GL.glDeleteVertexArrays(2, [self._empty_vao, self._panel_vao])
         for program in (self._instanced, self._single, self._sky, self._panel):

@@ -23,6 +23,7 @@ import numpy as np
 
 from vrtherapy.render.frame_uniforms import aligned
 from vrtherapy.render.shaders import build_program
+from vrtherapy.render.shadows import SHADOW_TEXTURE_UNIT
 from vrtherapy.world.character import MAX_JOINTS, MAX_MORPHS
 from vrtherapy.world.types import F32, SkinnedItem, SkinnedMesh
 
@@ -92,6 +93,9 @@ class SkinnedDrawer:
         gl.glUniformBlockBinding(p, gl.glGetUniformBlockIndex(p, "Joints"), JOINTS_BINDING)
         gl.glUseProgram(p)
         gl.glUniform1i(loc(p, "u_morphs"), MORPH_UNIT)
+        # scene.frag.glsl receives the sun's shadow map (render/shadows.py), as the
+        # batched programs do; characters receive shadows but do not cast them yet
+        gl.glUniform1i(loc(p, "u_shadow_map"), SHADOW_TEXTURE_UNIT)
         gl.glUseProgram(0)
         alignment = int(gl.glGetIntegerv(gl.GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT))
         self._stride = aligned(_JOINT_BLOCK, max(alignment, 16))

@@ -17,10 +17,12 @@ SKIES: dict[str, tuple[RGB, RGB, RGB]] = {
     "indoor": ((0.55, 0.55, 0.55), (0.6, 0.6, 0.58), (0.22, 0.2, 0.18)),
 }
 
-# lighting preset -> sun direction, sun colour, sun intensity, ambient intensity
+# lighting preset -> sun direction, sun colour, sun intensity, ambient intensity.
+# The outdoor suns stand ahead of the client, who starts facing -z (high, a little to the
+# right): the façade a balcony hangs on is in sunlight, and shadows fall towards the client.
 LIGHTS: dict[str, tuple[RGB, RGB, float, float]] = {
-    "daylight": ((-0.4, -1.0, -0.3), (1.0, 0.95, 0.85), 1.0, 0.35),
-    "soft": ((-0.3, -1.0, -0.5), (1.0, 0.97, 0.92), 0.55, 0.5),
+    "daylight": ((-0.4, -1.0, 0.3), (1.0, 0.95, 0.85), 1.0, 0.35),
+    "soft": ((-0.3, -1.0, 0.5), (1.0, 0.97, 0.92), 0.55, 0.5),
     "dim": ((-0.3, -1.0, -0.4), (0.9, 0.85, 0.8), 0.25, 0.2),
     "night": ((0.2, -1.0, 0.4), (0.55, 0.6, 0.8), 0.08, 0.08),
     "indoor_warm": ((0.1, -1.0, 0.2), (1.0, 0.85, 0.65), 0.6, 0.45),
@@ -28,8 +30,20 @@ LIGHTS: dict[str, tuple[RGB, RGB, float, float]] = {
 }
 
 
-def look(sky: str, lighting: str, fog: float) -> EnvironmentLook:
-    """The look of a scenario's ``environment``; ``fog`` 0..1 maps to exponential density."""
+# the skies and lights with a sun that casts shadows; the others light from everywhere
+SUNNY_SKIES = frozenset({"clear_day", "dusk"})
+SUN_LIGHTS = frozenset({"daylight", "soft"})
+
+
+def has_sun(sky: str, lighting: str) -> bool:
+    return sky in SUNNY_SKIES and lighting in SUN_LIGHTS
+
+
+def look(sky: str, lighting: str, fog: float, shadows: bool | None = None) -> EnvironmentLook:
+    """The look of a scenario's ``environment``; ``fog`` 0..1 maps to exponential density.
+
+    ``shadows`` None: the sun casts shadows where there is one (:func:`has_sun`); False:
+    never; True: the lighting's key light casts them whatever the sky."""
     zenith, horizon, ground = SKIES.get(sky, SKIES["clear_day"])
     direction, sun, sun_i, ambient = LIGHTS.get(lighting, LIGHTS["daylight"])
     density = max(0.0, float(fog)) * 0.05  # fog 1 -> visibility of roughly 60 m
@@ -44,4 +58,5 @@ def look(sky: str, lighting: str, fog: float) -> EnvironmentLook:
         ambient_intensity=ambient,
         fog_density=density,
         fog_color=horizon,
+        shadows=has_sun(sky, lighting) if shadows is None else shadows,
     )

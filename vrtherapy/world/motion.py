@@ -4,6 +4,12 @@ driver value, which is a parameter's value or the scene's clock.
 An elevator car follows ``$floor``; a spider walks towards the client by the clock. The
 pose depends only on the driver's value, so a scene shows the same picture at the same
 time and values every time (snapshots, golden tests, the therapist's mirror).
+
+A parameter-driven motion with ride limits (``ride:``) does not jump when the value
+changes: it travels from where it was (a :class:`Leg`: the offset and velocity it had
+when the new value arrived, and when) to the new value's pose, straight, speeding up and
+slowing down at a bounded acceleration and never faster than its top speed
+(:func:`travel`, closed form, so still a pure function of time).
 """
 
 from __future__ import annotations
@@ -68,6 +74,63 @@ def matrix(offset: np.ndarray, rotation_deg: np.ndarray) -> F32:
 
 
 @dataclass(frozen=True)
+class RideLimits:
+    """How a ride moves: top speed (m/s) and acceleration and braking (m/s^2)."""
+
+    speed: float
+    acceleration: float
+
+    def __post_init__(self) -> None:
+        if self.speed <= 0 or self.acceleration <= 0:
+            raise ValueError("a ride's speed and acceleration must be positive")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A ride under way: it left ``start`` (offset, metres) at time ``t0`` moving at
+    ``velocity`` (m/s, a 3-vector)."""
+
+    start: tuple[float, float, float]
+    velocity: tuple[float, float, float]
+    t0: float
+
+
+def travel(distance: float, v0: float, limits: RideLimits, t: float) -> tuple[float, float]:
+    """Position (metres from the start towards the goal) and velocity ``t`` seconds into
+    the quickest ride to ``distance`` that starts at velocity ``v0`` (towards the goal:
+    positive), ends at rest, and keeps within ``limits``: accelerate, cruise, brake.
+
+    Starting too fast to stop in time, it brakes, passes the goal and comes back."""
+    a, top = limits.acceleration, limits.speed
+    t = max(t, 0.0)
+    if distance < 0:
+        x, v = travel(-distance, -v0, limits, t)
+        return -x, -v
+    v0 = min(v0, top)
+    stopping = v0 * abs(v0) / (2 * a)  # signed: moving away needs no braking room
+    if stopping > distance:  # overshoots: brake to a stop, then ride back
+        t_stop = v0 / a
+        if t <= t_stop:
+            return v0 * t - a * t * t / 2, v0 - a * t
+        x, v = travel(distance - stopping, 0.0, limits, t - t_stop)
+        return stopping + x, v
+    peak = min(top, np.sqrt((2 * a * distance + v0 * v0) / 2))
+    t1 = (peak - v0) / a  # speeding up (from a backwards start, through rest)
+    d1 = (peak * peak - v0 * v0) / (2 * a)
+    d3 = peak * peak / (2 * a)
+    t2 = max(distance - d1 - d3, 0.0) / peak if peak > 0 else 0.0
+    t3 = peak / a
+    if t <= t1:
+        return v0 * t + a * t * t / 2, v0 + a * t
+    if t <= t1 + t2:
+        return d1 + peak * (t - t1), peak
+    if t <= t1 + t2 + t3:
+        u = t - t1 - t2
+        return d1 + peak * t2 + peak * u - a * u * u / 2, peak - a * u
+    return distance, 0.0
+
+
+@dataclass(frozen=True)
 class Motion:
     """One object's motion: by a parameter (``value`` set) or by time (``rate`` times t)."""
 
@@ -75,16 +138,36 @@ class Motion:
     value: float | None = None  # the driving parameter's value; None: driven by time
     rate: float = 1.0
     repeat: Repeat = "once"
+    ride: RideLimits | None = None  # a parameter-driven motion that rides to a new value
 
     def driver(self, t: float) -> float:
         if self.value is not None:
             return self.value
         return timed(t * self.rate, self.path.at[0], self.path.at[-1], self.repeat)
 
-    def place(self, t: float, placed: F32) -> F32:
+    def riding(self, t: float, leg: Leg | None) -> tuple[np.ndarray, np.ndarray]:
+        """Offset (metres) and velocity (m/s) at time ``t`` on ``leg`` towards this
+        motion's value; at rest at the value's pose without a leg."""
+        target, _ = self.path.sample(self.driver(t))
+        if leg is None or self.ride is None:
+            return target, np.zeros(3)
+        start = np.asarray(leg.start, dtype=np.float64)
+        way = target - start
+        distance = float(np.linalg.norm(way))
+        if distance < 1e-9:
+            return target, np.zeros(3)
+        direction = way / distance
+        v0 = float(np.asarray(leg.velocity, dtype=np.float64) @ direction)
+        x, v = travel(distance, v0, self.ride, t - leg.t0)
+        return start + direction * x, direction * v
+
+    def place(self, t: float, placed: F32, leg: Leg | None = None) -> F32:
         """The object's root transform at time ``t``, given where the author placed it:
-        moved by the offset in the parent's frame, turned about the object's own origin."""
+        moved by the offset in the parent's frame, turned about the object's own origin.
+        On a ride (``leg``), the offset is where the ride has got to."""
         offset, rotation = self.path.sample(self.driver(t))
+        if leg is not None:
+            offset, _ = self.riding(t, leg)
         shift = translate(float(offset[0]), float(offset[1]), float(offset[2]))
         if not rotation.any():
             return (shift @ placed).astype(np.float32)

@@ -9,6 +9,7 @@ numpy float32 arrays acting on column vectors (``world = M @ local``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -100,6 +101,13 @@ class EnvironmentLook:
     ambient_intensity: float = 0.35
     fog_density: float = 0.0  # exponential fog, per metre
     fog_color: tuple[float, float, float] = (0.75, 0.85, 0.95)
+    shadows: bool = False  # the sun casts shadows (a shadow map); indoors and overcast: no
+
+
+# How finely the renderer draws the sun's shadows (``render/shadows.py``): a display
+# setting, not a scene's; "off" skips the pass everywhere.
+ShadowQuality = Literal["off", "low", "medium", "high"]
+SHADOW_QUALITIES: tuple[ShadowQuality, ...] = get_args(ShadowQuality)
 
 
 @dataclass(frozen=True)

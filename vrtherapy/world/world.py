@@ -41,7 +41,7 @@ from vrtherapy.world.model import (
     PoseContext,
     Skin,
 )
-from vrtherapy.world.motion import Motion
+from vrtherapy.world.motion import Leg, Motion, RideLimits
 from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
@@ -251,16 +251,21 @@ class World:
             if built.eyes
         }
         self._rest = self._graph.local.copy()
+        riding = self.ride_states() if hasattr(self, "_moving") else {}
         self._moving = [
-            (self._roots[i], obj.motion) for i, obj in enumerate(objects) if obj.motion is not None
+            (self._roots[i], obj.motion, obj.name)
+            for i, obj in enumerate(objects)
+            if obj.motion is not None
         ]
+        self._legs: dict[str, Leg] = {}
+        self._start_rides(riding, self._t)
         self.problems = tuple(dict.fromkeys(problems))
         for p in self.problems:
             log.warning("scenario %s: %s", self.spec.id, p)
         env = self.spec.environment
         fog = self._number(env.fog, 0.0, "environment fog", problems)
         self._wind = self._number(env.wind, 0.0, "environment wind", problems)
-        self._look = look(env.sky, env.lighting, fog)
+        self._look = look(env.sky, env.lighting, fog, env.shadows)
         self.advance(self._t)
 
     def _number(self, raw: Any, default: float, what: str, problems: list[str]) -> float:
@@ -362,7 +367,8 @@ class World:
             rate = self._number(m.rate, 1.0, f"object '{name}': motion rate", problems)
             return Motion(path, None, rate, m.repeat)
         value = self._number(m.by, path.at[0], f"object '{name}': motion", problems)
-        return Motion(path, value)
+        ride = None if m.ride is None else RideLimits(m.ride.speed, m.ride.acceleration)
+        return Motion(path, value, ride=ride)
 
     def _content(self, obj: _Object, problems: list[str]) -> Built:
         key = (obj.content, self.seed)
@@ -488,8 +494,8 @@ class World:
         local[:] = self._rest
         # authored motion first: it moves whole objects (and the client standing on one),
         # which the animators below see through the root's world matrix and the eye
-        for index, motion in self._moving:
-            local[index] = motion.place(self._t, local[index])
+        for index, motion, name in self._moving:
+            local[index] = motion.place(self._t, local[index], self._legs.get(name))
         if self._client_head is not None:
             client_eye = self._client_head
         else:
@@ -525,6 +531,44 @@ class World:
     @property
     def time(self) -> float:
         return self._t
+
+    # -- rides (motion with ``ride:`` limits) ------------------------------------------------
+
+    def ride_states(self, t: float | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Offset (metres) and velocity (m/s) of every object that rides, by name, at time
+        ``t`` (default: the time last advanced to)."""
+        at = self._t if t is None else t
+        return {
+            name: motion.riding(at, self._legs.get(name))
+            for _, motion, name in self._moving
+            if motion.ride is not None
+        }
+
+    def continue_rides(self, previous: World | None, now: float) -> None:
+        """Take over from ``previous``, the same scenario at other values that was on
+        screen until ``now``: an object that rides leaves from where it is there, at the
+        speed it has there, for where this world's values put it (an elevator car sent
+        to another floor travels there instead of jumping). Another scenario, or none:
+        every object stands where its values put it."""
+        if previous is None or previous is self or previous.spec.id != self.spec.id:
+            self._legs = {}
+            return
+        self._legs = {}
+        self._start_rides(previous.ride_states(now), now)
+
+    def _start_rides(self, riding: Mapping[str, tuple[np.ndarray, np.ndarray]], now: float) -> None:
+        for name, (offset, velocity) in riding.items():
+            mine = next((m for _, m, n in self._moving if n == name and m.ride), None)
+            if mine is None:
+                continue
+            target, _ = mine.riding(now, None)
+            if np.allclose(target, offset, atol=1e-6) and not velocity.any():
+                continue
+            self._legs[name] = Leg(
+                (float(offset[0]), float(offset[1]), float(offset[2])),
+                (float(velocity[0]), float(velocity[1]), float(velocity[2])),
+                now,
+            )
 
     def _world_of(self, index: int) -> F32:
         chain = []

@@ -13,6 +13,10 @@ layout(std140) uniform Frame {
     vec4 u_fog;               // rgb: fog colour (linear), a: density per metre
     vec4 u_params;            // x: ambient intensity, y: brightness (1 - fade),
                               // z: 1 = encode sRGB here (target is not sRGB), w: time (s)
+    mat4 u_shadow_matrix;     // world -> sun shadow map (0..1 in x, y, depth)
+    vec4 u_shadow;            // x: PCF half-width + 1 (0: no shadow map this frame),
+                              // y: one texel (map units), z: normal offset (m),
+                              // w: depth bias (map depth units)
 };
 
 // Last step of every fragment shader: fade, then (only for non-sRGB targets) encode.

@@ -1,0 +1,3 @@
+// Depth only: the shadow map's framebuffer has no colour attachment.
+void main() {
+}
