@@ -191,7 +191,9 @@ def test_a_partner_model_from_a_scenario_reaches_the_screen(
 
     def reddish() -> npt.NDArray[np.bool_]:
         img = draw(display, renderer, world.draw_list())[0].astype(int)
-        return np.asarray((img[..., 0] > 90) & (img[..., 0] > 2 * img[..., 1]))
+        # red however lit (the sun and its shadows shade the bar's faces differently)
+        r, g, b = img[..., 0], img[..., 1], img[..., 2]
+        return np.asarray((r > 40) & (r > 2 * g) & (r > 2 * b))
 
     world.control_avatar("sam", AvatarControls(jaw_open=0.0, gaze_target=(0.0, 1.0, 0.0)))
     shut = reddish()

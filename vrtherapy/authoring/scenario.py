@@ -228,7 +228,11 @@ class ScenarioSpec(Model):
     sounds: SoundsSpec = SoundsSpec()
     # the feared stimulus or the partner, for the behaviour measures (looking at it, closest
     # approach): objects or partners by name, or parts of them; the first on screen counts
-    stimulus: Annotated[list[StimulusRef], BeforeValidator(_one_or_more)] = []
+    stimulus: Annotated[
+        list[StimulusRef],
+        # the JSON Schema allows the short form too, as the stock files write it
+        BeforeValidator(_one_or_more, json_schema_input_type=StimulusRef | list[StimulusRef]),
+    ] = []
 
     def level(self, name: str) -> LevelSpec:
         for lv in self.levels:
