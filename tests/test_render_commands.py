@@ -121,6 +121,18 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
     # four times the audience, (almost) the same draw calls
     assert draws("audience of 60") <= draws("audience of 15") + 8
 
+    # the frame budget: every stage per scene, and the live audiences side by side
+    budget = lines.index(next(line for line in lines if line.startswith("Frame budget")))
+    for scene in (*scenes, "audience of 15, live", "audience of 60, live"):
+        row = next(line for line in lines[budget:] if line.startswith(scene))
+        numbers = row[30:].split()
+        assert len(numbers) == 8, row  # anim, draw list, batch+upload, submit, sum, p99, calls
+        stages, total = [float(v) for v in numbers[:4]], float(numbers[4])
+        assert all(v >= 0 for v in stages) and abs(sum(stages) - total) < 0.5 * total + 0.05
+    flat = next(line for line in lines if line.strip().startswith("draw calls"))
+    draws_15, draws_60 = flat.split(",")[0].split()[2::2]
+    assert draws_15 == draws_60  # per stereo frame, 15 and 60 people
+
 
 def family_of(bench_scene: str) -> str:
     """The stock family of a bench row's scene (its first word)."""

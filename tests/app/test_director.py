@@ -95,6 +95,25 @@ def test_after_stop_the_headset_stays_black_until_the_therapist_lifts_it(engine:
     assert after.fade == 0.0 and "session has ended" in (after.overlay.instruction or "")
 
 
+def test_the_choice_panel_waits_for_a_rating_and_is_gone_while_paused(engine: Engine) -> None:
+    from vrtherapy.app.director import Talk
+    from vrtherapy.render.overlay import ChoicePanel
+
+    d = Director(fade_s=0.0)
+    talk = Talk(ChoicePanel(("Yes.", "No.")), "Are you ready?")
+    shown = d.update(engine.snapshot, Slider(), 0.0, talk=talk)
+    assert shown.overlay.choices == talk.choices and shown.overlay.subtitle == "Are you ready?"
+    assert "number key" in (shown.overlay.instruction or "")
+    engine.handle(c.AskNow("a"))  # a rating first; the line stays written
+    rating = d.update(engine.snapshot, Slider(), 0.1, talk=talk)
+    assert rating.overlay.suds is not None and rating.overlay.choices is None
+    assert rating.overlay.subtitle == "Are you ready?"
+    engine.handle(c.RecordSuds("s", value=40))
+    engine.handle(c.Safety("p", action="pause"))
+    paused = d.update(engine.snapshot, Slider(), 0.2, talk=talk)
+    assert paused.overlay.choices is None and paused.overlay.subtitle is None
+
+
 def _timed_engine(tmp_path: Path) -> tuple[Engine, ManualClock]:
     clock = ManualClock()
     library = load_library()

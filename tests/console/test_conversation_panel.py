@@ -30,6 +30,18 @@ def test_partners_panel_drives_the_conversation(browser: Any, tmp_path: Path) ->
         page.click(f"{card} button[data-choice='1']")
         page.wait_for_selector("#event-log li:has-text('therapist marked the answer')")
         page.wait_for_selector("#event-log li:has-text('Take your time')")
+        # the live transcript has the partner's lines and the client's answers
+        page.wait_for_selector(
+            f"{card} #conversation-transcript li.answer:has-text('client: (sit down silently)"
+            " (marked by the therapist)')"
+        )
+        page.wait_for_selector(
+            f"{card} #conversation-transcript li.line:has-text('Take your time')"
+        )
+        # subtitles in the headset: a session option, on the record
+        page.check(f"{card} input[data-command=subtitles]")
+        page.wait_for_selector("#event-log li:has-text('subtitles on')")
+        page.wait_for_selector(f"{card} input[data-command=subtitles]:checked")
         page.fill(f"{card} form.say input", "Nimm dir Zeit.")
         page.click(f"{card} form.say button")
         page.wait_for_selector(

@@ -111,8 +111,8 @@ quit_events = backend.poll_input()
 backend.close()
 print(json.dumps({
     "results": results, "views": seen[-1], "pixels": pixels,
-    "events": [[type(e).__name__, getattr(e, "to", None), getattr(e, "by", None)]
-               for e in events],
+    "events": [[type(e).__name__, getattr(e, "to", getattr(e, "row", None)),
+                getattr(e, "by", None)] for e in events],
     "moving_events": len(moving_events), "yaw": yaw, "height": [height0, height1],
     "closing": closing, "quit": [type(e).__name__ for e in quit_events],
 }))
@@ -133,7 +133,9 @@ def test_desktop_window_renders_and_maps_input(xvfb: str, stereo: bool) -> None:
         assert pixels == {"left": [255, 0, 0], "right": [255, 0, 0]}
     assert out["events"] == [
         ["SliderMove", 0.7, 0.0],  # raw input: the app owns the slider
+        ["ChoicePick", 6, None],  # ... and the choice panel: key 7 is the seventh row
         ["SliderMove", None, pytest.approx(0.05)],
+        ["ChoiceStep", None, -1],  # Up: the highlight moves up a row
         ["SliderConfirm", None, None],
         ["StopRequest", None, None],
         ["StopRequest", None, None],

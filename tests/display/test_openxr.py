@@ -16,6 +16,7 @@ import pytest
 
 from tests.display.fake_xr import GL_RGBA8, GL_SRGB8_ALPHA8, Call, FakeGraphics, FakeXr, real_xr
 from vrtherapy.display.base import (
+    ChoiceStep,
     DisplayUnavailable,
     EyeView,
     QuitRequest,
@@ -410,11 +411,19 @@ def test_thumbstick_trigger_and_stop_become_events() -> None:
     fake.action_values["suds_adjust"] = (0.0, 1.0)  # stick fully up
     for _ in range(30):
         backend.frame(render)
-    moved = backend.poll_input()
+    events = backend.poll_input()
+    assert [e for e in events if isinstance(e, ChoiceStep)] == [ChoiceStep(by=-1)]  # one flick
+    moved = [e for e in events if not isinstance(e, ChoiceStep)]
     assert moved and all(isinstance(e, SliderMove) and e.to is None for e in moved)
     total = sum(e.by for e in moved if isinstance(e, SliderMove))
     assert 0.1 < total < 0.2  # 30 frames x 11 ms x 0.5/s, reported raw: the app owns the slider
     fake.action_values["suds_adjust"] = (0.0, 0.0)
+    backend.frame(render)
+    fake.action_values["suds_adjust"] = (0.0, -0.9)  # flicked down: the next row
+    backend.frame(render)
+    backend.frame(render)
+    fake.action_values["suds_adjust"] = (0.0, 0.0)
+    assert [e for e in backend.poll_input() if isinstance(e, ChoiceStep)] == [ChoiceStep(by=1)]
 
     fake.action_values["suds_confirm"] = 1.0
     backend.frame(render)

@@ -163,3 +163,17 @@ def test_a_crowd_of_sixty_is_animated_in_one_batch() -> None:
         gaze_targets(float(t), np.array([0, 1.6, 0.0]), m)[1].mean() for t in range(0, 600, 2)
     ]
     assert 0.08 < np.mean(shares) < 0.22
+
+
+def test_member_streams_draw_what_hashing_all_keys_draws() -> None:
+    """Mixing each member's (seed, index) once and the per-frame keys later gives the
+    very numbers of hashing every key each frame (so animation did not change)."""
+    from vrtherapy.partners.behaviour import _Draws, _hash01, _mix, _unit
+
+    seeds = np.array([3, 17, 17, 90210, 5], np.int64)
+    idx = np.arange(len(seeds))
+    r = _Draws(seeds)
+    k = np.floor(np.array([-1.0, 0.0, 7.0, 123.0, 4.0]))
+    assert np.array_equal(r.draw(k, 2), _hash01(seeds, idx, k, 2))
+    assert np.array_equal(r.constant(20), _hash01(seeds, idx, 20))
+    assert np.array_equal(_unit(_mix(r.after(k), 5)), _hash01(seeds, idx, k, 5))

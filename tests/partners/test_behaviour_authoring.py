@@ -63,3 +63,35 @@ def test_behaviour_errors_are_located(
 ) -> None:
     problems = _problems(tmp_path, old, new)
     assert any(where in p and words in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("new", "where", "words"),
+    [
+        ("flags: {bragged: $shy}", "scene.yaml:18:22:", "undefined parameter 'shy'"),
+        ("flags: {bragged: $warmth}", "scene.yaml:18:22:", "a number parameter, but a boolean"),
+        ("flags: {braged: true}", "scene.yaml:18:13:", "flag 'braged', which dialogue"),
+        ("flags: {bragged: maybe}", "scene.yaml:18:22:", ""),
+    ],
+)
+def test_partner_flags_errors_are_located(tmp_path: Path, new: str, where: str, words: str) -> None:
+    """A partner's ``flags:`` name flags its dialogue declares, as booleans or boolean
+    parameters."""
+    problems = _problems(
+        tmp_path, "    dialogue: test.interview\n", f"    dialogue: test.interview\n    {new}\n"
+    )
+    assert any(where in p and words in p for p in problems), problems
+    if "braged" in new:
+        assert any("did you mean 'bragged'" in p for p in problems), problems
+
+
+def test_partner_flags_that_fit_load(tmp_path: Path) -> None:
+    text = SCENE.read_text(encoding="utf-8")
+    text = text.replace(
+        "    dialogue: test.interview\n",
+        "    dialogue: test.interview\n    flags: {bragged: true}\n",
+    )
+    path = tmp_path / "scene.yaml"
+    path.write_text(text, encoding="utf-8")
+    lib = load_library([path, FIXTURES / "interview.yaml"], context=[scenes_dir()])
+    assert lib.scenario("test.interview_levels").partners[0].flags == {"bragged": True}

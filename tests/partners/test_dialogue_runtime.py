@@ -169,3 +169,11 @@ def test_upcoming_lists_every_line_the_next_action_may_bring(runtime: DialogueRu
     assert [line.node for line in runtime.upcoming(pleased)] == ["goodbye"]
     ended = runtime.tick(pleased, now=60.0)
     assert ended is not None and runtime.upcoming(ended.state) == ()
+
+
+def test_start_flags_replace_declared_start_values(runtime: DialogueRuntime) -> None:
+    """A scenario's level gives some flags their start value (``partners: - flags:``)."""
+    assert runtime.start(0.0).state.flag("bragged") is False
+    assert runtime.start(0.0, {"bragged": True}).state.flag("bragged") is True
+    with pytest.raises(DialogueError, match="declares no flag nope"):
+        runtime.start(0.0, {"nope": True})

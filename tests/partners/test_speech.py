@@ -4,6 +4,7 @@ mouth opens while the partner speaks and closes in silence."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -108,8 +109,7 @@ def test_rendered_line_is_louder_on_the_side_where_the_partner_stands(
 ) -> None:
     from tests.audio.conftest import channels
     from vrtherapy.audio import ListenerPose, OpenALError, SceneSound, open_offline
-    from vrtherapy.authoring.sounds import SoundsSpec
-    from vrtherapy.partners.speech import line_cue
+    from vrtherapy.audio.scene import SpokenLine
 
     utterance = cache.get(SpeechRequest("Good morning, please take a seat.", VoiceSpec()))
     try:
@@ -119,22 +119,23 @@ def test_rendered_line_is_louder_on_the_side_where_the_partner_stands(
     try:
         levels = {}
         for side, x in (("left", -2.0), ("right", 2.0)):
-            cue = line_cue(f"line_{side}", utterance, cache, "host")
-            engine.publish_scene(
-                SceneSound(
-                    side,
-                    SoundsSpec(cues=[cue]),
-                    anchors={"host": (x, 0.0, -0.5)},
-                    base_dirs=(cache.folder,),
-                    cues=((1, cue.name),),
-                    cue_scope=side,
-                )
-            )
+            # as the session plays it: from the partner's mouth, published as an anchor
+            line = SpokenLine(1, "host", utterance.path)
+            scene = SceneSound(side, anchors={"host": (x, 1.55, -0.5)}, cue_scope=side)
+            engine.publish_scene(replace(scene, speech=(line,)))
             engine.publish_pose(ListenerPose.facing((0.0, 1.6, 0.0), 0.0))
             levels[side] = channels(engine.render(utterance.seconds + 0.2))
         left, right = levels["left"]
         assert left > 1.5 * right > 0
         left, right = levels["right"]
         assert right > 1.5 * left > 0
+        # a new line cuts the one still playing; a line without a file only silences
+        engine.publish_scene(replace(scene, cue_scope="cut", speech=(line,)))
+        playing = channels(engine.render(0.3))
+        silenced = replace(scene, cue_scope="cut", speech=(line, SpokenLine(2, "host", None)))
+        engine.publish_scene(silenced)
+        engine.render(0.05)
+        after = channels(engine.render(0.5))
+        assert max(playing) > 0.01 and max(after) < 0.01 * max(playing)
     finally:
         engine.close()

@@ -58,3 +58,30 @@ def test_a_new_level_sets_the_target_and_speech_opens_the_jaw() -> None:
     opened = stage.world.world_matrix(JAW)[:3, 1]
     angle = np.degrees(np.arccos(np.clip(closed @ opened, -1, 1)))
     assert angle > 15  # the jaw swings open while the partner speaks
+
+
+def test_bystanders_are_animated_in_the_partners_batch() -> None:
+    """An audience passed as bystanders gets its behaviour (brows from the attitude, gaze)
+    from the same animate call as the partner; the partner's own animation is unchanged."""
+    from vrtherapy.cli.live_scene import live_scenario
+    from vrtherapy.partners.behaviour import Behaviour
+    from vrtherapy.partners.stage import Bystanders
+
+    spec = live_scenario(6)
+    alone, together = build_world(spec, {}), build_world(spec, {})
+    stages = [Stage(spec, alone), Stage(spec, together)]
+    for s in stages:
+        s.retarget(0.0, {})
+    crowd = Bystanders.of(together, "audience", Behaviour(attitude="hostile"))
+    assert len(crowd.heads) == 6
+    for t in (0.5, 1.0, 1.5):
+        stages[0].pose(t, HEAD, {"asker": 0.4})
+        stages[1].pose(t, HEAD, {"asker": 0.4}, bystanders=[crowd])
+    batch = together._batches["audience"]
+    assert len(batch) == 6 and np.allclose(batch.brows, -0.9)  # hostile: a frown
+    assert "audience" not in alone._batches
+    partner = [n for n in together.node_names if n.startswith("asker/")]
+    for name in partner:
+        assert np.array_equal(alone.world_matrix(name), together.world_matrix(name)), name
+    member = "audience/member_0/hips/torso/neck/head/brow_l"
+    assert not np.array_equal(alone.world_matrix(member), together.world_matrix(member))

@@ -329,3 +329,40 @@ def test_a_file_broken_as_a_character_still_shows_as_an_objects_asset(tmp_path: 
     (problem,) = world.problems
     assert problem.startswith("partner 'clerk'") and "channel 0" in problem
     assert not any(n.startswith("statue/missing_asset") for n in world.node_names)
+
+
+def test_a_character_is_drawn_in_the_clients_frame_where_the_client_stands_aside(
+    tmp_path: Path,
+) -> None:
+    """The client's seat away from the origin shifts the draw table's rows; the skinned
+    item's joints shift with them (the character stays where the scene put it)."""
+    skinned_bar(tmp_path / "people" / "bar.glb")
+    spec = scenario(
+        [
+            {
+                "name": "seat",
+                "procedural": "client_seat",
+                "transform": {"position": [1.5, 0.0, 0.7]},
+            }
+        ],
+        partners=[
+            {
+                "id": "clerk",
+                "name": "Clerk",
+                "model": "people/bar.glb",
+                "transform": {"position": [0.0, 0.0, -2.0]},
+            }
+        ],
+    )
+    world = build_world(spec, {}, asset_dirs=[tmp_path])
+    assert world.problems == ()
+    world.advance(0.0)
+    x, _, z = world.stand_point
+    assert (x, z) == pytest.approx((1.5, 0.7))
+    dl = world.draw_list()
+    (item,) = dl.skinned
+    head = world.world_matrix("clerk/Root/Head")
+    top = item.joint_matrices[1] @ [0.0, 2.0, 0.0, 1.0]
+    np.testing.assert_allclose(top, head @ [0.0, 1.0, 0.0, 1.0] - [x, 0.0, z, 0.0], atol=1e-5)
+    seat = dl.items[0].transform  # the table's rows, shifted alike
+    np.testing.assert_allclose(seat[:3, 3] + [x, 0.0, z], world.world_matrix("seat/chair")[:3, 3])

@@ -5,8 +5,10 @@
   parameter values, the safety state's gain (Pause ducks, Blackout and Stop silence),
   and the cues fired.
 - :class:`SessionAudio` runs the engine's control thread during ``run``: each tick it
-  follows the latest snapshot (one reference) and the anchors and head pose the render
-  thread published (references too), so neither thread ever waits on the other.
+  follows the latest snapshot (one reference), the partners' lines the engine thread
+  published (:mod:`vrtherapy.app.speech_wiring`) and the anchors, partners' mouths and
+  head pose the render thread published (references too), so neither thread ever waits
+  on the other.
 - :func:`render_scenario` renders what a client hears in one scenario offline, through
   the same engine on OpenAL's loopback device (``snapshot --sound``, tests).
 """
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import operator
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.app.speech_wiring import Voices, spoken_lines
 from vrtherapy.audio import (
     AudioEngine,
     AudioThread,
@@ -128,9 +132,13 @@ def listener_offset(world: Any, standing_height: float) -> Vec3:
 
 @dataclass
 class _Published:
-    """What the render thread hands the audio thread: anchors per scenario."""
+    """What the render thread hands the audio thread: anchors per scenario (the objects
+    sounds attach to, and the partners' mouths)."""
 
     anchors: Mapping[str, Mapping[str, Vec3]]
+
+
+MOUTH_MOVED_M = 0.01  # a partner's voice follows its mouth once it moved this far
 
 
 class SessionAudio:
@@ -141,16 +149,18 @@ class SessionAudio:
         engine: AudioEngine,
         library: Library | Callable[[], Library],
         snapshot: Callable[[], Any],
+        voices: Callable[[], Voices] = Voices,
     ):
         self.engine = engine
         # a callable follows files reloaded during the session (`run --watch`)
         self._library = library if callable(library) else (lambda: library)
         self.snapshot = snapshot  # returns the latest Snapshot (a reference read)
+        self.voices = voices  # returns the partners' latest lines (a reference read)
         self._published = _Published({})
         self._world_seen: dict[str, object] = {}
-        self._followed: tuple[Any, Any, Any] | None = None
+        self._followed: tuple[Any, ...] | None = None
         self._scene = SILENT
-        self.thread = AudioThread(engine, before_step=self._follow)
+        self.thread = AudioThread(engine, before_step=self.follow)
 
     @property
     def library(self) -> Library:
@@ -176,16 +186,32 @@ class SessionAudio:
                 self._published = _Published(anchors)  # one reference swap
             self._world_seen[scenario] = seen
 
+    def publish_mouths(self, scenario: str, mouths: Mapping[str, Vec3]) -> None:
+        """Where the partners' mouths are (render thread, every frame): their voices come
+        from there. Published again only when one moved noticeably."""
+        known = self._published.anchors.get(scenario, {})
+        if all(
+            pid in known and math.dist(known[pid], at) < MOUTH_MOVED_M for pid, at in mouths.items()
+        ):
+            return
+        anchors = {**self._published.anchors, scenario: {**known, **mouths}}
+        self._published = _Published(anchors)  # one reference swap
+
     # -- the audio thread -------------------------------------------------------------------
-    def _follow(self) -> None:
+    def follow(self) -> None:
+        """Publish what the client should hear now (the audio thread, before each step)."""
         snap = self.snapshot()
         published = self._published
         library = self.library
-        key = (snap, published, library)
+        voices = self.voices()
+        key = (snap, published, library, voices)
         if self._followed is not None and all(map(operator.is_, self._followed, key)):
             return  # nothing new (compared by reference: no deep comparison per step)
         self._followed = key
-        self._scene = scene_sound(snap, library, published.anchors, self._scene)
+        scene = scene_sound(snap, library, published.anchors, self._scene)
+        if snap is not None and snap.session_id == voices.scope:
+            scene = replace(scene, speech=spoken_lines(voices))
+        self._scene = scene
         self.engine.publish_scene(self._scene)
         if snap is not None:
             self.engine.publish_output(Output(snap.sound_volume, snap.sound_muted))
@@ -244,6 +270,7 @@ def open_session_audio(
     snapshot: Callable[[], Any],
     warn: Callable[[str], None],
     report: Callable[[str], None],
+    voices: Callable[[], Voices] = Voices,
 ) -> SessionAudio | None:
     """The session's sound on the named output device (None: the system's default).
 
@@ -265,6 +292,6 @@ def open_session_audio(
     if engine is None:
         warn(f"no sound: {why}; the session runs silently")
         return None
-    audio = SessionAudio(engine, library, snapshot)
+    audio = SessionAudio(engine, library, snapshot, voices)
     audio.start()
     return audio

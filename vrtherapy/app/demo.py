@@ -1,8 +1,11 @@
 """A complete demonstration session in accelerated time, with no headset.
 
 A synthetic client answers the prompts; a scripted therapist accepts the
-hierarchy manager's proposals after a short pause. Everything goes through the
-real engine and store, so the record is a real, verifiable session record.
+hierarchy manager's proposals after a short pause. In scenes with virtual
+partners the therapist starts the conversation, the synthetic client picks its
+answers and the therapist scores the scenario's skills (app/demo_conversation).
+Everything goes through the real engine and store, so the record is a real,
+verifiable session record.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vrtherapy.app.demo_conversation import ScriptedConversation
 from vrtherapy.authoring import HierarchySpec, Library
 from vrtherapy.session import commands as c
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
 from vrtherapy.session.clients import Clients
 from vrtherapy.session.clock import ManualClock
@@ -62,6 +67,12 @@ class DemoResult:
     session_minutes: float
     end_reason: str
     load_failures: tuple[str, ...] = ()  # steps that fell back to the calm scene, and why
+    # conversations with virtual partners: each line said and answer chosen, as the
+    # timeline shows them ("mm:ss  text"), and each skill's latest score
+    conversation: tuple[str, ...] = ()
+    lines_spoken: int = 0
+    answers_chosen: int = 0
+    scores: tuple[tuple[str, int], ...] = ()
 
 
 def run_demo(
@@ -101,18 +112,29 @@ def run_demo(
     locate = stimulus if stimulus is not None else stimulus_in_world(library)
     tracking = TrackingRecorder(engine.record_tracking)
     tracked_to = engine.now()
-    cmd_ids = (f"demo-{seed}-{i}" for i in itertools.count(1))
+    # command ids are unique in the store (a command is applied once): one series per session
+    cmd_ids = (f"demo-{engine.session_id}-{i}" for i in itertools.count(1))
     proposal_seen_at: dict[str, float] = {}
     directions: dict[str, str] = {}
     accepted_up = 0
     step_downs = 0
     top_reached = False
     load_failures: list[str] = []
+    conversation: list[str] = []
+    said = {conv.PartnerLineSpoken: 0, conv.DialogueChoiceMade: 0}
+    scores: dict[str, int] = {}
 
     def show(events: tuple[ev.Event, ...]) -> None:
         nonlocal accepted_up, step_downs, top_reached
         for e in events:
             p = e.payload
+            if isinstance(p, conv.PartnerLineSpoken | conv.DialogueChoiceMade):
+                words = describe(e)
+                if words:
+                    said[type(p)] += 1
+                    conversation.append(f"{clock(e.session_time)}  {words}")
+            if isinstance(p, conv.SkillScored):
+                scores[p.skill] = p.score
             if isinstance(p, ev.ScenarioLoadFailed):
                 step = engine.state.step_index + 1
                 load_failures.append(f"step {step} ({p.scenario}): {p.message}")
@@ -139,6 +161,7 @@ def run_demo(
     send(
         c.AnswerQuestionnaire(next(cmd_ids), "client", "ssq", client.answer_ssq(False), "baseline")
     )
+    talk = ScriptedConversation(client, seed, cmd_ids, send)
 
     while engine.state.running:
         # the head over the tick to come, with the scene and step as they are now
@@ -178,6 +201,7 @@ def run_demo(
                             next(cmd_ids), "client", phase, likely, prompt_id=prompt.prompt_id
                         )
                     )
+        talk.tick(engine, library, client.true_suds(step.anticipated_suds, snap.intensity, now))
         proposal = engine.snapshot.proposal
         if proposal is not None:
             seen = proposal_seen_at.setdefault(proposal.proposal_id, now)
@@ -212,6 +236,10 @@ def run_demo(
         engine.now() / 60,
         state.end_reason,
         tuple(load_failures),
+        tuple(conversation),
+        said[conv.PartnerLineSpoken],
+        said[conv.DialogueChoiceMade],
+        tuple(scores.items()),
     )
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from vrtherapy.display.base import SliderMove
-from vrtherapy.render.overlay import Overlay, SudsPanel
+from vrtherapy.render.overlay import ChoicePanel, Overlay, SudsPanel
 from vrtherapy.session.snapshot import Snapshot
 
 WAITING_SCENE = "calm.room"
@@ -30,6 +30,21 @@ PROMPTS = {
     "expectancy_before": ("How likely is it that your fear comes true?", "0 %", "100 %"),
     "expectancy_after": ("How likely is it now that your fear comes true?", "0 %", "100 %"),
 }
+
+
+CHOICE_INSTRUCTION = "Choose your answer: move the stick and press the trigger (or a number key)."
+
+
+@dataclass(frozen=True)
+class Talk:
+    """What a conversation adds to the client's panels: the choices the client may
+    answer a partner with, and the line being said (when subtitles are on)."""
+
+    choices: ChoicePanel | None = None
+    subtitle: str | None = None
+
+
+NO_TALK = Talk()
 
 
 @dataclass(frozen=True)
@@ -94,8 +109,9 @@ class Director:
         self._switch_at: float | None = None  # when the current fade started
         self._held_black = False  # the fade waited at black for the next scene to be ready
 
-    def wanted(self, snap: Snapshot | None, slider: Slider) -> Presentation:
-        """The presentation the snapshot asks for, before fades are applied."""
+    def wanted(self, snap: Snapshot | None, slider: Slider, talk: Talk = NO_TALK) -> Presentation:
+        """The presentation the snapshot asks for, before fades are applied. A rating
+        prompt comes before the choice panel; neither shows while paused."""
         if snap is None or snap.status == "not_started":
             return _plain(WAITING_SCENE, "Welcome. Your session will start soon.", ("waiting",))
         if snap.safety == "blackout":  # also after Stop, until the therapist lifts it
@@ -127,7 +143,14 @@ class Director:
                 overlay = Overlay(
                     suds=SudsPanel(value, scale, question, low, high, slider.confirmed),
                     instruction="Move the stick, then press the trigger to answer.",
+                    subtitle=talk.subtitle,
                 )
+            elif talk.choices is not None:
+                overlay = Overlay(
+                    choices=talk.choices, instruction=CHOICE_INSTRUCTION, subtitle=talk.subtitle
+                )
+            elif talk.subtitle:
+                overlay = Overlay(subtitle=talk.subtitle)
         key = ("step", snap.step_index, snap.scenario)
         return Presentation(
             snap.scenario, snap.parameters, 0.0, overlay, snap.safety != "paused", key, still_at
@@ -150,10 +173,11 @@ class Director:
         slider: Slider,
         now: float,
         ready: Callable[[Presentation], bool] = lambda _p: True,
+        talk: Talk = NO_TALK,
     ) -> Presentation:
         """What to show now. ``ready(p)`` says whether p's scene is built and on the GPU:
         until it is, the current scene stays (a calm-scene request waits at black)."""
-        want = self.wanted(snap, slider)
+        want = self.wanted(snap, slider, talk)
         half = self.fade_s / 2
         if want.fade >= 1.0:  # blackout is black on the next frame, no fade
             self._shown, self._switch_at = want, None

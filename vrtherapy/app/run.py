@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from vrtherapy.app.conversation_wiring import PartnersOnStage
 from vrtherapy.app.director import (
+    NO_TALK,
     WAITING_SCENE,
     Director,
     Presentation,
@@ -25,6 +27,7 @@ from vrtherapy.app.director import (
 from vrtherapy.app.engine_thread import EngineStopped
 from vrtherapy.app.frame_meter import FrameMeter
 from vrtherapy.app.pose_sampler import PoseSampler
+from vrtherapy.app.speech_wiring import Voices
 from vrtherapy.app.watch import ReloadFade
 from vrtherapy.app.worlds import (
     AHEAD,
@@ -113,6 +116,7 @@ class ClientView:
         self.builder.request(world_key(WAITING_SCENE, {}), CALM, pin=True)
         # the sound's hook: (scenario, world, views, standing height) every frame
         self.on_frame: Callable[[str, Any, Any, float], None] | None = None
+        self.partners: PartnersOnStage | None = None  # virtual partners: panels, animation
         self._reload = ReloadFade()
         self._last_now: float | None = None
 
@@ -128,7 +132,8 @@ class ClientView:
                 self.director.rebase(now - self._last_now)  # a new session's time began
             self._last_now = now
             self._prebuild(snap)
-            pres = self.director.update(snap, slider, now, lambda p: self._ready(p, calm))
+            talk = self.partners.talk(snap) if self.partners is not None else NO_TALK
+            pres = self.director.update(snap, slider, now, lambda p: self._ready(p, calm), talk)
             shown_fade, swap = self._reload.apply(pres.fade, now)
             if swap is not None:  # reloaded files (run --watch), swapped in at black
                 self.builder.use_library(swap)
@@ -138,7 +143,7 @@ class ClientView:
             pres = replace(pres, fade=shown_fade)
             self.presentation = pres
             self._wanted = self.director.wanted(snap, slider).key
-            self._draw(views, pres, calm, now)
+            self._draw(views, pres, calm, now, snap)
 
     def show(self, views: Any, pres: Presentation, calm: str, now: float) -> None:
         """Draw a presentation decided elsewhere (a replay's director) at record time ``now``;
@@ -156,7 +161,9 @@ class ClientView:
         if not self._ready(pres, calm, bounded=False):
             raise TimeoutError(f"the scene {pres.scenario} was not built in {timeout:g} s")
 
-    def _draw(self, views: Any, pres: Presentation, calm: str, now: float) -> None:
+    def _draw(
+        self, views: Any, pres: Presentation, calm: str, now: float, snap: Snapshot | None = None
+    ) -> None:
         world = None
         if pres.fade >= 1.0:
             self.drawn = None
@@ -172,6 +179,8 @@ class ClientView:
         self.world = world
         if world is not None:
             if pres.animate:
+                if self.partners is not None:  # gaze, blinks, lip sync: posed, then advanced
+                    self.partners.animate(world, snap, views, now)
                 world.advance(now)
             elif pres.still_at is not None:  # held still as it was then (pause, fade)
                 world.advance(pres.still_at)
@@ -304,6 +313,7 @@ class RenderLoop:
         show_slider: ShowSlider | None = None,
         window_mirror: Any = None,
         audio: Any = None,
+        voices: Callable[[], Voices] | None = None,
     ) -> None:
         self.service = service
         self.engine = engine
@@ -320,6 +330,13 @@ class RenderLoop:
         self.view = ClientView(service.library, self._report_failure, mirror, options.mirror_size)
         if audio is not None:  # a SessionAudio: the head pose and anchors for the sound
             self.view.on_frame = audio.on_frame
+        # the partners: ``voices`` returns the engine thread's latest Voices (speech_wiring)
+        self.partners = PartnersOnStage(
+            voices or Voices,
+            publish_mouths=audio.publish_mouths if audio is not None else None,
+            record=lambda cmd: self._call(lambda: self.service.handle(cmd)),
+        )
+        self.view.partners = self.partners
         self.frames = 0
         self.frame_log: list[tuple[float, Snapshot | None]] = []  # for the latency benchmark
         self.rendered: Snapshot | None = None  # the snapshot the last frame drew
@@ -452,6 +469,10 @@ class RenderLoop:
             if isinstance(event, StopRequest):
                 cid = f"client-stop-{time.monotonic_ns()}"
                 self._call(lambda cid=cid: self.service.handle(c.ClientStop(cid)))  # type: ignore[misc]
+            elif active is None and self.partners.takes(event, snap):  # the choice panel
+                choice = self.partners.input(event)
+                if choice is not None:
+                    self._call(lambda choice=choice: _log_refusal(self.service.handle(choice)))  # type: ignore[misc]
             elif active is None or snap is None:
                 continue  # no question is asked: slider input means nothing
             elif isinstance(event, SliderMove):

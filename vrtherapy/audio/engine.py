@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,7 @@ from vrtherapy.audio.scene import (
     ListenerPose,
     Output,
     SceneSound,
+    SpokenLine,
     flag,
     number,
     place,
@@ -88,6 +89,8 @@ class AudioEngine:
         self._key: str | None = None
         self._cue_seen = -1
         self._cue_scope = ""
+        self._speech_seen = -1
+        self._speaking: dict[str, Voice] = {}  # each speaker's line, while it plays
         self._scene_gain = 0.0
         self._warned: set[str] = set()
         sync = device.loopback if synchronous_loading is None else synchronous_loading
@@ -121,6 +124,7 @@ class AudioEngine:
         if scene.key != self._key:
             self._enter(scene)
         self._fire_cues(scene)
+        self._speak(scene)
         target = scene.gain * self.output.gain
         self._scene_gain = ramp(self._scene_gain, target, dt, SAFETY_FADE_S)
         for voice in list(self.voices):
@@ -142,7 +146,7 @@ class AudioEngine:
 
     def _fire_cues(self, scene: SceneSound) -> None:
         if scene.cue_scope != self._cue_scope:  # another session: its own numbering
-            self._cue_scope, self._cue_seen = scene.cue_scope, -1
+            self._cue_scope, self._cue_seen, self._speech_seen = scene.cue_scope, -1, -1
         cues = {c.name: c for c in scene.sounds.cues}
         for fire_id, name in scene.cues:
             if fire_id <= self._cue_seen:
@@ -155,6 +159,38 @@ class AudioEngine:
             voice = self._add(cue, scene, positional=positional, loop=False)
             if voice is not None:
                 voice.gain = _clamp(number(cue.gain, scene.values, 1.0), GAIN_RANGE)
+
+    def _speak(self, scene: SceneSound) -> None:
+        """Partners' new lines: each from its speaker's mouth (an anchor), cutting what
+        that speaker was still saying."""
+        for line in scene.speech:
+            if line.fire_id <= self._speech_seen:
+                continue
+            self._speech_seen = line.fire_id
+            self._hush(line.speaker)
+            if line.file is not None:
+                self._say(line, scene)
+
+    def _hush(self, speaker: str) -> None:
+        voice = self._speaking.pop(speaker, None)
+        if voice is not None and voice in self.voices:
+            self._delete(voice)
+
+    def _say(self, line: SpokenLine, scene: SceneSound) -> None:
+        assert line.file is not None
+        cue = CueSpec(
+            name=f"line_{line.fire_id}",
+            file=line.file.name,
+            attach=line.speaker,
+            position=[0.0, 0.0, 0.0],
+            gain=line.gain,
+            distance=1.0,
+        )
+        where = replace(scene, base_dirs=(line.file.parent,))
+        voice = self._add(cue, where, positional=True, loop=False)
+        if voice is not None:
+            voice.gain = _clamp(line.gain, GAIN_RANGE)
+            self._speaking[line.speaker] = voice
 
     def _add(self, spec: Spec, scene: SceneSound, positional: bool, loop: bool) -> Voice | None:
         try:

@@ -75,13 +75,26 @@ class ListenerPose:
 
 
 @dataclass(frozen=True)
+class SpokenLine:
+    """A virtual partner's line, played once from its mouth (``speaker`` is the anchor
+    the mouth's position is published under). A new line from the same speaker cuts the
+    one it is still saying; ``file`` None only silences the speaker (a skipped line)."""
+
+    fire_id: int  # played once, when new within the scene's cue_scope
+    speaker: str
+    file: Path | None
+    gain: float = 1.0
+
+
+@dataclass(frozen=True)
 class SceneSound:
     """One scene's sounds as they should be now.
 
     ``key`` names the scene (a new key fades the old sounds out and the new ones in);
     ``anchors`` are the world positions of the objects sounds attach to; ``gain`` is
     the safety state's gain; ``cues`` are fired cues as (fire id, cue name), each
-    played once, when its id is new within ``cue_scope`` (e.g. one session's record).
+    played once, when its id is new within ``cue_scope`` (e.g. one session's record);
+    ``speech`` the partners' lines (their own numbering, in the same scope).
     """
 
     key: str = ""
@@ -92,6 +105,7 @@ class SceneSound:
     gain: float = 1.0
     cues: tuple[tuple[int, str], ...] = ()
     cue_scope: str = ""
+    speech: tuple[SpokenLine, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ file of the same id only by saying ``overrides: true``), calm scenes exist,
 every hierarchy step names a scenario and level that exist, and every asset a
 scenario names is found and, given an asset checker, opened.
 
-Where files come from: the stock ``scenes/`` and ``hierarchies/`` folders plus
+Where files come from: the stock ``scenes/``, ``hierarchies/``, ``dialogues/`` and
+``questionnaires/`` folders plus
 clinic library folders (see :func:`library_folders`). A scenario's assets are
 looked up next to its file first, then in its library folder's ``assets/``,
 then in the stock ``assets/`` — the same folders at validation and at run time
@@ -42,6 +43,7 @@ from vrtherapy.authoring.scenario import (
 )
 from vrtherapy.authoring.stock import (
     assets_dir,
+    dialogues_dir,
     hierarchies_dir,
     questionnaires_dir,
     scenes_dir,
@@ -236,7 +238,7 @@ def _inside(path: Path, folder: Path) -> bool:
 def _asset_dirs(path: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
     """Next to the file, then its library folder's assets/, then the stock assets/."""
     stock = assets_dir()
-    if _inside(path, scenes_dir()) or _inside(path, hierarchies_dir()):
+    if any(_inside(path, d) for d in (scenes_dir(), hierarchies_dir(), dialogues_dir())):
         return (path.parent, stock)
     root = next((r for r in roots if _inside(path, r)), path.parent)
     return (path.parent, root / ASSETS_FOLDER, stock)
@@ -251,22 +253,27 @@ def load_library(
 ) -> Library:
     """Load and validate files (folders are searched for ``*.yaml``).
 
-    With no ``paths``, the stock ``scenes/``, ``hierarchies/`` and
+    With no ``paths``, the stock ``scenes/``, ``hierarchies/``, ``dialogues/`` and
     ``questionnaires/`` folders and every clinic folder in ``libraries`` are
     loaded. ``context`` files are loaded too, so that references into them
-    resolve, and their own problems are reported as well. ``check_asset`` opens
+    resolve, and their own problems are reported as well (a stock scenario brings the
+    stock dialogues along). ``check_asset`` opens
     each asset file a scenario names
     (without it, assets are only looked up). Raises AuthoringError with every
     problem of every file.
     """
-    stock_folders = [scenes_dir(), hierarchies_dir(), questionnaires_dir()]
+    stock_folders = [scenes_dir(), hierarchies_dir(), dialogues_dir(), questionnaires_dir()]
     if paths is None:
         paths = [*stock_folders, *libraries]
     paths = list(paths)
     roots = [*libraries, *(p for p in paths if p.is_dir())]
     files = yaml_files(paths)
     seen = {f.resolve() for f in files}
-    for extra in yaml_files(context or []):
+    context = list(context or [])
+    if any(_inside(f, scenes_dir()) for f in files + yaml_files(context)):
+        # the stock scenarios' partners speak the stock dialogues: they come together
+        context.append(dialogues_dir())
+    for extra in yaml_files(context):
         if extra.resolve() not in seen:
             files.append(extra)
             seen.add(extra.resolve())
@@ -493,6 +500,19 @@ def _partner_dialogues(lib: Library, sid: str, src: SourceMap, broken: _Broken) 
                     severity="warning",
                 )
             )
+        for flag in partner.flags:
+            if flag not in dialogue.flags:
+                problems.append(
+                    src.problem(
+                        ("partners", i, "flags", flag),
+                        f"partner '{partner.id}' sets flag '{flag}', which dialogue "
+                        f"'{dialogue.id}' does not declare",
+                        did_you_mean(flag, dialogue.flags, "its flags")
+                        if dialogue.flags
+                        else "the dialogue declares no flags",
+                        at_key=True,
+                    )
+                )
         for speaker in sorted(dialogue.speakers - set(partner_ids)):
             problems.append(
                 src.problem(

@@ -254,6 +254,26 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "flicker": _n(0.0, 0, 1, "how much the ceiling light flickers, 0..1"),
         "between_floors": _b(False, "stopped between floors: the open doors show shaft wall"),
     },
+    "service_counter": {
+        "queue": _i(3, 0, 12, "people queueing behind the client"),
+        "spacing": _n(0.9, 0.4, 2, "distance between people in the queue, metres"),
+        "impatience": _n(
+            0.0, 0, 1, "share of the people waiting who cross their arms and stare, 0..1"
+        ),
+        "gaze": _n(0.2, 0, 1, "share of the time people waiting glance at the client, 0..1"),
+        "seed": _i(0, 0, 1_000_000, "layout seed"),
+    },
+    "desk": {
+        "width": _n(1.6, 1.0, 3, "desk width, metres"),
+        "depth": _n(0.8, 0.5, 1.4, "desk depth, metres"),
+        "laptop": _b(True, "a laptop open in front of the person behind the desk"),
+        "papers": _b(True, "papers (a CV, a notepad and a pen) on the desk"),
+        "chair": _b(True, "an office chair behind the desk"),
+    },
+    "client_seat": {
+        "eye_height": _n(1.2, 0.9, 1.4, "the seated client's eye height, metres"),
+        "color": _col("#4a4a52", "chair colour"),
+    },
     "plant": {"height": _n(1.0, 0.1, 4, "height, metres"), "seed": _i(0, 0, 1_000_000, "seed")},
     "sofa": {"width": _n(2.0, 0.8, 4, "width, metres"), "color": _col("#6f8f9f", "fabric")},
     "table": {**SIZE, "color": _col("#8a6a4a", "wood colour")},

@@ -177,12 +177,18 @@ class VoiceSpec(Model):
 
 
 class PartnerSpec(Model):
-    """A virtual social partner; its lines come from the dialogue it names (a dialogue id)."""
+    """A virtual social partner; its lines come from the dialogue it names (a dialogue id).
+
+    ``flags`` gives some of the dialogue's flags their start value, as booleans or
+    ``$boolean`` parameters, so that a level chooses the path through the same
+    dialogue (e.g. a critical interviewer's harder questions).
+    """
 
     id: Name
     name: str
     role: str | None = None
     dialogue: Id | None = None
+    flags: dict[Name, BoolOrRef] = {}
     voice: VoiceSpec = VoiceSpec()
     behaviour: dict[str, Any] = {}  # see vrtherapy.authoring.behaviour.BEHAVIOUR
     avatar: dict[str, Any] = {}
@@ -381,6 +387,8 @@ class _Checker:
             if partner.model is not None:
                 self.character(partner, path)
             self.args("behaviour", partner.behaviour, (*path, "behaviour"), BEHAVIOUR)
+            for flag, value in partner.flags.items():
+                self.refs(value, (*path, "flags", flag), "boolean")
         skills: set[str] = set()
         for i, skill in self.spec.skills:
             if skill.name in skills:

@@ -1,4 +1,4 @@
-"""Where the stock scenes, hierarchies, questionnaires, assets and schemas live.
+"""Where the stock scenes, hierarchies, dialogues, questionnaires, assets and schemas live.
 
 In a source checkout they are top-level folders beside the package; in an
 installed wheel they are copied into ``vrtherapy/_stock``. Clinics add their
@@ -27,6 +27,11 @@ def scenes_dir() -> Path:
 
 def hierarchies_dir() -> Path:
     return stock_root() / "hierarchies"
+
+
+def dialogues_dir() -> Path:
+    """The stock dialogues the stock scenarios' partners speak (``dialogues/*.yaml``)."""
+    return stock_root() / "dialogues"
 
 
 def questionnaires_dir() -> Path:

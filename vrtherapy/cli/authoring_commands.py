@@ -34,7 +34,7 @@ def validate_command(paths: tuple[Path, ...], libraries: tuple[Path, ...]) -> No
     file:line:column.
 
     PATHS are files or folders (searched for *.yaml). Default: the stock scenes/,
-    hierarchies/ and questionnaires/ folders and every clinic library folder.
+    hierarchies/, dialogues/ and questionnaires/ folders and every clinic library folder.
     Given PATHS are checked against the stock files and the library folders (a
     clinic file may reuse a stock id only with 'overrides: true'). Every asset a
     scenario names is opened as it will be at run time: next to the scenario

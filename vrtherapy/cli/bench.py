@@ -1,6 +1,9 @@
 """Measuring the renderer headless: GL work and CPU time per stereo frame, for the
-instanced path and the naive one-call-per-object path in the same run, and the share
-of the sun's shadow pass in both (GL calls, CPU time)."""
+instanced path and the naive one-call-per-object path in the same run, with the share
+of the sun's shadow pass in both (GL calls, CPU time); and the frame
+budget: the CPU time of each stage outside the GL driver (animation, draw list,
+batching and uploads, submission), medians, with the audiences of 15 and 60 (one
+partner talking) measured side by side."""
 
 from __future__ import annotations
 
@@ -15,6 +18,10 @@ from vrtherapy.display.headless import HeadlessDisplay
 from vrtherapy.render import Renderer, View
 from vrtherapy.world.types import DrawList
 
+STAGES = ("animation_ms", "draw_list_ms", "prepare_ms", "submit_ms")
+BUDGET_MS = 3.0  # the Python side's share of a 90 Hz frame (11.1 ms) with people in it
+GROWTH = 1.3  # at most this much more for an audience of 60 than of 15
+
 
 @dataclass(frozen=True)
 class PathResult:
@@ -23,6 +30,11 @@ class PathResult:
     triangles: int
     cpu_ms: Sequence[float]  # time in Renderer.render per stereo frame
     frame_ms: Sequence[float]  # including glFinish (llvmpipe rasterises on the CPU)
+    # CPU time (this thread's) per stereo frame of each stage outside the GL driver
+    animation_ms: Sequence[float] = ()  # world.advance: animators, partners' behaviour
+    draw_list_ms: Sequence[float] = ()  # world.draw_list: world matrices into a draw table
+    prepare_ms: Sequence[float] = ()  # batching, instance and uniform uploads (our side)
+    submit_ms: Sequence[float] = ()  # issuing the draws (our side)
     shadow_gl_calls: int = 0  # the shadow pass's share of gl_calls (0: no sun)
     shadow_ms: Sequence[float] = (0.0,)  # CPU time of the shadow pass per stereo frame
 
@@ -31,6 +43,14 @@ class PathResult:
 
     def p99(self, which: str) -> float:
         return float(np.percentile(getattr(self, which), 99))
+
+    @property
+    def stage_sum_ms(self) -> list[float]:
+        """Per frame, the sum of the stages outside the GL driver."""
+        return [float(sum(v)) for v in zip(*(getattr(self, k) for k in STAGES), strict=True)]
+
+    def sum_median(self) -> float:
+        return float(np.median(self.stage_sum_ms))
 
 
 @dataclass(frozen=True)
@@ -49,37 +69,82 @@ def measure_path(
     frames: int,
     warmup: int = 3,
 ) -> PathResult:
+    return measure_paths(display, [(renderer, world)], frames, warmup)[0]
+
+
+def measure_paths(
+    display: HeadlessDisplay,
+    scenes: Sequence[tuple[Renderer, WorldLike]],
+    frames: int,
+    warmup: int = 3,
+) -> list[PathResult]:
+    """Render every scene (each with its own renderer) frame by frame in turn, so a busy
+    machine's slow moments fall on all of them alike; one PathResult per scene.
+
+    Stage times are this thread's CPU time (``time.thread_time``); GL calls' own time is
+    taken out of the renderer's stages."""
     from OpenGL import GL
 
-    cpu: list[float] = []
-    total: list[float] = []
-    shadow: list[float] = []
-    stats = renderer.last_frame_stats
-    for i in range(warmup + frames):
-        t = i / display.refresh_hz
-        world.advance(t)
-        draw_list = world.draw_list()
+    clock = time.thread_time
+    rows: list[dict[str, list[float]]] = [
+        {k: [] for k in ("cpu_ms", "frame_ms", "shadow_ms", *STAGES)} for _ in scenes
+    ]
+    stats = [r.last_frame_stats for r, _ in scenes]
+    shadow_calls = [0 for _ in scenes]
+    for r, _ in scenes:
+        r.gl.timing, r.gl.clock = True, clock
+    try:
+        for i in range(warmup + frames):
+            t = i / display.refresh_hz
+            for k, (renderer, world) in enumerate(scenes):
+                out = rows[k] if i >= warmup else {key: [] for key in rows[k]}
+                start = clock()
+                world.advance(t)
+                mid = clock()
+                draw_list = world.draw_list()
+                out["animation_ms"].append((mid - start) * 1000.0)
+                out["draw_list_ms"].append((clock() - mid) * 1000.0)
 
-        def render(views: Sequence[View], when: float, dl: DrawList = draw_list) -> None:
-            start = time.perf_counter()
-            renderer.render(views, dl, time=when)
-            cpu.append((time.perf_counter() - start) * 1000.0)
-            shadow.append(renderer.last_shadow_ms)
+                def render(
+                    views: Sequence[View],
+                    when: float,
+                    dl: DrawList = draw_list,
+                    r: Renderer = renderer,
+                    o: dict[str, list[float]] = out,
+                ) -> None:
+                    start = time.perf_counter()
+                    r.render(views, dl, time=when)
+                    o["cpu_ms"].append((time.perf_counter() - start) * 1000.0)
+                    o["shadow_ms"].append(r.last_shadow_ms)
 
-        start = time.perf_counter()
-        display.frame(render)
-        GL.glFinish()
-        total.append((time.perf_counter() - start) * 1000.0)
-        stats = renderer.last_frame_stats
-    return PathResult(
-        stats.draw_calls,
-        stats.gl_calls,
-        stats.triangles,
-        cpu[warmup:],
-        total[warmup:],
-        renderer.last_shadow_stats.gl_calls,
-        shadow[warmup:],
-    )
+                start = time.perf_counter()
+                display.frame(render)
+                GL.glFinish()
+                out["frame_ms"].append((time.perf_counter() - start) * 1000.0)
+                fs = renderer.last_frame_stats
+                out["prepare_ms"].append(fs.prepare_s * 1000.0)
+                out["submit_ms"].append(fs.submit_s * 1000.0)
+                stats[k] = fs
+                shadow_calls[k] = renderer.last_shadow_stats.gl_calls
+    finally:
+        for r, _ in scenes:
+            r.gl.timing, r.gl.clock = False, time.perf_counter
+    return [
+        PathResult(
+            st.draw_calls,
+            st.gl_calls,
+            st.triangles,
+            row["cpu_ms"],
+            row["frame_ms"],
+            row["animation_ms"],
+            row["draw_list_ms"],
+            row["prepare_ms"],
+            row["submit_ms"],
+            calls,
+            row["shadow_ms"] or (0.0,),
+        )
+        for st, row, calls in zip(stats, rows, shadow_calls, strict=True)
+    ]
 
 
 def measure_scene(
@@ -129,3 +194,44 @@ def format_table(results: Sequence[SceneResult]) -> str:
             f" {ratio(n.median('frame_ms'), i.median('frame_ms')):>8}"
         )
     return "\n".join(lines)
+
+
+def format_budget(results: Sequence[tuple[str, PathResult]]) -> str:
+    """Per scene: median CPU ms per stereo frame of each stage outside the GL driver."""
+    header = (
+        f"{'scene':<30} {'anim':>6} {'draw list':>9} {'batch+upload':>12} {'submit':>6}"
+        f" {'sum':>6} {'p99':>6} {'draws':>6} {'GL calls':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    for name, p in results:
+        lines.append(
+            f"{name:<30} {p.median('animation_ms'):>6.2f} {p.median('draw_list_ms'):>9.2f}"
+            f" {p.median('prepare_ms'):>12.2f} {p.median('submit_ms'):>6.2f}"
+            f" {p.sum_median():>6.2f} {float(np.percentile(p.stage_sum_ms, 99)):>6.2f}"
+            f" {p.draw_calls:>6} {p.gl_calls:>8}"
+        )
+    return "\n".join(lines)
+
+
+def format_growth(small: tuple[str, PathResult], large: tuple[str, PathResult]) -> str:
+    """The large scene against the small one, measured side by side: each stage's ratio,
+    the sum against the budget, and whether draw and GL calls stayed flat."""
+    (sn, s), (ln, lg) = small, large
+
+    def ratio(k: str) -> str:
+        a, b = lg.median(k), s.median(k)
+        return f"x{a / b:.2f}" if b > 0 else "-"
+
+    growth = lg.sum_median() / s.sum_median() if s.sum_median() > 0 else float("inf")
+    return "\n".join(
+        [
+            f"{ln} / {sn} (measured side by side, frame by frame in turn):",
+            f"  anim {ratio('animation_ms')}, draw list {ratio('draw_list_ms')}, "
+            f"batch+upload {ratio('prepare_ms')}, submit {ratio('submit_ms')}; "
+            f"sum x{growth:.2f} (aim: at most x{GROWTH:g})",
+            f"  sum {lg.sum_median():.2f} ms median for {ln} (aim: at most {BUDGET_MS:g} ms of "
+            f"the 11.1 ms frame at 90 Hz): {'within' if lg.sum_median() <= BUDGET_MS else 'OVER'}",
+            f"  draw calls {s.draw_calls} -> {lg.draw_calls}, GL calls {s.gl_calls} -> "
+            f"{lg.gl_calls} per stereo frame",
+        ]
+    )

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 # where a client of each family looks: down over the edge for heights, ahead otherwise
 FAMILY_PITCH = {"heights": -55.0, "spiders": -35.0}
-# ... and sideways: towards the window seat's window in the cabin (yaw > 0: left)
-SCENARIO_YAW = {"flying.cabin": 55.0}
+# ... and sideways: towards the window seat's window in the cabin (yaw > 0: left), and
+# back over the left shoulder at the queue behind the client at the counter
+SCENARIO_YAW = {"flying.cabin": 55.0, "social.counter_order": 160.0}
 LABEL_HEIGHT = 34
 MARGIN = 6
 

@@ -13,7 +13,12 @@ import click
 
 from vrtherapy.authoring import AuthoringError, Library, Problem, load_library
 from vrtherapy.authoring.library import LIBRARY_ENV, AssetCheck, LibraryFolderError, library_folders
-from vrtherapy.authoring.stock import hierarchies_dir, questionnaires_dir, scenes_dir
+from vrtherapy.authoring.stock import (
+    dialogues_dir,
+    hierarchies_dir,
+    questionnaires_dir,
+    scenes_dir,
+)
 from vrtherapy.session.store.open import data_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,7 +69,13 @@ def open_library(
         if paths:
             lib = load_library(
                 list(paths),
-                context=[scenes_dir(), hierarchies_dir(), questionnaires_dir(), *folders],
+                context=[
+                    scenes_dir(),
+                    hierarchies_dir(),
+                    dialogues_dir(),
+                    questionnaires_dir(),
+                    *folders,
+                ],
                 libraries=folders,
                 check_asset=check_asset,
             )

@@ -369,6 +369,13 @@ def bench_command(
     the sun's shadow pass's share: its GL calls (counted in the GL calls too;
     0 where the scene has no sun) and its CPU time (median ms). --shadows sets
     the shadow quality.
+
+    Then the frame budget: for each scene, and for audiences of 15 and 60 animated
+    from partner behaviour with one partner talking (lip sync) and the client's head
+    moving, the CPU time per stereo frame of each stage outside the GL driver
+    (animation, draw list, batching and uploads, submission) and their sum, medians;
+    the two live audiences are measured side by side (frames in turn) and compared:
+    each stage's growth from 15 to 60 people, the sum against 3 ms, draw and GL calls.
     """
     if tracking:
         from vrtherapy.app.tracking_bench import run_tracking_bench
@@ -411,7 +418,14 @@ def bench_command(
         _fail(str(exc))
     display = _open_display(size)
     try:
-        from vrtherapy.cli.bench import format_table, measure_scene
+        from vrtherapy.cli.bench import (
+            format_budget,
+            format_growth,
+            format_table,
+            measure_paths,
+            measure_scene,
+        )
+        from vrtherapy.cli.live_scene import live_audience
         from vrtherapy.display.egl import current_renderer_name
         from vrtherapy.display.headless import HeadPose
         from vrtherapy.render import Renderer
@@ -423,11 +437,28 @@ def bench_command(
             results.append(measure_scene(name, display, renderer, world, frames))
         gpu = current_renderer_name()
         renderer.release()
+        # the frame budget with people in it: audiences of 15 and 60 animated from partner
+        # behaviour, one partner talking, the client's head moving; side by side
+        live = [(f"audience of {n}, live", live_audience(n)) for n in (15, 60)]
+        display.head = HeadPose(eye_height=live[0][1].draw_list().eye_height)
+        pair = [(Renderer(shadow_quality=shadows), scene) for _, scene in live]
+        paths = measure_paths(display, pair, max(frames, 3 * frames))
+        for r, _ in pair:
+            r.release()
     finally:
         display.close()
     w, h = size
     click.echo(f"vrtherapy bench: {frames} stereo frames per path, {w}x{h} per eye, {gpu}")
     click.echo(format_table(results))
+    click.echo("")
+    click.echo(
+        "Frame budget: CPU ms per stereo frame outside the GL driver, median "
+        "(this thread's CPU time; instanced path)"
+    )
+    budget = [(r.name, r.instanced) for r in results]
+    live_results = [(name, p) for (name, _), p in zip(live, paths, strict=True)]
+    click.echo(format_budget([*budget, *live_results]))
+    click.echo(format_growth(live_results[0], live_results[1]))
 
 
 def _transitions_bench(frames: int, size: tuple[int, int]) -> None:

@@ -98,7 +98,7 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: 
     """Start watching the stock and clinic folders; results go to the console and here."""
     from vrtherapy.app.watch import LibraryWatcher
     from vrtherapy.authoring import load_library
-    from vrtherapy.authoring.stock import assets_dir, hierarchies_dir, scenes_dir
+    from vrtherapy.authoring.stock import assets_dir, dialogues_dir, hierarchies_dir, scenes_dir
     from vrtherapy.cli.authoring_commands import asset_checker
     from vrtherapy.cli.library_option import clinic_folders
     from vrtherapy.session.library_reload import LibraryUpdate
@@ -119,14 +119,16 @@ def _watch(libraries: tuple[Path, ...], service: SessionService, engine_thread: 
         engine_thread.call(lambda: service.reloads.offer(update))
 
     watcher = LibraryWatcher(
-        [scenes_dir(), hierarchies_dir(), assets_dir(), *folders], load, deliver
+        [scenes_dir(), hierarchies_dir(), dialogues_dir(), assets_dir(), *folders], load, deliver
     )
     watcher.start()
     click.echo("watching: " + ", ".join(str(f) for f in watcher.folders))
     return watcher
 
 
-def _open_audio(device: str | None, service: SessionService, engine_thread: Any) -> Any:
+def _open_audio(
+    device: str | None, service: SessionService, engine_thread: Any, speech: Any
+) -> Any:
     """The client's sound (None: silent, after one warning); a wrong device name exits
     (the caller's teardown closes the console and the display)."""
     from vrtherapy.app.audio_wiring import AudioDeviceNotFound, open_session_audio
@@ -145,10 +147,46 @@ def _open_audio(device: str | None, service: SessionService, engine_thread: Any)
             lambda: service.snapshot,
             warn=lambda line: click.echo(f"warning: {line}", err=True),
             report=report,
+            voices=lambda: speech.voices,
         )
     except AudioDeviceNotFound as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+def _speech(service: SessionService, engine_thread: Any) -> Any:
+    """The partners' voices: lines synthesised on the engine thread's executor, ahead of
+    need, published for the sound and the render thread (app/speech_wiring)."""
+    from vrtherapy.app.engine_thread import EngineStopped
+    from vrtherapy.app.speech_wiring import PartnerSpeech
+    from vrtherapy.session.commands import ReportLoadFailure
+
+    def call(fn: Callable[[], None]) -> None:
+        with contextlib.suppress(EngineStopped):  # shutting down: the line is not needed
+            engine_thread.call(fn)
+
+    def report(message: str) -> None:  # on the engine thread already
+        cid = f"speech-problem-{time.monotonic_ns()}"
+        service.handle(ReportLoadFailure(cid, "system", "speech", message))
+
+    def state() -> Any:  # the session's state now (engine thread)
+        engine = service.engine
+        return engine.state if engine is not None else None
+
+    def session_now() -> float:
+        engine = service.engine
+        return engine.now() if engine is not None else 0.0
+
+    speech = PartnerSpeech(
+        lambda: service.library,
+        state,
+        call,
+        report=report,
+        handle=service.handle,
+        session_now=session_now,
+    )
+    service.subscribe(speech.on_change)
+    return speech
 
 
 def _open_voice(microphone: str | None, service: SessionService, engine_thread: Any) -> Any:
@@ -285,6 +323,11 @@ def run_command(
     With SCENARIO, a practice session steps through that scenario's levels;
     with --hierarchy, a session with that hierarchy starts at once; with
     neither, the therapist chooses the client and hierarchy in the console.
+    Virtual partners in a scene are started from the console's conversation
+    panel; they speak (synthesised ahead of need, heard from their mouth),
+    look at the client's head and wait for an answer on the in-headset choice
+    panel: number keys 1-9, or Up/Down and Enter, in a window; a flick of the
+    thumbstick and the trigger in a headset; or the therapist marks it.
     Sessions left running by an engine that was killed are listed on start;
     the console offers to resume each (same step, paused) or close it, and
     --resume SESSION resumes one at once. The console's address and a
@@ -356,7 +399,15 @@ def run_command(
         else:
             _announce_interrupted(service)
         responder = SyntheticResponder(service, seed=seed) if synthetic_client else None
-        engine_thread = EngineThread(service, on_tick=responder.tick if responder else None)
+
+        def on_tick() -> None:  # the engine thread, a few times a second
+            speech.tick()
+            if responder is not None:
+                responder.tick()
+
+        engine_thread = EngineThread(service, on_tick=on_tick)
+        speech = _speech(service, engine_thread)  # the partners' voices
+        teardown.callback(speech.close)
         from vrtherapy.app.replay import ReplayPictures
         from vrtherapy.cli.library_option import clinic_folders
 
@@ -390,7 +441,8 @@ def run_command(
         if sys.stdin is not None and sys.stdin.isatty():
             click.echo("press Enter here for a fresh pairing code")
             watch_terminal(sys.stdin, lambda: engine_thread.call(server.new_pairing_code))
-        audio = _open_audio(audio_device, service, engine_thread)
+        engine_thread.call(speech.prepare_ahead)
+        audio = _open_audio(audio_device, service, engine_thread, speech)
         loop = RenderLoop(
             service,
             engine_thread,
@@ -400,6 +452,7 @@ def run_command(
             show_slider=server.hub.show_client_slider,
             window_mirror=window_mirror,
             audio=audio,
+            voices=lambda: speech.voices,
         )
         teardown.callback(loop.close)
         if audio is not None:
@@ -407,6 +460,7 @@ def run_command(
         voice = _open_voice(microphone, service, engine_thread)
         if voice is not None:
             teardown.callback(voice.close)
+            speech.on_heard = voice.partner_spoke  # the client's answers count from there
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             loop.run()

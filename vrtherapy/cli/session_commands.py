@@ -30,6 +30,8 @@ database_option = click.option(
     help="SQLite file or postgresql:// URL (default: $VRTHERAPY_DATABASE or the user data folder).",
 )
 
+DEMO_LINES_SHOWN = 40  # the demo summary lists the conversation up to this many entries
+
 
 def _open(database: str | None) -> EventStore:
     try:
@@ -71,7 +73,11 @@ def demo_command(
     """Run a complete session with a synthetic client, in accelerated time.
 
     The hierarchy manager proposes steps up and down from the client's SUDS
-    ratings; a scripted therapist accepts them. The session is stored like any
+    ratings; a scripted therapist accepts them. In scenes with virtual partners
+    (e.g. --hierarchy social.job_interview) the therapist starts the interview,
+    the synthetic client picks its answers (seeded), the therapist scores the
+    scenario's skills 1-5 and starts it again two minutes later; the summary
+    lists the lines, answers and latest scores. The session is stored like any
     other and its record is verified at the end.
     """
     from vrtherapy.app.demo import run_demo
@@ -123,6 +129,19 @@ def demo_command(
         )
     for failure in result.load_failures:
         click.echo(f"  scene failed   {failure}")
+    if result.conversation:
+        click.echo(
+            f"  conversation   {result.lines_spoken} lines spoken, "
+            f"{result.answers_chosen} answers chosen:"
+        )
+        for said in result.conversation[:DEMO_LINES_SHOWN]:
+            click.echo(f"    {said}")
+        more = len(result.conversation) - DEMO_LINES_SHOWN
+        if more > 0:
+            click.echo(f"    … and {more} more (vrtherapy show {result.session_id})")
+    if result.scores:
+        scored = ", ".join(f"{skill} {score}/5" for skill, score in result.scores)
+        click.echo(f"  skills         {scored} (latest scores, 1–5)")
     from vrtherapy.cli.report_commands import write_session_report
 
     report_path = write_session_report(store, result.session_id)

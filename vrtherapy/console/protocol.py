@@ -317,6 +317,7 @@ CONVERSATION: dict[str, Builder] = {
     "partner_skip": _converse(lambda a, ctx: conv.SkipLine(_partner_id(a, ctx))),
     "partner_say": _converse(lambda a, ctx: conv.SayThisNow(_partner_id(a, ctx), _text(a, "text"))),
     "partner_behaviour": _converse(_behaviour),
+    "subtitles": _converse(lambda a, ctx: conv.ShowSubtitles(_bool(a, "on"))),
     "score_skill": _converse(
         lambda a, ctx: conv.ScoreSkill(
             _name(a, "skill"), _int(a, "score", 1, 5), _text(a, "note", "")

@@ -45,6 +45,21 @@ class SliderConfirm:
 
 
 @dataclass(frozen=True)
+class ChoiceStep:
+    """The client moved the highlight of the in-headset choice panel by ``by`` rows
+    (+1 down, -1 up): an arrow key, or a flick of the thumbstick."""
+
+    by: int
+
+
+@dataclass(frozen=True)
+class ChoicePick:
+    """The client picked row ``row`` (0 = the first) of the choice panel: a number key."""
+
+    row: int
+
+
+@dataclass(frozen=True)
 class StopRequest:
     """The client pressed the stop/menu button: they want the exposure to stop."""
 
@@ -54,7 +69,7 @@ class QuitRequest:
     """The window was closed or the runtime is exiting."""
 
 
-InputEvent = SliderMove | SliderConfirm | StopRequest | QuitRequest
+InputEvent = SliderMove | SliderConfirm | ChoiceStep | ChoicePick | StopRequest | QuitRequest
 
 RenderViews = Callable[[Sequence[EyeView], float], None]
 """Called once per frame with the views to draw and the predicted display time (s)."""

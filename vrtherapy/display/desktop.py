@@ -6,6 +6,8 @@
 - move: W/A/S/D while a mouse button is held (or the cursor is captured), head
   height PageUp/PageDown;
 - SUDS slider: number keys 0-9 set 0-90 %, Up/Down nudge by 5 %, Enter confirms;
+- a partner's choice panel: number keys 1-9 pick that row, Up/Down move the
+  highlight, Enter picks it (the app applies whichever panel is shown);
 - stop: Escape, or S when not moving (both give StopRequest); closing the window
   gives QuitRequest.
 S doubles as "back" only while moving, so a client pressing S on its own always
@@ -30,6 +32,8 @@ from typing import Any
 import numpy as np
 
 from vrtherapy.display.base import (
+    ChoicePick,
+    ChoiceStep,
     DisplayUnavailable,
     EyeView,
     FrameResult,
@@ -279,14 +283,17 @@ class DesktopBackend:
         if key == glfw.KEY_ESCAPE or (key == glfw.KEY_S and not self._moving()):
             if action == glfw.PRESS:
                 self._events.append(StopRequest())
-        elif glfw.KEY_0 <= key <= glfw.KEY_9:
-            self._events.append(SliderMove(to=(key - glfw.KEY_0) / 10.0))
-        elif glfw.KEY_KP_0 <= key <= glfw.KEY_KP_9:
-            self._events.append(SliderMove(to=(key - glfw.KEY_KP_0) / 10.0))
+        elif glfw.KEY_0 <= key <= glfw.KEY_9 or glfw.KEY_KP_0 <= key <= glfw.KEY_KP_9:
+            digit = key - (glfw.KEY_0 if key <= glfw.KEY_9 else glfw.KEY_KP_0)
+            self._events.append(SliderMove(to=digit / 10.0))
+            if digit and action == glfw.PRESS:
+                self._events.append(ChoicePick(row=digit - 1))
         elif key == glfw.KEY_UP:
             self._events.append(SliderMove(by=SUDS_NUDGE))
+            self._events.append(ChoiceStep(by=-1))
         elif key == glfw.KEY_DOWN:
             self._events.append(SliderMove(by=-SUDS_NUDGE))
+            self._events.append(ChoiceStep(by=1))
         elif key in (glfw.KEY_ENTER, glfw.KEY_KP_ENTER) and action == glfw.PRESS:
             self._events.append(SliderConfirm())
         elif key == glfw.KEY_PAGE_UP:

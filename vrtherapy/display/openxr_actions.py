@@ -1,4 +1,5 @@
-"""OpenXR actions: controller pose, the SUDS slider (thumbstick + trigger) and stop.
+"""OpenXR actions: controller pose, the SUDS slider (thumbstick + trigger), the choice
+panel (a flick of the thumbstick moves a row, the trigger picks it) and stop.
 
 The application declares what it wants (actions) and suggests where they come
 from on controllers it knows (bindings); the runtime maps any other controller.
@@ -11,7 +12,7 @@ import logging
 from typing import Any
 
 from vrtherapy.display.base import InputEvent, SliderConfirm, StopRequest
-from vrtherapy.display.input import stick_move
+from vrtherapy.display.input import stick_flick, stick_move
 from vrtherapy.world.transforms import pose_matrix
 from vrtherapy.world.types import F32
 
@@ -73,6 +74,7 @@ class ControllerActions:
         self.hand_spaces: dict[str, Any] = {}
         self._hand_paths: dict[str, int] = {}
         self._trigger_down = False
+        self._flicked = False  # the stick is out of the middle since its last row step
         self.controller_pose: F32 | None = None  # right hand aim pose in the reference space
 
     def create(self, instance: Any) -> None:
@@ -181,9 +183,13 @@ class ControllerActions:
             ),
         )
         if adjust.is_active:
-            moved = stick_move(float(adjust.current_state.y), dt)
+            y = float(adjust.current_state.y)
+            moved = stick_move(y, dt)
             if moved is not None:
                 events.append(moved)
+            self._flicked, step = stick_flick(y, self._flicked)
+            if step is not None:  # the choice panel moves one row per flick
+                events.append(step)
 
         trigger = xr.get_action_state_float(
             session=session,

@@ -17,6 +17,7 @@ around the face. A new episode's gaze shift takes 80 ms, like a saccade.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, fields, replace
 from typing import Literal, cast, get_args
@@ -193,20 +194,63 @@ class Members:
         )
 
 
-def _hash01(*keys: npt.ArrayLike) -> FloatArr:
-    """Deterministic numbers in [0, 1) from integer keys, vectorised (FNV-style mixing):
-    the same member at the same moment always gets the same draw, so animation is a
-    pure function of time, and replays and stereo eyes agree."""
-    out = np.full(
-        np.broadcast(*[np.asarray(k) for k in keys]).shape, 1469598103934665603, np.uint64
-    )
+_FNV_START = np.uint64(1469598103934665603)
+
+
+def _mix(state: npt.NDArray[np.uint64], *keys: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+    """FNV-style mixing of integer keys into ``state``; mixing (a, b) then (c,) equals
+    mixing (a, b, c), so a member's constant keys are mixed once (:func:`_streams`)."""
+    out = state
     with np.errstate(over="ignore"):
         for k in keys:
             out = (out ^ np.asarray(k).astype(np.int64).astype(np.uint64)) * np.uint64(
                 1099511628211
             )
             out ^= out >> np.uint64(29)
-    return (out % np.uint64(1 << 24)).astype(np.float64) / float(1 << 24)
+    return out
+
+
+def _unit(state: npt.NDArray[np.uint64]) -> FloatArr:
+    return (state % np.uint64(1 << 24)).astype(np.float64) / float(1 << 24)
+
+
+def _hash01(*keys: npt.ArrayLike) -> FloatArr:
+    """Deterministic numbers in [0, 1) from integer keys, vectorised (FNV-style mixing):
+    the same member at the same moment always gets the same draw, so animation is a
+    pure function of time, and replays and stereo eyes agree."""
+    shape = np.broadcast(*[np.asarray(k) for k in keys]).shape
+    return _unit(_mix(np.full(shape, _FNV_START, np.uint64), *keys))
+
+
+@functools.lru_cache(maxsize=64)
+def _streams_of(seeds: bytes) -> tuple[npt.NDArray[np.uint64], dict[int, FloatArr]]:
+    s = np.frombuffer(seeds, np.int64)
+    state = _mix(np.full(len(s), _FNV_START, np.uint64), s, np.arange(len(s)))
+    state.flags.writeable = False
+    return state, {}
+
+
+class _Draws:
+    """Draws of N members' random streams: ``draw(*keys)`` equals
+    ``_hash01(seeds, arange(N), *keys)``; draws with constant keys are kept."""
+
+    def __init__(self, seeds: IntArr) -> None:
+        self.state, self._constant = _streams_of(np.asarray(seeds, np.int64).tobytes())
+
+    def draw(self, *keys: npt.ArrayLike) -> FloatArr:
+        return _unit(_mix(self.state, *keys))
+
+    def after(self, key: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+        """The streams mixed with ``key``, for several draws that start with it
+        (``_unit(_mix(r.after(k), j)) == r.draw(k, j)``)."""
+        return _mix(self.state, key)
+
+    def constant(self, key: int) -> FloatArr:
+        got = self._constant.get(key)
+        if got is None:
+            got = self._constant[key] = self.draw(key)
+            got.flags.writeable = False
+        return got
 
 
 def _smooth(x: FloatArr) -> FloatArr:
@@ -214,20 +258,29 @@ def _smooth(x: FloatArr) -> FloatArr:
     return x * x * (3.0 - 2.0 * x)
 
 
+def _cross(a: FloatArr, b: FloatArr) -> FloatArr:
+    """Row-wise cross products of (N, 3) arrays (as ``np.cross``, without its overhead)."""
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+
+
 def _basis(forward: FloatArr) -> tuple[FloatArr, FloatArr]:
     """Unit 'right' and 'up' vectors perpendicular to each (N, 3) unit ``forward``."""
-    world_up = np.array([0.0, 1.0, 0.0])
-    right = np.cross(forward, world_up)
+    world_up = np.broadcast_to(np.array([0.0, 1.0, 0.0]), forward.shape)
+    right = _cross(forward, world_up)
     norm = np.linalg.norm(right, axis=1, keepdims=True)
     right = np.where(norm > 1e-6, right / np.maximum(norm, 1e-12), np.array([1.0, 0.0, 0.0]))
-    up = np.cross(right, forward)
+    up = _cross(right, forward)
     return right, up
 
 
-def _turn(forward: FloatArr, deg: FloatArr, around: FloatArr) -> FloatArr:
+def _turn(
+    forward: FloatArr, basis: tuple[FloatArr, FloatArr], deg: FloatArr, around: FloatArr
+) -> FloatArr:
     """``forward`` turned by ``deg`` towards the direction at angle ``around`` (radians,
-    0 = right, π/2 = up) in the plane perpendicular to it."""
-    right, up = _basis(forward)
+    0 = right, π/2 = up) in the plane perpendicular to it (``basis``: its right and up)."""
+    right, up = basis
     a = np.radians(deg)[:, None]
     side = np.cos(around)[:, None] * right + np.sin(around)[:, None] * up
     out: FloatArr = np.cos(a) * forward + np.sin(a) * side
@@ -237,29 +290,29 @@ def _turn(forward: FloatArr, deg: FloatArr, around: FloatArr) -> FloatArr:
 def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
     """Where each member looks at time ``t`` (world points, (N, 3)) and whether it looks at
     the client's face then."""
-    n = len(m.share)
-    idx = np.arange(n)
+    r = _Draws(m.seeds)
     to_head = np.asarray(head, np.float64)[None, :] - m.eyes
     dist = np.maximum(np.linalg.norm(to_head, axis=1), 0.2)
     forward = to_head / dist[:, None]
+    basis = _basis(forward)
 
-    s = t / EPISODE_S + _hash01(m.seeds, idx, 1)
+    s = t / EPISODE_S + r.constant(1)
     slot = np.floor(s)
+    # looking: small saccades around the face
+    micro = np.floor(t / MICRO_SACCADE_S + r.constant(6))
+    at_micro = r.after(micro)
+    micro_deg = MICRO_SACCADE_DEG * _unit(_mix(at_micro, 7))
+    near = _turn(forward, basis, micro_deg, 2 * np.pi * _unit(_mix(at_micro, 8)))
 
     def aim(k: FloatArr) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
-        looking = _hash01(m.seeds, idx, k, 2) < m.share
+        at_k = r.after(k)
+        looking = _unit(_mix(at_k, 2)) < m.share
         # averted: sideways and down, 12–35° off the face
         lo, hi = AVERT_DEG
-        away_deg = lo + (hi - lo) * _hash01(m.seeds, idx, k, 3)
-        side = np.where(_hash01(m.seeds, idx, k, 4) < 0.5, 0.0, np.pi)
-        away_around = side + np.where(side == 0.0, -1.0, 1.0) * (
-            0.3 + 0.7 * _hash01(m.seeds, idx, k, 5)
-        )
-        away = _turn(forward, away_deg, away_around)
-        # looking: small saccades around the face
-        micro = np.floor(t / MICRO_SACCADE_S + _hash01(m.seeds, idx, 6))
-        micro_deg = MICRO_SACCADE_DEG * _hash01(m.seeds, idx, micro, 7)
-        near = _turn(forward, micro_deg, 2 * np.pi * _hash01(m.seeds, idx, micro, 8))
+        away_deg = lo + (hi - lo) * _unit(_mix(at_k, 3))
+        side = np.where(_unit(_mix(at_k, 4)) < 0.5, 0.0, np.pi)
+        away_around = side + np.where(side == 0.0, -1.0, 1.0) * (0.3 + 0.7 * _unit(_mix(at_k, 5)))
+        away = _turn(forward, basis, away_deg, away_around)
         direction = np.where(looking[:, None], near, away)
         return direction, looking
 
@@ -273,9 +326,9 @@ def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.ND
 
 def blinks(t: float, m: Members) -> FloatArr:
     """Eyelid closure 0..1: a blink every 2.5–5.5 s (each member its own rhythm)."""
-    idx = np.arange(len(m.share))
-    period = 2.5 + 3.0 * _hash01(m.seeds, idx, 20)
-    local = np.mod(t + period * _hash01(m.seeds, idx, 21), period)
+    r = _Draws(m.seeds)
+    period = 2.5 + 3.0 * r.constant(20)
+    local = np.mod(t + period * r.constant(21), period)
     half = BLINK_S / 2
     return np.asarray(np.clip(1.0 - np.abs(local - half) / half, 0.0, 1.0), np.float64)
 
@@ -283,11 +336,11 @@ def blinks(t: float, m: Members) -> FloatArr:
 def nods(t: float, m: Members) -> FloatArr:
     """Extra head pitch (radians): listening nods, more often the warmer the partner, and
     nods the dialogue asks for (``m.nod``: seconds since the nod began)."""
-    idx = np.arange(len(m.share))
-    slot = np.floor(t / 3.0 + _hash01(m.seeds, idx, 30))
+    r = _Draws(m.seeds)
+    slot = np.floor(t / 3.0 + r.constant(30))
     chance = np.where(m.listening, 0.25 + 0.5 * np.clip(m.valence, 0, 1), 0.0)
-    nodding = _hash01(m.seeds, idx, slot, 31) < chance
-    local = np.mod(t / 3.0 + _hash01(m.seeds, idx, 30), 1.0) * 3.0  # seconds into the slot
+    nodding = r.draw(slot, 31) < chance
+    local = np.mod(t / 3.0 + r.constant(30), 1.0) * 3.0  # seconds into the slot
     listening_nod = np.where(nodding & (local < 0.8), 0.1 * np.sin(np.pi * local / 0.4) ** 2, 0.0)
     asked = np.nan_to_num(m.nod, nan=-1.0)
     asked_nod = np.where(

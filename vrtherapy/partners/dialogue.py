@@ -11,6 +11,7 @@ built without validation.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from vrtherapy.authoring.dialogue import DialogueSpec, NodeSpec
@@ -127,8 +128,15 @@ class DialogueRuntime:
 
     # --- actions -----------------------------------------------------------------
 
-    def start(self, now: float) -> Step:
-        initial = DialogueState(self.spec.start, tuple(sorted(self.spec.flags.items())), now)
+    def start(self, now: float, flags: Mapping[str, bool] | None = None) -> Step:
+        """Enter the start node; ``flags`` replaces the start value of declared flags
+        (a scenario's level sets them through its partner's ``flags:``)."""
+        given = dict(flags or {})
+        unknown = sorted(set(given) - set(self.spec.flags))
+        if unknown:
+            raise DialogueError(f"dialogue '{self.spec.id}' declares no flag {', '.join(unknown)}")
+        start_flags = tuple(sorted((self.spec.flags | given).items()))
+        initial = DialogueState(self.spec.start, start_flags, now)
         return self._enter(initial, self.spec.start, now)
 
     def choose(self, state: DialogueState, index: int, now: float) -> Step:

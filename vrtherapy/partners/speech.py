@@ -27,7 +27,6 @@ import numpy as np
 import numpy.typing as npt
 
 from vrtherapy.authoring.scenario import VoiceSpec
-from vrtherapy.authoring.sounds import CueSpec
 from vrtherapy.partners.lipsync import MouthTrack, mouth_track
 from vrtherapy.partners.neural_voice import installed_voices, synthesise
 from vrtherapy.partners.visemes import viseme_track
@@ -223,30 +222,3 @@ class SpeechCache:
 
 def espeak_available() -> bool:
     return shutil.which(ESPEAK) is not None
-
-
-# where a standing partner's mouth is, from its own origin (the floor under it), facing +z
-MOUTH_STANDING = (0.0, 1.58, 0.1)
-
-
-def line_cue(
-    name: str,
-    utterance: Utterance,
-    cache: SpeechCache,
-    partner_id: str,
-    mouth: tuple[float, float, float] = MOUTH_STANDING,
-) -> CueSpec:
-    """A one-shot for the audio engine that plays ``utterance`` from the partner's mouth.
-
-    The scene's sound gets this cue in its ``sounds.cues``, the cache folder in its
-    ``base_dirs``, the partner's position in its ``anchors`` and ``(fire id, name)`` in
-    its fired cues; the engine then plays it positionally like any cue (``name`` must be
-    a name: lower-case letters, digits and underscores).
-    """
-    return CueSpec(
-        name=name,
-        file=utterance.path.relative_to(cache.folder).as_posix(),
-        attach=partner_id,
-        position=list(mouth),
-        distance=1.0,
-    )

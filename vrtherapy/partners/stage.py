@@ -12,10 +12,12 @@ reference and never waits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from vrtherapy.authoring.scenario import ScenarioSpec
 from vrtherapy.partners.behaviour import (
@@ -24,12 +26,19 @@ from vrtherapy.partners.behaviour import (
     Members,
     animate,
     behaviour_of,
+    expression,
+    look_share,
 )
+from vrtherapy.world.graph import SceneGraph
+from vrtherapy.world.model import AvatarBatch
 from vrtherapy.world.resolve import Values
 from vrtherapy.world.world import World
 
 HEAD = "body/hips/torso/neck/head"  # an avatar's head joint, below the partner's object
+MEMBER_HEAD = "hips/torso/neck/head"  # a crowd member's head joint, below the member
 EYES_IN_HEAD = np.array([0.0, 0.135, 0.088, 1.0])  # between the eyes, in the head joint
+MOUTH_IN_HEAD = np.array([0.0, 0.07, 0.09, 1.0])  # the lips, in the head joint
+EYES_TO_MOUTH = (MOUTH_IN_HEAD - EYES_IN_HEAD)[:3]  # from between the eyes to the lips
 
 
 def _with_overrides(base: Behaviour, live: Mapping[str, float | str]) -> Behaviour:
@@ -46,7 +55,11 @@ class Stage:
         self.ids = tuple(p.id for p in scenario.partners)
         self.tracks: dict[str, BehaviourTrack] = {}
         self.problems: list[str] = []
+        # where each partner's mouth was at the last pose (world space): its voice's place
+        self.mouths: dict[str, tuple[float, float, float]] = {}
+        self.faces: dict[str, tuple[float, float, float]] = {}  # between the eyes, likewise
         self._seeds = np.arange(len(self.ids), dtype=np.int64) * 7919 + 17
+        self._heads: tuple[SceneGraph, npt.NDArray[np.int64]] | None = None  # head nodes
 
     def behaviour_at(
         self, partner_id: str, values: Values, live: Mapping[str, float | str]
@@ -83,33 +96,120 @@ class Stage:
         speaking: Mapping[str, float] | None = None,
         listening: bool = False,
         visemes: Mapping[str, int] | None = None,
+        bystanders: Sequence[Bystanders] = (),
+        *,
+        advance: bool = True,
     ) -> None:
         """Animate every partner at ``now`` (world time, seconds), looking at ``head``
         (the client's tracked head, world space); ``speaking`` is each talking partner's
         jaw openness (lip sync), ``listening`` whether the client is speaking,
         ``visemes`` each talking partner's mouth shape where the voice gives one
-        (``MouthTrack.viseme_at``; a glTF character with viseme targets shows it)."""
-        if not self.ids:
+        (``MouthTrack.viseme_at``; a glTF character with viseme targets shows it).
+
+        A glTF character's eyes are its own eye joints (``World.eyes_of``), its mouth
+        just below them; a procedural avatar's come from its head joint.
+
+        ``bystanders`` (audiences, passers-by) are animated from their behaviour in the
+        same batch: one ``animate`` call for all the people of the scene. With
+        ``advance`` False the caller advances the world (once a frame, for everything)."""
+        if not self.ids and not bystanders:
             return
         self.world.set_client_head(head)
         talk = speaking or {}
-        for i, pid in enumerate(self.ids):
-            track = self.tracks.get(pid)
-            if track is None:
-                continue
-            own = self.world.eyes_of(pid)  # a glTF character's own eye joints
-            if own is None:
-                own = (self.world.world_matrix(f"{pid}/{HEAD}") @ EYES_IN_HEAD)[:3]
-            eyes = np.asarray(own, dtype=np.float64)
-            m = Members.of(eyes[None], [track], now, self._seeds[i : i + 1])
-            jaw = talk.get(pid)
-            m = replace(
-                m,
-                listening=np.array([listening]),
-                jaw=np.array([np.nan if jaw is None else jaw]),
+        posed = [(i, pid, t) for i, pid in enumerate(self.ids) if (t := self.tracks.get(pid))]
+        groups = [b for b in bystanders if len(b.heads)]
+        if posed or groups:
+            which = [i for i, _, _ in posed]
+            graph = self.world.graph  # a parameter change may rebuild it
+            if self._heads is None or self._heads[0] is not graph:
+                # a glTF character has no avatar head joint: its root stands in (its
+                # eyes come from its own eye joints below)
+                names = set(self.world.node_names)
+                heads = [graph.index(_head_of(pid, names)) for pid in self.ids]
+                self._heads = (graph, np.array(heads, np.int64))
+            nodes = np.concatenate([self._heads[1][which], *(b.heads for b in groups)])
+            matrices = self.world.world_matrices_of(nodes)
+            eyes = (matrices @ EYES_IN_HEAD)[:, :3]
+            mouths = (matrices[: len(posed)] @ MOUTH_IN_HEAD)[:, :3]
+            for k, (_, pid, _) in enumerate(posed):
+                own = self.world.eyes_of(pid)  # a glTF character's own eye joints
+                if own is not None:
+                    eyes[k] = own
+                    mouths[k] = eyes[k] + EYES_TO_MOUTH
+            for k, (_, pid, _) in enumerate(posed):
+                self.faces[pid] = (float(eyes[k, 0]), float(eyes[k, 1]), float(eyes[k, 2]))
+                self.mouths[pid] = (float(mouths[k, 0]), float(mouths[k, 1]), float(mouths[k, 2]))
+            m = Members.of(eyes[: len(posed)], [t for _, _, t in posed], now, self._seeds[which])
+            jaw = [talk.get(pid) for _, pid, _ in posed]
+            crowd = sum(len(b.heads) for b in groups)
+
+            def cat(mine: npt.ArrayLike, theirs: list[npt.ArrayLike]) -> npt.NDArray[Any]:
+                return np.concatenate([np.asarray(mine), *(np.asarray(x) for x in theirs)])
+
+            m = Members(
+                eyes,
+                cat(m.share, [b.share for b in groups]),
+                cat(m.valence, [b.valence for b in groups]),
+                cat(m.seeds, [b.seeds for b in groups]).astype(np.int64),
+                cat(np.full(len(posed), listening), [np.zeros(crowd, bool)]),
+                cat([np.nan if j is None else j for j in jaw], [np.full(crowd, np.nan)]),
+                np.full(len(posed) + crowd, np.nan),
             )
             batch = animate(now, np.asarray(head, np.float64), m)
-            if visemes and pid in visemes:
-                batch = replace(batch, viseme=np.array([visemes[pid]], np.int64))
-            self.world.control_avatars(pid, batch)
-        self.world.advance(now)
+            for k, (_, pid, _) in enumerate(posed):
+                rows = _rows(batch, k, k + 1)
+                if visemes and pid in visemes:
+                    rows = replace(rows, viseme=np.array([visemes[pid]], np.int64))
+                self.world.control_avatars(pid, rows)
+            at = len(posed)
+            for b in groups:
+                self.world.control_avatars(b.name, _rows(batch, at, at + len(b.heads)))
+                at += len(b.heads)
+        if advance:
+            self.world.advance(now)
+
+
+@dataclass(frozen=True, eq=False)
+class Bystanders:
+    """People of one crowd object (an audience) animated from behaviour with the partners:
+    ``heads`` their head nodes in the world's graph, in the object's member order, and per
+    member the share of time looking at the client, the valence shown, a seed."""
+
+    name: str
+    heads: npt.NDArray[np.int64]
+    share: npt.NDArray[np.float64]
+    valence: npt.NDArray[np.float64]
+    seeds: npt.NDArray[np.int64]
+
+    @staticmethod
+    def of(world: World, name: str, behaviour: Behaviour, seed: int = 5) -> Bystanders:
+        """Every member of crowd object ``name`` (its ``member_<i>`` avatars) with one
+        bystander behaviour (attitude and glances per minute)."""
+        names = set(world.node_names)
+        heads: list[int] = []
+        while f"{name}/member_{len(heads)}/{MEMBER_HEAD}" in names:
+            heads.append(world.graph.index(f"{name}/member_{len(heads)}/{MEMBER_HEAD}"))
+        n = len(heads)
+        return Bystanders(
+            name,
+            np.asarray(heads, np.int64),
+            np.full(n, look_share(behaviour, bystander=True)),
+            np.full(n, expression(behaviour, bystander=True)),
+            np.arange(n, dtype=np.int64) * 104729 + seed,
+        )
+
+
+def _head_of(pid: str, names: set[str]) -> str:
+    """A partner's avatar head joint, or its object's root where it has none (a glTF
+    character, whose eyes the world knows)."""
+    head = f"{pid}/{HEAD}"
+    return head if head in names else pid
+
+
+def _rows(batch: AvatarBatch, start: int, stop: int) -> AvatarBatch:
+    """Members ``start:stop`` of a batch, as a batch."""
+    at = slice(start, stop)
+    return AvatarBatch(
+        batch.gaze_target[at], batch.jaw_open[at], batch.blink[at], batch.brows[at],
+        batch.nod_pitch[at],
+    )  # fmt: skip

@@ -1,8 +1,9 @@
-"""Group a draw list into instanced batches; sort glass back to front.
+"""Plan a frame from a draw table: instanced runs, glass sorted back to front.
 
-Pure numpy, no GL: opaque items that share a ``Mesh.key`` become one batch
-(one instanced draw call); transparent items are drawn one by one, farthest
-first, after everything opaque.
+Pure numpy, no GL. A draw list's table (``DrawTable``) already holds its rows grouped
+by mesh (the world groups once per scene layout, not per frame): opaque runs become one
+instanced draw each; transparent rows are drawn one by one, farthest first, after
+everything opaque. Nothing here is per item in Python except the glass order.
 """
 
 from __future__ import annotations
@@ -12,42 +13,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrtherapy.render.mesh_cache import INSTANCE_FLOATS
-from vrtherapy.world.types import F32, DrawItem, Mesh
+from vrtherapy.world.draw_table import table_of
+from vrtherapy.world.types import F32, I64, DrawList, DrawTable, Mesh
 
 
 @dataclass(frozen=True, eq=False)
-class Batch:
-    """Opaque items sharing one mesh, as rows of instance data."""
+class Run:
+    """Rows ``first : first + count`` of the frame's instance data, all of one mesh."""
 
     mesh: Mesh
-    instances: F32  # (n, INSTANCE_FLOATS)
+    first: int
+    count: int
 
 
 @dataclass(frozen=True, eq=False)
 class FramePlan:
-    opaque: tuple[Batch, ...]
-    transparent: tuple[DrawItem, ...]  # back to front as seen from the viewpoint
-    opaque_items: tuple[DrawItem, ...]  # in batch order (for the one-call-per-object path)
+    table: DrawTable  # its ``rows`` are the frame's instance data, uploaded as one block
+    opaque: tuple[Run, ...]  # one instanced draw each
+    transparent: tuple[Run, ...]  # one row each, back to front as seen from the viewpoint
 
-
-def instance_rows(items: Sequence[DrawItem]) -> F32:
-    """Per-instance rows: model matrix column by column, tint, roughness, emissive."""
-    out = np.empty((len(items), INSTANCE_FLOATS), dtype=np.float32)
-    if not items:
-        return out
-    models = np.stack([it.transform for it in items]).astype(np.float32, copy=False)
-    out[:, 0:16] = models.transpose(0, 2, 1).reshape(len(items), 16)
-    out[:, 16:20] = [it.material.tint for it in items]
-    out[:, 20:22] = [(it.material.roughness, it.material.emissive) for it in items]
-    return out
+    def opaque_rows(self) -> I64:
+        """Rows of every opaque item, in run order (for the one-call-per-object path)."""
+        parts = [np.arange(r.first, r.first + r.count, dtype=np.int64) for r in self.opaque]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 class Batcher:
-    """Turns draw lists into frame plans; remembers each mesh's centre for sorting."""
+    """Turns draw lists into frame plans; remembers each mesh's centre for sorting and the
+    table of the last hand-made draw list."""
 
     def __init__(self) -> None:
         self._centres: dict[str, F32] = {}
+        self._made: tuple[DrawList, DrawTable] | None = None
 
     def centre(self, mesh: Mesh) -> F32:
         c = self._centres.get(mesh.key)
@@ -63,23 +60,31 @@ class Batcher:
         for k in keys:
             self._centres.pop(k, None)
 
-    def plan(self, items: Sequence[DrawItem], viewpoint: F32) -> FramePlan:
-        groups: dict[str, list[DrawItem]] = {}
-        glass: list[DrawItem] = []
-        for it in items:
-            tint_alpha = it.material.tint[3]
-            if tint_alpha <= 0.0 or len(it.mesh.indices) == 0:
-                continue
-            if tint_alpha < 0.999:
-                glass.append(it)
-            else:
-                groups.setdefault(it.mesh.key, []).append(it)
-        batches = tuple(Batch(g[0].mesh, instance_rows(g)) for g in groups.values())
-        ordered = tuple(it for g in groups.values() for it in g)
-        if glass:
-            centres = np.array(
-                [it.transform[:3, :3] @ self.centre(it.mesh) + it.transform[:3, 3] for it in glass]
-            )
-            dist = np.linalg.norm(centres - viewpoint[None, :], axis=1)
-            glass = [glass[i] for i in np.argsort(-dist, kind="stable")]
-        return FramePlan(batches, tuple(glass), ordered)
+    def table(self, draw_list: DrawList) -> DrawTable:
+        """The draw list's table; one made from items is kept while the list is reused."""
+        if draw_list.table is not None:
+            return draw_list.table
+        if self._made is None or self._made[0] is not draw_list:
+            self._made = (draw_list, table_of(draw_list.items))
+        return self._made[1]
+
+    def plan(self, draw_list: DrawList, viewpoint: F32) -> FramePlan:
+        table = self.table(draw_list)
+        starts = table.starts
+        opaque = tuple(
+            Run(table.meshes[k], int(starts[k]), int(starts[k + 1] - starts[k]))
+            for k in range(table.opaque)
+        )
+        glass = range(table.opaque, table.drawn)
+        if not glass:
+            return FramePlan(table, opaque, ())
+        rows = starts[table.opaque : table.drawn]
+        centres = np.array([self.centre(table.meshes[k]) for k in glass], np.float32)
+        m = table.transforms[rows]
+        world = np.einsum("nij,nj->ni", m[:, :3, :3], centres) + m[:, :3, 3]
+        dist = np.linalg.norm(world - viewpoint[None, :], axis=1)
+        back_to_front = np.argsort(-dist, kind="stable")
+        transparent = tuple(
+            Run(table.meshes[table.opaque + int(i)], int(rows[i]), 1) for i in back_to_front
+        )
+        return FramePlan(table, opaque, transparent)

@@ -7,6 +7,7 @@ through a :class:`CountingGL` and reports them as :class:`FrameStats`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +28,17 @@ _DRAW_CALLS = frozenset(
 
 @dataclass(frozen=True)
 class FrameStats:
-    """What one call of ``Renderer.render`` asked of GL (all views together)."""
+    """What one call of ``Renderer.render`` asked of GL (all views together) and, where
+    the renderer's ``CountingGL.timing`` is on, its CPU time outside and inside the GL
+    driver: ``prepare_s`` planning batches and preparing uploads (our Python and numpy),
+    ``submit_s`` issuing the draws (our Python), ``driver_s`` inside GL calls."""
 
     draw_calls: int = 0
     gl_calls: int = 0
     triangles: int = 0
+    prepare_s: float = 0.0
+    submit_s: float = 0.0
+    driver_s: float = 0.0
 
 
 def _triangles(name: str, args: tuple[Any, ...]) -> int:
@@ -52,19 +59,28 @@ class CountingGL:
     """``gl.glFoo(...)`` calls ``OpenGL.GL.glFoo(...)`` and counts it.
 
     Constants (``gl.GL_TRIANGLES``) pass through uncounted. Wrapped functions are
-    cached on the instance, so the per-call overhead is one extra Python call.
+    cached on the instance, so the per-call overhead is one extra Python call. With
+    ``timing`` on (benchmarks), the time spent inside GL calls adds up in ``gl_seconds``,
+    measured with ``clock`` (the renderer times its stages with the same clock;
+    ``time.thread_time`` counts this thread's CPU time only, as on a busy machine).
     """
 
     def __init__(self) -> None:
         self.gl_calls = 0
         self.draw_calls = 0
         self.triangles = 0
+        self.timing = False
+        self.gl_seconds = 0.0
+        self.clock: Callable[[], float] = time.perf_counter
 
     def reset(self) -> None:
         self.gl_calls = self.draw_calls = self.triangles = 0
+        self.gl_seconds = 0.0
 
-    def stats(self) -> FrameStats:
-        return FrameStats(self.draw_calls, self.gl_calls, self.triangles)
+    def stats(self, prepare_s: float = 0.0, submit_s: float = 0.0) -> FrameStats:
+        return FrameStats(
+            self.draw_calls, self.gl_calls, self.triangles, prepare_s, submit_s, self.gl_seconds
+        )
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(GL, name)
@@ -81,12 +97,24 @@ class CountingGL:
                 self.gl_calls += 1
                 self.draw_calls += 1
                 self.triangles += _triangles(name, args)
-                return fn(*args)
+                return self._timed(fn, args) if self.timing else fn(*args)
 
             return draw
 
         def call(*args: Any, **kwargs: Any) -> Any:
             self.gl_calls += 1
+            if self.timing:
+                return self._timed(fn, args, kwargs)
             return fn(*args, **kwargs)
 
         return call
+
+    def _timed(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        clock = self.clock
+        start = clock()
+        try:
+            return fn(*args, **(kwargs or {}))
+        finally:
+            self.gl_seconds += clock() - start

@@ -1,30 +1,33 @@
 """Meshes on the GPU, uploaded once per ``Mesh.key`` and evicted when unused.
 
 Each cached mesh has a VAO with its vertex buffer (position, normal, colour,
-interleaved), its index buffer, and its own instance buffer (model matrix, tint,
-roughness/emissive per instance, attribute divisor 1), so drawing every item
-that shares the mesh is one buffer update plus one ``glDrawElementsInstanced``.
+interleaved) and its index buffer. Instance data (model matrix, tint,
+roughness/emissive per instance, attribute divisor 1) lives in one buffer shared
+by all meshes: a frame's rows are uploaded with one ``glBufferSubData``, and each
+mesh's VAO points at its run of rows, re-pointed only when the run moves (the
+scene's layout changed). Drawing every item that shares a mesh is then one
+``glDrawElementsInstanced``, however many people a crowd has.
 """
 
 from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from vrtherapy.world.types import F32, Mesh
+from vrtherapy.world.types import F32, INSTANCE_FLOATS, Mesh
 
 VERTEX_FLOATS = 10  # position 3, normal 3, colour 4
 # What one frame may upload for a scene that is not on screen yet (``preload``): a new
 # world reaches the GPU over several frames instead of stalling one.
 UPLOAD_BYTES_PER_FRAME = 1 << 20
 UPLOAD_MESHES_PER_FRAME = 8
-INSTANCE_FLOATS = 22  # model 16 (column-major), tint 4, roughness + emissive 2
 _F = 4  # bytes per float32
+_INSTANCE_LAYOUT = [(3, 4, 0), (4, 4, 4), (5, 4, 8), (6, 4, 12), (7, 4, 16), (8, 2, 20)]
 
 
 @dataclass
@@ -50,13 +53,11 @@ class GpuMesh:
     vao: int
     vertex_buffer: int
     index_buffer: int
-    instance_buffer: int
     index_count: int
     index_type: int
     triangles: int
     last_used: int
-    instance_capacity: int = 1  # instances the instance buffer can hold
-    instance_data: F32 | None = field(default=None, repr=False)
+    instance_offset: int = -1  # byte offset in the instance buffer its VAO points at
 
 
 def mesh_bytes(mesh: Mesh) -> int:
@@ -83,6 +84,9 @@ class MeshCache:
         self.evict_after_frames = evict_after_frames
         self.meshes: dict[str, GpuMesh] = {}
         self.uploads = 0  # meshes uploaded since creation
+        self.instance_buffer = 0  # shared by every mesh; made with the first mesh
+        self._instance_capacity = 0  # rows it can hold
+        self._instance_rows: F32 | None = None  # what it holds now
 
     def __len__(self) -> int:
         return len(self.meshes)
@@ -127,8 +131,9 @@ class MeshCache:
             index_data = indices
             index_type = gl.GL_UNSIGNED_INT
 
+        self._ensure_instance_buffer()
         vao = int(gl.glGenVertexArrays(1))
-        vbo, ibo, instance = (int(b) for b in gl.glGenBuffers(3))
+        vbo, ibo = (int(b) for b in gl.glGenBuffers(2))
         gl.glBindVertexArray(vao)
         gl.glBindBuffer(gl.GL_ARRAY_BUFFER, vbo)
         gl.glBufferData(gl.GL_ARRAY_BUFFER, vertices.nbytes, vertices, gl.GL_STATIC_DRAW)
@@ -143,55 +148,74 @@ class MeshCache:
             gl.GL_ELEMENT_ARRAY_BUFFER, index_data.nbytes, index_data, gl.GL_STATIC_DRAW
         )
 
-        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, instance)
-        gl.glBufferData(gl.GL_ARRAY_BUFFER, INSTANCE_FLOATS * _F, None, gl.GL_STREAM_DRAW)
-        stride = INSTANCE_FLOATS * _F
-        layout = [(3, 4, 0), (4, 4, 4), (5, 4, 8), (6, 4, 12), (7, 4, 16), (8, 2, 20)]
-        for location, size, offset in layout:
+        for location, _, _ in _INSTANCE_LAYOUT:  # pointed at its rows before each draw
             gl.glEnableVertexAttribArray(location)
-            gl.glVertexAttribPointer(
-                location, size, gl.GL_FLOAT, gl.GL_FALSE, stride, ctypes.c_void_p(offset * _F)
-            )
             gl.glVertexAttribDivisor(location, 1)
         gl.glBindVertexArray(0)
-        return GpuMesh(
+        gpu = GpuMesh(
             key=mesh.key,
             vao=vao,
             vertex_buffer=vbo,
             index_buffer=ibo,
-            instance_buffer=instance,
             index_count=int(indices.size),
             index_type=index_type,
             triangles=int(indices.size // 3),
             last_used=frame,
         )
+        self.point_instances(gpu, 0)  # never an enabled array without a buffer
+        return gpu
 
-    def upload_instances(self, gpu: GpuMesh, data: F32) -> None:
-        """Put one frame's instance data (n, 22) into the mesh's instance buffer.
+    def _ensure_instance_buffer(self) -> None:
+        if not self.instance_buffer:
+            gl = self.gl
+            self.instance_buffer = int(gl.glGenBuffers(1))
+            self._instance_capacity = 1
+            gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self.instance_buffer)
+            gl.glBufferData(gl.GL_ARRAY_BUFFER, INSTANCE_FLOATS * _F, None, gl.GL_STREAM_DRAW)
 
-        Skipped when the data equals what the buffer already holds (static scenes);
-        otherwise the buffer is orphaned (fresh storage, no wait on the GPU still
-        reading last frame's) and filled with glBufferSubData.
-        """
-        if (
-            gpu.instance_data is not None
-            and gpu.instance_data.shape == data.shape
-            and np.array_equal(gpu.instance_data, data)
-        ):
+    def upload_instances(self, rows: F32) -> None:
+        """Put one frame's instance rows (n, INSTANCE_FLOATS) into the shared buffer: one
+        upload per frame. Skipped when the buffer holds these very rows (a draw list's
+        rows are read-only, so a static scene's unchanged list uploads nothing);
+        otherwise the buffer is orphaned (fresh storage, no wait on the GPU still reading
+        last frame's) and filled with one glBufferSubData."""
+        if rows is self._instance_rows or not len(rows):
             return
         gl = self.gl
-        count = len(data)
-        if count > gpu.instance_capacity:
-            gpu.instance_capacity = max(count, gpu.instance_capacity * 2)
-        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, gpu.instance_buffer)
+        self._ensure_instance_buffer()
+        if len(rows) > self._instance_capacity:
+            self._instance_capacity = max(len(rows), 2 * self._instance_capacity)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self.instance_buffer)
         gl.glBufferData(
             gl.GL_ARRAY_BUFFER,
-            gpu.instance_capacity * INSTANCE_FLOATS * _F,
+            self._instance_capacity * INSTANCE_FLOATS * _F,
             None,
             gl.GL_STREAM_DRAW,
         )
-        gl.glBufferSubData(gl.GL_ARRAY_BUFFER, 0, data.nbytes, data)
-        gpu.instance_data = data
+        gl.glBufferSubData(gl.GL_ARRAY_BUFFER, 0, rows.nbytes, rows)
+        self._instance_rows = rows
+
+    def point_instances(self, gpu: GpuMesh, first_row: int) -> None:
+        """Point the mesh's instance attributes at rows from ``first_row`` of the shared
+        buffer (GL calls only when its run moved since the last frame)."""
+        offset = first_row * INSTANCE_FLOATS * _F
+        if gpu.instance_offset == offset:
+            return
+        gl = self.gl
+        gl.glBindVertexArray(gpu.vao)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self.instance_buffer)
+        stride = INSTANCE_FLOATS * _F
+        for location, size, at in _INSTANCE_LAYOUT:
+            gl.glVertexAttribPointer(
+                location,
+                size,
+                gl.GL_FLOAT,
+                gl.GL_FALSE,
+                stride,
+                ctypes.c_void_p(offset + at * _F),
+            )
+        gl.glBindVertexArray(0)
+        gpu.instance_offset = offset
 
     def evict(self, frame: int) -> list[str]:
         """Free meshes not drawn in the last ``evict_after_frames`` frames; return their keys."""
@@ -204,7 +228,11 @@ class MeshCache:
         for gpu in self.meshes.values():
             self._free(gpu)
         self.meshes.clear()
+        if self.instance_buffer:
+            self.gl.glDeleteBuffers(1, [self.instance_buffer])
+            self.instance_buffer = self._instance_capacity = 0
+            self._instance_rows = None
 
     def _free(self, gpu: GpuMesh) -> None:
         self.gl.glDeleteVertexArrays(1, [gpu.vao])
-        self.gl.glDeleteBuffers(3, [gpu.vertex_buffer, gpu.index_buffer, gpu.instance_buffer])
+        self.gl.glDeleteBuffers(2, [gpu.vertex_buffer, gpu.index_buffer])

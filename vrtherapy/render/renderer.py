@@ -1,8 +1,9 @@
 """The renderer: draws a world ``DrawList`` plus in-headset panels into eye views.
 
 Per frame, for all views together: meshes are uploaded once per key (cached),
-opaque items are grouped per mesh and their instance data uploaded once, the
-per-view ``Frame`` uniform blocks are uploaded in one buffer. Where the scene has a
+the draw list's table (its items as instance rows, grouped per mesh by the
+world) is uploaded as one block into one instance buffer, the per-view
+``Frame`` uniform blocks are uploaded in one buffer. Where the scene has a
 sun that casts shadows, the opaque batches are drawn once from the sun into a shadow
 map (``render/shadows.py``), shared by both eyes. Per view: opaque
 batches (one instanced draw call each), skinned characters (``skinned.py``), the
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from OpenGL import GL
 
-from vrtherapy.render.batching import Batcher, FramePlan
+from vrtherapy.render.batching import Batcher, FramePlan, Run
 from vrtherapy.render.frame_uniforms import FRAME_BLOCK_SIZE, aligned, pack_frame_block
 from vrtherapy.render.glcalls import CountingGL, FrameStats
 from vrtherapy.render.mesh_cache import GpuMesh, MeshCache, UploadBudget
@@ -41,7 +42,7 @@ from vrtherapy.render.skinned import SkinnedDrawer
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
 from vrtherapy.world.transforms import camera_position, translate
-from vrtherapy.world.types import DrawItem, DrawList, Mesh, ShadowQuality
+from vrtherapy.world.types import F32, DrawList, Mesh, ShadowQuality
 
 EVICT_EVERY_FRAMES = 60
 
@@ -77,6 +78,7 @@ class Renderer:
         self.meshes = MeshCache(self.gl, evict_after_frames)
         self.preloaded = 0  # meshes uploaded ahead of being drawn
         self._budget_frame = -1
+        self._prepare_s = self._submit_s = 0.0
         self._budget = UploadBudget()
         self._batcher = Batcher()
         self.skinned = SkinnedDrawer(self.gl, evict_after_frames)
@@ -152,6 +154,7 @@ class Renderer:
         What it asked of GL is in ``last_frame_stats`` afterwards."""
         gl = self.gl
         gl.reset()
+        self._prepare_s = self._submit_s = 0.0
         self.last_shadow_stats, self.last_shadow_ms = FrameStats(), 0.0
         self.frame_index += 1
         fade = min(max(float(fade), 0.0), 1.0)
@@ -168,7 +171,7 @@ class Renderer:
         if self.frame_index % EVICT_EVERY_FRAMES == 0:
             self._batcher.forget(self.meshes.evict(self.frame_index))
             self.skinned.evict(self.frame_index)
-        self.last_frame_stats = gl.stats()
+        self.last_frame_stats = gl.stats(self._prepare_s, self._submit_s)
 
     def _target(self, v: View) -> None:
         gl = self.gl
@@ -192,28 +195,30 @@ class Renderer:
         ]
         if not views:
             return
+        start, in_gl = gl.clock(), gl.gl_seconds
         viewpoint = np.mean([camera_position(w) for w in world_views], axis=0)
-        plan = self._batcher.plan(draw_list.items, viewpoint)
+        plan = self._batcher.plan(draw_list, viewpoint)
+        rows = plan.table.rows
         box = self.shadows.box(draw_list.environment, draw_list.standing_height)
+        # the shadow pass draws instanced even on the naive path: it needs the rows too
         batches = self._prepare(plan, instances=self.instancing or box is not None)
-        glass = [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.transparent]
-        singles = (
-            []
-            if self.instancing
-            else [(self.meshes.get(it.mesh, self.frame_index), it) for it in plan.opaque_items]
-        )
+        glass = self._one_by_one(plan.transparent)
+        singles = [] if self.instancing else self._one_by_one(plan.opaque)
         panel_vertices = self._prepare_panels(overlay, draw_list.eye_height)
         characters = self.skinned.prepare(draw_list.skinned, self.frame_index)
         self._upload_frame_blocks(views, world_views, draw_list, fade, time, box)
+        now = gl.clock()
+        self._prepare_s = (now - start) - (gl.gl_seconds - in_gl)
+        start, in_gl = now, gl.gl_seconds
 
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
         gl.glCullFace(gl.GL_BACK)
         bound = 0
         if box is not None:
-            before, start = gl.stats(), clock.perf_counter()
+            before, shadow_start = gl.stats(), clock.perf_counter()
             self.shadows.draw(box, batches)
-            self.last_shadow_ms = (clock.perf_counter() - start) * 1000.0
+            self.last_shadow_ms = (clock.perf_counter() - shadow_start) * 1000.0
             after = gl.stats()
             self.last_shadow_stats = FrameStats(
                 after.draw_calls - before.draw_calls,
@@ -243,7 +248,7 @@ class Renderer:
             if self.instancing:
                 self._draw_instanced(batches, bound if i == 0 else 0)
             else:
-                self._draw_one_by_one(singles)
+                self._draw_one_by_one(singles, rows)
             self.skinned.draw(characters)
             gl.glDepthMask(gl.GL_FALSE)
             gl.glUseProgram(self._sky)
@@ -253,7 +258,7 @@ class Renderer:
                 gl.glEnable(gl.GL_BLEND)
                 gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
                 if glass:
-                    self._draw_one_by_one(glass)
+                    self._draw_one_by_one(glass, rows)
                 if panel_vertices:
                     gl.glDisable(gl.GL_DEPTH_TEST)
                     gl.glDisable(gl.GL_CULL_FACE)
@@ -269,15 +274,27 @@ class Renderer:
         gl.glDepthMask(gl.GL_TRUE)  # leave GL as other code expects it
         gl.glBindVertexArray(0)
         gl.glUseProgram(0)
+        self._submit_s = (gl.clock() - start) - (gl.gl_seconds - in_gl)
 
     def _prepare(self, plan: FramePlan, instances: bool) -> list[tuple[GpuMesh, int]]:
-        """Upload new meshes and, with ``instances``, this frame's instance data."""
+        """Upload new meshes and, with ``instances``, this frame's instance rows (one
+        upload), each mesh pointed at its run of them."""
         out = []
-        for batch in plan.opaque:
-            gpu = self.meshes.get(batch.mesh, self.frame_index)
+        if instances:
+            self.meshes.upload_instances(plan.table.rows)
+        for run in plan.opaque:
+            gpu = self.meshes.get(run.mesh, self.frame_index)
             if instances:
-                self.meshes.upload_instances(gpu, batch.instances)
-            out.append((gpu, len(batch.instances)))
+                self.meshes.point_instances(gpu, run.first)
+            out.append((gpu, run.count))
+        return out
+
+    def _one_by_one(self, runs: Sequence[Run]) -> list[tuple[GpuMesh, int]]:
+        """(mesh on the GPU, row) of every item of ``runs``, for drawing one at a time."""
+        out: list[tuple[GpuMesh, int]] = []
+        for run in runs:
+            gpu = self.meshes.get(run.mesh, self.frame_index)
+            out.extend((gpu, r) for r in range(run.first, run.first + run.count))
         return out
 
     def _draw_instanced(self, batches: list[tuple[GpuMesh, int]], bound: int = 0) -> None:
@@ -292,19 +309,20 @@ class Renderer:
                 gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None, count
             )
 
-    def _draw_one_by_one(self, items: list[tuple[GpuMesh, DrawItem]]) -> None:
-        """One draw call per item, its transform and material as uniforms."""
+    def _draw_one_by_one(self, items: list[tuple[GpuMesh, int]], rows: F32) -> None:
+        """One draw call per item (a row of the frame's instance data), its transform and
+        material as uniforms."""
         gl = self.gl
         gl.glUseProgram(self._single)
         bound = -1
-        for gpu, item in items:
+        for gpu, r in items:
             if gpu.vao != bound:
                 gl.glBindVertexArray(gpu.vao)
                 bound = gpu.vao
-            m = item.material
-            gl.glUniformMatrix4fv(self._u_model, 1, gl.GL_TRUE, item.transform)
-            gl.glUniform4f(self._u_tint, *m.tint)
-            gl.glUniform2f(self._u_material, m.roughness, m.emissive)
+            row = rows[r]
+            gl.glUniformMatrix4fv(self._u_model, 1, gl.GL_FALSE, row[0:16])  # column-major
+            gl.glUniform4fv(self._u_tint, 1, row[16:20])
+            gl.glUniform2fv(self._u_material, 1, row[20:22])
             gl.glDrawElements(gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None)
 
     def _upload_frame_blocks(

@@ -13,13 +13,15 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vrtherapy.authoring.questionnaire import QuestionnaireError, QuestionnaireScores
 from vrtherapy.authoring.questionnaires import questionnaire, score_questionnaire
 from vrtherapy.session import events as ev
-from vrtherapy.session.tracking import TrackingSamples
-from vrtherapy.session.tracking.measures import Behaviour, behaviour, share_series
+
+if TYPE_CHECKING:  # numpy: only for a session with tracked poses
+    from vrtherapy.session.tracking import TrackingSamples
+    from vrtherapy.session.tracking.measures import Behaviour
 
 
 class ReportError(ValueError):
@@ -432,6 +434,8 @@ def session_report(
     ]
     series: tuple[tuple[float, Behaviour], ...] = ()
     if samples is not None and samples.moments:
+        from vrtherapy.session.tracking.measures import behaviour, share_series
+
         trials = [
             dataclasses.replace(t, behaviour=behaviour(samples, t.start, t.end)) for t in trials
         ]

@@ -8,11 +8,13 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vrtherapy.reports.session import SessionReport
 from vrtherapy.session import events as ev
-from vrtherapy.session.tracking.measures import Behaviour
+
+if TYPE_CHECKING:
+    from vrtherapy.session.tracking.measures import Behaviour
 
 RATING_COLUMNS: tuple[str, ...] = (
     "client",

@@ -313,6 +313,7 @@ class Converse(Command):
     name: str = ""
     value: float | str | None = None
     unit: str = ""
+    on: bool = False
 
     @staticmethod
     def of(command_id: str, actor: Actor, action: conv.ConversationCommand) -> Converse:
@@ -691,7 +692,13 @@ def converse(
     now: float,
 ) -> Decided:
     """The events of a conversation action in the scenario the client sees now."""
-    scene = conv.Scene(heard_scenario(state, library), library, state.session_id, now)
+    scene = conv.Scene(
+        heard_scenario(state, library),
+        library,
+        state.session_id,
+        now,
+        current_parameters(state, library),
+    )
     try:
         payloads = conv.decide(state.conversation, action, scene)
     except conv.ConversationRejected as exc:

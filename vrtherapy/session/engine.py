@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vrtherapy.authoring import HierarchySpec, Library
 from vrtherapy.session import events as ev
@@ -36,7 +37,9 @@ from vrtherapy.session.sound import due_cues
 from vrtherapy.session.state import SessionState, apply, replay
 from vrtherapy.session.station import RENEW_SECONDS, Station
 from vrtherapy.session.store.base import ConcurrencyError, EventStore, LeaseLost, StoreError
-from vrtherapy.session.tracking import EncodedChunk
+
+if TYPE_CHECKING:
+    from vrtherapy.session.tracking import EncodedChunk
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vrtherapy.authoring import HierarchySpec, Library
 from vrtherapy.authoring.hierarchy import HierarchyStep
@@ -27,8 +27,10 @@ from vrtherapy.session.snapshot import FrameRate, Snapshot
 from vrtherapy.session.station import Station
 from vrtherapy.session.store.base import EventStore, LeaseHeld, StoreError
 from vrtherapy.session.summary import Summary, summarise
-from vrtherapy.session.tracking import PoseSample, TrackingRecorder, TrackingSamples
-from vrtherapy.session.tracking.measures import Behaviour, LiveBehaviour
+
+if TYPE_CHECKING:  # numpy: loaded once poses come
+    from vrtherapy.session.tracking import PoseSample, TrackingRecorder
+    from vrtherapy.session.tracking.measures import Behaviour, LiveBehaviour
 
 Listener = Callable[[Snapshot, tuple[ev.Event, ...]], None]
 
@@ -292,6 +294,8 @@ class SessionService:
         engine = self._engine
         if engine is None or engine.session_id != session_id:
             return
+        from vrtherapy.session.tracking import TrackingRecorder
+
         if self._tracking is None or self._tracking[0] is not engine:
             self._flush_tracking()
             self._tracking = (engine, TrackingRecorder(engine.record_tracking))
@@ -303,6 +307,9 @@ class SessionService:
             recorder.flush()
 
     def _measure(self, engine: Engine, moments: tuple[PoseSample, ...]) -> None:
+        from vrtherapy.session.tracking import TrackingSamples
+        from vrtherapy.session.tracking.measures import LiveBehaviour
+
         start = engine.state.step_entered_at
         if self._live is None or self._live[0] != start:
             live = LiveBehaviour()

@@ -7,6 +7,7 @@ client must see a blackout, the calm scene or a paused scene.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.intensity import ParameterError, parameter_values
@@ -15,8 +16,10 @@ from vrtherapy.session.conversation import ConversationView, Scene
 from vrtherapy.session.conversation import view as conversation_view
 from vrtherapy.session.sound import cue_choices, heard_scenario
 from vrtherapy.session.state import SessionState
-from vrtherapy.session.tracking.measures import Behaviour
 from vrtherapy.session.vocabulary import PromptKind, SafetyState
+
+if TYPE_CHECKING:  # numpy: not for every command that reads a snapshot
+    from vrtherapy.session.tracking.measures import Behaviour
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,17 @@ class SyntheticClient:
             belief *= max(0.1, 1 - 0.8 * relief)
         return float(5 * round(belief / 5))
 
+    def choose(self, offered: int) -> int | None:
+        """Which of ``offered`` answers to a virtual partner the client picks (a row,
+        0-based), or None when the client says nothing this time."""
+        if offered <= 0 or self._rng.random() < self.profile.refusal:
+            return None
+        return self._rng.randrange(offered)
+
+    def thinking_s(self) -> float:
+        """How long the client takes before answering a partner (seconds)."""
+        return self._rng.uniform(2.0, 8.0)
+
     def answer_ssq(self, exposed: bool) -> dict[str, float]:
         """The 16 SSQ symptoms (0–3), all answered: mostly none, a few slight, more after
         exposure and for a client prone to sickness."""

@@ -8,8 +8,9 @@ numpy float32 arrays acting on column vectors (``world = M @ local``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, get_args
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,11 @@ import numpy.typing as npt
 F32 = npt.NDArray[np.float32]
 U32 = npt.NDArray[np.uint32]
 U16 = npt.NDArray[np.uint16]
+I64 = npt.NDArray[np.int64]
+
+# One row of instance data per drawn item: the model matrix column by column (16), the
+# tint (4), roughness and emissive (2); the renderer uploads a draw table's rows as is.
+INSTANCE_FLOATS = 22
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,17 +116,101 @@ ShadowQuality = Literal["off", "low", "medium", "high"]
 SHADOW_QUALITIES: tuple[ShadowQuality, ...] = get_args(ShadowQuality)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class DrawTable:
+    """A draw list as arrays, its rows grouped the way the renderer draws them.
+
+    Rows come in *runs* of one mesh each: runs ``[0, opaque)`` are opaque, one per mesh
+    key, in order of first appearance (one instanced draw each); runs
+    ``[opaque, drawn)`` are transparent items, one row each; the rest hold items that
+    draw nothing (fully transparent, or a mesh without triangles). Run ``k`` holds rows
+    ``starts[k]:starts[k + 1]``. ``rows`` and ``transforms`` are read-only.
+    """
+
+    rows: F32  # (n, INSTANCE_FLOATS): model (column-major), tint, roughness, emissive
+    transforms: F32  # (n, 4, 4) the same model matrices, local -> world
+    meshes: tuple[Mesh, ...]  # per run
+    starts: I64  # (runs + 1,)
+    opaque: int
+    drawn: int
+    materials: tuple[Material, ...]  # per row, as authored (the rows hold them as float32)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def run_rows(self, k: int) -> slice:
+        return slice(int(self.starts[k]), int(self.starts[k + 1]))
+
+    def items(self) -> tuple[DrawItem, ...]:
+        """The rows as DrawItems (Python objects; for tests and tools, not per frame)."""
+        out: list[DrawItem] = []
+        for k, mesh in enumerate(self.meshes):
+            for r in range(int(self.starts[k]), int(self.starts[k + 1])):
+                out.append(DrawItem(mesh, self.transforms[r], self.materials[r]))
+        return tuple(out)
+
+
 class DrawList:
     """Everything needed to draw one moment of a scene; immutable once made.
 
     Items are placed in the client's frame: world space shifted along x and z so that
     the point the client stands on (e.g. on a balcony, clear of the façade) is at
     x = z = 0, the renderer's tracking origin; y is world height.
+
+    A draw list is made either from DrawItems or, by the world each frame, from a
+    :class:`DrawTable` (arrays, no Python object per item); a table's items are made
+    only when someone asks for them.
     """
 
-    items: tuple[DrawItem, ...]
-    environment: EnvironmentLook = field(default_factory=EnvironmentLook)
-    eye_height: float = 1.6  # where the client's eyes start above the floor they stand on
-    standing_height: float = 0.0  # height of the floor the client stands on (balcony, bridge)
-    skinned: tuple[SkinnedItem, ...] = ()  # characters, drawn by render/skinned.py
+    __slots__ = ("_items", "_table", "environment", "eye_height", "skinned", "standing_height")
+
+    _items: tuple[DrawItem, ...] | None  # made from the table when first asked for
+    _table: DrawTable | None
+    environment: EnvironmentLook
+    eye_height: float  # where the client's eyes start above the floor they stand on
+    standing_height: float  # height of the floor the client stands on (balcony, bridge)
+    skinned: tuple[SkinnedItem, ...]  # characters, drawn by render/skinned.py
+
+    def __init__(
+        self,
+        items: Sequence[DrawItem] | None = (),
+        environment: EnvironmentLook | None = None,
+        eye_height: float = 1.6,
+        standing_height: float = 0.0,
+        *,
+        table: DrawTable | None = None,
+        skinned: Sequence[SkinnedItem] = (),
+    ) -> None:
+        if table is not None and items:
+            raise ValueError("a draw list is made from items or from a table, not both")
+        put = object.__setattr__
+        put(self, "_items", None if table is not None else tuple(items or ()))
+        put(self, "_table", table)
+        put(self, "environment", environment if environment is not None else EnvironmentLook())
+        put(self, "eye_height", float(eye_height))
+        put(self, "standing_height", float(standing_height))
+        put(self, "skinned", tuple(skinned))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a DrawList is immutable")
+
+    @property
+    def items(self) -> tuple[DrawItem, ...]:
+        items = self._items
+        if items is None:
+            assert self._table is not None
+            items = self._table.items()
+            object.__setattr__(self, "_items", items)
+        return items
+
+    @property
+    def table(self) -> DrawTable | None:
+        """The array form, where the world made this list from one (else None: see
+        ``vrtherapy.world.draw_table.table_of``)."""
+        return self._table
+
+    def __len__(self) -> int:
+        return len(self._table) if self._table is not None else len(self.items)
+
+    def __repr__(self) -> str:
+        return f"DrawList({len(self)} items, eye_height={self.eye_height})"

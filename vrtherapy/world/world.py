@@ -29,6 +29,7 @@ from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
 from vrtherapy.world.character import Character, read_character
 from vrtherapy.world.character_rig import build_character
+from vrtherapy.world.draw_table import Layout, layout
 from vrtherapy.world.environment import look
 from vrtherapy.world.geometry import rgba
 from vrtherapy.world.graph import Fragment, SceneGraph, concatenate, flatten
@@ -44,21 +45,14 @@ from vrtherapy.world.model import (
 from vrtherapy.world.motion import Leg, Motion, RideLimits
 from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
+from vrtherapy.world.procedural.avatar import Crowd, Rig
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
 from vrtherapy.world.transforms import apply, identity, trs
-from vrtherapy.world.types import (
-    F32,
-    DrawItem,
-    DrawList,
-    EnvironmentLook,
-    Material,
-    SkinnedItem,
-)
+from vrtherapy.world.types import F32, DrawList, EnvironmentLook, Material, SkinnedItem
 
 log = logging.getLogger(__name__)
 DEFAULT_EYE_HEIGHT = 1.6
 _BUILD_CACHE_SIZE = 128
-_FULL_REDRAW_EVERY = 256  # draw lists updated in place before all items are made afresh
 
 
 @dataclass(frozen=True)
@@ -94,45 +88,28 @@ class _Stand:
 
 @dataclass(eq=False)
 class _DrawCache:
-    """The last draw list and what it was made from, to make the next one cheaply.
-
-    ``items`` holds each node's current DrawItem (None where none was made yet); a
-    DrawItem's transform is a read-only row of the array made when that node last moved.
-    """
+    """How the shown items of one graph are laid out in a draw table (remade when
+    visibility changes), and the last draw list with the poses it was made from."""
 
     graph: SceneGraph
-    meshes: npt.NDArray[np.object_]  # (N,) graph.meshes
-    materials: npt.NDArray[np.object_]  # (N,) graph.materials
-    has_mesh: npt.NDArray[np.bool_]
-    local: F32  # graph.local when the draw list was made
-    visible: npt.NDArray[np.bool_]  # graph.visible then
-    world: F32  # world matrices (the client's frame) then
-    made: npt.NDArray[np.bool_]  # nodes whose entry in ``items`` is current
-    items: npt.NDArray[np.object_]  # (N,) DrawItem | None
-    draw_list: DrawList
-    morphs: tuple[F32, ...] = ()  # the skins' morph weights then
-    updates: int = 0  # in-place updates since the items were last all made afresh
-    shown: npt.NDArray[np.bool_] | None = None  # (N,) nodes the draw list draws
+    visible: npt.NDArray[np.bool_]  # graph.visible when the layout was made
+    layout: Layout  # its ``order`` indexes graph nodes
+    shown: npt.NDArray[np.bool_]  # (N,) nodes the draw list draws
+    local: F32 | None = None  # graph.local when ``draw_list`` was made
+    draw_list: DrawList | None = None
+    world: F32 | None = None  # world matrices (world space) of that draw list
+    shift: tuple[float, float, float] = (0.0, 0.0, 0.0)  # world -> the client's frame: -shift
+    morphs: tuple[F32, ...] = ()  # the skins' morph weights when ``draw_list`` was made
 
     @staticmethod
-    def start(graph: SceneGraph, world: F32) -> _DrawCache:
-        n = len(graph)
-        meshes = np.empty(n, dtype=object)
-        meshes[:] = graph.meshes
-        materials = np.empty(n, dtype=object)
-        materials[:] = graph.materials
-        return _DrawCache(
-            graph,
-            meshes,
-            materials,
-            np.array([m is not None for m in graph.meshes], dtype=bool).reshape(n),
-            graph.local.copy(),
-            graph.visible.copy(),
-            world,
-            np.zeros(n, dtype=bool),
-            np.full(n, None, dtype=object),
-            DrawList(()),
-        )
+    def start(graph: SceneGraph) -> _DrawCache:
+        has_mesh = np.fromiter((m is not None for m in graph.meshes), bool, len(graph))
+        shown = np.nonzero(graph.effective_visibility() & has_mesh)[0]
+        meshes = [graph.meshes[i] for i in shown]
+        lay = layout([m for m in meshes if m is not None], [graph.materials[i] for i in shown])
+        mask = np.zeros(len(graph), bool)
+        mask[shown] = True
+        return _DrawCache(graph, graph.visible.copy(), replace(lay, order=shown[lay.order]), mask)
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +127,65 @@ class _Bound:
     indices: np.ndarray
     root: int  # graph index of the object's root node
     obj: str
+
+
+@dataclass(frozen=True, eq=False)
+class _People:
+    """Every crowd (audiences, bystanders, partners) of the world, posed as one batch."""
+
+    rig: Rig
+    crowds: tuple[tuple[_Bound, Crowd], ...]
+    sizes: npt.NDArray[np.int64]  # members per crowd
+    starts: npt.NDArray[np.int64]  # first member of each crowd
+    indices: npt.NDArray[np.int64]  # graph nodes of every member's joints, member-major
+
+    @staticmethod
+    def of(bounds: Sequence[_Bound]) -> _People | None:
+        crowds = tuple((b, b.animator) for b in bounds if isinstance(b.animator, Crowd))
+        if not crowds:
+            return None
+        sizes = np.array([len(c.prefixes) for _, c in crowds], np.int64)
+        return _People(
+            Rig.of([c for _, c in crowds]),
+            crowds,
+            sizes,
+            np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+            np.concatenate([b.indices for b, _ in crowds]).astype(np.int64),
+        )
+
+    def batch(self, batches: Mapping[str, AvatarBatch]) -> AvatarBatch | None:
+        """The objects' behaviour batches joined over all members (NaN: automatic)."""
+        given = [
+            (k, b)
+            for k, (bound, crowd) in enumerate(self.crowds)
+            if (b := batches.get(bound.obj)) is not None and len(b) == len(crowd.prefixes)
+        ]
+        if not given:
+            return None
+        n = len(self.rig)
+        out = AvatarBatch(
+            np.full((n, 3), np.nan), np.full(n, np.nan), np.full(n, np.nan),
+            np.full(n, np.nan), np.zeros(n),
+        )  # fmt: skip
+        for k, b in given:
+            at = slice(int(self.starts[k]), int(self.starts[k] + self.sizes[k]))
+            out.gaze_target[at] = b.gaze_target
+            out.jaw_open[at] = b.jaw_open
+            out.blink[at] = b.blink
+            out.brows[at] = b.brows
+            out.nod_pitch[at] = b.nod_pitch
+        return out
+
+    def requests(
+        self, controls: Mapping[str, Mapping[str, AvatarControls]]
+    ) -> list[tuple[int, AvatarControls]]:
+        out: list[tuple[int, AvatarControls]] = []
+        for k, (bound, crowd) in enumerate(self.crowds):
+            per = controls.get(bound.obj)
+            if per:
+                first = int(self.starts[k])
+                out.extend((first + i, c) for i, c in crowd.requests(per))
+        return out
 
 
 class World:
@@ -179,6 +215,7 @@ class World:
         self._client_head: tuple[float, float, float] | None = None
         self._t = 0.0
         self._draw_cache: _DrawCache | None = None
+        self._world_cache: tuple[SceneGraph, F32, F32] | None = None
         self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
         self._values: dict[str, Any] = {}
         self.problems: tuple[str, ...] = ()
@@ -215,6 +252,7 @@ class World:
             builts.append(built)
         self._graph, offsets = concatenate(fragments)
         self._objects = objects
+        self._object_names = frozenset(o.name for o in objects)
         self._builts = builts
         self._roots = [offsets[i] for i in range(len(objects))]
         self._bound = [
@@ -250,6 +288,8 @@ class World:
             )
             if built.eyes
         }
+        self._people = _People.of(self._bound)
+        self._bound = [b for b in self._bound if not isinstance(b.animator, Crowd)]
         self._rest = self._graph.local.copy()
         riding = self.ride_states() if hasattr(self, "_moving") else {}
         self._moving = [
@@ -469,7 +509,7 @@ class World:
         """Drive every avatar of object or partner ``name`` at once (one array per channel,
         over its members in order); None releases them. Takes effect at the next
         :meth:`advance`, so a caller that sets the batch every frame poses once."""
-        if name not in {o.name for o in self._objects}:
+        if name not in self._object_names:
             raise KeyError(f"no object or partner named '{name}'")
         if batch is None:
             self._batches.pop(name, None)
@@ -511,6 +551,16 @@ class World:
                 self._batches.get(b.obj),
             )
             local[b.indices] = b.animator.pose(self._t, ctx)
+        people = self._people
+        if people is not None:  # every avatar of every object in one vectorised pass
+            roots = np.stack([self._world_of(b.root) for b, _ in people.crowds])
+            local[people.indices] = people.rig.pose(
+                self._t,
+                np.repeat(roots, people.sizes, axis=0),
+                client_eye,
+                people.batch(self._batches),
+                people.requests(self._controls),
+            ).reshape(-1, 4, 4)
         self._morphs = tuple(self._morph_weights(client_eye))
 
     def _morph_weights(self, client_eye: tuple[float, float, float]) -> Iterator[F32]:
@@ -623,7 +673,12 @@ class World:
         None when none of them was drawn. Cheap enough for the render thread: it reads the
         draw list's world matrices and recomputes none."""
         cache = self._draw_cache
-        if cache is None or cache.graph is not self._graph or cache.shown is None:
+        if (
+            cache is None
+            or cache.graph is not self._graph
+            or cache.world is None
+            or cache.draw_list is None
+        ):
             return None
         extents = self._extents
         if extents is None or extents[0] is not cache.graph:
@@ -643,14 +698,22 @@ class World:
                     here = np.append(_box_centre(cache.world, ext, drawn), 1.0)
                     ext.in_root = (np.linalg.inv(root) @ here)[:3].astype(np.float32)
                 mid = (root[:3, :3] @ ext.in_root + root[:3, 3]).astype(np.float32)
+            mid = mid - np.asarray(cache.shift, np.float32)  # into the client's frame
             floor = cache.draw_list.standing_height
             return (float(mid[0]), float(mid[1] - floor), float(mid[2]))
         return None
 
     def world_matrix(self, name: str) -> F32:
         """The current world transform of a node, by its full name ('object/part/...')."""
-        m: F32 = self._graph.world_matrices()[self._graph.index(name)]
+        m: F32 = self._world_matrices()[self._graph.index(name)].copy()
         return m
+
+    def world_matrices_of(self, indices: npt.NDArray[np.int64]) -> F32:
+        """Current world transforms (n, 4, 4) of nodes by graph index (``graph.index``),
+        from the one batched pass the draw list also uses: for per-frame callers that
+        follow many nodes (an audience's heads)."""
+        out: F32 = self._world_matrices()[indices]
+        return out
 
     @property
     def node_names(self) -> tuple[str, ...]:
@@ -665,62 +728,68 @@ class World:
         shifted along x and z so that the client's stand point is at x = z = 0 (the
         renderer's tracking origin); y is world height (``standing_height`` is the floor).
 
-        Calls with nothing changed since the last one return the same DrawList; otherwise
-        only nodes that moved (or appeared) get new DrawItems, the rest are reused.
+        Made as a :class:`DrawTable` (arrays) from one batched pass over the scene graph;
+        the grouping of items into the table's runs is redone only when visibility
+        changes. Calls with nothing changed since the last one return the same DrawList.
         """
         graph = self._graph
         cache = self._draw_cache
         if (
-            cache is not None
-            and cache.graph is graph
+            cache is None
+            or cache.graph is not graph
+            or not np.array_equal(cache.visible, graph.visible)
+        ):
+            cache = self._draw_cache = _DrawCache.start(graph)
+        elif (
+            cache.draw_list is not None
             and cache.draw_list.environment is self._look
+            and cache.local is not None
             and np.array_equal(cache.local, graph.local)
-            and np.array_equal(cache.visible, graph.visible)
             and _same(cache.morphs, self._morphs)
         ):
             return cache.draw_list
         stand = self._stand()
-        world = graph.world_matrices()
         x, _, z = stand.point
-        if x or z:
-            world[:, 0, 3] -= np.float32(x)
-            world[:, 2, 3] -= np.float32(z)
-        if cache is None or cache.graph is not graph or cache.updates >= _FULL_REDRAW_EVERY:
-            cache = _DrawCache.start(graph, world)
-            cache.shown = graph.effective_visibility() & cache.has_mesh
-            shown = np.nonzero(cache.shown)[0]
-            stale = shown
-        else:
-            cache.shown = graph.effective_visibility() & cache.has_mesh
-            shown = np.nonzero(cache.shown)[0]
-            moved = (world[shown] != cache.world[shown]).any(axis=(1, 2))
-            stale = shown[moved | ~cache.made[shown]]
-            cache.local = graph.local.copy()
-            cache.visible = graph.visible.copy()
-            cache.world = world
-            cache.updates += 1
-        if len(stale):
-            fresh = world[stale]
-            fresh.flags.writeable = False
-            made = np.empty(len(stale), dtype=object)
-            made[:] = list(map(DrawItem, cache.meshes[stale], fresh, cache.materials[stale]))
-            cache.items[stale] = made
-            cache.made[stale] = True
-        shown_all = graph.effective_visibility()
+        world = self._world_matrices()
+        table = cache.layout.table(world, shift=(x, 0.0, z))
+        cache.local = graph.local.copy()
+        cache.world, cache.shift = world, (x, 0.0, z)
         cache.morphs = self._morphs
+        shown_all = graph.effective_visibility()
         cache.draw_list = DrawList(
-            tuple(cache.items[shown]),
+            None,
             self._look,
             eye_height=stand.eye_height,
             standing_height=stand.point[1],
+            table=table,
             skinned=tuple(
-                SkinnedItem(b.skin.mesh, world[b.joints] @ b.skin.inverse_binds, w, b.skin.material)
+                SkinnedItem(b.skin.mesh, _joints(world, b, x, z), w, b.skin.material)
                 for b, w in zip(self._skins, self._morphs, strict=True)
                 if shown_all[b.root]
             ),
         )
-        self._draw_cache = cache
         return cache.draw_list
+
+    def _world_matrices(self) -> F32:
+        """World matrices of every node at the current pose (kept until a pose changes;
+        read-only)."""
+        graph = self._graph
+        cached = self._world_cache
+        if cached is not None and cached[0] is graph and np.array_equal(cached[1], graph.local):
+            return cached[2]
+        world = graph.world_matrices()
+        world.flags.writeable = False
+        self._world_cache = (graph, graph.local.copy(), world)
+        return world
+
+
+def _joints(world: F32, b: _SkinBound, x: float, z: float) -> F32:
+    """A skin's joint matrices now, bind space to the client's frame (world shifted by
+    -x, -z, as the draw table's rows)."""
+    joints: F32 = (world[b.joints] @ b.skin.inverse_binds).astype(np.float32)
+    joints[:, 0, 3] -= np.float32(x)
+    joints[:, 2, 3] -= np.float32(z)
+    return joints
 
 
 _PLACEHOLDER_ROOT = Part("", None, identity(), Material(), (placeholder(),))

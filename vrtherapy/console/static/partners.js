@@ -34,7 +34,7 @@ window.ConversationPanel = class ConversationPanel {
     const has = c && (c.partners.length || c.skills.length);
     this.root.hidden = !has;
     if (!has) return;
-    const key = JSON.stringify([c.partners, c.skills, c.transcript.length]);
+    const key = JSON.stringify([c.partners, c.skills, c.transcript, c.subtitles]);
     if (key === this.shown) return;
     this.shown = key;
     this.partners.innerHTML = "";
@@ -99,6 +99,12 @@ window.ConversationPanel = class ConversationPanel {
       this.partners.append(div);
     }
     this.skills.innerHTML = "";
+    const sub = document.createElement("label"); sub.className = "row subtitles";
+    const box = document.createElement("input"); box.type = "checkbox"; box.checked = !!c.subtitles;
+    box.dataset.command = "subtitles";
+    box.onchange = () => this.send("subtitles", { on: box.checked });
+    sub.append(box, " subtitles in the headset");
+    this.skills.append(sub);
     for (const [name, label, score] of c.skills) {
       const row = document.createElement("div"); row.className = "row skill"; row.dataset.skill = name;
       row.append(`${label}: `);
@@ -112,7 +118,11 @@ window.ConversationPanel = class ConversationPanel {
     this.transcript.innerHTML = "";
     for (const [t, who, text, source] of c.transcript.slice(-8)) {
       const li = document.createElement("li");
-      li.textContent = `${who}: ${text}${source === "say_this_now" ? " (typed)" : ""}`;
+      const answer = source === "client" || source === "therapist";
+      li.className = answer ? "answer" : "line";
+      li.textContent = answer
+        ? `client: ${text}${source === "therapist" ? " (marked by the therapist)" : ""}`
+        : `${who}: ${text}${source === "say_this_now" ? " (typed)" : ""}`;
       this.transcript.append(li);
     }
   }

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.common import is_ref, ref_name
 from vrtherapy.authoring.scenario import ScenarioSpec
 from vrtherapy.partners.dialogue import DialogueError, DialogueRuntime, Step
 from vrtherapy.session import events as ev
@@ -26,9 +27,11 @@ from vrtherapy.session.conversation.events import (
     MarkedBy,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
+    SubtitlesSet,
 )
 from vrtherapy.session.conversation.state import ConversationState, PartnerConversation
 
@@ -76,6 +79,13 @@ class SkipLine(ConversationCommand):
 
 
 @dataclass(frozen=True)
+class LineFinished(ConversationCommand):
+    """The partner's line finished playing (the speech wiring sends this)."""
+
+    partner_id: str
+
+
+@dataclass(frozen=True)
 class SayThisNow(ConversationCommand):
     partner_id: str
     text: str
@@ -103,9 +113,16 @@ class SetBehaviour(ConversationCommand):
     value: float | str | None
 
 
+@dataclass(frozen=True)
+class ShowSubtitles(ConversationCommand):
+    """Subtitles of the partners' lines in the headset, on or off (a session option)."""
+
+    on: bool
+
+
 ConversationKind = Literal[
     "start", "choose", "trigger", "timeouts", "say_again", "skip", "say", "score", "measure",
-    "behaviour",
+    "behaviour", "subtitles", "finished",
 ]  # fmt: skip
 KINDS: dict[str, type[ConversationCommand]] = {
     "start": StartConversation,
@@ -118,6 +135,8 @@ KINDS: dict[str, type[ConversationCommand]] = {
     "score": ScoreSkill,
     "measure": RecordMeasure,
     "behaviour": SetBehaviour,
+    "subtitles": ShowSubtitles,
+    "finished": LineFinished,
 }
 KIND_OF: dict[type[ConversationCommand], str] = {v: k for k, v in KINDS.items()}
 assert set(KINDS) == set(get_args(ConversationKind))
@@ -132,6 +151,8 @@ class Scene:
     library: Library
     session_id: str
     now: float
+    # the scenario's parameter values in force (a partner's ``flags:`` may refer to them)
+    values: Mapping[str, float | bool | str] = field(default_factory=dict)
 
 
 Payloads = list[ev.Payload]
@@ -223,7 +244,24 @@ def _outcome(partner_id: str, dialogue: str, step: Step, cause: Cause) -> Payloa
 @_handles(StartConversation)
 def _start(state: ConversationState, cmd: StartConversation, scene: Scene) -> Payloads:
     rt = _runtime(scene, cmd.partner_id)
-    return _outcome(cmd.partner_id, rt.spec.id, rt.start(scene.now), "start")
+    flags = _start_flags(scene, cmd.partner_id)
+    return _outcome(cmd.partner_id, rt.spec.id, rt.start(scene.now, flags), "start")
+
+
+def _start_flags(scene: Scene, partner_id: str) -> dict[str, bool]:
+    """The start values the partner's ``flags:`` give, resolved against the level's values
+    (a reference to a parameter without a value leaves the dialogue's own start value)."""
+    assert scene.scenario is not None  # _runtime checked it
+    partner = next(p for p in scene.scenario.partners if p.id == partner_id)
+    out: dict[str, bool] = {}
+    for flag, value in partner.flags.items():
+        if is_ref(value):
+            given = scene.values.get(ref_name(str(value)))
+            if isinstance(given, bool):
+                out[flag] = given
+        else:
+            out[flag] = bool(value)
+    return out
 
 
 @_handles(ChooseOption)
@@ -274,6 +312,12 @@ def _say_again(state: ConversationState, cmd: SayAgain, scene: Scene) -> Payload
 def _skip(state: ConversationState, cmd: SkipLine, scene: Scene) -> Payloads:
     c = _waiting(state, cmd.partner_id)
     return [PartnerLineSkipped(cmd.partner_id, c.node)]
+
+
+@_handles(LineFinished)
+def _finished(state: ConversationState, cmd: LineFinished, scene: Scene) -> Payloads:
+    c = _waiting(state, cmd.partner_id)
+    return [PartnerLineFinished(cmd.partner_id, c.node)]
 
 
 @_handles(SayThisNow)
@@ -330,3 +374,10 @@ def _set_behaviour(state: ConversationState, cmd: SetBehaviour, scene: Scene) ->
         else:
             v = float(v)
     return [PartnerBehaviourSet(cmd.partner_id, cmd.name, v)]
+
+
+@_handles(ShowSubtitles)
+def _show_subtitles(state: ConversationState, cmd: ShowSubtitles, scene: Scene) -> Payloads:
+    if not isinstance(cmd.on, bool):
+        raise ConversationRejected("subtitles are on (true) or off (false)")
+    return [SubtitlesSet(cmd.on)]

@@ -62,6 +62,16 @@ class PartnerLineSkipped(ev.Payload):
 
 
 @dataclass(frozen=True)
+class PartnerLineFinished(ev.Payload):
+    """The partner finished saying its line (as the client heard it): the node's timeout
+    and the client's response latency count from here."""
+
+    KIND = "partner_line_finished"
+    partner_id: str
+    node: str
+
+
+@dataclass(frozen=True)
 class DialogueReached(ev.Payload):
     """Where a partner's dialogue is after an action: the waiting node ('' once ended)."""
 
@@ -105,14 +115,24 @@ class PartnerBehaviourSet(ev.Payload):
     value: float | str | None
 
 
+@dataclass(frozen=True)
+class SubtitlesSet(ev.Payload):
+    """The therapist turned the client's in-headset subtitles of the partners' lines on or off."""
+
+    KIND = "subtitles_set"
+    on: bool
+
+
 EVENTS: tuple[type[ev.Payload], ...] = (
     PartnerLineSpoken,
     DialogueChoiceMade,
     DialogueTriggered,
     DialogueTimedOut,
     PartnerLineSkipped,
+    PartnerLineFinished,
     DialogueReached,
     SkillScored,
     MeasureRecorded,
     PartnerBehaviourSet,
+    SubtitlesSet,
 )

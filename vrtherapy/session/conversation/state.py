@@ -14,9 +14,11 @@ from vrtherapy.session.conversation.events import (
     DialogueReached,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
+    SubtitlesSet,
 )
 
 LINES_KEPT = 50  # lines kept in the state for the console's transcript
@@ -24,6 +26,10 @@ LINES_KEPT = 50  # lines kept in the state for the console's transcript
 
 @dataclass(frozen=True)
 class LineHeard:
+    """One entry of the transcript: a partner's line (``source`` 'dialogue', 'say_again'
+    or 'say_this_now') or the client's answer to ``partner_id`` (``source`` 'client', or
+    'therapist' when the therapist marked it)."""
+
     time: float
     partner_id: str
     text: str
@@ -52,12 +58,13 @@ class PartnerConversation:
 @dataclass(frozen=True)
 class ConversationState:
     partners: tuple[tuple[str, PartnerConversation], ...] = ()
-    lines: tuple[LineHeard, ...] = ()  # the newest LINES_KEPT, oldest first
+    lines: tuple[LineHeard, ...] = ()  # the newest LINES_KEPT lines and answers, oldest first
     scores: tuple[tuple[str, int], ...] = ()  # the latest score of each skill
     measures: tuple[tuple[str, float], ...] = ()  # the latest value of each measure
     behaviour: tuple[tuple[str, tuple[tuple[str, float | str], ...]], ...] = ()  # live values
     turns: int = 0  # client choices made
     last_lines: tuple[tuple[str, tuple[str, str]], ...] = ()  # partner -> (text, node)
+    subtitles: bool = False  # the client sees the partners' lines written in the headset
 
     def partner(self, partner_id: str) -> PartnerConversation | None:
         return dict(self.partners).get(partner_id)
@@ -117,7 +124,11 @@ def _reached(s: ConversationState, p: DialogueReached, e: ev.Event) -> Conversat
 
 
 @_folds(PartnerLineSkipped)
-def _skipped(s: ConversationState, p: PartnerLineSkipped, e: ev.Event) -> ConversationState:
+@_folds(PartnerLineFinished)
+def _skipped(
+    s: ConversationState, p: PartnerLineSkipped | PartnerLineFinished, e: ev.Event
+) -> ConversationState:
+    """A line skipped or finished: the wait for the client's answer starts now."""
     c = s.partner(p.partner_id)
     if c is None:
         return s
@@ -127,7 +138,8 @@ def _skipped(s: ConversationState, p: PartnerLineSkipped, e: ev.Event) -> Conver
 
 @_folds(DialogueChoiceMade)
 def _chose(s: ConversationState, p: DialogueChoiceMade, e: ev.Event) -> ConversationState:
-    return dataclasses.replace(s, turns=s.turns + 1)
+    heard = LineHeard(e.session_time, p.partner_id, p.text, p.node, p.marked_by)
+    return dataclasses.replace(s, turns=s.turns + 1, lines=(*s.lines, heard)[-LINES_KEPT:])
 
 
 @_folds(SkillScored)
@@ -147,9 +159,15 @@ def _behaviour(s: ConversationState, p: PartnerBehaviourSet, e: ev.Event) -> Con
     return dataclasses.replace(s, behaviour=_put(s.behaviour, p.partner_id, values))
 
 
+@_folds(SubtitlesSet)
+def _subtitles(s: ConversationState, p: SubtitlesSet, e: ev.Event) -> ConversationState:
+    return dataclasses.replace(s, subtitles=bool(p.on))
+
+
 @_folds(ev.StepEntered)
 def _new_step(s: ConversationState, p: ev.StepEntered, e: ev.Event) -> ConversationState:
-    """A new step shows a new scene: its partners start afresh (scores and lines stay)."""
+    """A new step shows a new scene: its partners start afresh (scores, lines and the
+    subtitles setting stay)."""
     return dataclasses.replace(s, partners=(), behaviour=(), last_lines=())
 
 

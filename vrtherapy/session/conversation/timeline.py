@@ -14,9 +14,11 @@ from vrtherapy.session.conversation.events import (
     DialogueTriggered,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
+    SubtitlesSet,
 )
 
 _SOURCE = {"dialogue": "", "say_again": " (again)", "say_this_now": " (typed by the therapist)"}
@@ -32,12 +34,14 @@ _DESCRIBE: dict[type[ev.Payload], Callable[[Any], str | None]] = {
     DialogueTriggered: lambda p: f"therapist: {p.label} ({p.partner_id})",
     DialogueTimedOut: lambda p: f"no answer: {p.partner_id} goes on",
     PartnerLineSkipped: lambda p: f"therapist skipped {p.partner_id}'s line",
+    PartnerLineFinished: lambda p: None,  # shown in the verbose timeline only
     DialogueReached: lambda p: None if p.node else f"conversation with {p.partner_id} ended",
     SkillScored: lambda p: f"skill {p.skill}: {p.score}/5" + (f" — {p.note}" if p.note else ""),
     MeasureRecorded: lambda p: f"measure {p.name}: {p.value:g}" + (f" {p.unit}" if p.unit else ""),
     PartnerBehaviourSet: lambda p: (
         f"{p.partner_id} {p.name} → " + ("the level's value" if p.value is None else f"{p.value}")
     ),
+    SubtitlesSet: lambda p: "subtitles " + ("on" if p.on else "off"),
 }
 assert set(_DESCRIBE) == set(EVENTS)
 
@@ -50,6 +54,8 @@ def describe(p: ev.Payload, verbose: bool = False) -> str | None:
     if line is None and verbose:
         if isinstance(p, DialogueReached):
             return f"{p.partner_id} waits at '{p.node}'"
+        if isinstance(p, PartnerLineFinished):
+            return f"{p.partner_id} finished speaking"
         if isinstance(p, PartnerLineSpoken):
             return f"{p.partner_id} gestures: {p.gesture.replace('_', ' ')}"
     return line

@@ -28,10 +28,12 @@ class PartnerView:
 @dataclass(frozen=True)
 class ConversationView:
     partners: tuple[PartnerView, ...] = ()
-    transcript: tuple[tuple[float, str, str, str], ...] = ()  # (time, partner, text, source)
+    # (time, partner, text, source): source 'client'/'therapist' for the client's answers
+    transcript: tuple[tuple[float, str, str, str], ...] = ()
     skills: tuple[tuple[str, str, int | None], ...] = ()  # (name, label, latest score)
     measures: tuple[tuple[str, float], ...] = ()
     turns: int = 0
+    subtitles: bool = False  # the headset shows the partners' lines written
 
 
 def view(state: ConversationState, scene: Scene) -> ConversationView:
@@ -71,4 +73,5 @@ def view(state: ConversationState, scene: Scene) -> ConversationView:
         tuple((k.name, k.label, scores.get(k.name)) for k in skills),
         state.measures,
         state.turns,
+        state.subtitles,
     )

@@ -6,6 +6,7 @@ one class holds the logic and each back end supplies a small adapter.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from abc import ABC, abstractmethod
@@ -13,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vrtherapy.session.events import Event, NewEvent, TrackingChunk, payload_from
 from vrtherapy.session.station import LEASE_SECONDS, Lease, Station
@@ -31,8 +32,9 @@ from vrtherapy.session.store.signing import (
     check_signature,
     fingerprint,
 )
-from vrtherapy.session.tracking import ChunkError, TrackingSamples, decode_chunk
-from vrtherapy.session.tracking.codec import sha256
+
+if TYPE_CHECKING:  # numpy: only where poses are read, not for every command
+    from vrtherapy.session.tracking import TrackingSamples
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +314,7 @@ class EventStore(ABC):
         chunks = dict(tracking or {})
         for index, data in chunks.items():
             payload = events[index].payload
-            if not isinstance(payload, TrackingChunk) or payload.sha256 != sha256(data):
+            if not isinstance(payload, TrackingChunk) or payload.sha256 != _sha256(data):
                 raise StoreError(
                     f"tracking bytes for event {index} of the append do not belong to a "
                     "tracking_chunk event with their hash"
@@ -640,6 +642,8 @@ class EventStore(ABC):
         Reads the chunks as stored; :meth:`verify` says whether they are the ones the
         hash chain recorded. A chunk that cannot be decoded raises StoreError naming it.
         """
+        from vrtherapy.session.tracking import ChunkError, TrackingSamples, decode_chunk
+
         parts = []
         for seq, data in self.tracking_chunks(stream):
             try:
@@ -904,9 +908,13 @@ def _check_chunk(seq: int, data_json: str, data: bytes | None) -> list[str]:
     name = f"tracking chunk of event {seq} (session time {span})"
     if data is None:
         return [f"{name} is missing"]
-    if sha256(data) != expected:
+    if _sha256(data) != expected:
         return [f"{name}: its bytes do not match the hash in the chain (altered)"]
     return []
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _clock(t: float) -> str:

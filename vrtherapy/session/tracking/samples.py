@@ -19,7 +19,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial.transform import Rotation, Slerp
 
 TrackName = Literal["head", "left_hand", "right_hand", "stimulus"]
 TRACKS: tuple[TrackName, ...] = ("head", "left_hand", "right_hand", "stimulus")
@@ -191,6 +190,8 @@ def pose_at(track: Track, t: float, max_gap: float = MAX_GAP_S) -> Pose | None:
 
 def slerp(a: Quat, b: Quat, u: float) -> Quat:
     """Spherical linear interpolation of unit quaternions, ``u`` in 0..1 (scipy's)."""
+    from scipy.spatial.transform import Rotation, Slerp  # imported when first needed
+
     key = Rotation.from_quat(np.asarray([a, b], np.float64))
     q = Slerp([0.0, 1.0], key)([min(1.0, max(0.0, u))]).as_quat()[0]
     return (float(q[0]), float(q[1]), float(q[2]), float(q[3]))

@@ -26,6 +26,8 @@ from vrtherapy.world.procedural.crowds import (
 )
 from vrtherapy.world.procedural.furniture import (
     build_chair,
+    build_client_seat,
+    build_desk,
     build_lamp,
     build_plant,
     build_podium,
@@ -38,7 +40,11 @@ from vrtherapy.world.procedural.heights import (
     build_building,
     build_glass_elevator,
 )
-from vrtherapy.world.procedural.places import build_airport_gate, build_waiting_room
+from vrtherapy.world.procedural.places import (
+    build_airport_gate,
+    build_service_counter,
+    build_waiting_room,
+)
 from vrtherapy.world.procedural.rooms import (
     build_calm_room,
     build_elevator_cabin,
@@ -77,6 +83,9 @@ BUILDERS: dict[str, Builder] = {
     "table": build_table,
     "chair": build_chair,
     "lamp": build_lamp,
+    "desk": build_desk,
+    "client_seat": build_client_seat,
+    "service_counter": build_service_counter,
     "airport_gate": build_airport_gate,
     "waiting_room": build_waiting_room,
     "countdown": build_countdown,

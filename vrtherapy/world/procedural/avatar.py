@@ -9,9 +9,11 @@ tints, so a crowd of any size uses the same handful of mesh keys.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,18 +21,22 @@ import numpy.typing as npt
 from vrtherapy.world import attitude as attitudes
 from vrtherapy.world.geometry import Geo, box, ellipsoid, lathe, merge, rgba
 from vrtherapy.world.geometry import bake as _bake
-from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
+from vrtherapy.world.model import (
+    Animator,
+    Args,
+    AvatarBatch,
+    AvatarControls,
+    Built,
+    Part,
+    PoseContext,
+)
 from vrtherapy.world.transforms import (
     compose,
     identity,
     rot_x,
-    rot_x_batch,
     rot_y,
-    rot_y_batch,
     rot_z,
-    rot_z_batch,
     translate,
-    translate_batch,
 )
 from vrtherapy.world.types import F32, Material, Mesh
 
@@ -297,22 +303,303 @@ def avatar_part(name: str, look: Look, seated: bool, attitude: str, at: F32) -> 
 
 
 FloatArr = npt.NDArray[np.float64]
+U64 = npt.NDArray[np.uint64]
+_FNV_START = np.uint64(1469598103934665603)
+_FNV_PRIME = np.uint64(1099511628211)
+
+
+def _mix(state: U64 | np.uint64, *keys: npt.ArrayLike) -> U64:
+    """FNV-style mixing of integer keys into ``state`` (vectorised); mixing a state
+    with (a, b) then (c,) equals mixing it with (a, b, c)."""
+    out = np.asarray(state, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in keys:
+            out = (out ^ np.asarray(k).astype(np.uint64)) * _FNV_PRIME
+            out ^= out >> np.uint64(29)
+    return out
+
+
+def _unit(state: U64) -> FloatArr:
+    return (state % np.uint64(1 << 24)).astype(np.float64) / float(1 << 24)
 
 
 def _hash01(*keys: npt.ArrayLike) -> FloatArr:
     """Deterministic pseudo-random numbers in [0, 1) from integer keys (vectorised)."""
-    h = np.uint64(1469598103934665603)
-    out = np.full(np.broadcast(*[np.asarray(k) for k in keys]).shape, h, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in keys:
-            out = (out ^ np.asarray(k).astype(np.uint64)) * np.uint64(1099511628211)
-            out ^= out >> np.uint64(29)
-    return (out % np.uint64(1 << 24)).astype(np.float64) / float(1 << 24)
+    shape = np.broadcast(*[np.asarray(k) for k in keys]).shape
+    return _unit(_mix(np.full(shape, _FNV_START, dtype=np.uint64), *keys))
 
 
 def _smooth(x: FloatArr) -> FloatArr:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
+
+
+_NECK = translate(*NECK_IN_TORSO)
+_AXES = {"x": (1, 2), "y": (2, 0), "z": (0, 1)}  # the columns a rotation about each mixes
+
+
+def _turn(m: F32, angles: npt.ArrayLike, axis: str) -> None:
+    """``m[...] = m @ rot_<axis>(angles)`` in place, for a view ``m`` (..., 4, 4) and
+    angles broadcast over its leading axes: two columns mixed, no rotation built."""
+    i, j = _AXES[axis]
+    a = np.asarray(angles, np.float64)
+    c = np.cos(a).astype(np.float32)[..., None]
+    s = np.sin(a).astype(np.float32)[..., None]
+    mi, mj = m[..., i], m[..., j]
+    new_i = c * mi + s * mj
+    m[..., j] = c * mj - s * mi
+    m[..., i] = new_i
+
+
+def _lift(m: F32, dy: npt.ArrayLike) -> None:
+    """``m[...] = m @ translate(0, dy, 0)`` in place (dy broadcast like ``_turn``'s angles)."""
+    m[..., 3] += np.asarray(dy, np.float32)[..., None] * m[..., 1]
+
+
+_EYE_IN_HEAD = np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
+
+
+@dataclass(frozen=True, eq=False)
+class Rig:
+    """The members of one or more crowds as arrays, posed in one vectorised pass (the
+    cost is a fixed number of array operations for 1 or 200 people).
+
+    ``seed`` and ``idx`` are each member's crowd seed and its index in that crowd:
+    together they key the member's own random stream, so a member moves the same
+    whether its crowd is posed alone or merged with others.
+    """
+
+    rest: F32  # (N, J, 4, 4)
+    seated: npt.NDArray[np.bool_]
+    gaze: FloatArr  # probability of looking at the client
+    traits: attitudes.GroupTraits
+    seed: npt.NDArray[np.int64]
+    idx: npt.NDArray[np.int64]
+    walk: FloatArr  # (N, 3) velocity in the object, zero for people who stay put
+    walk_span: FloatArr  # (N,) after how far a walker wraps back (0: no walking)
+
+    def __len__(self) -> int:
+        return len(self.seed)
+
+    @staticmethod
+    def of(crowds: Sequence[Crowd]) -> Rig:
+        def cat(xs: list[npt.NDArray[Any]], empty: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.concatenate(xs) if xs else empty
+
+        traits = [c.traits for c in crowds]
+        tr = attitudes.GroupTraits(
+            *(
+                cat([getattr(t, f.name) for t in traits], np.zeros(0))
+                for f in dataclasses.fields(attitudes.GroupTraits)
+            )
+        )
+        sizes = [len(c.prefixes) for c in crowds]
+        return Rig(
+            cat([c.rest for c in crowds], np.zeros((0, len(JOINTS), 4, 4), np.float32)),
+            cat([c.seated for c in crowds], np.zeros(0, bool)),
+            cat([np.asarray(c.gaze, np.float64) for c in crowds], np.zeros(0)),
+            tr,
+            cat([np.full(n, c.seed, np.int64) for c, n in zip(crowds, sizes, strict=True)],
+                np.zeros(0, np.int64)),
+            cat([np.arange(n, dtype=np.int64) for n in sizes], np.zeros(0, np.int64)),
+            cat(
+                [
+                    np.zeros((n, 3)) if c.walk is None or c.walk_span <= 0
+                    else np.asarray(c.walk, np.float64).reshape(n, 3)
+                    for c, n in zip(crowds, sizes, strict=True)
+                ],
+                np.zeros((0, 3)),
+            ),
+            cat(
+                [np.full(n, c.walk_span if c.walk is not None else 0.0)
+                 for c, n in zip(crowds, sizes, strict=True)],
+                np.zeros(0),
+            ),
+        )  # fmt: skip
+
+    # -- per-member constants: the parts of each random draw that do not change in time --
+
+    @functools.cached_property
+    def _stream(self) -> U64:
+        """Each member's random stream, mixed with its (seed, index) once."""
+        return _mix(np.full(len(self), _FNV_START, dtype=np.uint64), self.seed, self.idx)
+
+    def _draw(self, *keys: npt.ArrayLike) -> FloatArr:
+        """Equals ``_hash01(seed, idx, *keys)`` per member."""
+        return _unit(_mix(self._stream, *keys))
+
+    @functools.cached_property
+    def _constants(self) -> dict[str, FloatArr]:
+        d = self._draw
+        return {
+            "phase": d(1) * 2 * np.pi,
+            "blink_period": 3.2 + 1.6 * d(2),
+            "blink_offset": d(8),
+            "nod_slot": d(3),
+            "yawn_slot": d(5),
+            "gaze_slot": d(9),
+            "walk_offset": d(7) * self.walk_span,
+            "speed": np.linalg.norm(self.walk, axis=1),
+        }
+
+    @functools.cached_property
+    def _walking(self) -> npt.NDArray[np.bool_]:
+        return np.asarray((self.walk_span > 0) & (self._constants["speed"] > 0))
+
+    def member_roots(self, t: float) -> F32:
+        base = self.rest[:, ROOT]
+        walking = self._walking
+        if not walking.any():
+            return base
+        c = self._constants
+        span = np.where(walking, self.walk_span, 1.0)
+        dist = np.where(walking, np.mod(c["walk_offset"] + c["speed"] * t, span), 0.0)
+        dist = np.where(walking, dist - c["walk_offset"], 0.0)
+        direction = self.walk / np.maximum(c["speed"], 1e-9)[:, None]
+        moved = base.copy()
+        moved[:, :3, 3] += direction * dist[:, None]
+        return moved
+
+    def pose(
+        self,
+        t: float,
+        root_world: F32,
+        client_eye: tuple[float, float, float],
+        batch: AvatarBatch | None = None,
+        controls: Sequence[tuple[int, AvatarControls]] = (),
+    ) -> F32:
+        """Local transforms (N, J, 4, 4) of every member's joints at time ``t``.
+
+        ``root_world`` (N, 4, 4): each member's object root in world space; ``batch``:
+        behaviour for all N members (NaN rows leave a member automatic); ``controls``:
+        explicit requests, as (member, controls)."""
+        c = self._constants
+        out = self.rest.copy()
+        phase = c["phase"]
+        roots = self.member_roots(t)
+        out[:, ROOT] = roots
+        walking = self._walking
+
+        # Breathing (chest rises and tips) and a slow sway of standing people.
+        breath = np.sin(2 * np.pi * 0.24 * t + phase)
+        _lift(out[:, TORSO], 0.004 * breath)
+        _turn(out[:, TORSO], -0.012 * breath, "x")
+        sway = np.where(self.seated | walking, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
+        _turn(out[:, HIPS], sway, "z")
+
+        # Walking: legs and arms swing, about 1.8 steps a second.
+        if walking.any():
+            step = np.where(walking, np.sin(2 * np.pi * 0.9 * t + phase), 0.0)
+            _turn(out[:, HIP_L], 0.45 * step, "x")
+            _turn(out[:, HIP_R], -0.45 * step, "x")
+            _turn(out[:, KNEE_L], np.maximum(0, 0.6 * step), "x")
+            _turn(out[:, KNEE_R], np.maximum(0, -0.6 * step), "x")
+            _turn(out[:, SHO_L], -0.3 * step, "x")
+            _turn(out[:, SHO_R], 0.3 * step, "x")
+
+        traits = self.traits
+        head_inverse = self._head_inverse(root_world @ roots)
+        yaw, pitch = self._gaze_angles(t, client_eye, head_inverse)
+        slot = np.floor(t / 4.0 + c["nod_slot"])
+        nodding = self._draw(slot, 4) < traits.nod
+        nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
+        yawn_slot = np.floor(t / 9.0 + c["yawn_slot"])
+        yawning = self._draw(yawn_slot, 6) < traits.yawn
+        jaw = np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
+        local = np.mod(t + c["blink_period"] * c["blink_offset"], c["blink_period"])
+        blink = np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
+        brows = traits.brows.copy()
+
+        b = batch
+        if b is not None:  # behaviour for every member at once
+            aim = ~np.isnan(b.gaze_target[:, 0])
+            if aim.any():
+                yaw[aim], pitch[aim] = self._look_at_all(head_inverse[aim], b.gaze_target[aim])
+            jaw = np.where(np.isnan(b.jaw_open), jaw, b.jaw_open)
+            blink = np.where(np.isnan(b.blink), blink, b.blink)
+            brows = np.where(np.isnan(b.brows), brows, b.brows)
+            nod = nod + np.nan_to_num(b.nod_pitch)
+
+        for i, ctl in controls:  # explicit requests from partner behaviour
+            if ctl.gaze_target is not None:
+                y1, p1 = self._look_at_all(head_inverse[i : i + 1], np.array(ctl.gaze_target))
+                yaw[i], pitch[i] = y1[0], p1[0]
+            if ctl.jaw_open is not None:
+                jaw[i] = ctl.jaw_open
+            if ctl.blink is not None:
+                blink[i] = ctl.blink
+            if ctl.brows is not None:
+                brows[i] = ctl.brows
+            nod[i] += ctl.nod * 0.18 * max(0.0, float(np.sin(2 * np.pi * 1.5 * t)))
+
+        head_yaw = np.clip(yaw, -1.1, 1.1)
+        head_pitch = np.clip(pitch, -0.5, 0.6)
+        _turn(out[:, HEAD], head_yaw, "y")
+        _turn(out[:, HEAD], head_pitch + nod, "x")
+        eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
+        eye_pitch = np.clip(pitch - head_pitch, -0.3, 0.3)
+        eyes = out[:, EYE_L : EYE_R + 1]  # both eyes turn alike
+        _turn(eyes, eye_yaw[:, None], "y")
+        _turn(eyes, eye_pitch[:, None], "x")
+        lid = (np.clip(blink, 0, 1) * (LID_CLOSED - LID_OPEN))[:, None]
+        _turn(out[:, LID_L : LID_R + 1], lid, "x")
+        _turn(out[:, JAW], np.clip(jaw, 0, 1) * JAW_MAX, "x")
+        brows_lr = out[:, BROW_L : BROW_R + 1]
+        _lift(brows_lr, (0.006 * brows)[:, None])
+        _turn(brows_lr, np.stack([-0.25 * brows, 0.25 * brows], 1), "z")
+        return out
+
+    def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
+        """World -> head-joint (at rest) matrices of each member, (N, 4, 4)."""
+        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ _NECK
+        chain = chain @ self.rest[:, HEAD]
+        out: npt.NDArray[np.float64] = np.linalg.inv(chain.astype(np.float64))
+        return out
+
+    @staticmethod
+    def _look_at_all(
+        head_inverse: npt.NDArray[np.float64], target: FloatArr
+    ) -> tuple[FloatArr, FloatArr]:
+        """Head yaw and pitch (radians) that point each member's face at a world point
+        (one (3,) for all, or (N, 3), one each); ``head_inverse`` (N, 4, 4) from
+        :meth:`_head_inverse` for those members."""
+        target = np.asarray(target, np.float64)
+        homog = np.concatenate([target, np.ones((*target.shape[:-1], 1))], axis=-1)
+        local = (head_inverse @ homog[..., None])[..., 0]
+        d = local[:, :3] - _EYE_IN_HEAD
+        yaw = np.arctan2(d[:, 0], d[:, 2])
+        pitch = np.arctan2(-d[:, 1], np.hypot(d[:, 0], d[:, 2]))
+        return yaw, pitch
+
+    def _gaze_angles(
+        self,
+        t: float,
+        client_eye: tuple[float, float, float],
+        head_inverse: npt.NDArray[np.float64],
+    ) -> tuple[FloatArr, FloatArr]:
+        """Each member looks at the client for a share ``gaze`` of ~2.5 s glances, elsewhere
+        otherwise; a new glance blends in over 0.4 s."""
+        eye = np.array(client_eye)
+        at_yaw, at_pitch = self._look_at_all(head_inverse, eye)
+        dwell = 2.5
+        s = t / dwell + self._constants["gaze_slot"]
+        slot = np.floor(s)
+        traits = self.traits
+
+        def target(k: FloatArr) -> tuple[FloatArr, FloatArr]:
+            at_k = _mix(self._stream, k)  # the three draws below all start with k
+            looking = _unit(_mix(at_k, 10)) < self.gaze
+            away_yaw = (_unit(_mix(at_k, 11)) - 0.5) * 2 * traits.away
+            away_pitch = (_unit(_mix(at_k, 12)) - 0.3) * 0.5 + traits.head_down
+            return (
+                np.where(looking, at_yaw, away_yaw),
+                np.where(looking, at_pitch, away_pitch),
+            )
+
+        y0, p0 = target(slot - 1)
+        y1, p1 = target(slot)
+        w = _smooth((s - slot) * dwell / 0.4)
+        return y0 + (y1 - y0) * w, p0 + (p1 - p0) * w
 
 
 @dataclass(frozen=True, eq=False)
@@ -322,7 +609,9 @@ class Crowd(Animator):
 
     ``base`` are the members' root transforms in the object; ``walk`` (N, 3) their
     velocities in the object (zero for people who stay put) and ``walk_span`` the
-    length after which a walker wraps back to where it started.
+    length after which a walker wraps back to where it started. The world poses the
+    crowds of all its objects together (:class:`Rig` over all of them); posed alone, a
+    crowd moves the same.
     """
 
     prefixes: tuple[str, ...]
@@ -343,154 +632,33 @@ class Crowd(Animator):
         """The members' attitude traits; ``gaze`` as given (it may override the attitude's)."""
         return attitudes.traits(self.attitude, self.gaze)
 
+    @functools.cached_property
+    def rig(self) -> Rig:
+        return Rig.of([self])
+
     def member_roots(self, t: float) -> F32:
-        base = self.rest[:, ROOT]
-        if self.walk is None or self.walk_span <= 0:
-            return base
-        speed = np.linalg.norm(self.walk, axis=1)
-        offset = _hash01(self.seed, np.arange(len(self.prefixes)), 7) * self.walk_span
-        dist = np.mod(offset + speed * t, self.walk_span) - offset
-        direction = self.walk / np.maximum(speed, 1e-9)[:, None]
-        moved = base.copy()
-        moved[:, :3, 3] += direction * dist[:, None]
-        return moved
+        return self.rig.member_roots(t)
+
+    def requests(self, controls: Mapping[str, AvatarControls]) -> list[tuple[int, AvatarControls]]:
+        """Explicit controls (by avatar path in the object) for this crowd's members, by
+        member index."""
+        if not controls:
+            return []
+        out = []
+        for i, prefix in enumerate(self.prefixes):
+            c = controls.get(prefix)
+            if c is None and len(self.prefixes) == 1:
+                c = controls.get("")
+            if c is not None:
+                out.append((i, c))
+        return out
 
     def pose(self, t: float, ctx: PoseContext) -> F32:
         n = len(self.prefixes)
-        out = self.rest.copy()
-        idx = np.arange(n)
-        phase = _hash01(self.seed, idx, 1) * 2 * np.pi
-        roots = self.member_roots(t)
-        out[:, ROOT] = roots
-        walking = np.zeros(n, bool) if self.walk is None else np.linalg.norm(self.walk, axis=1) > 0
-
-        # Breathing (chest rises and tips) and a slow sway of standing people.
-        breath = np.sin(2 * np.pi * 0.24 * t + phase)
-        out[:, TORSO] = (
-            out[:, TORSO]
-            @ translate_batch(np.stack([np.zeros(n), 0.004 * breath, np.zeros(n)], 1))
-            @ rot_x_batch(-0.012 * breath)
-        )
-        sway = np.where(self.seated | walking, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
-        out[:, HIPS] = out[:, HIPS] @ rot_z_batch(sway)
-
-        # Walking: legs and arms swing, about 1.8 steps a second.
-        if walking.any():
-            step = np.where(walking, np.sin(2 * np.pi * 0.9 * t + phase), 0.0)
-            out[:, HIP_L] = out[:, HIP_L] @ rot_x_batch(0.45 * step)
-            out[:, HIP_R] = out[:, HIP_R] @ rot_x_batch(-0.45 * step)
-            out[:, KNEE_L] = out[:, KNEE_L] @ rot_x_batch(np.maximum(0, 0.6 * step))
-            out[:, KNEE_R] = out[:, KNEE_R] @ rot_x_batch(np.maximum(0, -0.6 * step))
-            out[:, SHO_L] = out[:, SHO_L] @ rot_x_batch(-0.3 * step)
-            out[:, SHO_R] = out[:, SHO_R] @ rot_x_batch(0.3 * step)
-
-        traits = self.traits
-        yaw, pitch = self._gaze_angles(t, ctx, roots)
-        slot = np.floor(t / 4.0 + _hash01(self.seed, idx, 3))
-        nodding = _hash01(self.seed, idx, slot, 4) < traits.nod
-        nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
-        yawn_slot = np.floor(t / 9.0 + _hash01(self.seed, idx, 5))
-        yawning = _hash01(self.seed, idx, yawn_slot, 6) < traits.yawn
-        jaw = np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
-        blink = self._blink(t, idx)
-        brows = traits.brows.copy()
-
-        b = ctx.batch
-        if b is not None and len(b) == n:  # behaviour for every member at once
-            aim = ~np.isnan(b.gaze_target[:, 0])
-            if aim.any():
-                world = (ctx.root_world @ roots)[aim]
-                yaw[aim], pitch[aim] = self._look_at_all(world, b.gaze_target[aim], aim)
-            jaw = np.where(np.isnan(b.jaw_open), jaw, b.jaw_open)
-            blink = np.where(np.isnan(b.blink), blink, b.blink)
-            brows = np.where(np.isnan(b.brows), brows, b.brows)
-            nod = nod + np.nan_to_num(b.nod_pitch)
-
-        for i, prefix in enumerate(self.prefixes):  # explicit requests from partner behaviour
-            c = ctx.controls.get(prefix)
-            if c is None and n == 1:
-                c = ctx.controls.get("")
-            if c is None:
-                continue
-            if c.gaze_target is not None:
-                y1, p1 = self._look_at_all(
-                    (ctx.root_world @ roots[i])[None], np.array(c.gaze_target)
-                )
-                yaw[i], pitch[i] = y1[0], p1[0]
-            if c.jaw_open is not None:
-                jaw[i] = c.jaw_open
-            if c.blink is not None:
-                blink[i] = c.blink
-            if c.brows is not None:
-                brows[i] = c.brows
-            nod[i] += c.nod * 0.18 * max(0.0, float(np.sin(2 * np.pi * 1.5 * t)))
-
-        head_yaw = np.clip(yaw, -1.1, 1.1)
-        head_pitch = np.clip(pitch, -0.5, 0.6)
-        out[:, HEAD] = out[:, HEAD] @ rot_y_batch(head_yaw) @ rot_x_batch(head_pitch + nod)
-        eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
-        eye_pitch = np.clip(pitch - head_pitch, -0.3, 0.3)
-        eyes = rot_y_batch(eye_yaw) @ rot_x_batch(eye_pitch)
-        out[:, EYE_L] = out[:, EYE_L] @ eyes
-        out[:, EYE_R] = out[:, EYE_R] @ eyes
-        lid = rot_x_batch(np.clip(blink, 0, 1) * (LID_CLOSED - LID_OPEN))
-        out[:, LID_L] = out[:, LID_L] @ lid
-        out[:, LID_R] = out[:, LID_R] @ lid
-        out[:, JAW] = out[:, JAW] @ rot_x_batch(np.clip(jaw, 0, 1) * JAW_MAX)
-        lift = translate_batch(np.stack([np.zeros(n), 0.006 * brows, np.zeros(n)], 1))
-        out[:, BROW_L] = out[:, BROW_L] @ lift @ rot_z_batch(-0.25 * brows)
-        out[:, BROW_R] = out[:, BROW_R] @ lift @ rot_z_batch(0.25 * brows)
+        b = ctx.batch if ctx.batch is not None and len(ctx.batch) == n else None
+        roots = np.broadcast_to(ctx.root_world, (n, 4, 4))
+        out = self.rig.pose(t, roots, ctx.client_eye, b, self.requests(ctx.controls))
         return out.reshape(-1, 4, 4)
-
-    def _blink(self, t: float, idx: npt.NDArray[np.int_]) -> FloatArr:
-        """Blinks about every 4 s (jittered), each 0.2 s long."""
-        period = 3.2 + 1.6 * _hash01(self.seed, idx, 2)
-        local = np.mod(t + period * _hash01(self.seed, idx, 8), period)
-        return np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
-
-    def _look_at_all(
-        self, member_world: F32, target: FloatArr, members: npt.NDArray[np.bool_] | None = None
-    ) -> tuple[FloatArr, FloatArr]:
-        """Head yaw and pitch (radians) that point each member's face at a world point
-        (one (3,) for all, or (N, 3), one each); ``member_world`` (N, 4, 4) are the members'
-        roots in world space, for ``members`` (a mask over all members; default all)."""
-        neck = translate(*NECK_IN_TORSO)
-        rest = self.rest if members is None else self.rest[members]
-        chain = member_world @ rest[:, HIPS] @ rest[:, TORSO] @ neck @ rest[:, HEAD]
-        target = np.asarray(target, np.float64)
-        homog = np.concatenate([target, np.ones((*target.shape[:-1], 1))], axis=-1)
-        local = (np.linalg.inv(chain.astype(np.float64)) @ homog[..., None])[..., 0]
-        d = local[:, :3] - np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
-        yaw = np.arctan2(d[:, 0], d[:, 2])
-        pitch = np.arctan2(-d[:, 1], np.hypot(d[:, 0], d[:, 2]))
-        return yaw, pitch
-
-    def _gaze_angles(self, t: float, ctx: PoseContext, roots: F32) -> tuple[FloatArr, FloatArr]:
-        """Each member looks at the client for a share ``gaze`` of ~2.5 s glances, elsewhere
-        otherwise; a new glance blends in over 0.4 s."""
-        n = len(self.prefixes)
-        idx = np.arange(n)
-        eye = np.array(ctx.client_eye)
-        at_yaw, at_pitch = self._look_at_all(ctx.root_world @ roots, eye)
-        dwell = 2.5
-        s = t / dwell + _hash01(self.seed, idx, 9)
-        slot = np.floor(s)
-
-        traits = self.traits
-
-        def target(k: FloatArr) -> tuple[FloatArr, FloatArr]:
-            looking = _hash01(self.seed, idx, k, 10) < self.gaze
-            away_yaw = (_hash01(self.seed, idx, k, 11) - 0.5) * 2 * traits.away
-            away_pitch = (_hash01(self.seed, idx, k, 12) - 0.3) * 0.5 + traits.head_down
-            return (
-                np.where(looking, at_yaw, away_yaw),
-                np.where(looking, at_pitch, away_pitch),
-            )
-
-        y0, p0 = target(slot - 1)
-        y1, p1 = target(slot)
-        w = _smooth((s - slot) * dwell / 0.4)
-        return y0 + (y1 - y0) * w, p0 + (p1 - p0) * w
 
 
 def crowd(

@@ -1,4 +1,5 @@
-"""Furniture and small things: plant, sofa, table, chair, lamp, podium.
+"""Furniture and small things: plant, sofa, table, chair, lamp, podium, desk, the
+client's seat.
 
 Each stands on y = 0; the side a person uses faces +z.
 """
@@ -166,3 +167,86 @@ def build_podium(args: Args, seed: int) -> Built:
         at = compose(translate(0, h + 0.002, 0.02), rot_x(0.25))
         geo = merge(geo, *[transformed(g, at) for g in geos])  # one mesh with the lectern
     return Built(root([Part("podium", bake(geo))]))
+
+
+def _office_chair(c: RGBA) -> Geo:
+    """An office chair facing +z: seat 0.47 m high on a column and five-star base."""
+    dark = rgba("#2a2a2a")
+    parts = [
+        box(0.5, 0.08, 0.48, c, translate(0, 0.47, 0)),
+        box(0.48, 0.55, 0.07, c, compose(translate(0, 0.82, -0.24), rot_x(-0.1))),
+        cylinder(0.03, 0.4, dark, translate(0, 0.05, 0), base=True, sections=8),
+    ]
+    for k in range(5):
+        yaw = k * 2 * np.pi / 5
+        parts.append(box(0.04, 0.04, 0.3, dark, compose(rot_y(yaw), translate(0, 0.05, 0.15))))
+    for side in (-1, 1):  # armrests
+        parts.append(box(0.05, 0.04, 0.3, dark, translate(side * 0.27, 0.67, 0.0)))
+        parts.append(box(0.03, 0.2, 0.03, dark, translate(side * 0.27, 0.57, -0.05)))
+    return merge(*parts)
+
+
+def build_desk(args: Args, seed: int) -> Built:
+    """An office desk. Whoever works at it sits at -z facing +z (the interviewer, the
+    boss), in the office chair ``depth / 2 + 0.5`` m behind the desk's centre; a visitor
+    (the client) faces them from +z. A panel on the visitor's side hides the legs of the
+    person behind it; the laptop's screen faces its user."""
+    w, d = num(args, "width"), num(args, "depth")
+    top_y = 0.74
+    wood, frame = rgba("#9a7b5a"), rgba("#5e5e62")
+    geos = [
+        box(w, 0.04, d, wood, translate(0, top_y - 0.02, 0)),
+        box(0.04, top_y - 0.04, d - 0.04, frame, translate(-w / 2 + 0.03, (top_y - 0.04) / 2, 0)),
+        box(0.04, top_y - 0.04, d - 0.04, frame, translate(w / 2 - 0.03, (top_y - 0.04) / 2, 0)),
+        box(w - 0.1, 0.45, 0.03, frame, translate(0, top_y - 0.3, d / 2 - 0.06)),  # modesty panel
+    ]
+    on = top_y
+    if args["laptop"]:  # base towards its user (-z), screen up and facing -z
+        grey, screen = rgba("#b8bcc2"), rgba("#1d2733")
+        hinge = compose(translate(w * 0.18, on, -d * 0.05), rot_x(0.28))
+        geos += [
+            box(0.33, 0.016, 0.23, grey, translate(w * 0.18, on + 0.008, -d * 0.05 - 0.115)),
+            box(0.33, 0.22, 0.012, grey, compose(hinge, translate(0, 0.11, 0.006))),
+            box(0.3, 0.19, 0.002, screen, compose(hinge, translate(0, 0.11, -0.001))),
+        ]
+    if args["papers"]:  # a CV (A4, lines as grey bars), a notepad and a pen
+        paper, ink = rgba("#f7f5ef"), rgba("#70757a")
+        cv = compose(translate(-w * 0.12, on + 0.002, -d * 0.08), rot_y(0.12))
+        geos.append(box(0.21, 0.004, 0.297, paper, cv))
+        geos += [
+            box(
+                0.15 if k % 3 else 0.09,
+                0.005,
+                0.007,
+                ink,
+                cv @ translate(0, 0.001, -0.12 + 0.02 * k),
+            )
+            for k in range(12)
+        ]
+        geos.append(box(0.15, 0.01, 0.21, rgba("#f1e27a"), translate(-w * 0.32, on + 0.005, -0.05)))
+        geos.append(
+            cylinder(
+                0.005,
+                0.14,
+                rgba("#1f3f8f"),
+                translate(-w * 0.32 + 0.1, on + 0.012, -0.05),
+                axis="z",
+                sections=6,
+            )
+        )
+    geos.append(  # a glass of water
+        cylinder(0.035, 0.11, rgba("#d6e8f0"), translate(-w * 0.38, on, d * 0.2), base=True)
+    )
+    parts = [Part("desk", bake(merge(*geos)))]
+    if args["chair"]:
+        chair = bake(_office_chair(rgba("#333a44")))
+        parts.append(Part("chair", chair, translate(0, 0, -d / 2 - 0.5)))
+    return Built(root(parts))
+
+
+def build_client_seat(args: Args, seed: int) -> Built:
+    """A chair the client sits on, at the origin facing -z: the client's eyes are
+    ``eye_height`` above the floor (a seated view, as in an interview or at a table)."""
+    chair = Part("chair", chair_mesh(), compose(translate(0, 0, 0.2), rot_y(np.pi)),
+                 Material(color(args)))  # fmt: skip
+    return Built(root([chair]), stand=(0.0, 0.0, 0.0), eye_height=num(args, "eye_height"))

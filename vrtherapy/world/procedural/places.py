@@ -1,4 +1,5 @@
-"""Public places not covered by :mod:`crowds`: an airport gate and a doctor's waiting room.
+"""Public places not covered by :mod:`crowds`: an airport gate, a doctor's waiting room
+and a café's service counter with a queue.
 
 The client sits or stands at the origin facing -z. People are avatars animated by one
 :class:`~vrtherapy.world.procedural.avatar.Crowd`; seats are shared meshes.
@@ -202,3 +203,92 @@ def build_waiting_room(args: Args, seed: int) -> Built:
     return Built(
         root([*parts, *people]), (anim,) if members else (), stand=(0, 0, 0), eye_height=1.2
     )
+
+
+def _counter_fittings(w: float, back_z: float) -> Mesh:
+    """The service counter in front of the client (its front edge 0.45 m ahead), a cake
+    display, a till, and on the back wall a menu board, shelves and a coffee machine."""
+    wood, top, steel = rgba("#4e3526"), rgba("#e4ddd2"), rgba("#a9adb2")
+    front = -0.45
+    parts = [
+        box(w * 0.6, 1.02, 0.6, wood, translate(0, 0.51, front - 0.3)),
+        box(w * 0.6 + 0.06, 0.04, 0.66, top, translate(0, 1.04, front - 0.3)),
+        # the cake display (glass-fronted, lit shelves with cakes) to the client's left
+        box(0.62, 0.26, 0.42, rgba("#dde9ee"), translate(-1.15, 1.19, front - 0.32)),
+        *[
+            cylinder(
+                0.06, 0.05, rgba(c), translate(-1.37 + 0.15 * k, 1.08, front - 0.3), sections=12
+            )
+            for k, c in enumerate(("#8b5a2b", "#f3e0b5", "#c0392b", "#f5f0e6"))
+        ],
+        # the till to the client's right
+        box(0.36, 0.12, 0.3, rgba("#2c2f33"), translate(0.7, 1.12, front - 0.35)),
+        box(0.3, 0.2, 0.03, rgba("#1d2733"), compose(translate(0.7, 1.3, front - 0.3), rot_y(0.0))),
+        box(0.12, 0.02, 0.18, rgba("#3a3f45"), translate(0.35, 1.07, front - 0.15)),  # card reader
+        # the back counter, shelves of cups and the coffee machine
+        box(w * 0.7, 0.95, 0.55, wood, translate(0, 0.475, back_z + 0.3)),
+        box(0.7, 0.5, 0.45, steel, translate(-0.5, 1.2, back_z + 0.3)),
+        box(0.5, 0.04, 0.25, rgba("#202020"), translate(-0.5, 1.0, back_z + 0.45)),
+        box(w * 0.6, 0.03, 0.25, top, translate(0, 1.55, back_z + 0.14)),
+        *[
+            cylinder(
+                0.04,
+                0.08,
+                rgba("#f6f6f6"),
+                translate(0.2 + 0.12 * k, 1.565, back_z + 0.14),
+                base=True,
+                sections=10,
+            )
+            for k in range(8)
+        ],
+        # the menu board: dark, with lines of light text
+        box(2.2, 0.9, 0.04, rgba("#23282b"), translate(0, 2.25, back_z + 0.03)),
+        *[
+            box(
+                0.5 if k % 2 else 0.8,
+                0.035,
+                0.01,
+                rgba("#f2efe6"),
+                translate(
+                    -0.55 + 1.1 * (k // 6) + (0.15 if k % 2 else 0.0) - 0.15,
+                    2.55 - 0.11 * (k % 6),
+                    back_z + 0.055,
+                ),
+            )
+            for k in range(12)
+        ],
+    ]
+    return bake(merge(*parts))
+
+
+def build_service_counter(args: Args, seed: int) -> Built:
+    """A café's service counter: the client stands at it (origin, facing -z) to order
+    from whoever serves behind it (about 1.4 m ahead); ``queue`` people wait behind the
+    client, ``spacing`` metres apart, facing the counter. ``impatience`` is the share of
+    them who cross their arms and stare (the rest stand, or look at their phones)."""
+    n_queue, spacing = count(args, "queue"), num(args, "spacing")
+    impatience, gaze = num(args, "impatience"), num(args, "gaze")
+    s = _seed(args, seed)
+    rng = np.random.default_rng(s)
+    back_z = -2.4
+    behind = max(3.0, spacing * n_queue + 1.5)  # room behind the client for the queue
+    w, d = 6.0, behind - back_z
+    zc = (behind + back_z) / 2
+    walls, floors = shell(w, 3.0, d, rgba("#e9dcc4"), rgba("#7c5e45"), zc)
+    parts: list[Part] = [
+        Part("walls", bake(walls)),
+        Part("floor", bake(floors)),
+        Part("counter", _counter_fittings(w, back_z)),
+        Part("plant", plant_mesh(1.1, 1), translate(w / 2 - 0.5, 0, behind - 0.5)),
+    ]
+    impatient = set(rng.permutation(n_queue)[: round(impatience * n_queue)].tolist())
+    members = []
+    gazes = []
+    for q in range(n_queue):  # behind the client, facing the counter (-z); the line drifts left
+        x = -0.2 * q + float(rng.uniform(-0.12, 0.12))
+        at = compose(translate(x, 0, spacing * (q + 1)), rot_y(np.pi + rng.uniform(-0.25, 0.25)))
+        mood = "hostile" if q in impatient else ("bored" if q % 3 == 2 else "neutral")
+        members.append((at, int(rng.integers(1 << 30)), False, mood))
+        gazes.append(max(gaze, 0.6) if q in impatient else gaze)
+    people, anim = crowd("waiting_", members, gazes, s)
+    return Built(root([*parts, *people]), (anim,) if members else (), stand=(0.0, 0.0, 0.0))
