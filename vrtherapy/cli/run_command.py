@@ -471,18 +471,13 @@ def run_command(
             reason[0] = "vrtherapy run was interrupted at the terminal (Ctrl+C or SIGTERM)"
 
 
-def _export(database: str | None) -> Callable[[str, str], str]:
+def _export(database: str | None) -> Callable[[str, str, str], str]:
     """The console's exports of a session (tidy CSV of trials or ratings, FHIR bundle),
     made like the report: on a worker thread with its own connection to the store."""
 
-    def make(session_id: str, what: str) -> str:
+    def make(session_id: str, fmt: str, table: str) -> str:
         from vrtherapy.cli.report_commands import export_text
 
-        fmt, table = {
-            "trials.csv": ("csv", "trials"),
-            "ratings.csv": ("csv", "ratings"),
-            "fhir.json": ("fhir", ""),
-        }[what]
         store = open_store(database)
         try:
             return export_text(store, session_id, None, fmt, table)

@@ -27,12 +27,13 @@ from vrtherapy.console.hub import Hub, Tab
 
 log = logging.getLogger(__name__)
 ReportHtml = Callable[[str], str]  # session id -> its report as one HTML page
-# (session id, what) -> its export as text; what: trials.csv, ratings.csv, fhir.json
-Export = Callable[[str, str], str]
+# (session id, format, table) -> its export as text, as `vrtherapy export` makes it
+Export = Callable[[str, str, str], str]
+# file served -> (media type, file name stem, export format, table)
 EXPORTS = {
-    "trials.csv": ("text/csv; charset=utf-8", "trials"),
-    "ratings.csv": ("text/csv; charset=utf-8", "ratings"),
-    "fhir.json": ("application/fhir+json; charset=utf-8", "fhir-bundle"),
+    "trials.csv": ("text/csv; charset=utf-8", "trials", "csv", "trials"),
+    "ratings.csv": ("text/csv; charset=utf-8", "ratings", "csv", "ratings"),
+    "fhir.json": ("application/fhir+json; charset=utf-8", "fhir-bundle", "fhir", ""),
 }
 
 STATIC = Path(str(resources.files("vrtherapy.console") / "static"))
@@ -176,12 +177,12 @@ def create_app(
         if snap is None or not snap.session_id:
             return _secure(JSONResponse({"error": "no session to export"}, status_code=404))
         try:  # off the engine thread's loop, with its own store connection
-            text = await run_in_threadpool(export, snap.session_id, name)
+            media, stem, fmt, table = EXPORTS[name]
+            text = await run_in_threadpool(export, snap.session_id, fmt, table)
         except Exception as exc:
             log.exception("the session export could not be made")
             message = f"the export could not be made ({type(exc).__name__}; see the log)"
             return _secure(JSONResponse({"error": message}, status_code=500))
-        media, stem = EXPORTS[name]
         suffix = name.rsplit(".", 1)[1]
         filename = f"session-{stem}.{suffix}"  # names no client and no session
         return _secure(
