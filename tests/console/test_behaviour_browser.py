@@ -3,6 +3,8 @@ head as the render loop samples it, and the session report from the summary."""
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 import sqlite3
 from pathlib import Path
@@ -60,6 +62,17 @@ def test_head_measures_beside_suds_and_the_report_from_the_summary(
         text = report.text_content("body") or ""
         assert "Exposure session report" in text and "Behaviour" in text
         assert report.locator("#behaviour tbody tr").count() >= 1
+        # the summary's exports download as files a spreadsheet or R reads
+        with page.expect_download() as got:
+            page.click("#export-trials")
+        download = got.value
+        assert download.suggested_filename == "session-trials.csv"
+        trials = list(csv.DictReader(open(download.path(), encoding="utf-8")))  # noqa: SIM115
+        assert len(trials) == 1 and trials[0]["scenario"] == "spiders.kitchen"
+        with page.expect_download() as got:
+            page.click("#export-fhir")
+        bundle = json.loads(open(got.value.path(), encoding="utf-8").read())  # noqa: SIM115
+        assert bundle["resourceType"] == "Bundle"
         context.close()
 
     # the record holds the same head: recompute the angle to the spider from it

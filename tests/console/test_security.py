@@ -47,6 +47,7 @@ def test_everything_needs_pairing(console: Console) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/pair"
     assert c.get("/static/console.js").status_code == 401
     assert c.get("/report").status_code == 401
+    assert c.get("/export/trials.csv").status_code == 401
     assert c.get("/pair").status_code == 200
     with pytest.raises(WebSocketDisconnect) as info, _ws(console) as ws:
         ws.receive_json()
@@ -144,7 +145,8 @@ def test_no_clinical_data_in_urls(console: Console) -> None:
     from vrtherapy.console.app import create_app
 
     assert create_app  # the routes are fixed; none takes a client code or session id
-    routes = {"/", "/pair", "/static/{name}", "/report", "/ws"}  # /report: the shown session
+    # /report and /export/{name}: the shown session; name is one of three fixed file kinds
+    routes = {"/", "/pair", "/static/{name}", "/report", "/export/{name}", "/ws"}
     app = console.client.app.app  # type: ignore[attr-defined]
     assert {r.path for r in app.routes} == routes
 

@@ -85,6 +85,25 @@ def test_frames_advance_a_simulated_clock_and_stop_after_max_frames() -> None:
         assert times == pytest.approx([0.0, 1 / 90, 2 / 90])
 
 
+def test_a_finishing_display_waits_for_each_frame_to_be_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Benchmarks compare whole frames: with ``finish`` each frame ends drawn to its last
+    pixel (glFinish), without it the rasteriser may run on behind the frame."""
+    from OpenGL import GL
+
+    finished: list[int] = []
+    real_finish = GL.glFinish
+    monkeypatch.setattr(GL, "glFinish", lambda: finished.append(1) or real_finish())
+    with headless((32, 24)) as display:
+        display.frame(lambda views, t: None)
+    assert finished == []
+    with headless((32, 24), finish=True) as display:
+        for _ in range(3):
+            display.frame(lambda views, t: None)
+    assert len(finished) == 3
+
+
 def test_multisampled_eyes_resolve_to_readable_pixels() -> None:
     with headless((160, 120), samples=4) as display:
         renderer = Renderer()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -205,5 +204,4 @@ def open_client_voice(
         return None
     voice = ClientVoice(mic, service, call, data)
     voice.start()
-    time.sleep(0)  # let the thread begin
     return voice

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from vrtherapy.authoring.character import CharacterSpec
 from vrtherapy.authoring.dialogue import DialogueSpec, dialogue_from_document, is_dialogue
 from vrtherapy.authoring.errors import AuthoringError, Problem
 from vrtherapy.authoring.hierarchy import (
@@ -59,8 +61,15 @@ YAML_SUFFIXES = (".yaml", ".yml")
 LIBRARY_ENV = "VRTHERAPY_LIBRARY"
 ASSETS_FOLDER = "assets"
 
-# Opens an asset file: (errors, warnings), each a sentence about the file.
-AssetCheck = Callable[[Path], tuple[Sequence[str], Sequence[str]]]
+
+class AssetCheck(Protocol):
+    """Opens an asset file as the world will: (errors, warnings), each a sentence. With
+    ``character`` (a partner's ``model:``) it opens the file as that character and
+    checks the mapping's names against it."""
+
+    def __call__(
+        self, path: Path, character: CharacterSpec | None = None
+    ) -> tuple[Sequence[str], Sequence[str]]: ...
 
 
 class LibraryFolderError(ValueError):
@@ -399,6 +408,17 @@ def _check_assets(
             source.problem(at, f"asset '{obj.asset}' ({where}): {w}", severity="warning")
             for w in notes
         )
+    for i, partner in enumerate(spec.partners):
+        if partner.model is None:
+            continue
+        found = resolve_file(partner.model.file, list(dirs))
+        if found is None:
+            continue  # the scenario's own check reported it
+        errors, notes = check(found, character=partner.model)
+        at = ("partners", i, "model", "file")
+        label = f"character model '{partner.model.file}' ({display_path(found)})"
+        problems.extend(source.problem(at, f"{label}: {e}") for e in errors)
+        warnings.extend(source.problem(at, f"{label}: {w}", severity="warning") for w in notes)
     return problems, warnings
 
 

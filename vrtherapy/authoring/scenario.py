@@ -12,6 +12,13 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, Valid
 from pydantic.json_schema import SkipJsonSchema
 
 from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.character import (
+    BONES,
+    MODEL_SUFFIXES,
+    MORPH_CHANNELS,
+    VISEMES,
+    CharacterField,
+)
 from vrtherapy.authoring.common import (
     COLOR_PATTERN,
     BoolOrRef,
@@ -185,6 +192,7 @@ class PartnerSpec(Model):
     voice: VoiceSpec = VoiceSpec()
     behaviour: dict[str, Any] = {}  # see vrtherapy.authoring.behaviour.BEHAVIOUR
     avatar: dict[str, Any] = {}
+    model: CharacterField = None  # the clinic's own glTF character instead of the avatar
     transform: TransformSpec = TransformSpec()
 
 
@@ -226,7 +234,11 @@ class ScenarioSpec(Model):
     sounds: SoundsSpec = SoundsSpec()
     # the feared stimulus or the partner, for the behaviour measures (looking at it, closest
     # approach): objects or partners by name, or parts of them; the first on screen counts
-    stimulus: Annotated[list[StimulusRef], BeforeValidator(_one_or_more)] = []
+    stimulus: Annotated[
+        list[StimulusRef],
+        # the JSON Schema allows the short form too, as the stock files write it
+        BeforeValidator(_one_or_more, json_schema_input_type=StimulusRef | list[StimulusRef]),
+    ] = []
 
     def level(self, name: str) -> LevelSpec:
         for lv in self.levels:
@@ -372,6 +384,8 @@ class _Checker:
             seen[partner.id] = i
             self.transform(partner.transform, (*path, "transform"))
             self.args("avatar", partner.avatar, (*path, "avatar"))
+            if partner.model is not None:
+                self.character(partner, path)
             self.args("behaviour", partner.behaviour, (*path, "behaviour"), BEHAVIOUR)
             for flag, value in partner.flags.items():
                 self.refs(value, (*path, "flags", flag), "boolean")
@@ -382,6 +396,37 @@ class _Checker:
             skills.add(skill.name)
         self.stimulus()
         return self.problems
+
+    def character(self, partner: PartnerSpec, path: DataPath) -> None:
+        """A partner's own glTF character: the file, and the names it maps."""
+        model = partner.model
+        assert model is not None
+        mpath: DataPath = (*path, "model")
+        if partner.avatar:
+            self.add(
+                (*path, "avatar"),
+                f"partner '{partner.id}' has both 'avatar' arguments and a 'model'",
+                "remove 'avatar:' (the model is shown as it is) or 'model:'",
+                at_key=True,
+            )
+        self.file(model.file, (*mpath, "file"), MODEL_SUFFIXES, "character model")
+        for key, table, what in (
+            ("morphs", list(MORPH_CHANNELS), "face channel"),
+            ("visemes", list(VISEMES), "viseme"),
+            ("bones", list(BONES), "joint"),
+        ):
+            mapping: dict[str, Any] = getattr(model, key)
+            for name, value in mapping.items():
+                if name not in table:
+                    self.add(
+                        (*mpath, key, name),
+                        f"'{name}' is not a {what} the engine drives",
+                        did_you_mean(name, table, f"{what}s"),
+                        at_key=True,
+                    )
+                names = value if isinstance(value, list) else [value]
+                if not names or any(not n for n in names):
+                    self.add((*mpath, key, name), f"'{name}' needs a name from the model")
 
     def stimulus(self) -> None:
         """A stimulus names an object or partner of this scenario (or a part inside one:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from vrtherapy.authoring.character import CharacterSpec
 from vrtherapy.authoring.intensity import level_anchors, level_intensity
 from vrtherapy.authoring.library import AssetCheck
 from vrtherapy.authoring.schema import write_schemas
@@ -17,10 +18,10 @@ from vrtherapy.cli.library_option import library_option, open_library
 def asset_checker() -> AssetCheck:
     """The world's own asset loader, imported only when a scenario names an asset."""
 
-    def check(path: Path) -> tuple[list[str], list[str]]:
+    def check(path: Path, character: CharacterSpec | None = None) -> tuple[list[str], list[str]]:
         from vrtherapy.world.assets import check_asset
 
-        return check_asset(path)
+        return check_asset(path, character)
 
     return check
 

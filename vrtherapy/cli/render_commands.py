@@ -335,9 +335,11 @@ def bench_command(
     """Render reference scenes headless; compare instanced and naive drawing.
 
     With --console: a session with the console on loopback and a WebSocket
-    client; reports command-to-frame latency, the mirror's cost per frame
-    and, with Chromium installed, a real console page's mirror images per
-    second and the Blackout -> black mirror latency (median, p95).
+    client, each frame drawn to its last pixel (glFinish) so frame times
+    include rasterisation; reports command-to-frame latency (in ms, and which
+    frame finished after the command first showed it: the 2nd at most is the
+    target), the mirror's cost per frame and, with Chromium installed, a real
+    console page's mirror images per second and the Blackout -> black mirror latency (median, p95).
 
     With --transitions: a session steps through levels of heights.balcony and
     audiences of 15 and 60, with the calm scene and back, rendered headless at

@@ -123,6 +123,28 @@ def report_command(
     click.echo(str(path))
 
 
+def export_text(
+    store: EventStore, session_id: str | None, client: str | None, fmt: str, table: str
+) -> str:
+    """A session's (or a client's sessions') export: tidy CSV of ``table`` ("trials" or
+    "ratings"), the JSON record, or a FHIR bundle ("fhir"). Raises ReportError."""
+    reports = _reports(store, session_id, client)
+    if fmt == "csv":
+        if table == "trials":
+            return tidy.to_csv(tidy.TRIAL_COLUMNS, tidy.trial_rows(reports))
+        return tidy.to_csv(tidy.RATING_COLUMNS, tidy.rating_rows(reports))
+    if fmt == "json":
+        streams: list[tuple[str, str, list[ev.Event]]] = []
+        if client is not None:
+            stream = client_stream(client)
+            streams.append((stream, "client", store.read(stream)))
+        for r in reports:
+            sid = r.header.session_id
+            streams.append((sid, "session", store.read(sid)))
+        return tidy.record_json(streams)
+    return fhir.bundle_json(reports)
+
+
 @click.command("export")
 @click.argument("session_id", required=False, metavar="SESSION")
 @click.option("--client", "client", metavar="CODE", help="Export all of this client's sessions.")
@@ -161,23 +183,7 @@ def export_command(
     """
     store = _open(database)
     try:
-        reports = _reports(store, session_id, client)
-        if fmt == "csv":
-            if table == "trials":
-                text = tidy.to_csv(tidy.TRIAL_COLUMNS, tidy.trial_rows(reports))
-            else:
-                text = tidy.to_csv(tidy.RATING_COLUMNS, tidy.rating_rows(reports))
-        elif fmt == "json":
-            streams: list[tuple[str, str, list[ev.Event]]] = []
-            if client is not None:
-                stream = client_stream(client)
-                streams.append((stream, "client", store.read(stream)))
-            for r in reports:
-                sid = r.header.session_id
-                streams.append((sid, "session", store.read(sid)))
-            text = tidy.record_json(streams)
-        else:
-            text = fhir.bundle_json(reports)
+        text = export_text(store, session_id, client, fmt, table)
     except ReportError as exc:
         _fail(str(exc))
         return

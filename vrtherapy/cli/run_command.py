@@ -423,6 +423,7 @@ def run_command(
             ),
             announce=lambda line: click.echo(line),
             report=_report_html(database),
+            export=_export(database),
             replay=pictures,
         )
         engine_thread.mount(server)
@@ -468,6 +469,22 @@ def run_command(
         except KeyboardInterrupt:
             click.echo("stopping")
             reason[0] = "vrtherapy run was interrupted at the terminal (Ctrl+C or SIGTERM)"
+
+
+def _export(database: str | None) -> Callable[[str, str, str], str]:
+    """The console's exports of a session (tidy CSV of trials or ratings, FHIR bundle),
+    made like the report: on a worker thread with its own connection to the store."""
+
+    def make(session_id: str, fmt: str, table: str) -> str:
+        from vrtherapy.cli.report_commands import export_text
+
+        store = open_store(database)
+        try:
+            return export_text(store, session_id, None, fmt, table)
+        finally:
+            store.close()
+
+    return make
 
 
 def _report_html(database: str | None) -> Callable[[str], str]:

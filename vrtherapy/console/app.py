@@ -27,6 +27,14 @@ from vrtherapy.console.hub import Hub, Tab
 
 log = logging.getLogger(__name__)
 ReportHtml = Callable[[str], str]  # session id -> its report as one HTML page
+# (session id, format, table) -> its export as text, as `vrtherapy export` makes it
+Export = Callable[[str, str, str], str]
+# file served -> (media type, file name stem, export format, table)
+EXPORTS = {
+    "trials.csv": ("text/csv; charset=utf-8", "trials", "csv", "trials"),
+    "ratings.csv": ("text/csv; charset=utf-8", "ratings", "csv", "ratings"),
+    "fhir.json": ("application/fhir+json; charset=utf-8", "fhir-bundle", "fhir", ""),
+}
 
 STATIC = Path(str(resources.files("vrtherapy.console") / "static"))
 ASSETS = {
@@ -127,11 +135,14 @@ def create_app(
     secure: bool = False,
     allowed_hosts: list[str] | None = None,
     report: ReportHtml | None = None,
+    export: Export | None = None,
 ) -> ASGIApp:
     """The console app; with ``allowed_hosts``, requests naming another Host are refused
     (a guard against DNS rebinding on top of pairing). ``report`` makes the HTML report of
     a session (the wiring passes it: the console itself does not import the reports); the
-    console serves it for the session it shows at ``/report``, which names no session."""
+    console serves it for the session it shows at ``/report``, which names no session.
+    ``export`` likewise makes the shown session's tidy CSV (trials, ratings) and FHIR
+    bundle, served at ``/export/trials.csv``, ``/export/ratings.csv``, ``/export/fhir.json``."""
 
     async def index(request: Request) -> Response:
         return _secure(FileResponse(STATIC / "index.html", media_type="text/html"))
@@ -155,6 +166,32 @@ def create_app(
             message = f"the session report could not be made ({type(exc).__name__}; see the log)"
             return _secure(JSONResponse({"error": message}, status_code=500))
         return _secure(HTMLResponse(html))
+
+    async def export_file(request: Request) -> Response:
+        name = request.path_params["name"]
+        snap = hub.service.snapshot
+        if name not in EXPORTS:
+            return _secure(JSONResponse({"error": "not found"}, status_code=404))
+        if export is None:
+            return _secure(JSONResponse({"error": "exports are not available here"}, 404))
+        if snap is None or not snap.session_id:
+            return _secure(JSONResponse({"error": "no session to export"}, status_code=404))
+        try:  # off the engine thread's loop, with its own store connection
+            media, stem, fmt, table = EXPORTS[name]
+            text = await run_in_threadpool(export, snap.session_id, fmt, table)
+        except Exception as exc:
+            log.exception("the session export could not be made")
+            message = f"the export could not be made ({type(exc).__name__}; see the log)"
+            return _secure(JSONResponse({"error": message}, status_code=500))
+        suffix = name.rsplit(".", 1)[1]
+        filename = f"session-{stem}.{suffix}"  # names no client and no session
+        return _secure(
+            Response(
+                text,
+                media_type=media,
+                headers={"content-disposition": f'attachment; filename="{filename}"'},
+            )
+        )
 
     async def pair_page(request: Request) -> Response:
         if request.method == "GET":
@@ -196,6 +233,7 @@ def create_app(
             Route("/pair", pair_page, methods=["GET", "POST"]),
             Route("/static/{name}", asset),
             Route("/report", report_page),
+            Route("/export/{name}", export_file),
             WebSocketRoute("/ws", socket),
         ]
     )

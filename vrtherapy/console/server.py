@@ -14,7 +14,7 @@ from pathlib import Path
 
 import uvicorn
 
-from vrtherapy.console.app import ReportHtml, create_app
+from vrtherapy.console.app import Export, ReportHtml, create_app
 from vrtherapy.console.auth import Pairing
 from vrtherapy.console.hub import Hub, ReplayFrames
 from vrtherapy.console.mirror import MirrorBuffer
@@ -62,10 +62,12 @@ class ConsoleServer:
         announce: Callable[[str], None] = print,
         mirror: MirrorBuffer | None = None,
         report: ReportHtml | None = None,
+        export: Export | None = None,
         replay: ReplayFrames | None = None,
     ) -> None:
         self.service = service
         self.report = report  # session id -> its HTML report, for the summary's link
+        self.export = export  # (session id, what) -> its CSV or FHIR export, likewise
         self.config = config
         self.announce = announce
         self.mirror = mirror or MirrorBuffer()
@@ -96,6 +98,7 @@ class ConsoleServer:
             secure=secure,
             allowed_hosts=allowed_hosts(cfg.listen),
             report=self.report,
+            export=self.export,
         )
         scheme = "https" if secure else "http"
         host = f"[{cfg.listen}]" if ":" in cfg.listen else cfg.listen

@@ -71,13 +71,20 @@ def mouth_track(samples: npt.NDArray[np.floating], rate: int) -> MouthTrack:
     if loud <= 1e-6:
         return MouthTrack(np.zeros(n))
     level = np.clip((rms / loud - GATE) / (1.0 - GATE), 0.0, 1.0)
-    out = np.empty(n)
+    return MouthTrack(follow(level))
+
+
+def follow(target: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """How far the jaw is open in each window when it chases ``target`` (0..1 per
+    window): a one-pole follower with a fast attack and a slower release, as jaws move.
+    A loop over ~100 windows per second of speech, run once per line when it is
+    synthesised, not per frame."""
+    goal = np.asarray(target, np.float64)
+    out = np.empty(len(goal))
     attack = 1.0 - np.exp(-WINDOW_S / ATTACK_S)
     release = 1.0 - np.exp(-WINDOW_S / RELEASE_S)
     y = 0.0
-    # a one-pole follower with two speeds; a loop over ~100 windows per second of speech,
-    # run once per line when it is synthesised, not per frame
-    for i, v in enumerate(level):
+    for i, v in enumerate(goal):
         y += (v - y) * (attack if v > y else release)
         out[i] = y
-    return MouthTrack(out)
+    return out

@@ -172,15 +172,17 @@ class SpeechCache:
         return ESPEAK, None
 
     def path(self, request: SpeechRequest) -> Path:
-        key = request.key(self.synthesiser(request)[0])
+        return self._path(request.key(self.synthesiser(request)[0]))
+
+    def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.wav"
 
     def get(self, request: SpeechRequest) -> Utterance:
         """The line's audio, synthesised now if it is not in the cache (blocking)."""
         if not request.text.strip():
             raise SpeechError("there is nothing to say: the line is empty")
-        _, model = self.synthesiser(request)
-        path = self.path(request)
+        synth, model = self.synthesiser(request)
+        path = self._path(request.key(synth))
         if path.is_file():
             return read_utterance(path, cached=True)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ HEAD = "body/hips/torso/neck/head"  # an avatar's head joint, below the partner'
 MEMBER_HEAD = "hips/torso/neck/head"  # a crowd member's head joint, below the member
 EYES_IN_HEAD = np.array([0.0, 0.135, 0.088, 1.0])  # between the eyes, in the head joint
 MOUTH_IN_HEAD = np.array([0.0, 0.07, 0.09, 1.0])  # the lips, in the head joint
+EYES_TO_MOUTH = (MOUTH_IN_HEAD - EYES_IN_HEAD)[:3]  # from between the eyes to the lips
 
 
 def _with_overrides(base: Behaviour, live: Mapping[str, float | str]) -> Behaviour:
@@ -94,13 +95,19 @@ class Stage:
         head: tuple[float, float, float],
         speaking: Mapping[str, float] | None = None,
         listening: bool = False,
+        visemes: Mapping[str, int] | None = None,
         bystanders: Sequence[Bystanders] = (),
         *,
         advance: bool = True,
     ) -> None:
         """Animate every partner at ``now`` (world time, seconds), looking at ``head``
         (the client's tracked head, world space); ``speaking`` is each talking partner's
-        jaw openness (lip sync), ``listening`` whether the client is speaking.
+        jaw openness (lip sync), ``listening`` whether the client is speaking,
+        ``visemes`` each talking partner's mouth shape where the voice gives one
+        (``MouthTrack.viseme_at``; a glTF character with viseme targets shows it).
+
+        A glTF character's eyes are its own eye joints (``World.eyes_of``), its mouth
+        just below them; a procedural avatar's come from its head joint.
 
         ``bystanders`` (audiences, passers-by) are animated from their behaviour in the
         same batch: one ``animate`` call for all the people of the scene. With
@@ -115,12 +122,20 @@ class Stage:
             which = [i for i, _, _ in posed]
             graph = self.world.graph  # a parameter change may rebuild it
             if self._heads is None or self._heads[0] is not graph:
-                heads = [graph.index(f"{pid}/{HEAD}") for pid in self.ids]
+                # a glTF character has no avatar head joint: its root stands in (its
+                # eyes come from its own eye joints below)
+                names = set(self.world.node_names)
+                heads = [graph.index(_head_of(pid, names)) for pid in self.ids]
                 self._heads = (graph, np.array(heads, np.int64))
             nodes = np.concatenate([self._heads[1][which], *(b.heads for b in groups)])
             matrices = self.world.world_matrices_of(nodes)
             eyes = (matrices @ EYES_IN_HEAD)[:, :3]
             mouths = (matrices[: len(posed)] @ MOUTH_IN_HEAD)[:, :3]
+            for k, (_, pid, _) in enumerate(posed):
+                own = self.world.eyes_of(pid)  # a glTF character's own eye joints
+                if own is not None:
+                    eyes[k] = own
+                    mouths[k] = eyes[k] + EYES_TO_MOUTH
             for k, (_, pid, _) in enumerate(posed):
                 self.faces[pid] = (float(eyes[k, 0]), float(eyes[k, 1]), float(eyes[k, 2]))
                 self.mouths[pid] = (float(mouths[k, 0]), float(mouths[k, 1]), float(mouths[k, 2]))
@@ -142,7 +157,10 @@ class Stage:
             )
             batch = animate(now, np.asarray(head, np.float64), m)
             for k, (_, pid, _) in enumerate(posed):
-                self.world.control_avatars(pid, _rows(batch, k, k + 1))
+                rows = _rows(batch, k, k + 1)
+                if visemes and pid in visemes:
+                    rows = replace(rows, viseme=np.array([visemes[pid]], np.int64))
+                self.world.control_avatars(pid, rows)
             at = len(posed)
             for b in groups:
                 self.world.control_avatars(b.name, _rows(batch, at, at + len(b.heads)))
@@ -179,6 +197,13 @@ class Bystanders:
             np.full(n, expression(behaviour, bystander=True)),
             np.arange(n, dtype=np.int64) * 104729 + seed,
         )
+
+
+def _head_of(pid: str, names: set[str]) -> str:
+    """A partner's avatar head joint, or its object's root where it has none (a glTF
+    character, whose eyes the world knows)."""
+    head = f"{pid}/{HEAD}"
+    return head if head in names else pid
 
 
 def _rows(batch: AvatarBatch, start: int, stop: int) -> AvatarBatch:

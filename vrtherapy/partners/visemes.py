@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vrtherapy.partners.lipsync import ATTACK_S, RELEASE_S, WINDOW_S, MouthTrack
+from vrtherapy.partners.lipsync import WINDOW_S, MouthTrack, follow
 
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
 # how far the jaw opens for each viseme (0 shut, 1 wide)
@@ -74,11 +74,4 @@ def viseme_track(alignments: Sequence[tuple[str, int]], rate: int) -> MouthTrack
         codes[a : min(b, n)] = VISEMES.index(shape)
         start = end
     target = np.array([OPENING[VISEMES[c]] for c in codes], np.float64)
-    out = np.empty(n)
-    attack = 1.0 - np.exp(-WINDOW_S / ATTACK_S)
-    release = 1.0 - np.exp(-WINDOW_S / RELEASE_S)
-    y = 0.0
-    for i, v in enumerate(target):  # once per line, when it is synthesised
-        y += (v - y) * (attack if v > y else release)
-        out[i] = y
-    return MouthTrack(out, codes)
+    return MouthTrack(follow(target), codes)

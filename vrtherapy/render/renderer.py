@@ -6,9 +6,10 @@ world) is uploaded as one block into one instance buffer, the per-view
 ``Frame`` uniform blocks are uploaded in one buffer. Where the scene has a
 sun that casts shadows, the opaque batches are drawn once from the sun into a shadow
 map (``render/shadows.py``), shared by both eyes. Per view: opaque
-batches (one instanced draw call each), the sky (one triangle, only where
-nothing was drawn), glass back to front (depth write off), panels, with the
-fade applied in every shader. Shading is linear; the target stores sRGB.
+batches (one instanced draw call each), skinned characters (``skinned.py``), the
+sky (one triangle, only where nothing was drawn), glass back to front (depth write
+off), panels, with the fade applied in every shader. Shading is linear; the target
+stores sRGB.
 
 Views are in *tracking space*: y = 0 is the floor the client stands on. The
 renderer places that floor at ``DrawList.standing_height`` in the world.
@@ -37,6 +38,7 @@ from vrtherapy.render.shadows import (
     ShadowPass,
     shadow_params,
 )
+from vrtherapy.render.skinned import SkinnedDrawer
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
 from vrtherapy.world.transforms import camera_position, translate
@@ -79,6 +81,7 @@ class Renderer:
         self._prepare_s = self._submit_s = 0.0
         self._budget = UploadBudget()
         self._batcher = Batcher()
+        self.skinned = SkinnedDrawer(self.gl, evict_after_frames)
         self._instanced = build_program(
             "scene.vert.glsl", "scene.frag.glsl", defines=["INSTANCED 1"]
         )
@@ -167,6 +170,7 @@ class Renderer:
         gl.glDisable(gl.GL_SCISSOR_TEST)
         if self.frame_index % EVICT_EVERY_FRAMES == 0:
             self._batcher.forget(self.meshes.evict(self.frame_index))
+            self.skinned.evict(self.frame_index)
         self.last_frame_stats = gl.stats(self._prepare_s, self._submit_s)
 
     def _target(self, v: View) -> None:
@@ -201,6 +205,7 @@ class Renderer:
         glass = self._one_by_one(plan.transparent)
         singles = [] if self.instancing else self._one_by_one(plan.opaque)
         panel_vertices = self._prepare_panels(overlay, draw_list.eye_height)
+        characters = self.skinned.prepare(draw_list.skinned, self.frame_index)
         self._upload_frame_blocks(views, world_views, draw_list, fade, time, box)
         now = gl.clock()
         self._prepare_s = (now - start) - (gl.gl_seconds - in_gl)
@@ -244,6 +249,7 @@ class Renderer:
                 self._draw_instanced(batches, bound if i == 0 else 0)
             else:
                 self._draw_one_by_one(singles, rows)
+            self.skinned.draw(characters)
             gl.glDepthMask(gl.GL_FALSE)
             gl.glUseProgram(self._sky)
             gl.glBindVertexArray(self._empty_vao)
@@ -395,6 +401,7 @@ class Renderer:
     def release(self) -> None:
         """Free every GL object the renderer made (the context must still be current)."""
         self.meshes.clear()
+        self.skinned.release()
         self.shadows.release()
         GL.glDeleteBuffers(2, [self._ubo, self._panel_vbo])
         GL.glDeleteVertexArrays(2, [self._empty_vao, self._panel_vao])

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from vrtherapy.authoring.character import CharacterSpec
 from vrtherapy.world.geometry import Geo, box, make_mesh
 from vrtherapy.world.geometry import bake as _bake
 from vrtherapy.world.model import Part
@@ -176,21 +177,42 @@ def read_part(path: Path, name: str | None = None) -> Part:
         raise AssetError(label, f"could not be read ({type(e).__name__}: {e})") from e
 
 
-def check_asset(path: Path) -> tuple[list[str], list[str]]:
+def check_asset(path: Path, character: CharacterSpec | None = None) -> tuple[list[str], list[str]]:
     """Open an asset file as the world will: (errors, warnings), each a sentence.
 
     Errors: the file cannot be read, is cut short, uses a glTF extension trimesh
     cannot decode, or has no triangles. Warnings: parts of the file that are
-    ignored (skins, animations). For ``vrtherapy validate``.
+    ignored (skins, animations). For ``vrtherapy validate``. With ``character`` (a
+    partner's ``model:``), the file is opened as that partner's character: errors
+    also for names of the mapping the file lacks, warnings for what the partner
+    cannot do with it.
     """
+    if character is not None:
+        return _check_character(path, character)
     errors, notes = inspect_structure(path)
     if errors:
         return errors, notes
     try:
         read_part(path)
+        if notes:  # skinned or animated: a partner may show it as a character
+            from vrtherapy.world.character import read_character  # (it imports this module)
+
+            read_character(path)
     except AssetError as e:
         return [e.reason], notes
     return [], notes
+
+
+def _check_character(path: Path, spec: CharacterSpec) -> tuple[list[str], list[str]]:
+    # imported here: the character modules use this one
+    from vrtherapy.world.character import read_character
+    from vrtherapy.world.character_rig import build_character
+
+    try:
+        _, problems, notes = build_character(read_character(path), spec)
+    except AssetError as e:
+        return [e.reason], []
+    return problems, notes
 
 
 def inspect_structure(path: Path) -> tuple[list[str], list[str]]:
@@ -229,12 +251,19 @@ def inspect_structure(path: Path) -> tuple[list[str], list[str]]:
             )
     errors.extend(_buffer_problems(gltf, blob, path.parent))
     notes: list[str] = []
+    # as an object's asset; a partner's 'model:' uses them (world/character.py)
     if gltf.skins:
         n = len(gltf.skins)
-        notes.append(f"{n} skin{'s are' if n > 1 else ' is'} ignored: the model is shown unposed")
+        notes.append(
+            f"{n} skin{'s are' if n > 1 else ' is'} ignored: the model is shown unposed "
+            "(a partner's 'model:' uses them)"
+        )
     if gltf.animations:
         n = len(gltf.animations)
-        notes.append(f"{n} animation{'s are' if n > 1 else ' is'} ignored: the model stands still")
+        notes.append(
+            f"{n} animation{'s are' if n > 1 else ' is'} ignored: the model stands still "
+            "(a partner's 'model:' plays them)"
+        )
     return errors, notes
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vrtherapy.world.transforms import identity
-from vrtherapy.world.types import F32, Material, Mesh
+from vrtherapy.world.types import F32, Material, Mesh, SkinnedMesh
 
 Args = Mapping[str, float | int | bool | str]
 
@@ -57,6 +57,7 @@ class AvatarControls:
     blink: float | None = None
     nod: float = 0.0
     brows: float | None = None
+    viseme: int | None = None  # mouth shape, an index into authoring.character.VISEMES
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +68,9 @@ class AvatarBatch:
     ``gaze_target`` (N, 3) world points to look at; ``jaw_open``, ``blink`` (N,) 0..1;
     ``brows`` (N,) the facial expression, -1 (frown: brows down, lids narrowed, mouth
     corners down) .. +1 (brows raised, a smile); ``nod_pitch`` (N,) extra head pitch, radians
-    (0: none). One batch costs the same few array operations for 1 or 60 people.
+    (0: none); ``viseme`` (N,) the mouth shape from lip sync, an index into
+    ``authoring.character.VISEMES`` (-1: none known; None: none for anyone). One batch
+    costs the same few array operations for 1 or 60 people.
     """
 
     gaze_target: npt.NDArray[np.float64]
@@ -75,6 +78,7 @@ class AvatarBatch:
     blink: npt.NDArray[np.float64]
     brows: npt.NDArray[np.float64]
     nod_pitch: npt.NDArray[np.float64]
+    viseme: npt.NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return len(self.blink)
@@ -104,6 +108,25 @@ class Animator(ABC):
         """Local transforms (len(paths), 4, 4) of those parts at time ``t`` seconds."""
 
 
+@dataclass(frozen=True, eq=False)
+class Skin:
+    """A mesh bent by some of the object's parts (its joints), drawn by the skinned path:
+    each joint's world matrix times its inverse bind matrix places the mesh."""
+
+    mesh: SkinnedMesh
+    joints: tuple[str, ...]  # part paths inside the object
+    inverse_binds: F32  # (J, 4, 4)
+    material: Material = field(default_factory=Material)
+
+
+class Morpher(ABC):
+    """Sets the morph target weights of an object's skins as a pure function of time."""
+
+    @abstractmethod
+    def weights(self, t: float, ctx: PoseContext) -> tuple[F32, ...]:
+        """One (T,) array per skin of the built object, in order."""
+
+
 @dataclass(frozen=True)
 class Built:
     """A built object: its parts, animators, and where a client would stand on it."""
@@ -116,6 +139,11 @@ class Built:
     # the object's scale is not applied: a placeholder keeps its 1 m size, so that a
     # broken model authored at scale 50 does not fill the client's view with a box
     unscaled: bool = False
+    skins: tuple[Skin, ...] = ()  # meshes bent on the GPU (glTF characters)
+    morpher: Morpher | None = None  # their morph weights; None: all zero
+    # parts whose world origins, averaged, are the eyes (where a partner looks from);
+    # empty: the procedural avatar's own head joint is used
+    eyes: tuple[str, ...] = ()
 
 
 def stack_rest(parts: list[F32]) -> F32:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 F32 = npt.NDArray[np.float32]
 U32 = npt.NDArray[np.uint32]
+U16 = npt.NDArray[np.uint16]
 I64 = npt.NDArray[np.int64]
 
 # One row of instance data per drawn item: the model matrix column by column (16), the
@@ -57,6 +58,39 @@ class Material:
 class DrawItem:
     mesh: Mesh
     transform: F32  # (4, 4) local -> world
+    material: Material = Material()
+
+
+@dataclass(frozen=True, eq=False)
+class SkinnedMesh:
+    """A mesh bent by joints and morph targets on the GPU (a character loaded from glTF).
+
+    Each vertex follows up to four joints (``joints`` index the item's joint matrices,
+    ``weights`` sum to 1). ``morph_positions``/``morph_normals`` (T, N, 3) are the
+    morph targets' deltas, named by ``morph_names``; an item's ``morph_weights`` add
+    them to the rest shape before skinning. ``key`` is a content hash, as for Mesh.
+    """
+
+    key: str
+    positions: F32  # (N, 3)
+    normals: F32  # (N, 3)
+    colors: F32  # (N, 4), linear RGBA
+    indices: U32  # (M, 3)
+    joints: U16  # (N, 4)
+    weights: F32  # (N, 4)
+    morph_positions: F32  # (T, N, 3)
+    morph_normals: F32  # (T, N, 3)
+    morph_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class SkinnedItem:
+    """One skinned mesh in one pose: ``joint_matrices`` (J, 4, 4) take the mesh's bind
+    space to the draw list's frame (joint world matrix @ inverse bind matrix)."""
+
+    mesh: SkinnedMesh
+    joint_matrices: F32  # (J, 4, 4)
+    morph_weights: F32  # (T,)
     material: Material = Material()
 
 
@@ -128,13 +162,14 @@ class DrawList:
     only when someone asks for them.
     """
 
-    __slots__ = ("_items", "_table", "environment", "eye_height", "standing_height")
+    __slots__ = ("_items", "_table", "environment", "eye_height", "skinned", "standing_height")
 
     _items: tuple[DrawItem, ...] | None  # made from the table when first asked for
     _table: DrawTable | None
     environment: EnvironmentLook
     eye_height: float  # where the client's eyes start above the floor they stand on
     standing_height: float  # height of the floor the client stands on (balcony, bridge)
+    skinned: tuple[SkinnedItem, ...]  # characters, drawn by render/skinned.py
 
     def __init__(
         self,
@@ -144,6 +179,7 @@ class DrawList:
         standing_height: float = 0.0,
         *,
         table: DrawTable | None = None,
+        skinned: Sequence[SkinnedItem] = (),
     ) -> None:
         if table is not None and items:
             raise ValueError("a draw list is made from items or from a table, not both")
@@ -153,6 +189,7 @@ class DrawList:
         put(self, "environment", environment if environment is not None else EnvironmentLook())
         put(self, "eye_height", float(eye_height))
         put(self, "standing_height", float(standing_height))
+        put(self, "skinned", tuple(skinned))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a DrawList is immutable")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.authoring.character import CharacterSpec
 from vrtherapy.authoring.scenario import (
     MaterialSpec,
     MotionSpec,
@@ -26,6 +27,8 @@ from vrtherapy.authoring.scenario import (
 )
 from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
+from vrtherapy.world.character import Character, read_character
+from vrtherapy.world.character_rig import build_character
 from vrtherapy.world.draw_table import Layout, layout
 from vrtherapy.world.environment import look
 from vrtherapy.world.geometry import rgba
@@ -37,6 +40,7 @@ from vrtherapy.world.model import (
     Built,
     Part,
     PoseContext,
+    Skin,
 )
 from vrtherapy.world.motion import Leg, Motion, RideLimits
 from vrtherapy.world.motion import Path as MotionPath
@@ -44,7 +48,7 @@ from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.procedural.avatar import Crowd, Rig
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
 from vrtherapy.world.transforms import apply, identity, trs
-from vrtherapy.world.types import F32, DrawList, EnvironmentLook, Material
+from vrtherapy.world.types import F32, DrawList, EnvironmentLook, Material, SkinnedItem
 
 log = logging.getLogger(__name__)
 DEFAULT_EYE_HEIGHT = 1.6
@@ -95,6 +99,7 @@ class _DrawCache:
     draw_list: DrawList | None = None
     world: F32 | None = None  # world matrices (world space) of that draw list
     shift: tuple[float, float, float] = (0.0, 0.0, 0.0)  # world -> the client's frame: -shift
+    morphs: tuple[F32, ...] = ()  # the skins' morph weights when ``draw_list`` was made
 
     @staticmethod
     def start(graph: SceneGraph) -> _DrawCache:
@@ -105,6 +110,15 @@ class _DrawCache:
         mask = np.zeros(len(graph), bool)
         mask[shown] = True
         return _DrawCache(graph, graph.visible.copy(), replace(lay, order=shown[lay.order]), mask)
+
+
+@dataclass(frozen=True, eq=False)
+class _SkinBound:
+    """A skin of a built object, its joints as graph indices."""
+
+    skin: Skin
+    joints: npt.NDArray[np.int64]
+    root: int  # graph index of the object's root node
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,9 @@ class World:
         self._built: OrderedDict[tuple[Any, ...], Built] = OrderedDict()
         self._fragments: dict[int, Fragment] = {}
         self._failed_assets: dict[str, str] = {}
+        self._characters: dict[tuple[Path, float], Character] = {}
+        self._character_notes: dict[tuple[Any, ...], list[str]] = {}
+        self._morphs: tuple[F32, ...] = ()
         self._controls: dict[str, dict[str, AvatarControls]] = {}
         self._batches: dict[str, AvatarBatch] = {}
         self._client_head: tuple[float, float, float] | None = None
@@ -250,6 +267,27 @@ class World:
             )
             for a in built.animators
         ]
+        self._skins = [
+            _SkinBound(
+                skin,
+                np.asarray([offsets[i] + frag.index()[p] for p in skin.joints], np.int64),
+                offsets[i],
+            )
+            for i, ((frag, _, _), built) in enumerate(zip(fragments, builts, strict=True))
+            for skin in built.skins
+        ]
+        self._morphers = [
+            (built, offsets[i], obj.name)
+            for i, (obj, built) in enumerate(zip(objects, builts, strict=True))
+            if built.skins
+        ]
+        self._eyes = {
+            obj.name: np.asarray([offsets[i] + frags.index()[p] for p in built.eyes], np.int64)
+            for i, (obj, built, (frags, _, _)) in enumerate(
+                zip(objects, builts, fragments, strict=True)
+            )
+            if built.eyes
+        }
         self._people = _People.of(self._bound)
         self._bound = [b for b in self._bound if not isinstance(b.animator, Crowd)]
         self._rest = self._graph.local.copy()
@@ -304,7 +342,10 @@ class World:
         for p in self.spec.partners:
             args, probs = procedural_args("avatar", p.avatar, self._values)
             problems.extend(f"partner '{p.id}': {q}" for q in probs)
-            content = ("procedural", "avatar", tuple(sorted(args.items())))
+            if p.model is not None:
+                content: tuple[Any, ...] = ("character", *_character_key(p.model))
+            else:
+                content = ("procedural", "avatar", tuple(sorted(args.items())))
             transform = self._transform(p.transform, p.id, problems)
             yield _Object(p.id, None, transform, True, None, content)
 
@@ -374,8 +415,11 @@ class World:
         cached = self._built.get(key)
         if cached is not None:
             self._built.move_to_end(key)
+            problems.extend(self._character_notes.get(key, ()))
             return cached
-        if obj.content[0] == "asset":
+        if obj.content[0] == "character":
+            built = self._character(obj, key, problems)
+        elif obj.content[0] == "asset":
             name = str(obj.content[1])
             if name in self._failed_assets:
                 problems.append(self._failed_assets[name])
@@ -400,9 +444,40 @@ class World:
                     f"object '{obj.name}': building '{kind}' failed; showing a placeholder box"
                 )
                 return _placeholder()
+        if built.root is _PLACEHOLDER_ROOT:
+            return built
         self._built[key] = built
         while len(self._built) > _BUILD_CACHE_SIZE:
             self._built.popitem(last=False)
+        return built
+
+    def _character(self, obj: _Object, key: tuple[Any, ...], problems: list[str]) -> Built:
+        """A partner's own glTF character; a broken file shows the placeholder box."""
+        spec = _character_spec(obj.content)
+        name = spec.file
+        failed = f"model:{name}"  # an object may show the same file as a plain asset
+        if failed in self._failed_assets:
+            problems.append(self._failed_assets[failed])
+            return _placeholder()
+        try:
+            path = self.loader.find(name)
+            stamp = (path, path.stat().st_mtime)
+            character = self._characters.get(stamp)
+            if character is None:
+                self.loader.loads += 1
+                character = read_character(path, name)
+                self._characters[stamp] = character
+            built, problems_, notes_ = build_character(character, spec)
+        except Exception as e:  # a broken model must never take the scenario down
+            if not isinstance(e, AssetError):
+                log.exception("loading character '%s' failed", name)
+            message = f"partner '{obj.name}': {e}; showing a placeholder box"
+            self._failed_assets[failed] = message
+            problems.append(message)
+            return _placeholder()
+        notes = [f"partner '{obj.name}': {n}" for n in (*problems_, *notes_)]
+        self._character_notes[key] = notes
+        problems.extend(notes)
         return built
 
     def _fragment(self, built: Built) -> Fragment:
@@ -486,6 +561,22 @@ class World:
                 people.batch(self._batches),
                 people.requests(self._controls),
             ).reshape(-1, 4, 4)
+        self._morphs = tuple(self._morph_weights(client_eye))
+
+    def _morph_weights(self, client_eye: tuple[float, float, float]) -> Iterator[F32]:
+        """Each skin's morph weights now (after the joints are posed)."""
+        for built, root, name in self._morphers:
+            if built.morpher is None:
+                yield from (np.zeros(len(s.mesh.morph_names), np.float32) for s in built.skins)
+                continue
+            ctx = PoseContext(
+                self._world_of(root),
+                client_eye,
+                self._controls.get(name, {}),
+                self._wind,
+                self._batches.get(name),
+            )
+            yield from built.morpher.weights(self._t, ctx)
 
     @property
     def time(self) -> float:
@@ -563,6 +654,15 @@ class World:
         return self._stand().point
 
     # -- output ----------------------------------------------------------------------------
+
+    def eyes_of(self, name: str) -> F32 | None:
+        """Where an object's eyes are now (world), for objects that say (glTF characters);
+        None for the others."""
+        idx = self._eyes.get(name)
+        if idx is None:
+            return None
+        out: F32 = self._graph.world_matrices()[idx, :3, 3].mean(axis=0)
+        return out
 
     def shown_centre(self, refs: Sequence[str]) -> tuple[float, float, float] | None:
         """Where the first of ``refs`` (objects, partners, or parts named by the end of their
@@ -645,6 +745,7 @@ class World:
             and cache.draw_list.environment is self._look
             and cache.local is not None
             and np.array_equal(cache.local, graph.local)
+            and _same(cache.morphs, self._morphs)
         ):
             return cache.draw_list
         stand = self._stand()
@@ -653,12 +754,19 @@ class World:
         table = cache.layout.table(world, shift=(x, 0.0, z))
         cache.local = graph.local.copy()
         cache.world, cache.shift = world, (x, 0.0, z)
+        cache.morphs = self._morphs
+        shown_all = graph.effective_visibility()
         cache.draw_list = DrawList(
             None,
             self._look,
             eye_height=stand.eye_height,
             standing_height=stand.point[1],
             table=table,
+            skinned=tuple(
+                SkinnedItem(b.skin.mesh, _joints(world, b, x, z), w, b.skin.material)
+                for b, w in zip(self._skins, self._morphs, strict=True)
+                if shown_all[b.root]
+            ),
         )
         return cache.draw_list
 
@@ -674,6 +782,17 @@ class World:
         self._world_cache = (graph, graph.local.copy(), world)
         return world
 
+
+def _joints(world: F32, b: _SkinBound, x: float, z: float) -> F32:
+    """A skin's joint matrices now, bind space to the client's frame (world shifted by
+    -x, -z, as the draw table's rows)."""
+    joints: F32 = (world[b.joints] @ b.skin.inverse_binds).astype(np.float32)
+    joints[:, 0, 3] -= np.float32(x)
+    joints[:, 2, 3] -= np.float32(z)
+    return joints
+
+
+_PLACEHOLDER_ROOT = Part("", None, identity(), Material(), (placeholder(),))
 
 _EXACT_PARTS = 48  # a stimulus of more parts (an audience) is followed by its root only
 
@@ -727,7 +846,20 @@ def _box_centre(world: F32, ext: _Extent, drawn: npt.NDArray[np.bool_]) -> F32:
 
 
 def _placeholder() -> Built:
-    return Built(Part("", None, identity(), Material(), (placeholder(),)), unscaled=True)
+    return Built(_PLACEHOLDER_ROOT, unscaled=True)
+
+
+def _same(a: tuple[F32, ...], b: tuple[F32, ...]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _character_key(m: CharacterSpec) -> tuple[str]:
+    """A partner's model as a hashable build key: its JSON (see :func:`_character_spec`)."""
+    return (m.model_dump_json(),)
+
+
+def _character_spec(content: tuple[Any, ...]) -> CharacterSpec:
+    return CharacterSpec.model_validate_json(content[1])
 
 
 def _without_scale(m: F32) -> F32:
