@@ -131,7 +131,9 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
         assert all(v >= 0 for v in stages) and abs(sum(stages) - total) < 0.5 * total + 0.05
     flat = next(line for line in lines if line.strip().startswith("draw calls"))
     draws_15, draws_60 = flat.split(",")[0].split()[2::2]
-    assert draws_15 == draws_60  # per stereo frame, 15 and 60 people
+    # per stereo frame, 15 and 60 people: the same, but for a look (a hair style, an eye
+    # colour) the 60 show and the 15 do not
+    assert int(draws_15) <= int(draws_60) <= int(draws_15) + 8
 
 
 def family_of(bench_scene: str) -> str:

@@ -1,5 +1,7 @@
 """Draw and GL calls per frame stay flat with audience size: a crowd of 60 (and a partner
-talking) costs the GL driver the same calls as a crowd of 15; only instance counts grow."""
+talking) costs the GL driver the same calls as a crowd of 30; only instance counts grow.
+(People differ in hair, eyes and body, a fixed handful of shared meshes: a crowd of 30
+already shows every one of them, a crowd of 15 may not.)"""
 
 from __future__ import annotations
 
@@ -22,14 +24,14 @@ def steady_frame(display: HeadlessDisplay, renderer: Renderer, people: int) -> F
     return renderer.last_frame_stats
 
 
-def test_draw_and_gl_calls_are_the_same_for_15_and_60_people(
+def test_draw_and_gl_calls_are_the_same_for_30_and_60_people(
     display: HeadlessDisplay, renderer: Renderer
 ) -> None:
-    few = steady_frame(display, renderer, 15)
+    few = steady_frame(display, renderer, 30)
     many = steady_frame(display, renderer, 60)
     assert many.draw_calls == few.draw_calls
     assert many.gl_calls == few.gl_calls
-    assert many.triangles > 3 * few.triangles  # four times the people, drawn instanced
+    assert many.triangles > 1.6 * few.triangles  # twice the people, drawn instanced
 
 
 def test_a_live_frame_uploads_its_instances_once(

@@ -211,13 +211,14 @@ def test_the_boss_grows_angrier_and_a_colleague_hears_it() -> None:
 
 def arms_crossed(w: World, person: str) -> bool:
     """Whether a person stands with arms crossed (both hands meet in front of the chest),
-    measured in the person's own frame; hands at the sides or holding a phone are not."""
+    measured in the person's own frame; hands at the sides or holding a phone are not.
+    On a heavier build the forearms cross a little further out."""
     inv = np.linalg.inv(w.world_matrix(person))
     hands = []
     for side in ("l", "r"):
         at = w.world_matrix(f"{person}/hips/torso/shoulder_{side}/elbow_{side}/hand")[:, 3]
         hands.append((inv @ at)[:3])
-    return all(abs(x) < 0.06 and 1.0 < y < 1.25 and z < 0.22 for x, y, z in hands)
+    return all(abs(x) < 0.1 and 0.95 < y < 1.3 and z < 0.22 for x, y, z in hands)
 
 
 def test_the_queue_behind_the_client_grows_closer_and_more_impatient(

@@ -4,6 +4,7 @@ import numpy as np
 
 from tests.world.helpers import ray_hits, scenario, world_triangles
 from vrtherapy.world import AvatarControls, World, build_world
+from vrtherapy.world.procedural.avatar import EYE_R_SIZE
 from vrtherapy.world.transforms import apply
 
 HEAD = "host/body/hips/torso/neck/head"
@@ -86,7 +87,7 @@ def test_jaw_opens_for_speech() -> None:
 
 def pupil_covered(world: World, side: str) -> bool:
     eye = world.world_matrix(f"{HEAD}/eye_{side}")
-    pupil = apply(eye, np.array([0, 0, 0.0145]))[0]
+    pupil = apply(eye, np.array([0, 0, EYE_R_SIZE + 0.0005]))[0]  # just in front of it
     forward = eye[:3, 2] / np.linalg.norm(eye[:3, 2])
     origin = pupil + forward * 0.2  # someone looking straight at the pupil
     tris = world_triangles(world, f"{HEAD}/lid_{side}")

@@ -97,7 +97,8 @@ def test_the_batch_moves_people_over_time() -> None:
 
 def test_people_batch_equals_the_per_avatar_pose_before_batching() -> None:
     """Poses recorded from the code before the batch (each crowd posed by its own
-    animator, one object after another: commit d7877d3), same scene and controls."""
+    animator, one object after another), same scene and controls: commit 9be9a0a (the
+    human figures, with their face joints, before they were merged into the batch)."""
     before = np.load(Path(__file__).parent / "fixtures" / "people_pose_before_batching.npz")
     world = people_world()
     assert tuple(before["names"]) == world.graph.names

@@ -134,13 +134,26 @@ def test_box_keeps_its_unit_size_default() -> None:
 
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("pose", ["standing", "seated"])
-def test_an_avatar_stays_under_3000_triangles_with_its_whole_rig(seed: int, pose: str) -> None:
+def test_an_avatar_stays_under_3800_triangles_with_its_whole_rig(seed: int, pose: str) -> None:
+    """A sculpted face (about 1,100 triangles with the jaw), hair, hands and smooth limbs
+    fit in 3,800, so an audience of 60 stays under half a million triangles per stereo
+    frame: nothing for a GPU, and still quick on a CPU rasteriser."""
     built = build("avatar", {"seed": seed, "pose": pose})
     parts = {path: p for path, p, _ in walk(built.root)}
     triangles = sum(len(p.mesh.indices) for p in parts.values() if p.mesh is not None)
-    assert 1000 < triangles < 3000
+    assert 1000 < triangles < 3800
     head = "body/hips/torso/neck/head"
-    for part in ("eye_l", "eye_r", "lid_l", "lid_r", "jaw", "brow_l", "brow_r"):
+    for part in (
+        "eye_l",
+        "eye_r",
+        "lid_l",
+        "lid_r",
+        "jaw",
+        "brow_l",
+        "brow_r",
+        "mouth_l",
+        "mouth_r",
+    ):
         assert parts[f"{head}/{part}"].mesh is not None
     for limb in ("shoulder_l/elbow_l/hand", "shoulder_r/elbow_r/hand"):
         assert parts[f"body/hips/torso/{limb}"].mesh is not None

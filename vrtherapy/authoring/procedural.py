@@ -185,6 +185,14 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
             "posture, gaze, hands and face (vrtherapy.world.attitude)",
         ),
         "gaze": _n(0.5, 0, 1, "how often the avatar looks at the client, 0..1"),
+        # who the person is; "any" (and skin 0) leaves it to the seed
+        "sex": _c("any", ("any", "female", "male"), "body shape and hair (any: from the seed)"),
+        "age": _c("any", ("any", "young", "middle", "older"), "older: grey hair, a little shorter"),
+        "skin": _i(0, 0, 7, "skin tone, 1 (lightest) .. 7 (darkest); 0: from the seed"),
+        "hair": _c("any", ("any", "short", "long", "bun", "bald"), "hair style"),
+        "build": _c("any", ("any", "slim", "average", "heavy"), "body width and depth"),
+        "stature": _c("any", ("any", "short", "average", "tall"), "height for the sex"),
+        "outfit": _c("any", ("any", "casual", "formal"), "formal: dark suit colours"),
     },
     "audience": {
         "size": _i(8, 0, 200, "number of people"),

@@ -48,7 +48,8 @@ class AvatarControls:
     """What a partner's behaviour asks of an avatar's rig; None leaves a channel automatic.
 
     ``gaze_target`` is a world point to look at; ``jaw_open`` and ``blink`` are 0..1;
-    ``nod`` is 0..1 nodding amount; ``smile`` -1..1 moves the brows (down=frown).
+    ``nod`` is 0..1 nodding amount; ``brows`` is the facial expression, -1 (brows drawn
+    down, narrowed lids, mouth corners down) .. +1 (brows raised, a smile).
     """
 
     gaze_target: tuple[float, float, float] | None = None
@@ -65,7 +66,8 @@ class AvatarBatch:
     (in the order the object's animator lists them); NaN leaves a channel automatic.
 
     ``gaze_target`` (N, 3) world points to look at; ``jaw_open``, ``blink`` (N,) 0..1;
-    ``brows`` (N,) -1 (frown) .. +1 (raised); ``nod_pitch`` (N,) extra head pitch, radians
+    ``brows`` (N,) the facial expression, -1 (frown: brows down, lids narrowed, mouth
+    corners down) .. +1 (brows raised, a smile); ``nod_pitch`` (N,) extra head pitch, radians
     (0: none); ``viseme`` (N,) the mouth shape from lip sync, an index into
     ``authoring.character.VISEMES`` (-1: none known; None: none for anyone). One batch
     costs the same few array operations for 1 or 60 people.

@@ -1,10 +1,15 @@
-"""Humanoid avatars made of segments, and the rig that animates one or many of them.
+"""Human figures (partners, audiences, bystanders) and the rig that animates one or many.
 
 An avatar faces +z (so one placed at -z faces a client at the origin); its left is
-+x. Every segment is its own part so the rig can move it: hips, torso, neck, head
-(with separate eyes, eyelids, brows and jaw), arms and legs. Meshes are neutral
-and shared by every avatar; skin, clothes and hair colours come from per-part
-tints, so a crowd of any size uses the same handful of mesh keys.
++x. Every moving part is its own part so the rig can move it: hips, torso, neck, head
+(with separate eyes, eyelids, brows, jaw and mouth corners), arms and legs. The
+meshes (``figure.py``) are smooth-shaded and shared by every avatar; skin, clothes
+and hair colours come from per-part tints and body build from per-part scale, so a
+crowd of any size uses the same handful of mesh keys.
+
+Who a person is — sex, age, skin tone, hair, build, height, clothes — is a
+:class:`Look`, drawn from a seed; a scenario may fix any of it per partner
+(``avatar:`` arguments, see ``authoring/procedural.py``).
 """
 
 from __future__ import annotations
@@ -19,8 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vrtherapy.world import attitude as attitudes
-from vrtherapy.world.geometry import Geo, box, ellipsoid, lathe, merge, rgba
-from vrtherapy.world.geometry import bake as _bake
+from vrtherapy.world.geometry import rgba
 from vrtherapy.world.model import (
     Animator,
     Args,
@@ -30,6 +34,8 @@ from vrtherapy.world.model import (
     Part,
     PoseContext,
 )
+from vrtherapy.world.procedural import figure
+from vrtherapy.world.procedural.figure import EYE_IN_HEAD, Y_MOUTH
 from vrtherapy.world.transforms import (
     compose,
     identity,
@@ -40,15 +46,17 @@ from vrtherapy.world.transforms import (
 )
 from vrtherapy.world.types import F32, Material, Mesh
 
-WHITE = rgba("#ffffff")
-SKIN = ("#f1c7a5", "#e0ac86", "#c68b62", "#9c6b48", "#6e4a33", "#f5d6c0")
+# skin tones from lightest to darkest (an author's ``skin: 1..7``)
+SKIN = ("#f6dccb", "#f1c7a5", "#e0ac86", "#c68b62", "#9c6b48", "#6e4a33", "#4a3123")
 SHIRT = ("#3d5a80", "#98c1d9", "#ee6c4d", "#293241", "#6a994e", "#bc4749", "#f2e8cf",
-         "#7f5539", "#5e548e", "#adb5bd")  # fmt: skip
-TROUSERS = ("#22223b", "#4a4e69", "#3a3a3a", "#6b705c", "#283618", "#5c4033")
-HAIR = ("#2b1d14", "#4b3621", "#8d5524", "#c9a66b", "#1a1a1a", "#9e9e9e")
-IRIS = ("#4b2e1a", "#3b6ea5", "#4f7942")
+         "#7f5539", "#5e548e", "#adb5bd", "#e9c46a", "#ffffff")  # fmt: skip
+FORMAL = ("#22223b", "#2b2d42", "#3a3a3a", "#1d3557", "#4a4e69", "#5c4033")
+TROUSERS = ("#22223b", "#4a4e69", "#3a3a3a", "#6b705c", "#283618", "#5c4033", "#3b5b7d")
+HAIR = ("#2b1d14", "#4b3621", "#8d5524", "#c9a66b", "#1a1a1a", "#6a3b22")
+GREY_HAIR = ("#9e9e9e", "#c8c6c2", "#7a7570", "#dcdad6")
 
-# Joints the rig drives, in this order, by path below the avatar's own root.
+# Joints the rig drives, in this order, by path below the avatar's own root. New joints
+# are only ever added at the end, so the index constants below stay valid.
 JOINTS = (
     "",
     "hips",
@@ -69,168 +77,186 @@ JOINTS = (
     "hips/hip_r",
     "hips/hip_l/knee_l",
     "hips/hip_r/knee_r",
+    "hips/torso/neck/head/mouth_l",
+    "hips/torso/neck/head/mouth_r",
 )
 (ROOT, HIPS, TORSO, HEAD, EYE_L, EYE_R, LID_L, LID_R, JAW, BROW_L, BROW_R,
- SHO_L, SHO_R, ELB_L, ELB_R, HIP_L, HIP_R, KNEE_L, KNEE_R) = range(len(JOINTS))  # fmt: skip
+ SHO_L, SHO_R, ELB_L, ELB_R, HIP_L, HIP_R, KNEE_L, KNEE_R,
+ MOUTH_L, MOUTH_R) = range(len(JOINTS))  # fmt: skip
 
-EYE_R_SIZE = 0.014
-LID_OPEN = -0.75  # eyelid rotation (radians about x) when open
-LID_CLOSED = 1.25  # ... and when shut over the eye
-JAW_MAX = 0.38  # jaw rotation when fully open
-HIPS_STANDING = 0.95
+EYE_R_SIZE = figure.EYE_R  # eyeball radius
+LID_OPEN = -0.5  # eyelid rotation (radians about x) when open
+LID_CLOSED = 1.3  # ... and when shut over the eye
+JAW_MAX = 0.3  # jaw rotation when fully open
+SMILE_JAW = 0.12  # share of JAW_MAX a warm smile (expression +1) parts the lips by
+SMILE = 0.6  # mouth-corner turn (radians) at expression +1 (down as far at -1)
+HIPS_STANDING = 0.97
 HIPS_SEATED = 0.48
-NECK_IN_TORSO = (0.0, 0.55, 0.0)
-HEAD_IN_NECK = (0.0, 0.08, 0.0)
-EYE_IN_HEAD = (0.035, 0.135, 0.088)
+NECK_IN_TORSO = (0.0, figure.NECK_IN_TORSO_Y, 0.0)
+HEAD_IN_NECK = (0.0, 0.035, 0.0)
+FIGURE_HEIGHT = 1.79  # crown above the soles of the figure at scale 1
 ATTITUDES = ("friendly", "interested", "neutral", "bored", "hostile")
 
-
-# Tessellation, as (sections around, rings): an avatar is about 2,300 triangles, so a
-# seated audience of 60 stays near 140k triangles per eye. The face gets the most;
-# limbs are octagonal, hands and ears a few dozen triangles.
-FACE = (14, 10)
-BODY = (14, 10)
-SMALL = (8, 5)
-TINY = (6, 4)
-LIMB_SECTIONS = 8
-EYE_SECTIONS = 10
-LID_SECTIONS = 10
+# What a scenario may fix per partner ("any": drawn from the seed); see authoring/procedural.
+SEXES = ("female", "male")
+AGES = ("young", "middle", "older")
+HAIR_STYLES = ("short", "long", "bun", "bald")
+BUILDS = ("slim", "average", "heavy")
+STATURES = ("short", "average", "tall")
+OUTFITS = ("casual", "formal")
+_HEIGHT = {"female": (1.56, 1.65, 1.75), "male": (1.68, 1.77, 1.88)}
+_GIRTH = {"slim": 0.9, "average": 1.0, "heavy": 1.16}
 
 
-@functools.cache
 def meshes() -> dict[str, Mesh]:
     """The shared avatar meshes (neutral colours; parts are tinted)."""
-    w = WHITE
-    lip, mouth = rgba("#8a3b3b"), rgba("#2a0d0d")
-    iris = {f"eye{i}": _bake(_eye(rgba(c)), ao=False) for i, c in enumerate(IRIS)}
-    head = merge(
-        ellipsoid(0.092, 0.105, 0.1, w, translate(0, 0.135, 0), FACE),
-        ellipsoid(0.016, 0.03, 0.022, w, translate(0, 0.115, 0.1), SMALL),  # nose
-        ellipsoid(0.012, 0.028, 0.02, w, translate(0.092, 0.125, 0.0), TINY),  # ears
-        ellipsoid(0.012, 0.028, 0.02, w, translate(-0.092, 0.125, 0.0), TINY),
-        ellipsoid(0.035, 0.012, 0.012, lip, translate(0, 0.075, 0.085), SMALL),  # upper lip
-        ellipsoid(0.04, 0.03, 0.03, mouth, translate(0, 0.07, 0.06), TINY),  # mouth inside
-    )
-    jaw = merge(
-        ellipsoid(0.072, 0.045, 0.075, w, translate(0, -0.015, 0.035), (12, 8)),
-        ellipsoid(0.032, 0.01, 0.012, lip, translate(0, 0.0, 0.098), SMALL),  # lower lip
-    )
-    return {
-        **iris,
-        "pelvis": _bake(ellipsoid(0.18, 0.12, 0.12, w, translate(0, -0.02, 0), (10, 6))),
-        "torso_slim": _bake(ellipsoid(0.17, 0.3, 0.11, w, translate(0, 0.28, 0), BODY)),
-        "torso_broad": _bake(ellipsoid(0.2, 0.3, 0.13, w, translate(0, 0.28, 0), BODY)),
-        "neck": _bake(_capsule(0.05, 0.06, translate(0, 0.03, 0))),
-        "head": _bake(head, floor=-1.0),
-        "jaw": _bake(jaw, floor=-1.0),
-        "lid": _bake(_cap(EYE_R_SIZE * 1.12, 0.0, 4, LID_SECTIONS), ao=False),
-        "brow": _bake(box(0.036, 0.008, 0.012, w), ao=False),
-        "hair_short": _bake(_cap(0.1, 0.05, 5, FACE[0], translate(0, 0.14, -0.004)), floor=-1.0),
-        "hair_long": _bake(
-            merge(
-                _cap(0.102, -0.1, 6, FACE[0], translate(0, 0.14, -0.006)),
-                ellipsoid(0.1, 0.14, 0.05, w, translate(0, 0.06, -0.07), (10, 6)),
-            ),
-            floor=-1.0,
-        ),
-        "upper_arm": _bake(_capsule(0.045, 0.22, translate(0, -0.15, 0)), floor=-1.0),
-        "forearm": _bake(_capsule(0.04, 0.18, translate(0, -0.13, 0)), floor=-1.0),
-        "hand": _bake(ellipsoid(0.035, 0.06, 0.025, w, None, TINY), floor=-1.0),
-        "thigh": _bake(_capsule(0.065, 0.32, translate(0, -0.22, 0)), floor=-1.0),
-        "shin": _bake(_capsule(0.05, 0.33, translate(0, -0.22, 0)), floor=-1.0),
-        "foot": _bake(box(0.1, 0.06, 0.25, w, translate(0, 0, 0.05)), floor=-1.0),
-        "phone": _bake(
-            merge(
-                box(0.075, 0.15, 0.012, rgba("#1c1c1e")),
-                box(0.065, 0.13, 0.004, rgba("#9fc8ff"), translate(0, 0, 0.007)),
-            ),
-            ao=False,
-        ),
-    }
+    return figure.meshes()
 
 
-def _capsule(r: float, h: float, at: F32) -> Geo:
-    """A light capsule along y (straight part ``h``), octagonal, with two rings per end."""
-    a = np.radians([-90.0, -45.0, 0.0, 0.0, 45.0, 90.0])
-    y = r * np.sin(a) + np.where(np.arange(6) < 3, -h / 2, h / 2)
-    return lathe(r * np.cos(a), y, np.cos(a), np.sin(a), WHITE, LIMB_SECTIONS, at)
-
-
-def _cap(r: float, down_to: float, rings: int, sections: int, at: F32 | None = None) -> Geo:
-    """The part of a sphere of radius r above y = down_to * r, open at the bottom."""
-    a = np.linspace(np.arcsin(down_to), np.pi / 2, rings + 1)
-    return lathe(r * np.cos(a), r * np.sin(a), np.cos(a), np.sin(a), WHITE, sections, at)
-
-
-def _eye(iris: tuple[float, float, float, float]) -> Geo:
-    """An eyeball looking along +z: pupil, iris and white in rings of their own, so the
-    iris stays round and sharp with few triangles; the back (inside the head) is left open."""
-    black = (0.02, 0.02, 0.02, 1.0)
-    # Angles from the front pole, back to front, and the colour at each ring.
-    rings = [(110.0, WHITE), (70.0, WHITE), (46.0, WHITE), (42.0, iris), (24.0, iris),
-             (20.0, black), (0.0, black)]  # fmt: skip
-    a = np.radians([d for d, _ in rings])
-    return lathe(
-        EYE_R_SIZE * np.sin(a),
-        EYE_R_SIZE * np.cos(a),
-        np.sin(a),
-        np.cos(a),
-        [c for _, c in rings],
-        EYE_SECTIONS,
-        rot_x(np.pi / 2),  # the lathe's +y axis becomes the gaze, +z
-    )
+def _diag(x: float, y: float, z: float) -> F32:
+    return np.diag([x, y, z, 1.0]).astype(np.float32)
 
 
 @dataclass(frozen=True)
 class Look:
-    """Colours and shapes of one avatar, chosen from its seed."""
+    """Who one avatar is: colours, shapes and build, chosen from its seed (any of it may be
+    fixed by the scenario)."""
 
     skin: tuple[float, float, float, float]
     shirt: tuple[float, float, float, float]
     trousers: tuple[float, float, float, float]
     hair: tuple[float, float, float, float]
-    hair_style: str  # short, long, none
-    torso: str  # torso_slim, torso_broad
-    eye: str  # eye0..eye2
+    hair_style: str  # short, long, bun, none (bald)
+    torso: str  # torso_male, torso_female
+    eye: str  # eye0 (brown), eye1 (blue)
+    sex: str = "male"
+    age: str = "middle"
+    height: float = 1.77  # standing height, metres
+    girth: float = 1.0  # body width and depth relative to an average build
+
+    @property
+    def scale(self) -> float:
+        """The figure's uniform scale for its height."""
+        return self.height / FIGURE_HEIGHT
+
+    @property
+    def shoulder_x(self) -> float:
+        return figure.SHOULDER_X["female" if self.torso == "torso_female" else "male"] * self.girth
+
+    @property
+    def hip_x(self) -> float:
+        return figure.HIP_X["female" if self.torso == "torso_female" else "male"] * self.girth
 
     @staticmethod
-    def from_seed(seed: int) -> Look:
+    def from_seed(seed: int, choose: Mapping[str, str | int] | None = None) -> Look:
+        """A person drawn from ``seed``; ``choose`` fixes some of it: ``sex``, ``age``,
+        ``hair`` (a style of :data:`HAIR_STYLES`), ``build``, ``stature``, ``outfit``
+        (each a word, or "any") and ``skin`` (1 lightest .. 7 darkest; 0 = any)."""
         rng = np.random.default_rng(seed)
+        c = dict(choose or {})
 
-        def pick(xs: Sequence[str]) -> str:
-            return str(xs[int(rng.integers(len(xs)))])
+        def pick(xs: Sequence[str], p: Sequence[float] | None = None) -> str:
+            return str(xs[int(rng.choice(len(xs), p=p))])
 
+        def chosen(key: str, xs: Sequence[str], p: Sequence[float] | None = None) -> str:
+            drawn = pick(xs, p)  # always drawn, so fixing one trait keeps the others
+            v = str(c.get(key, "any"))
+            return drawn if v == "any" else v
+
+        sex = chosen("sex", SEXES)
+        age = chosen("age", AGES, (0.4, 0.38, 0.22))
+        skin_drawn = int(rng.integers(len(SKIN)))
+        skin_i = int(c.get("skin", 0) or 0)
+        skin = SKIN[skin_i - 1] if skin_i else SKIN[skin_drawn]
+        if sex == "male":
+            bald = 0.35 if age == "older" else 0.05
+            styles = ("short", "long", "bun", "bald")
+            style = chosen("hair", styles, (0.85 - bald, 0.08, 0.02, 0.05 + bald))
+        else:
+            style = chosen("hair", HAIR_STYLES, (0.14, 0.52, 0.32, 0.02))
+        grey = age == "older" or (age == "middle" and rng.random() < 0.2)
+        hair_colour = pick(GREY_HAIR) if grey else pick(HAIR)
+        build = chosen("build", BUILDS, (0.3, 0.45, 0.25))
+        stature = chosen("stature", STATURES, (0.25, 0.5, 0.25))
+        height = _HEIGHT[sex][STATURES.index(stature)] + float(rng.normal(0, 0.02))
+        if age == "older":
+            height -= 0.02
+        # blue eyes (eye1) only among the lighter skin tones
+        blue = rng.random() < 0.4 and SKIN.index(skin) <= 2
+        eye = "eye1" if blue else "eye0"
+        outfit = chosen("outfit", OUTFITS, (0.7, 0.3))
+        shirt = pick(FORMAL) if outfit == "formal" else pick(SHIRT)
+        trousers = pick(FORMAL[:3]) if outfit == "formal" else pick(TROUSERS)
         return Look(
-            rgba(pick(SKIN)),
-            rgba(pick(SHIRT)),
-            rgba(pick(TROUSERS)),
-            rgba(pick(HAIR)),
-            pick(("short", "long", "short", "none")),
-            pick(("torso_slim", "torso_broad")),
-            pick(("eye0", "eye1", "eye2")),
+            rgba(skin),
+            rgba(shirt),
+            rgba(trousers),
+            rgba(hair_colour),
+            "none" if style == "bald" else style,
+            f"torso_{sex}",
+            eye,
+            sex,
+            age,
+            float(height),
+            _GIRTH[build] * float(rng.uniform(0.97, 1.03)),
         )
 
 
-def rest_pose(seated: bool, attitude: str) -> dict[int, F32]:
+AVERAGE = Look(rgba(SKIN[2]), rgba(SHIRT[0]), rgba(TROUSERS[0]), rgba(HAIR[0]), "short",
+               "torso_male", "eye0", "male", "middle", FIGURE_HEIGHT, 1.0)  # fmt: skip
+
+
+@functools.cache
+def _face_places() -> tuple[F32, F32, F32, F32, F32, F32]:
+    """Rest transforms in the head of: jaw, left and right brows, mouth corners (l, r),
+    and the mouth's middle (for the corners' drop as the jaw opens)."""
+    _, _, jaw_at, lips_z = figure.face()
+    head, *_ = figure.face()
+    p = head.positions
+
+    def z_at(x: float, y: float) -> float:
+        near = np.hypot(p[:, 0] - x, p[:, 1] - y) < 0.01
+        return float(p[near, 2].max())
+
+    bz = z_at(0.032, 0.158) + 0.003
+    brow_l = compose(translate(0.032, 0.16, bz), rot_y(0.3))
+    brow_r = compose(translate(-0.032, 0.16, bz), rot_y(np.pi - 0.3))
+    mz = lips_z + 0.0015
+    mouth_l = compose(translate(0.006, Y_MOUTH, mz), rot_y(0.5))
+    mouth_r = compose(translate(-0.006, Y_MOUTH, mz), rot_y(np.pi - 0.5))
+    return jaw_at, brow_l, brow_r, mouth_l, mouth_r, translate(0, Y_MOUTH, lips_z)
+
+
+def rest_pose(seated: bool, attitude: str, look: Look | None = None) -> dict[int, F32]:
     """Rest local transforms of every rig joint (the root joint is left to the caller)."""
-    hips_y = HIPS_SEATED if seated else HIPS_STANDING
-    r: dict[int, F32] = {
-        HIPS: translate(0, hips_y, 0),
+    lk = AVERAGE if look is None else look
+    s = lk.scale
+    g = lk.girth
+    hips_y = HIPS_SEATED - 0.5 * (1 - s) * 0.47 if seated else HIPS_STANDING * s
+    pelvis = _diag(g, 1.0, 0.5 + 0.5 * g)
+    chest = _diag(g, 1.0, 0.4 + 0.6 * g)
+    unpelvis, unchest = np.linalg.inv(pelvis), np.linalg.inv(chest)
+    sx, hx = lk.shoulder_x, lk.hip_x
+    jaw_at, brow_l, brow_r, mouth_l, mouth_r, _ = _face_places()
+    r: dict[int, npt.NDArray[np.floating[Any]]] = {
+        HIPS: translate(0, hips_y, 0) @ _diag(s, s, s) @ pelvis,
         TORSO: translate(0, 0.05, 0),
         HEAD: translate(*HEAD_IN_NECK),
         EYE_L: translate(*EYE_IN_HEAD),
         EYE_R: translate(-EYE_IN_HEAD[0], *EYE_IN_HEAD[1:]),
         LID_L: compose(translate(*EYE_IN_HEAD), rot_x(LID_OPEN)),
         LID_R: compose(translate(-EYE_IN_HEAD[0], *EYE_IN_HEAD[1:]), rot_x(LID_OPEN)),
-        JAW: translate(0, 0.085, 0.01),
-        BROW_L: translate(0.036, 0.163, 0.095),
-        BROW_R: translate(-0.036, 0.163, 0.095),
-        SHO_L: compose(translate(0.21, 0.47, 0), rot_z(0.08)),
-        SHO_R: compose(translate(-0.21, 0.47, 0), rot_z(-0.08)),
+        JAW: jaw_at,
+        BROW_L: brow_l,
+        BROW_R: brow_r,
+        MOUTH_L: mouth_l,
+        MOUTH_R: mouth_r,
+        SHO_L: compose(translate(sx, 0.43, 0), rot_z(0.08)),
+        SHO_R: compose(translate(-sx, 0.43, 0), rot_z(-0.08)),
         ELB_L: translate(0, -0.3, 0),
         ELB_R: translate(0, -0.3, 0),
-        HIP_L: translate(0.1, -0.05, 0),
-        HIP_R: translate(-0.1, -0.05, 0),
+        HIP_L: translate(hx, -0.05, 0),
+        HIP_R: translate(-hx, -0.05, 0),
         KNEE_L: translate(0, -0.45, 0),
         KNEE_R: translate(0, -0.45, 0),
     }
@@ -239,32 +265,46 @@ def rest_pose(seated: bool, attitude: str) -> dict[int, F32]:
             r[j] = r[j] @ rot_x(-np.pi / 2)
         for j in (KNEE_L, KNEE_R):
             r[j] = r[j] @ rot_x(np.pi / 2)
-        for j in (SHO_L, SHO_R):
-            r[j] = r[j] @ rot_x(-0.25)
-        for j in (ELB_L, ELB_R):
-            r[j] = r[j] @ rot_x(-1.1)
+        # upper arms down the sides, forearms forward and in, hands on the thighs
+        r[SHO_L] = compose(translate(sx, 0.43, 0), rot_x(-0.25), rot_z(0.03))
+        r[SHO_R] = compose(translate(-sx, 0.43, 0), rot_x(-0.25), rot_z(-0.03))
+        r[ELB_L] = compose(translate(0, -0.3, 0), rot_y(-0.3), rot_x(-1.1))
+        r[ELB_R] = compose(translate(0, -0.3, 0), rot_y(0.3), rot_x(-1.1))
     a = attitudes.attitude(attitude)
     if a.hands == "crossed":
-        r[SHO_L] = compose(translate(0.21, 0.47, 0), rot_x(-0.3), rot_z(0.12))
-        r[SHO_R] = compose(translate(-0.21, 0.47, 0), rot_x(-0.3), rot_z(-0.12))
+        r[SHO_L] = compose(translate(sx, 0.43, 0), rot_x(-0.3), rot_z(0.12))
+        r[SHO_R] = compose(translate(-sx, 0.43, 0), rot_x(-0.3), rot_z(-0.12))
         r[ELB_L] = compose(translate(0, -0.3, 0), rot_y(-1.3), rot_x(-1.45))
         r[ELB_R] = compose(translate(0, -0.3, 0), rot_y(1.3), rot_x(-1.45))
     if a.hands == "phone":  # both forearms up, the phone held low in front of the chest
-        r[SHO_L] = compose(translate(0.21, 0.47, 0), rot_x(-0.35), rot_z(-0.12))
-        r[SHO_R] = compose(translate(-0.21, 0.47, 0), rot_x(-0.35), rot_z(0.12))
+        r[SHO_L] = compose(translate(sx, 0.43, 0), rot_x(-0.35), rot_z(-0.12))
+        r[SHO_R] = compose(translate(-sx, 0.43, 0), rot_x(-0.35), rot_z(0.12))
         r[ELB_L] = compose(translate(0, -0.3, 0), rot_y(-0.35), rot_x(-1.35))
         r[ELB_R] = compose(translate(0, -0.3, 0), rot_y(0.35), rot_x(-1.35))
-    r[TORSO] = r[TORSO] @ rot_x(a.lean)
+    # The pelvis and chest are scaled for build; their children are placed in the
+    # unscaled frame (so an arm or a leg keeps its shape on a heavier body).
+    r[TORSO] = unpelvis @ r[TORSO] @ rot_x(a.lean) @ chest
+    for j in (SHO_L, SHO_R):
+        r[j] = unchest @ r[j]
+    for j in (HIP_L, HIP_R):
+        r[j] = unpelvis @ r[j]
     return {k: v.astype(np.float32) for k, v in r.items()}
+
+
+def neck_in_torso(look: Look | None = None) -> F32:
+    """The neck's place in the torso joint (undoing the chest's scale for build)."""
+    g = (AVERAGE if look is None else look).girth
+    chest = _diag(g, 1.0, 0.4 + 0.6 * g)
+    return (np.linalg.inv(chest) @ translate(*NECK_IN_TORSO)).astype(np.float32)
 
 
 def avatar_part(name: str, look: Look, seated: bool, attitude: str, at: F32) -> Part:
     """One avatar's part tree, rooted at ``name`` and placed by ``at`` in its parent."""
     m = meshes()
-    r = rest_pose(seated, attitude)
+    r = rest_pose(seated, attitude, look)
     skin, shirt, trousers = Material(look.skin), Material(look.shirt), Material(look.trousers)
     hair = Material(look.hair, roughness=0.6)
-    shoes = Material(rgba("#202020"))
+    shoes = Material(rgba("#202020"), roughness=0.5)
 
     holds_phone = attitudes.attitude(attitude).hands == "phone"
 
@@ -272,15 +312,15 @@ def avatar_part(name: str, look: Look, seated: bool, attitude: str, at: F32) -> 
         s, e = (SHO_L, ELB_L) if side == "l" else (SHO_R, ELB_R)
         held: tuple[Part, ...] = ()
         if holds_phone and side == "r":  # screen up towards the face, lit
-            at = compose(translate(0.0, -0.06, 0.03), rot_x(-1.3))
+            at = compose(translate(0.0, -0.08, 0.03), rot_x(-1.3))
             held = (Part("phone", m["phone"], at, Material(emissive=0.5)),)
-        hand = Part("hand", m["hand"], translate(0, -0.27, 0), skin, held)
+        hand = Part("hand", m["hand"], translate(0, -0.265, 0), skin, held)
         forearm = Part(f"elbow_{side}", m["forearm"], r[e], shirt, (hand,))
         return Part(f"shoulder_{side}", m["upper_arm"], r[s], shirt, (forearm,))
 
     def leg(side: str) -> Part:
         h, k = (HIP_L, KNEE_L) if side == "l" else (HIP_R, KNEE_R)
-        foot = Part("foot", m["foot"], translate(0, -0.44, 0), shoes)
+        foot = Part("foot", m["foot"], translate(0, -0.41, 0), shoes)
         shin = Part(f"knee_{side}", m["shin"], r[k], trousers, (foot,))
         return Part(f"hip_{side}", m["thigh"], r[h], trousers, (shin,))
 
@@ -292,11 +332,13 @@ def avatar_part(name: str, look: Look, seated: bool, attitude: str, at: F32) -> 
         Part("jaw", m["jaw"], r[JAW], skin),
         Part("brow_l", m["brow"], r[BROW_L], hair),
         Part("brow_r", m["brow"], r[BROW_R], hair),
+        Part("mouth_l", m["mouth"], r[MOUTH_L], skin),
+        Part("mouth_r", m["mouth"], r[MOUTH_R], skin),
     ]
     if look.hair_style != "none":
         face.append(Part("hair", m[f"hair_{look.hair_style}"], identity(), hair))
     head = Part("head", m["head"], r[HEAD], skin, tuple(face))
-    neck = Part("neck", m["neck"], translate(*NECK_IN_TORSO), skin, (head,))
+    neck = Part("neck", None, neck_in_torso(look), skin, (head,))
     torso = Part("torso", m[look.torso], r[TORSO], shirt, (neck, arm("l"), arm("r")))
     hips = Part("hips", m["pelvis"], r[HIPS], trousers, (torso, leg("l"), leg("r")))
     return Part(name, None, at, Material(), (hips,))
@@ -334,7 +376,6 @@ def _smooth(x: FloatArr) -> FloatArr:
     return x * x * (3 - 2 * x)
 
 
-_NECK = translate(*NECK_IN_TORSO)
 _AXES = {"x": (1, 2), "y": (2, 0), "z": (0, 1)}  # the columns a rotation about each mixes
 
 
@@ -354,6 +395,13 @@ def _turn(m: F32, angles: npt.ArrayLike, axis: str) -> None:
 def _lift(m: F32, dy: npt.ArrayLike) -> None:
     """``m[...] = m @ translate(0, dy, 0)`` in place (dy broadcast like ``_turn``'s angles)."""
     m[..., 3] += np.asarray(dy, np.float32)[..., None] * m[..., 1]
+
+
+def _move(m: F32, d: npt.ArrayLike) -> None:
+    """``m[...] = m @ translate(*d)`` in place, for offsets ``d`` (..., 3) broadcast over
+    ``m``'s leading axes."""
+    d32 = np.asarray(d, np.float32)
+    m[..., 3] += d32[..., 0:1] * m[..., 0] + d32[..., 1:2] * m[..., 1] + d32[..., 2:3] * m[..., 2]
 
 
 _EYE_IN_HEAD = np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
@@ -377,6 +425,7 @@ class Rig:
     idx: npt.NDArray[np.int64]
     walk: FloatArr  # (N, 3) velocity in the object, zero for people who stay put
     walk_span: FloatArr  # (N,) after how far a walker wraps back (0: no walking)
+    neck: F32  # (N, 4, 4) each member's neck in its torso (for its build)
 
     def __len__(self) -> int:
         return len(self.seed)
@@ -415,6 +464,11 @@ class Rig:
                  for c, n in zip(crowds, sizes, strict=True)],
                 np.zeros(0),
             ),
+            cat(
+                [np.broadcast_to(neck_in_torso() if c.neck is None else c.neck, (n, 4, 4))
+                 for c, n in zip(crowds, sizes, strict=True)],
+                np.zeros((0, 4, 4), np.float32),
+            ).astype(np.float32),
         )  # fmt: skip
 
     # -- per-member constants: the parts of each random draw that do not change in time --
@@ -541,17 +595,38 @@ class Rig:
         eyes = out[:, EYE_L : EYE_R + 1]  # both eyes turn alike
         _turn(eyes, eye_yaw[:, None], "y")
         _turn(eyes, eye_pitch[:, None], "x")
-        lid = (np.clip(blink, 0, 1) * (LID_CLOSED - LID_OPEN))[:, None]
-        _turn(out[:, LID_L : LID_R + 1], lid, "x")
-        _turn(out[:, JAW], np.clip(jaw, 0, 1) * JAW_MAX, "x")
-        brows_lr = out[:, BROW_L : BROW_R + 1]
-        _lift(brows_lr, (0.006 * brows)[:, None])
-        _turn(brows_lr, np.stack([-0.25 * brows, 0.25 * brows], 1), "z")
+        self._face(out, np.clip(brows, -1.0, 1.0), np.clip(jaw, 0.0, 1.0), np.clip(blink, 0, 1))
         return out
+
+    @staticmethod
+    def _face(out: F32, expression: FloatArr, jaw: FloatArr, blink: FloatArr) -> None:
+        """Brows, lids, jaw and mouth corners of every member from its expression (-1..1),
+        jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4))."""
+        zero = np.zeros(len(expression))
+        cross = np.minimum(expression, 0.0)  # hostile: brows down and drawn in
+        warm = np.maximum(expression, 0.0)
+        # both brows share a mesh, the right one turned half round: the same local turn
+        # lowers both inner ends when hostile
+        brows = out[:, BROW_L : BROW_R + 1]
+        _move(brows, np.stack([zero, 0.006 * expression, 0.002 * cross], 1)[:, None])
+        _turn(brows, (-0.45 * cross + 0.08 * warm)[:, None], "z")
+        # lids: narrowed in a glare, a little in a warm smile; shut in a blink
+        narrow = 0.4 * -cross + 0.12 * warm
+        lid = narrow + blink * (LID_CLOSED - LID_OPEN - narrow)
+        _turn(out[:, LID_L : LID_R + 1], lid[:, None], "x")
+        # a warm smile parts the lips a little; speech opens the jaw further
+        opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
+        _turn(out[:, JAW], opening, "x")
+        # the mouth corners turn up (and out) in a smile and down in a frown, and drop
+        # half way with the jaw (about 10 cm from the hinge to the lips) so an open
+        # mouth stays oval
+        corners = out[:, MOUTH_L : MOUTH_R + 1]
+        _move(corners, np.stack([0.003 * warm, -0.05 * np.sin(opening), zero], 1)[:, None])
+        _turn(corners, (SMILE * expression * (1.0 - 0.5 * jaw))[:, None], "z")
 
     def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
         """World -> head-joint (at rest) matrices of each member, (N, 4, 4)."""
-        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ _NECK
+        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ self.neck
         chain = chain @ self.rest[:, HEAD]
         out: npt.NDArray[np.float64] = np.linalg.inv(chain.astype(np.float64))
         return out
@@ -605,13 +680,20 @@ class Rig:
 @dataclass(frozen=True, eq=False)
 class Crowd(Animator):
     """Animates N avatars in one vectorised pass: breathing, sway, blinking, gaze, nods,
-    speech (jaw) and, for walkers, walking along a straight line.
+    speech (jaw), facial expression (brows, mouth corners, lids) and, for walkers,
+    walking along a straight line.
 
-    ``base`` are the members' root transforms in the object; ``walk`` (N, 3) their
-    velocities in the object (zero for people who stay put) and ``walk_span`` the
-    length after which a walker wraps back to where it started. The world poses the
-    crowds of all its objects together (:class:`Rig` over all of them); posed alone, a
-    crowd moves the same.
+    ``rest`` holds the members' root transforms in the object and their joints' rest
+    transforms; ``walk`` (N, 3) their velocities in the object (zero for people who
+    stay put) and ``walk_span`` the length after which a walker wraps back to where it
+    started; ``neck`` (N, 4, 4) each member's neck in its torso (None: an average build).
+    The world poses the crowds of all its objects together (:class:`Rig` over all of
+    them); posed alone, a crowd moves the same.
+
+    Expression is one number per member, -1 (hostile: brows down and drawn together,
+    mouth corners down, eyes narrowed) .. +1 (warm: brows up, a smile); it is the
+    ``brows`` channel of :class:`~vrtherapy.world.model.AvatarControls` and
+    :class:`~vrtherapy.world.model.AvatarBatch`, and the attitude's brows by default.
     """
 
     prefixes: tuple[str, ...]
@@ -622,6 +704,7 @@ class Crowd(Animator):
     seed: int = 0
     walk: FloatArr | None = None
     walk_span: float = 0.0
+    neck: F32 | None = None
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -670,47 +753,57 @@ def crowd(
     walk_span: float = 0.0,
 ) -> tuple[list[Part], Crowd]:
     """Parts and one animator for avatars given as (placement, look seed, seated, attitude)."""
+    people = [
+        (at, Look.from_seed(look_seed), seated, attitudes.attitude(attitude).name)
+        for at, look_seed, seated, attitude in members
+    ]
+    names = [f"{name_prefix}{i}" for i in range(len(people))]
+    return _group(names, people, gaze, seed, walk, walk_span)
+
+
+def _group(
+    names: Sequence[str],
+    people: Sequence[tuple[F32, Look, bool, str]],
+    gaze: Sequence[float],
+    seed: int,
+    walk: FloatArr | None = None,
+    walk_span: float = 0.0,
+) -> tuple[list[Part], Crowd]:
     parts: list[Part] = []
     rests: list[F32] = []
-    for i, (at, look_seed, seated, attitude) in enumerate(members):
-        name = f"{name_prefix}{i}"
-        pose_attitude = attitudes.attitude(attitude).name
-        parts.append(avatar_part(name, Look.from_seed(look_seed), seated, pose_attitude, at))
-        r = rest_pose(seated, pose_attitude)
+    necks: list[F32] = []
+    for i, (at, look, seated, attitude) in enumerate(people):
+        parts.append(avatar_part(names[i], look, seated, attitude, at))
+        r = rest_pose(seated, attitude, look)
         rests.append(np.stack([at, *(r[j] for j in range(1, len(JOINTS)))]))
-    rest = (
-        np.stack(rests).astype(np.float32)
-        if rests
-        else np.zeros((0, len(JOINTS), 4, 4), np.float32)
-    )
+        necks.append(neck_in_torso(look))
+    n = len(people)
     anim = Crowd(
-        tuple(f"{name_prefix}{i}" for i in range(len(members))),
-        rest,
-        np.array([m[2] for m in members], dtype=bool),
+        tuple(names),
+        np.stack(rests).astype(np.float32) if n else np.zeros((0, len(JOINTS), 4, 4), np.float32),
+        np.array([p[2] for p in people], dtype=bool),
         np.asarray(gaze, dtype=np.float64),
-        tuple(attitudes.attitude(m[3]).name for m in members),
+        tuple(p[3] for p in people),
         seed,
         walk,
         walk_span,
+        np.stack(necks).astype(np.float32) if n else np.zeros((0, 4, 4), np.float32),
     )
     return parts, anim
 
 
+APPEARANCE = ("sex", "age", "skin", "hair", "build", "stature", "outfit")
+
+
 def build_avatar(args: Args, seed: int) -> Built:
-    """kind ``avatar``: one person, standing or seated, with a full face rig."""
+    """kind ``avatar``: one person, standing or seated, with a full face rig; who it is
+    comes from its ``seed`` and any of the appearance arguments the scenario fixes."""
     look_seed = int(args["seed"]) + 7919 * seed
     seated = args["pose"] == "seated"
     attitude = str(args["attitude"])
-    look = Look.from_seed(look_seed)
-    r = rest_pose(seated, attitude)
-    parts = avatar_part("body", look, seated, attitude, identity())
-    rest = np.stack([identity(), *(r[j] for j in range(1, len(JOINTS)))])[None]
-    anim = Crowd(
-        ("body",),
-        rest.astype(np.float32),
-        np.array([seated]),
-        np.array([float(args["gaze"])]),
-        (attitude,),
-        look_seed,
+    choose = {k: args[k] for k in APPEARANCE if k in args}
+    look = Look.from_seed(look_seed, choose)  # type: ignore[arg-type]
+    parts, anim = _group(
+        ["body"], [(identity(), look, seated, attitude)], [float(args["gaze"])], look_seed
     )
-    return Built(Part("", None, identity(), Material(), (parts,)), (anim,))
+    return Built(Part("", None, identity(), Material(), tuple(parts)), (anim,))
