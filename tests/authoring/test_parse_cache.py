@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from vrtherapy.authoring import AuthoringError
-from vrtherapy.authoring import yamlsource
+from vrtherapy.authoring import AuthoringError, yamlsource
 from vrtherapy.authoring.yamlsource import parse_yaml
 
 TEXT = "id: cache.test\nlevels:\n  - {name: low, notes: first}\n  - {name: high}\n"
