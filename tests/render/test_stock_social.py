@@ -17,6 +17,7 @@ from vrtherapy.authoring.intensity import level_intensity
 from vrtherapy.display.headless import HeadlessDisplay
 from vrtherapy.partners.behaviour import Behaviour, behaviour_of
 from vrtherapy.render import Renderer
+from vrtherapy.world.procedural import build
 from vrtherapy.world.world import World
 
 HEAD = "hips/torso/neck/head"
@@ -274,13 +275,39 @@ def test_the_queue_behind_the_client_grows_closer_and_more_impatient(
     assert crossed[4] >= 0.7, crossed
     b = behaviours(spec, "barista")
     assert falls([x.valence for x in b]) and rises([x.speaking_rate for x in b])
-    # the pixels, looking back over the left shoulder: the queue fills more of the view
-    shares = []
+    # the pixels, looking back over the left shoulder: the queue fills more of the view.
+    # The café is the same size at every level (its walls do not move as the queue grows),
+    # so the pixels that change without the queue are its people alone; the nearest two
+    # or three of a queue hide the rest, so ten people at 0.6 m fill 0.23 of the view
+    # where two at 1 m fill 0.16 (a café that grew with the queue once counted its
+    # moving back wall as people: 0.18 and 0.35)
+    shares, empties = [], []
     for lv in ("two_waiting", "rush_hour"):
         empty = picture(display, renderer, world_at(spec, lv, queue=0), yaw=160)
         full = picture(display, renderer, world_at(spec, lv), yaw=160)
         shares.append(float(changed(full, empty).mean()))
-    assert shares[1] > 2 * shares[0] and shares[1] > 0.2, shares
+        empties.append(empty)
+    assert changed(*empties).mean() < 0.001
+    assert shares[1] > shares[0] + 0.05 and shares[1] > 0.2, shares
+
+
+def test_the_cafe_stays_the_same_size_as_the_queue_grows() -> None:
+    """The walls do not move between the counter levels: a client would see the café
+    grow, and the pixel measure above would count its back wall as people."""
+    spec = spec_of("social.counter_order")
+
+    def walls(queue: int, spacing: float) -> str:
+        [part] = [
+            p
+            for p in build("service_counter", {"queue": queue, "spacing": spacing}).root.children
+            if p.name == "walls"
+        ]
+        assert part.mesh is not None
+        return part.mesh.key
+
+    levels = [lv.values for lv in spec.levels if "queue" in lv.values]
+    assert len(levels) >= 5
+    assert {walls(int(v["queue"]), float(v["spacing"])) for v in levels} == {walls(0, 1.0)}
 
 
 def test_the_questions_get_harder_and_the_room_colder() -> None:

@@ -271,7 +271,9 @@ def build_service_counter(args: Args, seed: int) -> Built:
     s = _seed(args, seed)
     rng = np.random.default_rng(s)
     back_z = -2.4
-    behind = max(3.0, spacing * n_queue + 1.5)  # room behind the client for the queue
+    # room behind the client for the queue: the same café for every queue up to ten
+    # people at 0.65 m (the stock levels), so the walls stay put as the queue grows
+    behind = max(8.0, spacing * n_queue + 1.5)
     w, d = 6.0, behind - back_z
     zc = (behind + back_z) / 2
     walls, floors = shell(w, 3.0, d, rgba("#e9dcc4"), rgba("#7c5e45"), zc)
@@ -284,8 +286,11 @@ def build_service_counter(args: Args, seed: int) -> Built:
     impatient = set(rng.permutation(n_queue)[: round(impatience * n_queue)].tolist())
     members = []
     gazes = []
-    for q in range(n_queue):  # behind the client, facing the counter (-z); the line drifts left
-        x = -0.2 * q + float(rng.uniform(-0.12, 0.12))
+    # behind the client, facing the counter (-z); the line drifts left, and people stand
+    # a little to either side of the one ahead, as in a real queue: a straight line would
+    # point at the client, who would see only the nearest person of it looking back
+    for q in range(n_queue):
+        x = -0.1 * q + (0.25 if q % 2 else -0.25) + float(rng.uniform(-0.06, 0.06))
         at = compose(translate(x, 0, spacing * (q + 1)), rot_y(np.pi + rng.uniform(-0.25, 0.25)))
         mood = "hostile" if q in impatient else ("bored" if q % 3 == 2 else "neutral")
         members.append((at, int(rng.integers(1 << 30)), False, mood))
