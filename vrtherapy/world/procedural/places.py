@@ -15,6 +15,7 @@ from vrtherapy.world.geometry import bake, box, cylinder, ellipsoid, merge, rgba
 from vrtherapy.world.model import Animator, Args, Built, Part
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
+from vrtherapy.world.procedural.crowds import round_table
 from vrtherapy.world.procedural.furniture import chair_mesh, plant_mesh
 from vrtherapy.world.procedural.kit import GLASS, count, merged, num, root
 from vrtherapy.world.procedural.rooms import shell
@@ -283,6 +284,14 @@ def build_service_counter(args: Args, seed: int) -> Built:
         Part("counter", _counter_fittings(w, back_z)),
         Part("plant", plant_mesh(1.1, 1), translate(w / 2 - 0.5, 0, behind - 0.5)),
     ]
+    # café tables along the side walls behind the client, clear of the queue's line: a
+    # client looking back sees a café, not an empty room
+    table, chair = round_table(), chair_mesh()
+    for i, (x, z) in enumerate(((1.9, 1.6), (1.9, 3.8), (1.9, 6.0), (-2.2, 2.6))):
+        parts.append(Part(f"table_{i}", table, translate(x, 0, z)))
+        for k, yaw in enumerate((np.pi / 2, -np.pi / 2)):  # chairs face the table from x
+            at = compose(translate(x - np.sin(yaw) * 0.6, 0, z), rot_y(float(yaw)))
+            parts.append(Part(f"chair_{i}_{k}", chair, at, Material(rgba("#3c3c3c"))))
     impatient = set(rng.permutation(n_queue)[: round(impatience * n_queue)].tolist())
     members = []
     gazes = []
