@@ -166,6 +166,17 @@ class DialogueRuntime:
         assert node.timeout is not None  # a deadline implies a timeout
         return self._enter(state, node.timeout.goto, now)
 
+    def cut_in(self, state: DialogueState, now: float) -> Step | None:
+        """The partner cuts in on the client: it goes on now as it would when the client
+        gives no answer (the waiting node's timeout, taken early); None where the node
+        has no timeout (the partner waits for the answer, a trigger or the therapist)."""
+        if state.ended:
+            return None
+        node = self._waiting(state)
+        if node.timeout is None:
+            return None
+        return self._enter(state, node.timeout.goto, now)
+
     def line_finished(self, state: DialogueState, now: float) -> DialogueState:
         """The partner finished (or skipped) the line: the timeout counts from ``now``."""
         return state if state.ended else replace(state, waiting_since=now)

@@ -8,12 +8,14 @@ from typing import Any
 from vrtherapy.session import events as ev
 from vrtherapy.session.conversation.events import (
     EVENTS,
+    ClientSpeaking,
     DialogueChoiceMade,
     DialogueReached,
     DialogueTimedOut,
     DialogueTriggered,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerCutIn,
     PartnerLineFinished,
     PartnerLineSkipped,
     PartnerLineSpoken,
@@ -42,6 +44,10 @@ _DESCRIBE: dict[type[ev.Payload], Callable[[Any], str | None]] = {
         f"{p.partner_id} {p.name} → " + ("the level's value" if p.value is None else f"{p.value}")
     ),
     SubtitlesSet: lambda p: "subtitles " + ("on" if p.on else "off"),
+    ClientSpeaking: lambda p: (
+        "client speaks" if p.marked_by == "client" else "therapist: the client speaks"
+    ),
+    PartnerCutIn: lambda p: f"{p.partner_id} cuts in",
 }
 assert set(_DESCRIBE) == set(EVENTS)
 
