@@ -16,7 +16,9 @@ level's, or the console's live value). When a line has been heard to its end,
 from there, not from when the line began, and the client's answer gets its response
 latency on the choice panel (a ``measure_recorded`` event, ``choice_latency`` in
 seconds; 0 when the client answered while the partner spoke), and the microphone's
-turn-taking (``app/voice_wiring``) learns when the line played (``on_heard``).
+turn-taking (``app/voice_wiring``) learns when the line played (``on_heard``). Each
+line that begins to play is recorded (``partner_line_played``: which line, how long),
+so a replay poses the talking partner as the client saw it.
 
 Lines the next action may bring (whichever choice, trigger, timeout or variant) are
 synthesised ahead of need after every change, so a partner answers without waiting for
@@ -397,6 +399,10 @@ class PartnerSpeech:
             self.voices = self.voices.with_line(
                 Voiced(seq, p.partner_id, p.text, utterance, now, seconds, p.gesture, p.expression)
             )
+            if self.handle is not None:  # when it played and how long: a replay poses it
+                played = conv.LinePlayed(p.partner_id, seq, round(seconds, 3))
+                cid = f"played-{self.voices.scope}-{seq}"
+                _log_refusal(self.handle(c.Converse.of(cid, "system", played)))
 
     def _report_once(self, message: str) -> None:
         if message not in self._reported:

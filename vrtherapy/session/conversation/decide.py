@@ -30,6 +30,7 @@ from vrtherapy.session.conversation.events import (
     PartnerBehaviourSet,
     PartnerCutIn,
     PartnerLineFinished,
+    PartnerLinePlayed,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
@@ -116,6 +117,16 @@ class SetBehaviour(ConversationCommand):
 
 
 @dataclass(frozen=True)
+class LinePlayed(ConversationCommand):
+    """A partner's line began to play (the speech wiring sends this): ``line`` the
+    sequence number of its ``partner_line_spoken`` event, ``seconds`` its length."""
+
+    partner_id: str
+    line: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class ClientStartsSpeaking(ConversationCommand):
     """The client began a turn of speech: heard by the voice-activity detector
     (``marked_by`` 'client') or marked by the therapist. A partner waiting for the
@@ -133,7 +144,7 @@ class ShowSubtitles(ConversationCommand):
 
 ConversationKind = Literal[
     "start", "choose", "trigger", "timeouts", "say_again", "skip", "say", "score", "measure",
-    "behaviour", "subtitles", "finished", "speaking",
+    "behaviour", "subtitles", "finished", "speaking", "played",
 ]  # fmt: skip
 KINDS: dict[str, type[ConversationCommand]] = {
     "start": StartConversation,
@@ -149,6 +160,7 @@ KINDS: dict[str, type[ConversationCommand]] = {
     "subtitles": ShowSubtitles,
     "finished": LineFinished,
     "speaking": ClientStartsSpeaking,
+    "played": LinePlayed,
 }
 KIND_OF: dict[type[ConversationCommand], str] = {v: k for k, v in KINDS.items()}
 assert set(KINDS) == set(get_args(ConversationKind))
@@ -386,6 +398,14 @@ def _set_behaviour(state: ConversationState, cmd: SetBehaviour, scene: Scene) ->
         else:
             v = float(v)
     return [PartnerBehaviourSet(cmd.partner_id, cmd.name, v)]
+
+
+@_handles(LinePlayed)
+def _played(state: ConversationState, cmd: LinePlayed, scene: Scene) -> Payloads:
+    _runtime_partner(scene, cmd.partner_id)
+    if cmd.line < 0 or not math.isfinite(cmd.seconds) or cmd.seconds < 0:
+        raise ConversationRejected("a line played needs its event and a length in seconds")
+    return [PartnerLinePlayed(cmd.partner_id, cmd.line, float(cmd.seconds))]
 
 
 @_handles(ClientStartsSpeaking)

@@ -124,6 +124,18 @@ class SubtitlesSet(ev.Payload):
 
 
 @dataclass(frozen=True)
+class PartnerLinePlayed(ev.Payload):
+    """A partner's line began to play, as the client heard it (the event's time): ``line``
+    is the sequence number of its ``partner_line_spoken`` event, ``seconds`` its length.
+    A replay poses the talking partner from it."""
+
+    KIND = "partner_line_played"
+    partner_id: str
+    line: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class ClientSpeaking(ev.Payload):
     """The client began speaking (its ``turn``-th turn of the session): heard by the
     voice-activity detector (``marked_by`` 'client') or marked by the therapist."""
@@ -160,4 +172,5 @@ EVENTS: tuple[type[ev.Payload], ...] = (
     SubtitlesSet,
     ClientSpeaking,
     PartnerCutIn,
+    PartnerLinePlayed,
 )

@@ -17,6 +17,7 @@ from vrtherapy.session.conversation.events import (
     PartnerBehaviourSet,
     PartnerCutIn,
     PartnerLineFinished,
+    PartnerLinePlayed,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
@@ -48,6 +49,7 @@ _DESCRIBE: dict[type[ev.Payload], Callable[[Any], str | None]] = {
         "client speaks" if p.marked_by == "client" else "therapist: the client speaks"
     ),
     PartnerCutIn: lambda p: f"{p.partner_id} cuts in",
+    PartnerLinePlayed: lambda p: None,  # shown in the verbose timeline only
 }
 assert set(_DESCRIBE) == set(EVENTS)
 
@@ -62,6 +64,8 @@ def describe(p: ev.Payload, verbose: bool = False) -> str | None:
             return f"{p.partner_id} waits at '{p.node}'"
         if isinstance(p, PartnerLineFinished):
             return f"{p.partner_id} finished speaking"
+        if isinstance(p, PartnerLinePlayed):
+            return f"{p.partner_id} speaks ({p.seconds:.1f} s)"
         if isinstance(p, PartnerLineSpoken):
             return f"{p.partner_id} gestures: {p.gesture.replace('_', ' ')}"
     return line
