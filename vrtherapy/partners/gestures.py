@@ -8,7 +8,8 @@ one expression axis, −1 (frown: brows down and drawn in, lids narrowed, mouth 
 down) … +1 (a smile); each authored expression is a place on it
 (:data:`EXPRESSION_VALENCE`): ``surprise`` a little warm, ``concern`` and ``bored``
 a little cool. A glTF character shows the same axis through its smile and frown
-morph targets.
+morph targets, and nods and shakes its head with its head joint (its mapping names no
+shoulders or spine, so shrug, wave and lean show on procedural figures only).
 
 A gesture plays once from the line's start: ``nod`` (two nods of the head),
 ``shake_head`` (three turns of the head, the eyes staying on the client), ``shrug``
