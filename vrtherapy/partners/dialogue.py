@@ -30,7 +30,7 @@ class Line:
     text: str | None
     audio: str | None
     gesture: str
-    expression: str | None  # None: keep the current expression
+    expression: str | None  # shown while the line is said; None: the valence's face
 
 
 @dataclass(frozen=True)
