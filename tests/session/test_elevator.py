@@ -61,6 +61,35 @@ def test_client_rides_stop_by_stop_and_is_refused_beyond_the_top(
     assert dict(replayed.overrides)["floor"] == 35
 
 
+def test_the_session_report_lists_the_rides_refusals_and_locks(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    from tests.reports.test_session_report import Tables
+    from vrtherapy.reports.document import session_html
+    from vrtherapy.reports.session import session_report
+
+    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    ids = Ids()
+    _on_level(engine, ids, "floor_10")
+    clock.advance(61.0)
+    engine.handle(c.RequestFloor(ids(), direction="up"))
+    engine.handle(c.LockElevator(ids(), locked=True))
+    clock.advance(60.0)
+    engine.handle(c.RequestFloor(ids(), direction="down"))
+    engine.handle(c.EndSession(ids()))
+    tables = Tables(session_html(session_report(engine.store.read(engine.session_id))))
+    assert tables.tables["elevator"][1:] == [
+        ["1:01", "floor 20 (from 10)", "client", ""],
+        ["1:01", "client's buttons locked", "therapist", ""],
+        [
+            "2:01",
+            "down from floor 20",
+            "client",
+            "the therapist has locked the elevator's controls",
+        ],
+    ]
+
+
 def test_bottom_floor_refuses_down(sqlite_store: EventStore, library: Library) -> None:
     engine, _ = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
     ids = Ids()
