@@ -412,6 +412,8 @@ COMMANDS: dict[str, Builder] = {
     "partner": _partner,
     **CONVERSATION,
     "fire_cue": lambda cid, a, ctx: c.FireCue(cid, cue=_name(a, "cue")),
+    "send_elevator": lambda cid, a, ctx: c.SendElevator(cid, floor=_num(a, "floor", -1000, 1000)),
+    "lock_elevator": lambda cid, a, ctx: c.LockElevator(cid, locked=_bool(a, "locked")),
     "sound_output": lambda cid, a, ctx: c.SetSoundOutput(
         cid,
         volume=_num(a, "volume", 0, 1) if "volume" in a else None,
