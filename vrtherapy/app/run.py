@@ -146,12 +146,16 @@ class ClientView:
             self._wanted = self.director.wanted(snap, slider).key
             self._draw(views, pres, calm, now, snap)
 
-    def show(self, views: Any, pres: Presentation, calm: str, now: float) -> None:
+    def show(
+        self, views: Any, pres: Presentation, calm: str, now: float, snap: Snapshot | None = None
+    ) -> None:
         """Draw a presentation decided elsewhere (a replay's director) at record time ``now``;
-        its world must be ready (see :meth:`make_ready`), else the last one is drawn."""
+        its world must be ready (see :meth:`make_ready`), else the last one is drawn.
+        ``snap`` (the record's snapshot then) poses the partners, where :attr:`partners`
+        is set."""
         with self.builder.gate.frame():
             self.presentation = pres
-            self._draw(views, pres, calm, now)
+            self._draw(views, pres, calm, now, snap)
 
     def make_ready(self, pres: Presentation, calm: str, timeout: float = 60.0) -> None:
         """Block until ``pres``'s world is built and on the GPU (offline tools: a replay)."""

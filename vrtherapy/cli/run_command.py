@@ -251,7 +251,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @click.option(
     "--synthetic-client",
     is_flag=True,
-    help="A simulated client answers the in-headset prompts (demos, tests).",
+    help="A simulated client answers the in-headset prompts and the partners' choices "
+    "(demos, tests).",
 )
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic client.")
 @click.option(

@@ -315,6 +315,8 @@ CONVERSATION: dict[str, Builder] = {
     ),
     "partner_say_again": _converse(lambda a, ctx: conv.SayAgain(_partner_id(a, ctx))),
     "partner_skip": _converse(lambda a, ctx: conv.SkipLine(_partner_id(a, ctx))),
+    # the therapist marks that the client began to speak (a waiting partner may cut in)
+    "client_speaking": _converse(lambda a, ctx: conv.ClientStartsSpeaking("therapist")),
     "partner_say": _converse(lambda a, ctx: conv.SayThisNow(_partner_id(a, ctx), _text(a, "text"))),
     "partner_behaviour": _converse(_behaviour),
     "subtitles": _converse(lambda a, ctx: conv.ShowSubtitles(_bool(a, "on"))),

@@ -340,6 +340,8 @@ class Converse(Command):
     value: float | str | None = None
     unit: str = ""
     on: bool = False
+    line: int = 0
+    seconds: float = 0.0
 
     @staticmethod
     def of(command_id: str, actor: Actor, action: conv.ConversationCommand) -> Converse:
