@@ -34,6 +34,7 @@ from vrtherapy.world.environment import look
 from vrtherapy.world.geometry import rgba
 from vrtherapy.world.graph import Fragment, SceneGraph, concatenate, flatten
 from vrtherapy.world.model import (
+    GESTURE_CHANNELS,
     Animator,
     AvatarBatch,
     AvatarControls,
@@ -170,9 +171,13 @@ class _People:
         if not given:
             return None
         n = len(self.rig)
+        shaped = any(b.viseme is not None for _, b in given)
+        gesturing = any(b.gesture is not None for _, b in given)
         out = AvatarBatch(
             np.full((n, 3), np.nan), np.full(n, np.nan), np.full(n, np.nan),
             np.full(n, np.nan), np.zeros(n),
+            np.full(n, -1, np.int64) if shaped else None,
+            np.zeros((n, len(GESTURE_CHANNELS))) if gesturing else None,
         )  # fmt: skip
         for k, b in given:
             at = slice(int(self.starts[k]), int(self.starts[k] + self.sizes[k]))
@@ -181,6 +186,10 @@ class _People:
             out.blink[at] = b.blink
             out.brows[at] = b.brows
             out.nod_pitch[at] = b.nod_pitch
+            if out.viseme is not None and b.viseme is not None:
+                out.viseme[at] = b.viseme
+            if out.gesture is not None and b.gesture is not None:
+                out.gesture[at] = b.gesture
         return out
 
     def requests(
