@@ -118,3 +118,27 @@ def test_a_node_without_a_way_on_waits_for_the_answer(
     assert engine.snapshot.conversation.partners[0].node == node
     kinds = [e.kind for e in sqlite_store.read(engine.session_id)]
     assert kinds.count("client_speaking") == 1 and "partner_cut_in" not in kinds
+
+
+@pytest.mark.parametrize("action", ["pause", "blackout", "calm_scene"])
+def test_nobody_cuts_in_while_the_scene_is_not_shown_plainly(
+    tmp_path: Path, library: Library, action: str
+) -> None:
+    """Paused, blacked out or in the calm scene, the client's turn is on the record but
+    no partner cuts in (and says nothing new); after resume the partner may again."""
+    store = open_store(str(tmp_path / "s.sqlite3"))
+    engine, _clock = start(store, library, library.hierarchy("test.interview_practice"))
+    ids = Ids()
+    _say(engine, ids, conv.SetBehaviour("interviewer", "interruption", 1.0))
+    _say(engine, ids, conv.StartConversation("interviewer"))
+    assert engine.handle(c.Safety(ids(), "therapist", action, "test")).accepted
+    before = len(store.read(engine.session_id))
+    _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
+    new = [e.payload for e in store.read(engine.session_id)[before:]]
+    assert new == [conv.ClientSpeaking(1, "client")]
+    assert engine.state.conversation.partners[0][1].node == "greet"
+    assert engine.handle(c.Safety(ids(), "therapist", "resume", "test")).accepted
+    _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
+    kinds = [e.kind for e in store.read(engine.session_id)]
+    assert kinds.count("client_speaking") == 2 and kinds.count("partner_cut_in") == 1
+    store.close()

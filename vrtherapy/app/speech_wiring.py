@@ -8,7 +8,8 @@ each new line once from the partner's mouth (:func:`spoken_lines`); the render t
 opens the partner's jaw from the line's mouth track while it plays and shows it as a
 subtitle when the session asks for subtitles. A skipped line, a new step, every
 safety action but resume (pause, blackout, calm scene, stop) and the session's end
-silence the partner.
+silence the partner; a line that comes about while the scene is not shown plainly
+waits for resume.
 
 A partner's answer to the client starts after its own pause (``latency_s``: the
 level's, or the console's live value). When a line has been heard to its end,
@@ -287,23 +288,31 @@ class PartnerSpeech:
             self._pump(partner_id)
         if self.handle is None:
             return
-        state = self.state()
         now = self.clock()
         for v in self.voices.lines:
-            if not v.text or v.fire_id in self._finished or v.playing(now) or now < v.started:
-                continue
-            self._finished.add(v.fire_id)
-            if self.on_heard is not None and self.session_now is not None:
-                end = self.session_now() - (now - (v.started + v.seconds))
-                self.on_heard(v.partner_id, end - v.seconds, end)
-            talk = state.conversation.partner(v.partner_id) if state is not None else None
-            if talk is None or talk.ended or self._hushed.get(v.partner_id, -1) > v.fire_id:
-                continue
-            if self._pending.get(v.partner_id):
-                continue  # more to say: the partner has finished when the last line has
-            cid = f"finished-{self.voices.scope}-{v.fire_id}"
-            action = conv.LineFinished(v.partner_id)
-            _log_refusal(self.handle(c.Converse.of(cid, "system", action)))
+            self._heard_out(v, now)
+
+    def _heard_out(self, v: Voiced, now: float) -> None:
+        """Record a line heard to its end, once: the microphone learns when a spoken line
+        played; when it was the partner's last line for now (a words-free gesture after
+        it included), ``partner_line_finished``. Called before a line is replaced."""
+        if self.handle is None or v.fire_id in self._finished:
+            return
+        if (not v.text and v.gesture == "none") or v.playing(now) or now < v.started:
+            return
+        self._finished.add(v.fire_id)
+        if v.text and self.on_heard is not None and self.session_now is not None:
+            end = self.session_now() - (now - (v.started + v.seconds))
+            self.on_heard(v.partner_id, end - v.seconds, end)
+        state = self.state()
+        talk = state.conversation.partner(v.partner_id) if state is not None else None
+        if talk is None or talk.ended or self._hushed.get(v.partner_id, -1) > v.fire_id:
+            return
+        if self._pending.get(v.partner_id):
+            return  # more to say: the partner has finished when the last line has
+        cid = f"finished-{self.voices.scope}-{v.fire_id}"
+        action = conv.LineFinished(v.partner_id)
+        _log_refusal(self.handle(c.Converse.of(cid, "system", action)))
 
     def _hush(self, partner_id: str, seq: int) -> None:
         self._hushed[partner_id] = seq
@@ -378,12 +387,18 @@ class PartnerSpeech:
         """Publish the partner's next lines in order, each once it is synthesised and the
         line before it has been said (lines of one step follow each other)."""
         queue = self._pending.get(partner_id, [])
+        state = self.state()
+        if state is not None and state.safety != "none":
+            return  # paused, blacked out, calm scene or stopped: nothing new is said
         while queue and queue[0].audio.done():
             now = self.clock()
             if now < queue[0].not_before:
                 return  # the partner takes its time to answer (tick)
             if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
                 return  # the next one follows when this one is over (tick)
+            for v in self.voices.lines:  # the line it replaces, heard to its end
+                if v.partner_id == partner_id:
+                    self._heard_out(v, now)
             first = queue.pop(0)
             seq, p, f = first.seq, first.line, first.audio
             utterance: Utterance | None

@@ -177,6 +177,9 @@ class Scene:
     now: float
     # the scenario's parameter values in force (a partner's ``flags:`` may refer to them)
     values: Mapping[str, float | bool | str] = field(default_factory=dict)
+    # the step's own scenario is shown plainly (no pause, blackout or calm scene):
+    # only then may a partner cut in on the client
+    shown_plainly: bool = True
 
 
 Payloads = list[ev.Payload]
@@ -415,8 +418,8 @@ def _client_speaks(state: ConversationState, cmd: ClientStartsSpeaking, scene: S
     session, the partner and the turn (so a session's record always cuts in alike)."""
     turn = state.client_turns + 1
     out: Payloads = [ClientSpeaking(turn, cmd.marked_by)]
-    if scene.scenario is None:
-        return out
+    if scene.scenario is None or not scene.shown_plainly:
+        return out  # paused, blacked out or calm: the turn is recorded, nobody cuts in
     for partner_id, c in state.partners:
         if c.ended:
             continue
