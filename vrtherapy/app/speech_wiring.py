@@ -101,13 +101,28 @@ class Voiced:
     def act(self, now: float) -> LineAct:
         return LineAct(self.gesture, self.expression, now - self.started, self.seconds)
 
+    @property
+    def acts(self) -> bool:
+        """Whether the line asks anything of the body or face."""
+        return self.gesture != "none" or bool(self.expression)
+
+
+def cut_short(line: Voiced, at: float) -> Voiced:
+    """The line as heard when it is silenced at ``at`` (a skip, a safety action, a new
+    step, the session's end): it ends there, or where it ends if that is sooner; its
+    expression and gesture then ease out as at any line's end. Live
+    (:meth:`PartnerSpeech`) and replay (``app/replay.recorded_lines``) both use it."""
+    return replace(line, seconds=min(line.seconds, max(0.0, at - line.started)))
+
 
 @dataclass(frozen=True)
 class Voices:
-    """What the partners are saying: each partner's latest line (published whole)."""
+    """What the partners are saying: each partner's latest line (published whole), and
+    the lines before whose expression or gesture still fades out (``fading``)."""
 
     scope: str = ""  # the session the lines belong to
     lines: tuple[Voiced, ...] = ()
+    fading: tuple[Voiced, ...] = ()
 
     def jaws(self, now: float) -> dict[str, float]:
         """Each partner's jaw openness now, for those whose line is playing."""
@@ -123,13 +138,14 @@ class Voices:
 
     def acts(self, now: float) -> dict[str, LineAct]:
         """Each partner's line being said or just said, with a gesture or an expression
-        that still shows (:mod:`vrtherapy.partners.gestures`)."""
+        that still shows (:mod:`vrtherapy.partners.gestures`), over the acts of its
+        lines before that are still fading out (``LineAct.before``)."""
         out: dict[str, LineAct] = {}
-        for v in self.lines:
-            if (v.gesture != "none" or v.expression) and now >= v.started:
+        for v in sorted((*self.fading, *self.lines), key=lambda v: (v.started, v.fire_id)):
+            if v.acts and now >= v.started:
                 act = v.act(now)
                 if not act.over:
-                    out[v.partner_id] = act
+                    out[v.partner_id] = replace(act, before=out.get(v.partner_id))
         return out
 
     def subtitle(self, now: float) -> str | None:
@@ -138,8 +154,17 @@ class Voices:
         return playing[-1].text if playing else None
 
     def with_line(self, line: Voiced) -> Voices:
+        """``line`` becomes its partner's latest; the one it replaces fades out."""
         kept = tuple(v for v in self.lines if v.partner_id != line.partner_id)
-        return replace(self, lines=tuple(sorted((*kept, line), key=lambda v: v.fire_id)))
+        old = tuple(v for v in self.lines if v.partner_id == line.partner_id)
+        fading = tuple(v for v in (*self.fading, *old) if v.acts and not v.act(line.started).over)
+        lines = tuple(sorted((*kept, line), key=lambda v: v.fire_id))
+        return replace(self, lines=lines, fading=fading)
+
+    def cut_short(self, partner_id: str, at: float) -> Voices:
+        """The partner's latest line silenced at ``at`` (:func:`cut_short`)."""
+        lines = tuple(cut_short(v, at) if v.partner_id == partner_id else v for v in self.lines)
+        return replace(self, lines=lines)
 
 
 def spoken_lines(voices: Voices) -> tuple[SpokenLine, ...]:
@@ -319,7 +344,10 @@ class PartnerSpeech:
         self._pending[partner_id] = [x for x in self._pending.get(partner_id, []) if x.seq > seq]
         now = self.clock()
         if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
-            self.voices = self.voices.with_line(Voiced(seq, partner_id, "", None, now, 0.0))
+            # the line stops (its act eases out from here); a line without words silences
+            # the speaker in the audio engine
+            silent = Voiced(seq, partner_id, "", None, now, 0.0)
+            self.voices = self.voices.cut_short(partner_id, now).with_line(silent)
 
     def _scene(self) -> ScenarioSpec | None:
         state = self.state()
