@@ -413,16 +413,18 @@ def _played(state: ConversationState, cmd: LinePlayed, scene: Scene) -> Payloads
 
 @_handles(ClientStartsSpeaking)
 def _client_speaks(state: ConversationState, cmd: ClientStartsSpeaking, scene: Scene) -> Payloads:
-    """The client's turn on the record; each partner waiting at a node with a way on
-    without the answer cuts in with its ``interruption`` probability, drawn from the
-    session, the partner and the turn (so a session's record always cuts in alike)."""
+    """The client's turn on the record; each partner that has said its line to the end
+    and waits for the client's choice at a node with a way on without the answer (a
+    timeout) cuts in with its ``interruption`` probability, drawn from the session, the
+    partner and the turn (so a session's record always cuts in alike). Nobody cuts in
+    while the scene is paused, blacked out or calm."""
     turn = state.client_turns + 1
     out: Payloads = [ClientSpeaking(turn, cmd.marked_by)]
     if scene.scenario is None or not scene.shown_plainly:
         return out  # paused, blacked out or calm: the turn is recorded, nobody cuts in
     for partner_id, c in state.partners:
-        if c.ended:
-            continue
+        if c.ended or partner_id in state.unheard:
+            continue  # it is still saying its line: the client speaks over it
         p = interruption_of(scene, state, partner_id)
         if p <= 0.0:
             continue
