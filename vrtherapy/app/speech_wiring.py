@@ -39,8 +39,8 @@ from vrtherapy.audio.clips import resolve
 from vrtherapy.audio.crowd import cache_dir
 from vrtherapy.audio.scene import SpokenLine
 from vrtherapy.authoring import Library
+from vrtherapy.authoring.behaviour import behaviour_number
 from vrtherapy.authoring.scenario import PartnerSpec, ScenarioSpec
-from vrtherapy.partners.behaviour import behaviour_of
 from vrtherapy.partners.dialogue import DialogueRuntime
 from vrtherapy.partners.gestures import GESTURE_ONLY_S, LineAct
 from vrtherapy.partners.measures import response_latency
@@ -186,12 +186,8 @@ def live_number(
     live: Mapping[str, float | str] | None = None,
 ) -> float:
     """One of the partner's behaviour numbers now: the therapist's live value, else the
-    level's (through the scenario's $parameters)."""
-    given = (live or {}).get(name)
-    if isinstance(given, int | float):
-        return float(given)
-    behaviour, _problems = behaviour_of(partner, dict(values))
-    return float(getattr(behaviour, name))
+    level's (through the scenario's $parameters); :func:`behaviour_number`."""
+    return behaviour_number(partner.behaviour, name, values, live)
 
 
 def speech_request(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from vrtherapy.authoring import Library
-from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.behaviour import BEHAVIOUR, behaviour_number
 from vrtherapy.authoring.common import is_ref, ref_name
 from vrtherapy.authoring.scenario import ScenarioSpec
 from vrtherapy.partners.dialogue import DialogueError, DialogueRuntime, Step
@@ -442,18 +442,10 @@ def _client_speaks(state: ConversationState, cmd: ClientStartsSpeaking, scene: S
 def interruption_of(scene: Scene, state: ConversationState, partner_id: str) -> float:
     """A partner's interruption probability now: the therapist's live value, else the
     level's (a ``$parameter`` of the scenario), else the default."""
-    live = state.behaviour_of(partner_id).get("interruption")
-    if isinstance(live, int | float):
-        return float(live)
     assert scene.scenario is not None
     partner = next((x for x in scene.scenario.partners if x.id == partner_id), None)
-    arg = BEHAVIOUR["interruption"]
-    value: Any = partner.behaviour.get("interruption", arg.default) if partner else arg.default
-    if is_ref(value):
-        value = scene.values.get(ref_name(str(value)), arg.default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return float(arg.default)
-    return min(1.0, max(0.0, float(value)))
+    behaviour = partner.behaviour if partner is not None else {}
+    return behaviour_number(behaviour, "interruption", scene.values, state.behaviour_of(partner_id))
 
 
 def interruption_draw(session_id: str, partner_id: str, turn: int) -> float:
