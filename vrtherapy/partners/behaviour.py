@@ -195,6 +195,8 @@ class Members:
 
 
 _FNV_START = np.uint64(1469598103934665603)
+_FNV_PRIME = np.uint64(1099511628211)
+_SHIFT = np.uint64(29)
 
 
 def _mix(state: npt.NDArray[np.uint64], *keys: npt.ArrayLike) -> npt.NDArray[np.uint64]:
@@ -203,11 +205,17 @@ def _mix(state: npt.NDArray[np.uint64], *keys: npt.ArrayLike) -> npt.NDArray[np.
     out = state
     with np.errstate(over="ignore"):
         for k in keys:
-            out = (out ^ np.asarray(k).astype(np.int64).astype(np.uint64)) * np.uint64(
-                1099511628211
-            )
-            out ^= out >> np.uint64(29)
+            out = (out ^ _key(k)) * _FNV_PRIME
+            out ^= out >> _SHIFT
     return out
+
+
+def _key(k: npt.ArrayLike) -> np.uint64 | npt.NDArray[np.uint64]:
+    """A key as unsigned 64-bit (negative integers wrap); a plain int without array
+    conversions (most keys are small constants)."""
+    if isinstance(k, int) and k >= 0:
+        return np.uint64(k)
+    return np.asarray(k).astype(np.int64).astype(np.uint64)
 
 
 def _unit(state: npt.NDArray[np.uint64]) -> FloatArr:
@@ -342,7 +350,7 @@ def nods(t: float, m: Members) -> FloatArr:
     nodding = r.draw(slot, 31) < chance
     local = np.mod(t / 3.0 + r.constant(30), 1.0) * 3.0  # seconds into the slot
     listening_nod = np.where(nodding & (local < 0.8), 0.1 * np.sin(np.pi * local / 0.4) ** 2, 0.0)
-    asked = np.nan_to_num(m.nod, nan=-1.0)
+    asked = np.where(np.isnan(m.nod), -1.0, m.nod)
     asked_nod = np.where(
         (asked >= 0) & (asked < 0.9), 0.16 * np.sin(np.pi * asked / 0.45) ** 2, 0.0
     )

@@ -752,10 +752,11 @@ class World:
         x, _, z = stand.point
         world = self._world_matrices()
         table = cache.layout.table(world, shift=(x, 0.0, z))
-        cache.local = graph.local.copy()
+        # the (read-only) copy of the pose those world matrices were made from
+        cache.local = self._world_cache[1] if self._world_cache is not None else None
         cache.world, cache.shift = world, (x, 0.0, z)
         cache.morphs = self._morphs
-        shown_all = graph.effective_visibility()
+        shown_all = graph.effective_visibility() if self._skins else None
         cache.draw_list = DrawList(
             None,
             self._look,
@@ -765,7 +766,7 @@ class World:
             skinned=tuple(
                 SkinnedItem(b.skin.mesh, _joints(world, b, x, z), w, b.skin.material)
                 for b, w in zip(self._skins, self._morphs, strict=True)
-                if shown_all[b.root]
+                if shown_all is not None and shown_all[b.root]
             ),
         )
         return cache.draw_list
@@ -779,7 +780,9 @@ class World:
             return cached[2]
         world = graph.world_matrices()
         world.flags.writeable = False
-        self._world_cache = (graph, graph.local.copy(), world)
+        local = graph.local.copy()
+        local.flags.writeable = False
+        self._world_cache = (graph, local, world)
         return world
 
 
