@@ -77,12 +77,16 @@ def measure_paths(
     scenes: Sequence[tuple[Renderer, WorldLike]],
     frames: int,
     warmup: int = 3,
+    rasterise: bool = True,
 ) -> list[PathResult]:
     """Render every scene (each with its own renderer) frame by frame in turn, so a busy
     machine's slow moments fall on all of them alike; one PathResult per scene.
 
     Stage times are this thread's CPU time (``time.thread_time``); GL calls' own time is
-    taken out of the renderer's stages."""
+    taken out of the renderer's stages. With ``rasterise`` False the draw calls are
+    counted but not issued (``CountingGL.rasterise``): on Mesa's llvmpipe, drawing runs
+    on the same CPUs and its work evicts the caches the Python stages run from, which a
+    GPU's drawing does not."""
     from OpenGL import GL
 
     clock = time.thread_time
@@ -92,7 +96,7 @@ def measure_paths(
     stats = [r.last_frame_stats for r, _ in scenes]
     shadow_calls = [0 for _ in scenes]
     for r, _ in scenes:
-        r.gl.timing, r.gl.clock = True, clock
+        r.gl.timing, r.gl.clock, r.gl.rasterise = True, clock, rasterise
     try:
         for i in range(warmup + frames):
             t = i / display.refresh_hz
@@ -128,7 +132,7 @@ def measure_paths(
                 shadow_calls[k] = renderer.last_shadow_stats.gl_calls
     finally:
         for r, _ in scenes:
-            r.gl.timing, r.gl.clock = False, time.perf_counter
+            r.gl.timing, r.gl.clock, r.gl.rasterise = False, time.perf_counter, True
     return [
         PathResult(
             st.draw_calls,
