@@ -638,10 +638,10 @@ class Rig:
         # lids: narrowed in a glare, a little in a warm smile; shut in a blink
         narrow = 0.4 * -cross + 0.12 * warm
         lid = narrow + blink * (LID_CLOSED - LID_OPEN - narrow)
-        _turn(out[:, LID_L : LID_R + 1], lid[:, None], "x")
         # a warm smile parts the lips a little; speech opens the jaw further
         opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
-        _turn(out[:, JAW], opening, "x")
+        # both lids and the jaw (joints next to each other) turn about x in one pass
+        _turn(out[:, LID_L : JAW + 1], np.stack([lid, lid, opening], 1), "x")
         # the mouth corners turn up (and out) in a smile and down in a frown, and drop
         # half way with the jaw (about 10 cm from the hinge to the lips) so an open
         # mouth stays oval
