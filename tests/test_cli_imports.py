@@ -28,6 +28,10 @@ HEAVY = (
     "vrtherapy.display",
     "vrtherapy.console",
     "vrtherapy.app",
+    "fhir",
+    "matplotlib",
+    "jinja2",
+    "weasyprint",
 )
 
 PROBE = """
@@ -54,6 +58,26 @@ def loaded_after(*args: str) -> tuple[object, set[str]]:
     )
     report = json.loads(proc.stderr.strip().splitlines()[-1])
     return report["code"], set(report["loaded"])
+
+
+def test_help_does_not_read_the_questionnaire_files() -> None:
+    """Importing the authoring package used to parse every questionnaire YAML (for the SSQ's
+    item names): a second of `vrtherapy --help` on a busy machine. They are read when the
+    SSQ's items are first asked for."""
+    probe = (
+        "import sys\n"
+        "from vrtherapy.cli.main import main\n"
+        "sys.argv = ['vrtherapy', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import vrtherapy.authoring.questionnaires as q\n"
+        "before = q._load.cache_info().currsize\n"
+        "items = q.SSQ_ITEMS\n"
+        "print(before, q._load.cache_info().currsize, len(items), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.stderr.strip().splitlines()[-1] == "0 1 16"
 
 
 @pytest.mark.parametrize("args", [["--help"], ["validate"], ["list"]], ids=" ".join)

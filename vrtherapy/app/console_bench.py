@@ -110,7 +110,7 @@ def _met(ok: bool) -> str:
 
 def _nth(n: float) -> str:
     k = int(n)
-    return f"{k}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(k if k < 20 else k % 10, 'th')}"
+    return f"{k}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(k if k < 20 else k % 10, 'th') }"
 
 
 # In the page: count mirror images shown, and time one Blackout click to a black image.

@@ -33,8 +33,6 @@ from vrtherapy.authoring.stock import questionnaires_dir
 from vrtherapy.authoring.yamlsource import read_yaml
 
 __all__ = [
-    "SSQ_ITEMS",
-    "SSQ_LEVELS",
     "QuestionnaireError",
     "SsqScores",
     "known_questionnaires",
@@ -126,8 +124,14 @@ def _ssq() -> QuestionnaireSpec:
     return questionnaire("ssq")
 
 
-SSQ_ITEMS: tuple[str, ...] = tuple(i.text or i.id for i in _ssq().items)
-SSQ_LEVELS: tuple[str, ...] = tuple(_ssq().scale.labels or ())
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``SSQ_ITEMS`` and ``SSQ_LEVELS``, read from the questionnaire files when first asked
+    for (not when this module is imported: `vrtherapy --help` does not need them)."""
+    if name == "SSQ_ITEMS":
+        return tuple(i.text or i.id for i in _ssq().items)
+    if name == "SSQ_LEVELS":
+        return tuple(_ssq().scale.labels or ())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from vrtherapy.cli.session_commands import _open, database_option
-from vrtherapy.reports import fhir, tidy
+from vrtherapy.reports import tidy
 from vrtherapy.reports.progress import client_progress
 from vrtherapy.reports.session import ReportError, SessionReport, session_report
 from vrtherapy.session import events as ev
@@ -142,6 +142,8 @@ def export_text(
             sid = r.header.session_id
             streams.append((sid, "session", store.read(sid)))
         return tidy.record_json(streams)
+    from vrtherapy.reports import fhir  # fhir.resources is heavy: only for this export
+
     return fhir.bundle_json(reports)
 
 
