@@ -202,14 +202,15 @@ def format_table(results: Sequence[SceneResult]) -> str:
 
 def format_budget(results: Sequence[tuple[str, PathResult]]) -> str:
     """Per scene: median CPU ms per stereo frame of each stage outside the GL driver."""
+    width = max([30, *(len(name) for name, _ in results)])
     header = (
-        f"{'scene':<30} {'anim':>6} {'draw list':>9} {'batch+upload':>12} {'submit':>6}"
+        f"{'scene':<{width}} {'anim':>6} {'draw list':>9} {'batch+upload':>12} {'submit':>6}"
         f" {'sum':>6} {'p99':>6} {'draws':>6} {'GL calls':>8}"
     )
     lines = [header, "-" * len(header)]
     for name, p in results:
         lines.append(
-            f"{name:<30} {p.median('animation_ms'):>6.2f} {p.median('draw_list_ms'):>9.2f}"
+            f"{name:<{width}} {p.median('animation_ms'):>6.2f} {p.median('draw_list_ms'):>9.2f}"
             f" {p.median('prepare_ms'):>12.2f} {p.median('submit_ms'):>6.2f}"
             f" {p.sum_median():>6.2f} {float(np.percentile(p.stage_sum_ms, 99)):>6.2f}"
             f" {p.draw_calls:>6} {p.gl_calls:>8}"
