@@ -449,3 +449,60 @@ def test_a_new_floor_sends_the_glass_elevator_riding_instead_of_jumping(
     shown = loop.view.world
     assert shown.ride_states(shown.time + 1.0)["car"][1][1] > 0.0  # going up
     loop.close()
+
+
+def test_the_clients_floor_button_rides_the_car_to_the_next_stop_and_stops_there(
+    tmp_path: Path, display: Any
+) -> None:
+    """E on the desktop, a controller button in the headset: the car rides from floor 3 to
+    the next stop (5, 14.4 m) over the following frames, speeding up and braking, and
+    stays there; the request is in the record. Locked by the therapist, the same button
+    moves nothing and the refusal is recorded."""
+    from vrtherapy.display.base import FloorRequest
+
+    clock = ManualClock()
+    store = open_store(str(tmp_path / "elevator.sqlite3"))
+    service = SessionService(store, load_library(), clock)
+    service.start(service.create_client("heights.rothbaum"))
+    assert service.handle(c.GoToStep("go", index=1)).accepted  # glass elevator, floor 3
+    loop = _loop(service, display)
+    _settled_in_session_time(loop, clock)
+    assert loop.view.world.stand_point[1] == pytest.approx(7.2)  # floor 3
+    first = loop.view.world
+    display.push_input(FloorRequest(up=True))
+    _until(loop, lambda: loop.view.world is not first)
+    heights = []
+    for _ in range(60):  # 15 s of session time: 7.2 m at up to 2 m/s, 0.4 m/s^2 takes 8.5 s
+        clock.advance(0.25)
+        _frames(loop, 1)
+        heights.append(loop.view.world.stand_point[1])
+    assert (np.diff(heights) >= -1e-6).all()  # up only
+    steps = np.diff(heights)
+    assert steps.max() <= 2.0 * 0.25 + 1e-6  # never faster than the car's 2 m/s
+    assert len({round(h, 2) for h in heights}) > 10  # rode, did not jump
+    assert heights[-1] == pytest.approx(14.4, abs=1e-3)  # stopped at floor 5
+    assert heights[-10] == pytest.approx(14.4, abs=1e-3)  # ... and stayed there
+    engine = service.engine
+    assert engine is not None
+    kinds = [e.kind for e in service.store.read(engine.session_id)]
+    assert kinds.count("elevator_floor_requested") == 1
+    snap = service.snapshot
+    assert snap is not None and snap.elevator is not None and snap.elevator.floor == 5
+
+    # locked: the button moves nothing, and the refusal is in the record
+    assert service.handle(c.LockElevator("lock", locked=True)).accepted
+    at = loop.view.world
+    display.push_input(FloorRequest(up=True))
+    for _ in range(20):
+        clock.advance(0.25)
+        _frames(loop, 1)
+    assert loop.view.world is at
+    assert loop.view.world.stand_point[1] == pytest.approx(14.4, abs=1e-3)
+    kinds = [e.kind for e in service.store.read(engine.session_id)]
+    assert kinds.count("elevator_request_refused") == 1
+    assert kinds.count("elevator_floor_requested") == 1
+    snap = service.snapshot
+    assert snap is not None and snap.elevator is not None
+    assert snap.elevator.refused == "the therapist has locked the elevator's controls"
+    loop.close()
+    store.close()

@@ -101,6 +101,10 @@ def test_a_turn_after_a_line_records_latency_and_speaking_time_and_no_audio(
     assert measures["speaking_time"]["value"] == pytest.approx(speech_s, abs=0.3)
     assert measures["response_latency"]["value"] == pytest.approx(1.0, abs=0.15)
     assert measures["response_latency"]["partner_id"] == "interviewer"
+    # the session heard at once that the client began to speak (a partner may cut in)
+    [began] = [e for e in svc.events() if e.kind == "client_speaking"]
+    assert began.payload.turn == 1 and began.payload.marked_by == "client"
+    assert began.session_time == pytest.approx(t0 + 1.5, abs=0.3)
     assert not (tmp_path / "recordings").exists()  # recording was off: nothing stored
     voice.close()
     assert mic.closed

@@ -148,3 +148,44 @@ def test_time_in_vr_longer_than_the_session_is_located(tmp_path: Path) -> None:
     (problem,) = [str(p) for p in info.value.problems]
     assert problem.startswith(f"{path}:3:")
     assert "45 min in VR is longer than the session (30 min)" in problem
+
+
+def _with_stops(tmp_path: Path, stops: str, *, second: bool = False) -> Path:
+    path = write(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        "      keys:", f"      ride: {{speed: 2, stops: {stops}}}\n      keys:", 1
+    )
+    if second:  # a second car with stops of its own
+        text += (
+            "  - name: car2\n    procedural: box\n    motion:\n      by: $floor\n"
+            f"      ride: {{stops: {stops}}}\n      keys:\n"
+            "        - {at: 0, offset: [0, 0, 0]}\n        - {at: 10, offset: [0, 30, 0]}\n"
+        )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_ride_stops_make_the_scenarios_elevator(tmp_path: Path) -> None:
+    from vrtherapy.authoring.elevator import elevator_of
+
+    spec = load_scenario(_with_stops(tmp_path, "[0, 2, 5, 10]"))
+    lift = elevator_of(spec)
+    assert lift is not None
+    assert (lift.car, lift.parameter, lift.stops) == ("car", "floor", (0, 2, 5, 10))
+    assert lift.next_stop(2, "up") == 5 and lift.next_stop(3, "down") == 2
+    assert lift.next_stop(10, "up") is None and lift.next_stop(0, "down") is None
+    assert elevator_of(load_scenario(write(tmp_path))) is None  # a ride without stops
+
+
+def test_ride_stops_outside_the_parameter_or_out_of_order_are_located(tmp_path: Path) -> None:
+    path = _with_stops(tmp_path, "[0, 5, 3, 12]")
+    found = problems(path)
+    assert len(found) == 2
+    assert found[0].startswith(f"{path}:")
+    assert "stops must be listed lowest first: 3 is not above 5" in found[0]
+    assert "stop 12 is outside the range of 'floor' (0–10)" in found[1]
+
+
+def test_only_one_elevator_per_scenario(tmp_path: Path) -> None:
+    (problem,) = problems(_with_stops(tmp_path, "[0, 10]", second=True))
+    assert "only one object of a scenario may have ride stops" in problem

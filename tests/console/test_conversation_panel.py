@@ -57,3 +57,6 @@ def test_partners_panel_drives_the_conversation(browser: Any, tmp_path: Path) ->
         page.wait_for_selector("#event-log li:has-text('interviewer valence → -0.5')")
         page.click(f"{card} button[data-command=partner_say_again]")
         page.wait_for_selector("#event-log li:has-text('(again)')")
+        # the therapist marks that the client began to speak (a partner may cut in)
+        page.click(f"{card} button[data-command=client_speaking]")
+        page.wait_for_selector("#event-log li:has-text('therapist: the client speaks')")

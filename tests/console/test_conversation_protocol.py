@@ -29,6 +29,7 @@ CTX = Context(None, frozenset({"interviewer"}))
         ),
         ("partner_say_again", {"partner_id": "interviewer"}, conv.SayAgain("interviewer")),
         ("partner_skip", {"partner_id": "interviewer"}, conv.SkipLine("interviewer")),
+        ("client_speaking", {}, conv.ClientStartsSpeaking("therapist")),
         (
             "partner_say",
             {"partner_id": "interviewer", "text": "Hej! Välkommen."},

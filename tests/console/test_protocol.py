@@ -43,6 +43,9 @@ def _send(ws: Any, name: str, args: dict[str, Any], cid: str) -> dict[str, Any]:
         ("go_to_step", {"index": 99}, "index"),
         ("auto_mode", {"enabled": "yes"}, "true or false"),
         ("set_parameter", {"name": "height", "value": [1]}, "value"),
+        ("send_elevator", {"floor": "10"}, "'floor' must be a number"),
+        ("send_elevator", {"floor": 3}, "has no elevator"),  # the balcony has none
+        ("lock_elevator", {"locked": "yes"}, "true or false"),
         ("made_up_command", {}, "unknown command"),
     ],
 )

@@ -92,6 +92,7 @@ results = [backend.frame(render) for _ in range(3)]
 w = backend.window
 press = lambda key: backend._on_key(w, key, 0, glfw.PRESS, 0)
 press(glfw.KEY_7); press(glfw.KEY_UP); press(glfw.KEY_ENTER)
+press(glfw.KEY_E); press(glfw.KEY_Q)
 press(glfw.KEY_S); press(glfw.KEY_ESCAPE)
 height0 = float(backend.position[1])
 press(glfw.KEY_PAGE_UP)
@@ -111,7 +112,7 @@ quit_events = backend.poll_input()
 backend.close()
 print(json.dumps({
     "results": results, "views": seen[-1], "pixels": pixels,
-    "events": [[type(e).__name__, getattr(e, "to", getattr(e, "row", None)),
+    "events": [[type(e).__name__, getattr(e, "to", getattr(e, "row", getattr(e, "up", None))),
                 getattr(e, "by", None)] for e in events],
     "moving_events": len(moving_events), "yaw": yaw, "height": [height0, height1],
     "closing": closing, "quit": [type(e).__name__ for e in quit_events],
@@ -137,6 +138,8 @@ def test_desktop_window_renders_and_maps_input(xvfb: str, stereo: bool) -> None:
         ["SliderMove", None, pytest.approx(0.05)],
         ["ChoiceStep", None, -1],  # Up: the highlight moves up a row
         ["SliderConfirm", None, None],
+        ["FloorRequest", True, None],  # E: the elevator's next floor up
+        ["FloorRequest", False, None],  # Q: the next floor down
         ["StopRequest", None, None],
         ["StopRequest", None, None],
     ]

@@ -19,6 +19,7 @@ from vrtherapy.display.base import (
     ChoiceStep,
     DisplayUnavailable,
     EyeView,
+    FloorRequest,
     QuitRequest,
     SliderConfirm,
     SliderMove,
@@ -437,6 +438,34 @@ def test_thumbstick_trigger_and_stop_become_events() -> None:
     assert backend.poll_input() == [StopRequest()]
     assert backend.controller_pose is not None
     np.testing.assert_allclose(backend.controller_pose[:3, 3], [0.2, 1.1, -0.3], atol=1e-6)
+    backend.close()
+
+
+def test_floor_buttons_become_floor_requests_once_per_press() -> None:
+    backend, fake = make()
+    backend.open()
+    actions = {c.args["name"]: c.args for c in fake.calls if c.name == "create_action"}
+    assert actions["floor_up"]["type"] == actions["floor_down"]["type"] == "BOOLEAN_INPUT"
+    touch = fake.suggested["/interaction_profiles/oculus/touch_controller"]
+    assert ("floor_up", "/user/hand/left/input/y/click") in touch
+    assert ("floor_down", "/user/hand/left/input/x/click") in touch
+    render = Recorder(fake.calls)
+    run_until_rendering(backend, render)
+    backend.poll_input()
+
+    fake.action_values["floor_up"] = True
+    for _ in range(5):  # held for several frames: one request
+        backend.frame(render)
+    assert backend.poll_input() == [FloorRequest(up=True)]
+    fake.action_values["floor_up"] = False
+    backend.frame(render)
+    fake.action_values["floor_down"] = True
+    backend.frame(render)
+    fake.action_values["floor_down"] = False
+    backend.frame(render)
+    fake.action_values["floor_down"] = True  # pressed again: another request
+    backend.frame(render)
+    assert backend.poll_input() == [FloorRequest(up=False), FloorRequest(up=False)]
     backend.close()
 
 

@@ -136,3 +136,22 @@ def test_a_character_is_posed_in_one_batch_with_an_avatar_and_an_audience(
     sams = world._batches["sam"].viseme
     assert sams is not None and sams.tolist() == [pp]
     assert world._batches[TALKER].viseme is None
+
+
+def test_a_head_shake_turns_the_characters_head_and_returns(tmp_path: Path) -> None:
+    from vrtherapy.partners.gestures import LineAct
+
+    def head_forward(acts: dict[str, LineAct] | None, t: float) -> np.ndarray:
+        stage = _stage(tmp_path)
+        stage.retarget(0.0, {})
+        stage.pose(t, (0.0, 1.6, 0.0), acts=acts)
+        f = stage.world.world_matrix("sam/Root/Head")[:3, 2]
+        return f / np.linalg.norm(f)
+
+    def angle(a: np.ndarray, b: np.ndarray) -> float:
+        return math.degrees(math.acos(min(1.0, float(a @ b))))
+
+    shaking = {"sam": LineAct("shake_head", "", 0.3375, 2.0)}  # the head's widest turn
+    assert angle(head_forward(shaking, 5.0), head_forward(None, 5.0)) > 6.0
+    over = {"sam": LineAct("shake_head", "", 3.0, 2.0)}
+    assert angle(head_forward(over, 5.0), head_forward(None, 5.0)) < 1e-3

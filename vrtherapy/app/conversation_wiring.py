@@ -9,8 +9,10 @@ choice panel and subtitles, and the client's choices back to the session.
   the therapist's live values change (blended by the stage, never a jump), and poses
   them looking at the client's *tracked* head (from this frame's eye views), with the
   jaw following the line being played (lip sync from the published
-  :class:`~vrtherapy.app.speech_wiring.Voices`) and listening nods while they wait for
-  an answer. It reads the snapshot and the voices by reference and never waits.
+  :class:`~vrtherapy.app.speech_wiring.Voices`; the lips' shape from its visemes where
+  the voice gives phoneme timings), the line's expression and gesture, and listening
+  nods while they wait for an answer. It reads the snapshot and the voices by
+  reference and never waits.
   While a partner's conversation runs it measures the share of time the client's
   head points at the partner's face (:class:`~vrtherapy.partners.measures.FaceGaze`)
   and hands it to the session as a ``face_gaze_share`` measure when the
@@ -183,8 +185,17 @@ class PartnersOnStage:
             self._targets = targets
             stage.retarget(now, values, live)
         self.head = head_in_world(world, views)
-        jaws = self.voices().jaws(self.clock())
-        stage.pose(now, self.head, jaws, listening=waiting and not jaws, advance=False)
+        voices, clock = self.voices(), self.clock()
+        jaws = voices.jaws(clock)
+        stage.pose(
+            now,
+            self.head,
+            jaws,
+            listening=waiting and not jaws,
+            visemes=voices.visemes(clock),
+            acts=voices.acts(clock),
+            advance=False,
+        )
         if self.publish_mouths is not None:
             self.publish_mouths(spec.id, dict(stage.mouths))
         if snap is not None and snap.scenario == spec.id:

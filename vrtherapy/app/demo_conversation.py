@@ -32,6 +32,32 @@ def skill_score(distress: float, rng: random.Random) -> int:
     return max(1, min(5, round(raw)))
 
 
+class ClientAnswers:
+    """The synthetic client's side of a conversation: for each node that offers choices
+    it thinks a few seconds (seeded) and picks one, or now and then says nothing and
+    thinks again (a timeout may come first). Used by the demo and by ``vrtherapy run
+    --synthetic-client``."""
+
+    def __init__(self, client: SyntheticClient) -> None:
+        self.client = client
+        self._answer_at: dict[tuple[str, str, int], float] = {}
+
+    def pick(self, p: conv.PartnerView, turns: int, since: float, now: float) -> int | None:
+        """The dialogue's index of the choice the client gives ``p`` now (the node waiting
+        since ``since``), or None while it thinks or says nothing."""
+        if not p.offers or p.ended:
+            return None
+        key = (p.partner_id, p.node, turns)
+        answer_at = self._answer_at.setdefault(key, since + self.client.thinking_s())
+        if now < answer_at:
+            return None
+        row = self.client.choose(len(p.offers))
+        if row is None:  # said nothing: think again
+            self._answer_at[key] = now + self.client.thinking_s()
+            return None
+        return p.offers[row][0]
+
+
 class ScriptedConversation:
     """Both sides of the demo's conversations (see the module); ``send`` hands a command
     to the engine and reports refusals."""
@@ -44,11 +70,11 @@ class ScriptedConversation:
         send: Callable[[c.Command], object],
     ) -> None:
         self.client = client
+        self.answers = ClientAnswers(client)
         self.rng = random.Random(seed * 7919 + 1)
         self.ids = ids
         self.send = send
         self._waiting: dict[tuple[str, str, int], float] = {}  # (partner, node, turn) -> since
-        self._answer_at: dict[tuple[str, str, int], float] = {}
         self._scored_at: float | None = None
         self._entries = -1
         self._began: dict[str, float] = {}  # partner -> when it last moved on (our action)
@@ -95,15 +121,10 @@ class ScriptedConversation:
                 self._waiting[key] = self._began.pop(p.partner_id, now)
             since = self._waiting[key]
             if p.offers:
-                answer_at = self._answer_at.setdefault(key, since + self.client.thinking_s())
-                if now < answer_at:
-                    continue
-                row = self.client.choose(len(p.offers))
-                if row is None:  # said nothing: think again (a timeout may come first)
-                    self._answer_at[key] = now + self.client.thinking_s()
-                    continue
-                index = p.offers[row][0]
-                self._converse("client", conv.ChooseOption(p.partner_id, index, "client"), now)
+                index = self.answers.pick(p, talk.turns, since, now)
+                if index is not None:
+                    choose = conv.ChooseOption(p.partner_id, index, "client")
+                    self._converse("client", choose, now)
             elif p.triggers and p.deadline is None and now - since >= TRIGGER_AFTER_S:
                 trigger = conv.TriggerPartner(p.partner_id, p.triggers[0][0])
                 self._converse("therapist", trigger, now)

@@ -13,6 +13,15 @@ replay shows a scene from the moment the record asked for it), and the client's
 slider before an answer was confirmed (the panel shows the question as first asked).
 The head pose is the one recorded beside the log (``vrtherapy.session.tracking``),
 interpolated to the moment; where none was recorded, the display's standing pose.
+
+Virtual partners are posed as live (``PartnersOnStage``), from the record: their
+behaviour from the level and the therapist's live values, their gaze on the recorded
+head, listening while they wait for an answer, and each line from when it played
+(``partner_line_played``) for as long as it lasted, with its expression and gesture,
+the mouth shut (the record holds no audio, so there is no lip sync). A record made
+before lines were recorded as played gives a line's time from its event to the
+partner's next line, skip or ``partner_line_finished``; a line with no end on the
+record is not shown as spoken.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ import numpy.typing as npt
 from scipy.spatial.transform import Rotation
 
 from vrtherapy.app.director import Director, Presentation, Slider
+from vrtherapy.app.speech_wiring import Voiced, Voices
 from vrtherapy.reports.replay import SessionRecord, format_time
+from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
 from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.tracking import Pose, TrackingSamples
@@ -65,6 +76,67 @@ def recorded_head(record: SessionRecord, default: Head) -> HeadAt:
         return default if pose is None else TrackedHead(pose)
 
     return at
+
+
+def recorded_lines(events: Sequence[ev.Event]) -> tuple[Voiced, ...]:
+    """The partners' lines as the client heard them, from the record (see the module):
+    each with its start (session time), length, gesture and expression; no sound."""
+    played = {
+        e.payload.line: (e.session_time, e.payload.seconds)
+        for e in events
+        if isinstance(e.payload, conv.PartnerLinePlayed)
+    }
+    hushes: list[tuple[float, str | None]] = []  # (time, partner; None: every partner)
+    for e in events:
+        p = e.payload
+        if isinstance(p, conv.PartnerLineSkipped):
+            hushes.append((e.session_time, p.partner_id))
+        elif isinstance(p, ev.StepEntered | ev.SessionEnded) or (
+            isinstance(p, ev.SafetyAction) and p.action != "resume"
+        ):
+            hushes.append((e.session_time, None))
+    out: list[Voiced] = []
+    for i, e in enumerate(events):
+        p = e.payload
+        if not isinstance(p, conv.PartnerLineSpoken) or not (p.text or p.gesture != "none"):
+            continue
+        if e.seq in played:
+            start, seconds = played[e.seq]
+        elif played:
+            continue  # recorded as played, or silenced before it played
+        else:  # an older record: from the event to the partner's next line or its end
+            end = next(
+                (
+                    x.session_time
+                    for x in events[i + 1 :]
+                    if isinstance(
+                        x.payload,
+                        conv.PartnerLineSpoken | conv.PartnerLineFinished | conv.PartnerLinePlayed,
+                    )
+                    and x.payload.partner_id == p.partner_id
+                ),
+                None,
+            )
+            if end is None:
+                continue
+            start, seconds = e.session_time, end - e.session_time
+        cut = [t for t, who in hushes if who in (None, p.partner_id) and start < t]
+        if cut:
+            seconds = min(seconds, min(cut) - start)
+        out.append(
+            Voiced(e.seq, p.partner_id, p.text, None, start, seconds, p.gesture, p.expression)
+        )
+    return tuple(out)
+
+
+def voices_at(scope: str, lines: Sequence[Voiced], t: float) -> Voices:
+    """Each partner's latest line begun by ``t``."""
+    latest: dict[str, Voiced] = {}
+    for v in lines:
+        before = latest.get(v.partner_id)
+        if v.started <= t and (before is None or v.started >= before.started):
+            latest[v.partner_id] = v
+    return Voices(scope, tuple(sorted(latest.values(), key=lambda v: v.fire_id)))
 
 
 class ReplayDirector:
@@ -103,6 +175,7 @@ class ReplayRenderer:
         head: HeadAt | None = None,
         timeout_s: float = 120.0,
     ) -> None:
+        from vrtherapy.app.conversation_wiring import PartnersOnStage  # imports GL
         from vrtherapy.app.run import ClientView
 
         self.record = record
@@ -115,6 +188,11 @@ class ReplayRenderer:
         self.view: ClientView = ClientView(
             record.library, lambda scenario, why: self.problems.append((scenario, why))
         )
+        self._lines = recorded_lines(record.events)
+        self._t = 0.0
+        self.view.partners = PartnersOnStage(
+            lambda: voices_at(record.session_id, self._lines, self._t), clock=lambda: self._t
+        )
 
     def frame(self, t: float) -> npt.NDArray[np.uint8]:
         """The client's view at session time ``t``: (H, W, 3) sRGB pixels."""
@@ -122,9 +200,10 @@ class ReplayRenderer:
         if pres.fade < 1.0:
             self.view.make_ready(pres, snap.calm_scene, self.timeout_s)
         self.display.head = self.head(t)
+        self._t = t
 
         def draw(views: Any, _t: float) -> None:
-            self.view.show(views, pres, snap.calm_scene, t)
+            self.view.show(views, pres, snap.calm_scene, t, snap)
 
         self.display.frame(draw)
         return self.display.read_pixels(0)

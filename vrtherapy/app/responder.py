@@ -1,7 +1,11 @@
 """The synthetic client answering in-headset prompts during `vrtherapy run`.
 
 Used for demonstrations and the console's end-to-end tests, when no person
-wears the headset. Runs on the engine thread, from the console's tick.
+wears the headset. Runs on the engine thread, from the console's tick. It rates
+SUDS, comfort and expectancy when asked, and answers the virtual partners: when a
+conversation waits for the client's choice it thinks a few seconds and picks one
+(seeded; :class:`~vrtherapy.app.demo_conversation.ClientAnswers`, as in the demo).
+The therapist's side (starting a partner, triggers, scores) stays the therapist's.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import itertools
 from typing import Literal
 
+from vrtherapy.app.demo_conversation import ClientAnswers
 from vrtherapy.session import commands as c
+from vrtherapy.session import conversation as conv
 from vrtherapy.session.service import SessionService
 from vrtherapy.session.synthetic import ClientProfile, SyntheticClient
 
@@ -20,6 +26,8 @@ class SyntheticResponder:
         self.seed = seed
         self.delay_s = delay_s  # session seconds before the client answers
         self._client: SyntheticClient | None = None
+        self._answers: ClientAnswers | None = None
+        self._offered: dict[tuple[str, str, int], float] = {}  # (partner, node, turn) -> since
         self._session: str | None = None
         self._entries = -1
         self._seen: dict[str, float] = {}
@@ -34,6 +42,8 @@ class SyntheticResponder:
         if self._session != engine.session_id or self._client is None:
             self._session = engine.session_id
             self._client = SyntheticClient(ClientProfile(seed=self.seed), snap.suds_scale)
+            self._answers = ClientAnswers(self._client)
+            self._offered.clear()
             self._entries = -1
         if state.step_entries != self._entries:
             self._entries = state.step_entries
@@ -49,6 +59,18 @@ class SyntheticResponder:
                 continue
             self._done.add(prompt.prompt_id)
             self._answer(prompt.kind, prompt.prompt_id, snap.anticipated_suds, snap.intensity, now)
+        if snap.prompts:
+            return  # a rating is asked: the choice panel is not shown
+        assert self._answers is not None
+        talk = snap.conversation
+        for p in talk.partners:
+            if not p.offers or p.ended:
+                continue
+            since = self._offered.setdefault((p.partner_id, p.node, talk.turns), now)
+            index = self._answers.pick(p, talk.turns, since, now)
+            if index is not None:
+                choose = conv.ChooseOption(p.partner_id, index, "client")
+                self.service.handle(c.Converse.of(next(self._ids), "client", choose))
 
     def _answer(
         self, kind: str, prompt_id: str, anticipated: float, intensity: float, now: float

@@ -45,6 +45,7 @@ from vrtherapy.console.server import ConsoleConfig
 from vrtherapy.display.base import (
     DisplayBackend,
     EyeView,
+    FloorRequest,
     QuitRequest,
     SliderConfirm,
     SliderMove,
@@ -145,12 +146,16 @@ class ClientView:
             self._wanted = self.director.wanted(snap, slider).key
             self._draw(views, pres, calm, now, snap)
 
-    def show(self, views: Any, pres: Presentation, calm: str, now: float) -> None:
+    def show(
+        self, views: Any, pres: Presentation, calm: str, now: float, snap: Snapshot | None = None
+    ) -> None:
         """Draw a presentation decided elsewhere (a replay's director) at record time ``now``;
-        its world must be ready (see :meth:`make_ready`), else the last one is drawn."""
+        its world must be ready (see :meth:`make_ready`), else the last one is drawn.
+        ``snap`` (the record's snapshot then) poses the partners, where :attr:`partners`
+        is set."""
         with self.builder.gate.frame():
             self.presentation = pres
-            self._draw(views, pres, calm, now)
+            self._draw(views, pres, calm, now, snap)
 
     def make_ready(self, pres: Presentation, calm: str, timeout: float = 60.0) -> None:
         """Block until ``pres``'s world is built and on the GPU (offline tools: a replay)."""
@@ -469,6 +474,9 @@ class RenderLoop:
             if isinstance(event, StopRequest):
                 cid = f"client-stop-{time.monotonic_ns()}"
                 self._call(lambda cid=cid: self.service.handle(c.ClientStop(cid)))  # type: ignore[misc]
+            elif isinstance(event, FloorRequest):
+                if snap is not None and snap.elevator is not None:  # else: no elevator here
+                    self._request_floor(event)
             elif active is None and self.partners.takes(event, snap):  # the choice panel
                 choice = self.partners.input(event)
                 if choice is not None:
@@ -483,6 +491,13 @@ class RenderLoop:
                     self._answer(active, snap, answer)
         self._stream_slider(active, snap)
         return False
+
+    def _request_floor(self, event: FloorRequest) -> None:
+        """The client's elevator button: the session decides (it records a refusal too)."""
+        command = c.RequestFloor(
+            f"client-floor-{time.monotonic_ns()}", "client", "up" if event.up else "down"
+        )
+        self._call(lambda: self.service.handle(command))
 
     def _stream_slider(self, active: tuple[str, str] | None, snap: Snapshot | None) -> None:
         """Let the therapist see the client moving the slider before confirming."""

@@ -16,7 +16,9 @@ level's, or the console's live value). When a line has been heard to its end,
 from there, not from when the line began, and the client's answer gets its response
 latency on the choice panel (a ``measure_recorded`` event, ``choice_latency`` in
 seconds; 0 when the client answered while the partner spoke), and the microphone's
-turn-taking (``app/voice_wiring``) learns when the line played (``on_heard``).
+turn-taking (``app/voice_wiring``) learns when the line played (``on_heard``). Each
+line that begins to play is recorded (``partner_line_played``: which line, how long),
+so a replay poses the talking partner as the client saw it.
 
 Lines the next action may bring (whichever choice, trigger, timeout or variant) are
 synthesised ahead of need after every change, so a partner answers without waiting for
@@ -39,6 +41,7 @@ from vrtherapy.authoring import Library
 from vrtherapy.authoring.scenario import PartnerSpec, ScenarioSpec
 from vrtherapy.partners.behaviour import behaviour_of
 from vrtherapy.partners.dialogue import DialogueRuntime
+from vrtherapy.partners.gestures import GESTURE_ONLY_S, LineAct
 from vrtherapy.partners.measures import response_latency
 from vrtherapy.partners.speech import (
     SpeechCache,
@@ -75,6 +78,8 @@ class Voiced:
     utterance: Utterance | None
     started: float
     seconds: float
+    gesture: str = "none"  # the dialogue node's gesture and expression ('' keeps the face)
+    expression: str = ""
 
     def playing(self, now: float) -> bool:
         return self.started <= now < self.started + self.seconds
@@ -84,6 +89,16 @@ class Voiced:
         if self.utterance is None:
             return 0.0
         return self.utterance.mouth.at(now - self.started)
+
+    def viseme(self, now: float) -> int | None:
+        """The mouth shape at ``now`` (an index into ``VISEMES``, 0 silence) where the
+        voice gave phoneme timings; None for a line without them."""
+        if self.utterance is None or self.utterance.mouth.visemes is None:
+            return None
+        return self.utterance.mouth.viseme_at(now - self.started)
+
+    def act(self, now: float) -> LineAct:
+        return LineAct(self.gesture, self.expression, now - self.started, self.seconds)
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,25 @@ class Voices:
     def jaws(self, now: float) -> dict[str, float]:
         """Each partner's jaw openness now, for those whose line is playing."""
         return {v.partner_id: v.jaw(now) for v in self.lines if v.playing(now) and v.text}
+
+    def visemes(self, now: float) -> dict[str, int]:
+        """Each partner's mouth shape now, for those whose playing line has visemes."""
+        out: dict[str, int] = {}
+        for v in self.lines:
+            if v.playing(now) and v.text and (shape := v.viseme(now)) is not None:
+                out[v.partner_id] = shape
+        return out
+
+    def acts(self, now: float) -> dict[str, LineAct]:
+        """Each partner's line being said or just said, with a gesture or an expression
+        that still shows (:mod:`vrtherapy.partners.gestures`)."""
+        out: dict[str, LineAct] = {}
+        for v in self.lines:
+            if (v.gesture != "none" or v.expression) and now >= v.started:
+                act = v.act(now)
+                if not act.over:
+                    out[v.partner_id] = act
+        return out
 
     def subtitle(self, now: float) -> str | None:
         """The line being said now (the newest, if two partners talk at once)."""
@@ -153,7 +187,7 @@ class _Pending:
 
     seq: int
     line: PartnerLineSpoken
-    audio: Future[Utterance]
+    audio: Future[Utterance | None]  # None: a gesture without words
     not_before: float = 0.0
 
 
@@ -215,6 +249,8 @@ class PartnerSpeech:
                 self._spoke_at[p.partner_id] = e.session_time
                 self._say(e, p, reply=p.partner_id in answered)
                 answered.discard(p.partner_id)
+            elif isinstance(p, PartnerLineSpoken) and p.gesture != "none":
+                self._say(e, p)  # a gesture without words, in its turn
             elif isinstance(p, conv.PartnerLineFinished):
                 self._ended_at[p.partner_id] = e.session_time
             elif isinstance(p, conv.DialogueChoiceMade):
@@ -286,12 +322,17 @@ class PartnerSpeech:
         partner = next((x for x in spec.partners if x.id == p.partner_id), None) if spec else None
         if spec is None or partner is None:
             return  # the scene changed before the line could be said
-        future = self._utterance(spec, partner, p.text, p.audio)
+        future: Future[Utterance | None]
+        if p.text:
+            future = self._utterance(spec, partner, p.text, p.audio)  # type: ignore[assignment]
+        else:
+            future = Future()
+            future.set_result(None)
         not_before = self.clock() + self._latency(partner) if reply else 0.0
         self._pending.setdefault(p.partner_id, []).append(_Pending(e.seq, p, future, not_before))
         scope = self.voices.scope
 
-        def done(_f: Future[Utterance]) -> None:  # back on the engine thread
+        def done(_f: Future[Utterance | None]) -> None:  # back on the engine thread
             self.call(lambda: self._pump(p.partner_id) if scope == self.voices.scope else None)
 
         future.add_done_callback(done)
@@ -351,10 +392,17 @@ class PartnerSpeech:
             except (SpeechError, OSError) as exc:
                 self._report_once(f"a line of '{p.partner_id}' has no sound: {exc}")
                 utterance = None
-            seconds = utterance.seconds if utterance is not None else _silent_seconds(p.text)
+            if utterance is not None:
+                seconds = utterance.seconds
+            else:
+                seconds = _silent_seconds(p.text) if p.text else GESTURE_ONLY_S
             self.voices = self.voices.with_line(
-                Voiced(seq, p.partner_id, p.text, utterance, now, seconds)
+                Voiced(seq, p.partner_id, p.text, utterance, now, seconds, p.gesture, p.expression)
             )
+            if self.handle is not None:  # when it played and how long: a replay poses it
+                played = conv.LinePlayed(p.partner_id, seq, round(seconds, 3))
+                cid = f"played-{self.voices.scope}-{seq}"
+                _log_refusal(self.handle(c.Converse.of(cid, "system", played)))
 
     def _report_once(self, message: str) -> None:
         if message not in self._reported:

@@ -1,7 +1,8 @@
 """The client's voice during a session: the microphone read on its own thread, turns
 found by the voice-activity detector, measures recorded through the engine thread,
 and — only while the therapist has recording on — the audio stored beside the record
-with its hash in the log.
+with its hash in the log. When a turn begins the session hears of it at once
+(``client_speaking``): a partner waiting for the client's answer may cut in.
 
 Time is the session's clock: the microphone's samples are counted from the session
 time at which reading began, so turns and the partners' lines share one clock.
@@ -21,7 +22,7 @@ import numpy.typing as npt
 
 from vrtherapy.partners.voice_activity import RATE, SpeechDetector, Turn, TurnTaking
 from vrtherapy.session import commands as c
-from vrtherapy.session.conversation import RecordMeasure
+from vrtherapy.session.conversation import ClientStartsSpeaking, RecordMeasure
 from vrtherapy.session.recordings import recordings_folder
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,20 @@ class ClientVoice:
             self._end_recording()
         if self._recorder is not None:
             self._recorder.write(samples)
-        for turn in detector.feed(samples):
+        was_speaking = detector.speaking
+        ended = detector.feed(samples)
+        if detector.speaking and (ended or not was_speaking):
+            self._began_turn()
+        for turn in ended:
             self._took_turn(turn)
+
+    def _began_turn(self) -> None:
+        """The client began to speak: on the record, where a waiting partner may cut in."""
+        self._measures += 1
+        command = c.Converse.of(
+            f"voice-{self._session}-{self._measures}", "system", ClientStartsSpeaking("client")
+        )
+        self.call(lambda: _log_refusal(self.service.handle(command)))
 
     def _took_turn(self, turn: Turn) -> None:
         with self._lock:

@@ -86,7 +86,7 @@ class NodeSpec(Model):
     line: Annotated[str, Field(min_length=1)] | None = None
     audio: str | None = None
     gesture: Gesture = "none"
-    expression: Expression | None = None  # None: keep the current expression
+    expression: Expression | None = None  # shown while the line is said; None: the valence's
     set: Flags = {}
     choices: list[ChoiceSpec] = []
     triggers: list[TriggerSpec] = []

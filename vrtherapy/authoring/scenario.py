@@ -113,6 +113,9 @@ class RideSpec(Model):
 
     speed: Annotated[float, Field(gt=0, le=10)] = 1.0  # m/s
     acceleration: Annotated[float, Field(gt=0, le=3)] = 0.4  # m/s^2
+    # the floors it stops at (values of the driving parameter, lowest first): the client
+    # and the therapist send the car to these (see vrtherapy.authoring.elevator)
+    stops: Annotated[list[float], Field(min_length=2)] | None = None
 
 
 class MotionSpec(Model):
@@ -350,6 +353,7 @@ class _Checker:
         self.source = source
         self.base_dirs = base_dirs
         self.problems: list[Problem] = []
+        self.elevator: DataPath | None = None  # the motion with ride stops, if any
 
     def add(
         self, path: DataPath, message: str, hint: str | None = None, at_key: bool = False
@@ -666,6 +670,17 @@ class _Checker:
                 )
         p = self.spec.parameters.get(ref_name(m.by))
         lo, hi = (p.min, p.max) if p is not None else (None, None)
+        if m.ride is not None and m.ride.stops is not None:
+            if self.elevator is not None:
+                self.add(
+                    (*path, "ride", "stops"),
+                    "only one object of a scenario may have ride stops (the elevator the "
+                    "client and the therapist send to a floor)",
+                    "an object that rides with the car can be its child",
+                    at_key=True,
+                )
+            self.elevator = path
+            self.stops(m.ride.stops, (*path, "ride", "stops"), ref_name(m.by), lo, hi)
         if lo is not None and hi is not None and (lo < ats[0] or hi > ats[-1]):
             self.add(
                 (*path, "keys"),
@@ -674,6 +689,26 @@ class _Checker:
                 "add keys at the parameter's 'min' and 'max' (beyond the keys the object "
                 "would stop at the end key)",
             )
+
+    def stops(
+        self, stops: list[float], path: DataPath, name: str, lo: float | None, hi: float | None
+    ) -> None:
+        """An elevator's floors: increasing, within the driving parameter's range."""
+        for i in range(1, len(stops)):
+            if stops[i] <= stops[i - 1]:
+                self.add(
+                    (*path, i),
+                    f"stops must be listed lowest first: {stops[i]:g} is not above "
+                    f"{stops[i - 1]:g}",
+                )
+        for i, stop in enumerate(stops):
+            if (lo is not None and stop < lo) or (hi is not None and stop > hi):
+                self.add(
+                    (*path, i),
+                    f"stop {stop:g} is outside the range of '{name}' "
+                    f"({'' if lo is None else f'{lo:g}'}–{'' if hi is None else f'{hi:g}'})",
+                    "list only floors the parameter can take",
+                )
 
     def args(
         self, kind: str, args: dict[str, Any], path: DataPath, spec: dict[str, Arg] | None = None

@@ -251,7 +251,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @click.option(
     "--synthetic-client",
     is_flag=True,
-    help="A simulated client answers the in-headset prompts (demos, tests).",
+    help="A simulated client answers the in-headset prompts and the partners' choices "
+    "(demos, tests).",
 )
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic client.")
 @click.option(
@@ -327,7 +328,10 @@ def run_command(
     panel; they speak (synthesised ahead of need, heard from their mouth),
     look at the client's head and wait for an answer on the in-headset choice
     panel: number keys 1-9, or Up/Down and Enter, in a window; a flick of the
-    thumbstick and the trigger in a headset; or the therapist marks it.
+    thumbstick and the trigger in a headset; or the therapist marks it. In a
+    scene with an elevator the client asks for the next floor up or down with
+    E / Q in a window, a controller button in a headset; the console's
+    Elevator panel sends the car to a floor and can lock the client's buttons.
     Sessions left running by an engine that was killed are listed on start;
     the console offers to resume each (same step, paused) or close it, and
     --resume SESSION resumes one at once. The console's address and a

@@ -42,6 +42,7 @@ ASSETS = {
     "console.js": "text/javascript",
     "chart.js": "text/javascript",
     "sound.js": "text/javascript",
+    "elevator.js": "text/javascript",
     "partners.js": "text/javascript",
 }
 SECURITY_HEADERS = {

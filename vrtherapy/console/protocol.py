@@ -315,6 +315,8 @@ CONVERSATION: dict[str, Builder] = {
     ),
     "partner_say_again": _converse(lambda a, ctx: conv.SayAgain(_partner_id(a, ctx))),
     "partner_skip": _converse(lambda a, ctx: conv.SkipLine(_partner_id(a, ctx))),
+    # the therapist marks that the client began to speak (a waiting partner may cut in)
+    "client_speaking": _converse(lambda a, ctx: conv.ClientStartsSpeaking("therapist")),
     "partner_say": _converse(lambda a, ctx: conv.SayThisNow(_partner_id(a, ctx), _text(a, "text"))),
     "partner_behaviour": _converse(_behaviour),
     "subtitles": _converse(lambda a, ctx: conv.ShowSubtitles(_bool(a, "on"))),
@@ -410,6 +412,8 @@ COMMANDS: dict[str, Builder] = {
     "partner": _partner,
     **CONVERSATION,
     "fire_cue": lambda cid, a, ctx: c.FireCue(cid, cue=_name(a, "cue")),
+    "send_elevator": lambda cid, a, ctx: c.SendElevator(cid, floor=_num(a, "floor", -1000, 1000)),
+    "lock_elevator": lambda cid, a, ctx: c.LockElevator(cid, locked=_bool(a, "locked")),
     "sound_output": lambda cid, a, ctx: c.SetSoundOutput(
         cid,
         volume=_num(a, "volume", 0, 1) if "volume" in a else None,

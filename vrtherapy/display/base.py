@@ -60,6 +60,14 @@ class ChoicePick:
 
 
 @dataclass(frozen=True)
+class FloorRequest:
+    """The client asked the elevator to go one floor stop up (``up``) or down: E or Q
+    on the desktop, a controller button in the headset."""
+
+    up: bool
+
+
+@dataclass(frozen=True)
 class StopRequest:
     """The client pressed the stop/menu button: they want the exposure to stop."""
 
@@ -69,7 +77,9 @@ class QuitRequest:
     """The window was closed or the runtime is exiting."""
 
 
-InputEvent = SliderMove | SliderConfirm | ChoiceStep | ChoicePick | StopRequest | QuitRequest
+InputEvent = (
+    SliderMove | SliderConfirm | ChoiceStep | ChoicePick | FloorRequest | StopRequest | QuitRequest
+)
 
 RenderViews = Callable[[Sequence[EyeView], float], None]
 """Called once per frame with the views to draw and the predicted display time (s)."""

@@ -8,6 +8,8 @@
 - SUDS slider: number keys 0-9 set 0-90 %, Up/Down nudge by 5 %, Enter confirms;
 - a partner's choice panel: number keys 1-9 pick that row, Up/Down move the
   highlight, Enter picks it (the app applies whichever panel is shown);
+- the elevator (scenarios with one): E asks for the next floor up, Q for the next one
+  down (as a fly camera's up and down; the arrows belong to the slider);
 - stop: Escape, or S when not moving (both give StopRequest); closing the window
   gives QuitRequest.
 S doubles as "back" only while moving, so a client pressing S on its own always
@@ -36,6 +38,7 @@ from vrtherapy.display.base import (
     ChoiceStep,
     DisplayUnavailable,
     EyeView,
+    FloorRequest,
     FrameResult,
     InputEvent,
     QuitRequest,
@@ -296,6 +299,8 @@ class DesktopBackend:
             self._events.append(ChoiceStep(by=1))
         elif key in (glfw.KEY_ENTER, glfw.KEY_KP_ENTER) and action == glfw.PRESS:
             self._events.append(SliderConfirm())
+        elif key in (glfw.KEY_E, glfw.KEY_Q) and action == glfw.PRESS:
+            self._events.append(FloorRequest(up=key == glfw.KEY_E))
         elif key == glfw.KEY_PAGE_UP:
             self.position[1] += HEIGHT_STEP
         elif key == glfw.KEY_PAGE_DOWN:

@@ -1,5 +1,6 @@
 """OpenXR actions: controller pose, the SUDS slider (thumbstick + trigger), the choice
-panel (a flick of the thumbstick moves a row, the trigger picks it) and stop.
+panel (a flick of the thumbstick moves a row, the trigger picks it), the elevator's
+floor buttons (next floor up, next floor down) and stop.
 
 The application declares what it wants (actions) and suggests where they come
 from on controllers it knows (bindings); the runtime maps any other controller.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from vrtherapy.display.base import InputEvent, SliderConfirm, StopRequest
+from vrtherapy.display.base import FloorRequest, InputEvent, SliderConfirm, StopRequest
 from vrtherapy.display.input import stick_flick, stick_move
 from vrtherapy.world.transforms import pose_matrix
 from vrtherapy.world.types import F32
@@ -26,6 +27,8 @@ POSE = "hand_pose"
 CONFIRM = "suds_confirm"
 ADJUST = "suds_adjust"
 STOP = "stop"
+FLOOR_UP = "floor_up"
+FLOOR_DOWN = "floor_down"
 
 TRIGGER_PRESSED = 0.75  # trigger counts as pressed above this...
 TRIGGER_RELEASED = 0.25  # ...and as released again below this (hysteresis)
@@ -43,18 +46,24 @@ SUGGESTED_BINDINGS: dict[str, dict[str, list[str]]] = {
         CONFIRM: _both("trigger/value"),
         ADJUST: _both("thumbstick"),
         STOP: [f"{LEFT}/input/menu/click", f"{RIGHT}/input/b/click"],
+        FLOOR_UP: [f"{LEFT}/input/y/click"],
+        FLOOR_DOWN: [f"{LEFT}/input/x/click"],
     },
     "/interaction_profiles/valve/index_controller": {
         POSE: _both("aim/pose"),
         CONFIRM: _both("trigger/value"),
         ADJUST: _both("thumbstick"),
         STOP: _both("b/click"),
+        FLOOR_UP: [f"{RIGHT}/input/a/click"],
+        FLOOR_DOWN: [f"{LEFT}/input/a/click"],
     },
     "/interaction_profiles/htc/vive_controller": {
         POSE: _both("aim/pose"),
         CONFIRM: _both("trigger/value"),
         ADJUST: _both("trackpad"),
         STOP: _both("menu/click"),
+        FLOOR_UP: [f"{RIGHT}/input/squeeze/click"],
+        FLOOR_DOWN: [f"{LEFT}/input/squeeze/click"],
     },
     "/interaction_profiles/khr/simple_controller": {
         POSE: _both("aim/pose"),
@@ -75,6 +84,7 @@ class ControllerActions:
         self._hand_paths: dict[str, int] = {}
         self._trigger_down = False
         self._flicked = False  # the stick is out of the middle since its last row step
+        self._held: set[str] = set()  # floor buttons down at the last sync
         self.controller_pose: F32 | None = None  # right hand aim pose in the reference space
 
     def create(self, instance: Any) -> None:
@@ -96,6 +106,8 @@ class ControllerActions:
             CONFIRM: (xr.ActionType.FLOAT_INPUT, "Confirm SUDS rating"),
             ADJUST: (xr.ActionType.VECTOR2F_INPUT, "Move SUDS slider"),
             STOP: (xr.ActionType.BOOLEAN_INPUT, "Stop the exposure"),
+            FLOOR_UP: (xr.ActionType.BOOLEAN_INPUT, "Elevator: next floor up"),
+            FLOOR_DOWN: (xr.ActionType.BOOLEAN_INPUT, "Elevator: next floor down"),
         }
         subaction_paths = list(self._hand_paths.values())
         for name, (action_type, label) in kinds.items():
@@ -175,6 +187,18 @@ class ControllerActions:
         )
         if stop.is_active and stop.changed_since_last_sync and stop.current_state:
             events.append(StopRequest())
+
+        for name, up in ((FLOOR_UP, True), (FLOOR_DOWN, False)):
+            button = xr.get_action_state_boolean(
+                session=session,
+                get_info=xr.ActionStateGetInfo(
+                    action=self.actions[name], subaction_path=xr.NULL_PATH
+                ),
+            )
+            down = bool(button.is_active and button.current_state)
+            if down and name not in self._held:  # one request per press, however long held
+                events.append(FloorRequest(up=up))
+            (self._held.add if down else self._held.discard)(name)
 
         adjust = xr.get_action_state_vector2f(
             session=session,

@@ -30,7 +30,7 @@ class Line:
     text: str | None
     audio: str | None
     gesture: str
-    expression: str | None  # None: keep the current expression
+    expression: str | None  # shown while the line is said; None: the valence's face
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,17 @@ class DialogueRuntime:
             return None
         node = self._waiting(state)
         assert node.timeout is not None  # a deadline implies a timeout
+        return self._enter(state, node.timeout.goto, now)
+
+    def cut_in(self, state: DialogueState, now: float) -> Step | None:
+        """The partner cuts in on the client: it goes on now as it would when the client
+        gives no answer (the waiting node's timeout, taken early); None where the node
+        has no timeout (the partner waits for the answer, a trigger or the therapist)."""
+        if state.ended:
+            return None
+        node = self._waiting(state)
+        if node.timeout is None:
+            return None
         return self._enter(state, node.timeout.goto, now)
 
     def line_finished(self, state: DialogueState, now: float) -> DialogueState:

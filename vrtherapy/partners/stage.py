@@ -29,6 +29,7 @@ from vrtherapy.partners.behaviour import (
     expression,
     look_share,
 )
+from vrtherapy.partners.gestures import LineAct, face_valence, gesture_channels, nod_since
 from vrtherapy.world.graph import SceneGraph
 from vrtherapy.world.model import AvatarBatch
 from vrtherapy.world.resolve import Values
@@ -98,13 +99,17 @@ class Stage:
         visemes: Mapping[str, int] | None = None,
         bystanders: Sequence[Bystanders] = (),
         *,
+        acts: Mapping[str, LineAct] | None = None,
         advance: bool = True,
     ) -> None:
         """Animate every partner at ``now`` (world time, seconds), looking at ``head``
         (the client's tracked head, world space); ``speaking`` is each talking partner's
         jaw openness (lip sync), ``listening`` whether the client is speaking,
         ``visemes`` each talking partner's mouth shape where the voice gives one
-        (``MouthTrack.viseme_at``; a glTF character with viseme targets shows it).
+        (``MouthTrack.viseme_at``; the procedural face shapes its lips for it, a glTF
+        character with viseme targets shows it); ``acts`` each partner's line being
+        said (or just said): its expression takes over the face from the valence while
+        it plays, its gesture plays once (:mod:`vrtherapy.partners.gestures`).
 
         A glTF character's eyes are its own eye joints (``World.eyes_of``), its mouth
         just below them; a procedural avatar's come from its head joint.
@@ -140,6 +145,15 @@ class Stage:
                 self.faces[pid] = (float(eyes[k, 0]), float(eyes[k, 1]), float(eyes[k, 2]))
                 self.mouths[pid] = (float(mouths[k, 0]), float(mouths[k, 1]), float(mouths[k, 2]))
             m = Members.of(eyes[: len(posed)], [t for _, _, t in posed], now, self._seeds[which])
+            said = [(acts or {}).get(pid) for _, pid, _ in posed]
+            if any(a is not None for a in said):
+                m = replace(
+                    m,
+                    valence=np.array(
+                        [face_valence(float(v), a) for v, a in zip(m.valence, said, strict=True)]
+                    ),
+                    nod=np.array([nod_since(a) for a in said]),
+                )
             jaw = [talk.get(pid) for _, pid, _ in posed]
             crowd = sum(len(b.heads) for b in groups)
 
@@ -153,13 +167,15 @@ class Stage:
                 cat(m.seeds, [b.seeds for b in groups]).astype(np.int64),
                 cat(np.full(len(posed), listening), [np.zeros(crowd, bool)]),
                 cat([np.nan if j is None else j for j in jaw], [np.full(crowd, np.nan)]),
-                np.full(len(posed) + crowd, np.nan),
+                cat(m.nod, [np.full(crowd, np.nan)]),
             )
             batch = animate(now, np.asarray(head, np.float64), m)
             for k, (_, pid, _) in enumerate(posed):
                 rows = _rows(batch, k, k + 1)
                 if visemes and pid in visemes:
                     rows = replace(rows, viseme=np.array([visemes[pid]], np.int64))
+                if said[k] is not None:
+                    rows = replace(rows, gesture=gesture_channels(said[k])[None])
                 self.world.control_avatars(pid, rows)
             at = len(posed)
             for b in groups:

@@ -128,6 +128,17 @@ class SafetyEvent:
 
 
 @dataclass(frozen=True)
+class ElevatorEntry:
+    """A floor request (the client's or the therapist's), a refused client request, or
+    the therapist locking or unlocking the client's elevator buttons."""
+
+    time: float
+    actor: str
+    what: str  # e.g. 'floor 3 to 5', 'up from floor 49', 'buttons locked'
+    refused: str = ""  # why a client's request was refused
+
+
+@dataclass(frozen=True)
 class AnsweredQuestionnaire:
     time: float
     wall_time: float
@@ -208,6 +219,7 @@ class SessionReport:
     # the behaviour measures over consecutive minutes (middle time, measures), for
     # the SUDS plot; empty when nothing was tracked
     behaviour_series: tuple[tuple[float, Behaviour], ...] = ()
+    elevator: tuple[ElevatorEntry, ...] = ()  # rides asked for, refusals, locks
 
     @property
     def tracked(self) -> bool:
@@ -322,6 +334,7 @@ def session_report(
     safety: list[SafetyEvent] = []
     answered: list[AnsweredQuestionnaire] = []
     notes: list[Note] = []
+    elevator: list[ElevatorEntry] = []
     auto_changes: list[tuple[float, bool]] = []
     drafts: list[_TrialDraft] = []
     visits: dict[int, int] = {}
@@ -427,6 +440,15 @@ def session_report(
             )
         elif isinstance(p, ev.NoteAdded):
             notes.append(Note(t, p.text))
+        elif isinstance(p, ev.ElevatorFloorRequested):
+            what = f"floor {p.to_floor:g} (from {p.from_floor:g})"
+            elevator.append(ElevatorEntry(t, p.by, what))
+        elif isinstance(p, ev.ElevatorRequestRefused):
+            what = f"{p.direction} from floor {p.from_floor:g}"
+            elevator.append(ElevatorEntry(t, p.by, what, p.reason))
+        elif isinstance(p, ev.ElevatorLockSet):
+            what = f"client's buttons {'locked' if p.locked else 'unlocked'}"
+            elevator.append(ElevatorEntry(t, e.actor, what))
 
     trials = [
         d.finish(n + 1, drafts[n + 1].start if n + 1 < len(drafts) else end_time)
@@ -469,4 +491,5 @@ def session_report(
         tuple(notes),
         tuple(sections),
         series,
+        tuple(elevator),
     )

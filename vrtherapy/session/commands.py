@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import pydantic
 
 from vrtherapy.authoring import Library
+from vrtherapy.authoring.elevator import Elevator, elevator_of, floor_text
 from vrtherapy.authoring.intensity import (
     ParameterError,
     check_override,
@@ -33,6 +34,7 @@ from vrtherapy.session.state import SessionState
 from vrtherapy.session.vocabulary import (
     Actor,
     ExpectancyPhase,
+    FloorDirection,
     PromptKind,
     RatingSource,
     SafetyKind,
@@ -245,6 +247,30 @@ class FireCue(Command):
 
 
 @dataclass(frozen=True)
+class RequestFloor(Command):
+    """The client asks the elevator to go one of the scenario's stops up or down (keys,
+    controller buttons). Refused, and the refusal recorded, while the therapist has
+    locked the controls, at the top or bottom, or while the scene is not shown."""
+
+    actor: Actor = "client"
+    direction: FloorDirection = "up"
+
+
+@dataclass(frozen=True)
+class SendElevator(Command):
+    """The therapist sends the elevator to one of the scenario's stops."""
+
+    floor: float = 0.0
+
+
+@dataclass(frozen=True)
+class LockElevator(Command):
+    """Lock (or unlock) the client's elevator controls: the therapist decides."""
+
+    locked: bool = True
+
+
+@dataclass(frozen=True)
 class SetSoundOutput(Command):
     """The client's master volume (0..1) and mute; None keeps the current value."""
 
@@ -314,6 +340,8 @@ class Converse(Command):
     value: float | str | None = None
     unit: str = ""
     on: bool = False
+    line: int = 0
+    seconds: float = 0.0
 
     @staticmethod
     def of(command_id: str, actor: Actor, action: conv.ConversationCommand) -> Converse:
@@ -490,6 +518,89 @@ def _set_parameter(state: SessionState, cmd: SetParameter, ctx: Context) -> Deci
     elif cmd.name not in spec.parameters:
         raise Rejected(f"scenario '{spec.id}' has no parameter '{cmd.name}'")
     return [(cmd.actor, ev.ParameterChanged(cmd.name, value))]
+
+
+def current_elevator(
+    state: SessionState, library: Library
+) -> tuple[Elevator, dict[str, float | bool | str]] | None:
+    """The elevator of the current step's scenario and the parameter values in force;
+    None when that scenario has none (or is not loaded)."""
+    if state.hierarchy is None:
+        return None
+    spec = library.scenarios.get(state.hierarchy.steps[state.step_index].scenario)
+    lift = elevator_of(spec) if spec is not None else None
+    if lift is None:
+        return None
+    return lift, current_parameters(state, library)
+
+
+def _elevator(state: SessionState, ctx: Context) -> tuple[Elevator, dict[str, float | bool | str]]:
+    found = current_elevator(state, ctx.library)
+    if found is None:
+        assert state.hierarchy is not None
+        scenario = state.hierarchy.steps[state.step_index].scenario
+        raise Rejected(f"scenario '{scenario}' has no elevator (no ride with stops)")
+    return found
+
+
+def _not_stopping(lift: Elevator, values: dict[str, float | bool | str]) -> str:
+    settings = ", ".join(f"{k}: {values.get(k)}" for k, _ in lift.shown_when)
+    return f"the car does not stop at floors at these settings ({settings or 'hidden'})"
+
+
+@_handles(RequestFloor)
+def _request_floor(state: SessionState, cmd: RequestFloor, ctx: Context) -> Decided:
+    lift, values = _elevator(state, ctx)
+    here = float(values[lift.parameter])
+    target = lift.next_stop(here, cmd.direction)
+    reason = ""
+    if state.safety != "none":
+        reason = f"the scene is not shown ({state.safety.replace('_', ' ')})"
+    elif cmd.actor == "client" and state.elevator_locked:
+        reason = "the therapist has locked the elevator's controls"
+    elif not lift.shown(values):
+        reason = _not_stopping(lift, values)
+    elif target is None:
+        end = ("top", lift.top) if cmd.direction == "up" else ("bottom", lift.bottom)
+        reason = f"already at the {end[0]} floor ({floor_text(end[1])})"
+    if reason or target is None:
+        refused = ev.ElevatorRequestRefused(lift.parameter, here, cmd.direction, cmd.actor, reason)
+        return [(cmd.actor, refused)]
+    return [(cmd.actor, ev.ElevatorFloorRequested(lift.parameter, here, target, cmd.actor))]
+
+
+@_handles(SendElevator)
+def _send_elevator(state: SessionState, cmd: SendElevator, ctx: Context) -> Decided:
+    lift, values = _elevator(state, ctx)
+    here = float(values[lift.parameter])
+    floor = float(cmd.floor)
+    stops = ", ".join(floor_text(x) for x in lift.stops)
+    if floor > lift.top:
+        raise Rejected(f"floor {floor_text(floor)} is above the top floor ({floor_text(lift.top)})")
+    if floor < lift.bottom:
+        raise Rejected(
+            f"floor {floor_text(floor)} is below the bottom floor ({floor_text(lift.bottom)})"
+        )
+    if not lift.is_stop(floor):
+        raise Rejected(
+            f"the elevator does not stop at floor {floor_text(floor)}; its stops: {stops}"
+        )
+    if not lift.shown(values):
+        raise Rejected(_not_stopping(lift, values))
+    if abs(floor - here) < 1e-9:
+        raise Rejected(f"the elevator is already sent to floor {floor_text(floor)}")
+    return [(cmd.actor, ev.ElevatorFloorRequested(lift.parameter, here, floor, cmd.actor))]
+
+
+@_handles(LockElevator)
+def _lock_elevator(state: SessionState, cmd: LockElevator, ctx: Context) -> Decided:
+    if cmd.actor == "client":
+        raise Rejected("only the therapist locks or unlocks the elevator's controls")
+    if cmd.locked == state.elevator_locked:
+        raise Rejected(
+            f"the client's elevator controls are already {'locked' if cmd.locked else 'unlocked'}"
+        )
+    return [(cmd.actor, ev.ElevatorLockSet(bool(cmd.locked)))]
 
 
 @_handles(RecordSuds)

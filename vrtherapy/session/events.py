@@ -17,6 +17,7 @@ from vrtherapy.session.vocabulary import CueTrigger as CueTrigger
 from vrtherapy.session.vocabulary import Decision as Decision
 from vrtherapy.session.vocabulary import Direction as Direction
 from vrtherapy.session.vocabulary import ExpectancyPhase as ExpectancyPhase
+from vrtherapy.session.vocabulary import FloorDirection as FloorDirection
 from vrtherapy.session.vocabulary import PromptKind as PromptKind
 from vrtherapy.session.vocabulary import PromptTrigger as PromptTrigger
 from vrtherapy.session.vocabulary import RatingSource as RatingSource
@@ -375,6 +376,40 @@ class ClientAudioStored(Payload):
     sha256: str
     seconds: float
     started: float  # session time the recording began
+
+
+@dataclass(frozen=True)
+class ElevatorFloorRequested(Payload):
+    """The elevator was sent from one of the scenario's floors to another: by the client
+    (one stop up or down: keys, controller) or by the therapist (a chosen floor). The
+    floor parameter takes the new value and the car rides there."""
+
+    KIND: ClassVar[str] = "elevator_floor_requested"
+    parameter: str  # the number parameter that drives the car
+    from_floor: float
+    to_floor: float
+    by: Actor  # who asked
+
+
+@dataclass(frozen=True)
+class ElevatorRequestRefused(Payload):
+    """The client's request for another floor was refused (controls locked by the
+    therapist, already at the top or bottom, the scene paused), and why."""
+
+    KIND: ClassVar[str] = "elevator_request_refused"
+    parameter: str
+    from_floor: float
+    direction: FloorDirection
+    by: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class ElevatorLockSet(Payload):
+    """The therapist locked (or unlocked) the client's elevator controls."""
+
+    KIND: ClassVar[str] = "elevator_lock_set"
+    locked: bool
 
 
 # --- client streams ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from vrtherapy.authoring import Library
 from vrtherapy.authoring.intensity import ParameterError, parameter_values
-from vrtherapy.session.commands import current_parameters, step_intensity
+from vrtherapy.session.commands import current_elevator, current_parameters, step_intensity
 from vrtherapy.session.conversation import ConversationView, Scene
 from vrtherapy.session.conversation import view as conversation_view
 from vrtherapy.session.sound import cue_choices, heard_scenario
@@ -56,6 +56,22 @@ class FrameRate:
     @property
     def below_target(self) -> bool:
         return self.fps < 0.95 * self.target_hz
+
+
+@dataclass(frozen=True)
+class ElevatorView:
+    """The current scenario's elevator: the floor the car is sent to (it rides there),
+    its stops, whether the client's controls are locked, and the client's latest refused
+    request on this step (empty if none)."""
+
+    parameter: str
+    label: str
+    floor: float
+    stops: tuple[float, ...]
+    locked: bool
+    available: bool  # the car stops at floors at the current settings
+    refused: str = ""
+    refused_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,26 @@ class Snapshot:
     # that a replay of the record draws the same frames (reports/replay.py)
     changed_at: float = 0.0
     safety_since: float = 0.0
+    elevator: ElevatorView | None = None  # the scenario has a ride with stops
+
+
+def _elevator_view(state: SessionState, library: Library) -> ElevatorView | None:
+    found = current_elevator(state, library)
+    if found is None:
+        return None
+    lift, values = found
+    refusal = state.elevator_refused
+    floor = float(values[lift.parameter])
+    return ElevatorView(
+        lift.parameter,
+        lift.label,
+        floor,
+        lift.stops,
+        state.elevator_locked,
+        lift.shown(values),
+        refusal[1] if refusal else "",
+        refusal[0] if refusal else None,
+    )
 
 
 def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot:
@@ -169,6 +205,7 @@ def make_snapshot(state: SessionState, library: Library, now: float) -> Snapshot
         ),
         changed_at=state.session_time,
         safety_since=state.safety_since,
+        elevator=_elevator_view(state, library),
     )
 
 

@@ -110,6 +110,9 @@ class SessionState:
     session_time: float = 0.0
     started_wall: float = 0.0
     interruptions: int = 0  # times the engine running it stopped without ending it
+    elevator_locked: bool = False  # the therapist locked the client's elevator controls
+    # the client's latest refused elevator request on this step: (session time, reason)
+    elevator_refused: tuple[float, str] | None = None
 
     # -- derived views -----------------------------------------------------------
     @property
@@ -248,6 +251,7 @@ def _step_entered(s: SessionState, p: ev.StepEntered, e: ev.Event) -> SessionSta
         prompts=tuple(x for x in s.prompts if x.kind == "comfort"),
         stop_requested_at=None,
         load_error="",
+        elevator_refused=None,
     )
 
 
@@ -260,6 +264,23 @@ def _intensity(s: SessionState, p: ev.IntensityChanged, e: ev.Event) -> SessionS
 def _parameter(s: SessionState, p: ev.ParameterChanged, e: ev.Event) -> SessionState:
     rest = tuple((k, v) for k, v in s.overrides if k != p.name)
     return r(s, overrides=rest if p.value is None else (*rest, (p.name, p.value)))
+
+
+@_reduces(ev.ElevatorFloorRequested)
+def _elevator_sent(s: SessionState, p: ev.ElevatorFloorRequested, e: ev.Event) -> SessionState:
+    """The floor parameter takes the requested floor, as if set directly."""
+    rest = tuple((k, v) for k, v in s.overrides if k != p.parameter)
+    return r(s, overrides=(*rest, (p.parameter, p.to_floor)), elevator_refused=None)
+
+
+@_reduces(ev.ElevatorRequestRefused)
+def _elevator_refused(s: SessionState, p: ev.ElevatorRequestRefused, e: ev.Event) -> SessionState:
+    return r(s, elevator_refused=(e.session_time, p.reason))
+
+
+@_reduces(ev.ElevatorLockSet)
+def _elevator_lock(s: SessionState, p: ev.ElevatorLockSet, e: ev.Event) -> SessionState:
+    return r(s, elevator_locked=p.locked)
 
 
 @_reduces(ev.AutoModeChanged)

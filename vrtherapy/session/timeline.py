@@ -111,6 +111,16 @@ def describe(e: ev.Event, *, verbose: bool = False) -> str | None:
         return f"recording of the client's voice turned {'on' if p.on else 'off'} by {who}"
     if isinstance(p, ev.ClientAudioStored):
         return f"client's voice recorded: {p.file}, {p.seconds:.0f} s (sha256 {p.sha256[:12]}…)"
+    if isinstance(p, ev.ElevatorFloorRequested):
+        return f"elevator sent from floor {p.from_floor:g} to floor {p.to_floor:g} by {p.by}"
+    if isinstance(p, ev.ElevatorRequestRefused):
+        return (
+            f"elevator request ({p.direction}, at floor {p.from_floor:g}) by {p.by} "
+            f"refused: {p.reason}"
+        )
+    if isinstance(p, ev.ElevatorLockSet):
+        state = "locked" if p.locked else "unlocked"
+        return f"the client's elevator controls {state} by {who}"
     if isinstance(p, ev.PartnerEvent):
         return f"partner {p.partner_id}: {p.event}"
     return None

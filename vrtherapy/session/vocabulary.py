@@ -19,6 +19,7 @@ RatingSource = Literal["headset", "therapist", "coach"]
 ExpectancyPhase = Literal["before", "after"]
 Direction = Literal["up", "down", "variation", "calm"]
 CueTrigger = Literal["therapist", "timer", "level"]
+FloorDirection = Literal["up", "down"]  # the client's elevator request: one stop
 Decision = Literal["accepted", "declined", "overridden", "withdrawn"]
 
 ACTORS: tuple[Actor, ...] = get_args(Actor)

@@ -26,7 +26,15 @@ from vrtherapy.authoring.character import (
     CharacterSpec,
 )
 from vrtherapy.world.character import Character, Clip
-from vrtherapy.world.model import Animator, Built, Morpher, Part, PoseContext, Skin
+from vrtherapy.world.model import (
+    GESTURE_CHANNELS,
+    Animator,
+    Built,
+    Morpher,
+    Part,
+    PoseContext,
+    Skin,
+)
 from vrtherapy.world.skin_animation import (
     clip_time,
     depth_levels,
@@ -205,13 +213,19 @@ class CharacterRig(Animator, Morpher):
         local = local_pose(self.character, self.mapping.clip, self._clip_t(t))
         target, nod = _gaze(ctx)
         if self.mapping.head is not None:
-            self._look(local, ctx.root_world, target, nod)
+            self._look(local, ctx.root_world, target, nod, _shake(ctx))
         return local
 
     def _look(
-        self, local: F32, root_world: F32, target: npt.NDArray[np.float64], nod: float
+        self,
+        local: F32,
+        root_world: F32,
+        target: npt.NDArray[np.float64],
+        nod: float,
+        shake: float = 0.0,
     ) -> None:
-        """Turn the head (and the eyes the rest of the way) towards a world point."""
+        """Turn the head (and the eyes the rest of the way) towards a world point; ``shake``
+        turns the head further (a head shake: the eyes stay on the point)."""
         c, head = self.character, self.mapping.head
         assert head is not None
         world = world_pose(c.parent, local, self._levels)
@@ -223,6 +237,7 @@ class CharacterRig(Animator, Morpher):
         pitch = math.atan2(-d[1], math.hypot(d[0], d[2]))
         head_yaw = float(np.clip(yaw, -HEAD_YAW_MAX, HEAD_YAW_MAX))
         head_pitch = float(np.clip(pitch, *HEAD_PITCH))
+        head_yaw += shake
         turn = rot_y(head_yaw) @ rot_x(head_pitch + nod)
         _rotate_about(local, world, c.parent, head, turn)
         if not self.mapping.eyes:
@@ -281,6 +296,14 @@ def _gaze(ctx: PoseContext) -> tuple[npt.NDArray[np.float64], float]:
     if c is not None and c.gaze_target is not None:
         target = np.asarray(c.gaze_target, dtype=np.float64)
     return target, nod
+
+
+def _shake(ctx: PoseContext) -> float:
+    """Extra head yaw of a dialogue gesture (a head shake; ``AvatarBatch.gesture``)."""
+    b = ctx.batch
+    if b is None or len(b) != 1 or b.gesture is None:
+        return 0.0
+    return float(np.nan_to_num(b.gesture[0, GESTURE_CHANNELS.index("head_yaw")]))
 
 
 def _viseme(ctx: PoseContext) -> int | None:

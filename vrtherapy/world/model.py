@@ -69,8 +69,10 @@ class AvatarBatch:
     ``brows`` (N,) the facial expression, -1 (frown: brows down, lids narrowed, mouth
     corners down) .. +1 (brows raised, a smile); ``nod_pitch`` (N,) extra head pitch, radians
     (0: none); ``viseme`` (N,) the mouth shape from lip sync, an index into
-    ``authoring.character.VISEMES`` (-1: none known; None: none for anyone). One batch
-    costs the same few array operations for 1 or 60 people.
+    ``authoring.character.VISEMES`` (-1: none known; None: none for anyone);
+    ``gesture`` (N, 4) a dialogue gesture's channels, :data:`GESTURE_CHANNELS` (0: at
+    rest; None: no gesture for anyone). One batch costs the same few array operations
+    for 1 or 60 people.
     """
 
     gaze_target: npt.NDArray[np.float64]
@@ -79,9 +81,16 @@ class AvatarBatch:
     brows: npt.NDArray[np.float64]
     nod_pitch: npt.NDArray[np.float64]
     viseme: npt.NDArray[np.int64] | None = None
+    gesture: npt.NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.blink)
+
+
+# The columns of ``AvatarBatch.gesture``: extra head yaw (radians, + to the avatar's
+# left), torso lean (radians, + forward), shoulders raised (0..1, a shrug) and the right
+# arm raised (0..1, a wave; its forearm waves while raised).
+GESTURE_CHANNELS = ("head_yaw", "lean", "shrug", "arm_raise")
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,22 @@ class Morpher(ABC):
 
 
 @dataclass(frozen=True)
+class InteriorLight:
+    """The lights of an interior with windows (an airliner's ceiling panels, a bus's
+    strip lights): light from above over a box, not shadowed by the sun's shadow map.
+
+    Under its roof the interior is lit by these, while the sun, shadowed, comes in only
+    through the windows; outside the box (the world seen through the windows) they add
+    nothing. The box is in the frame of the part ``part`` names (a path inside the
+    object; "" is the object's root) and moves with it."""
+
+    low: tuple[float, float, float]  # the box's corners
+    high: tuple[float, float, float]
+    color: tuple[float, float, float]  # linear RGB x intensity on a floor facing up
+    part: str = ""
+
+
+@dataclass(frozen=True)
 class Built:
     """A built object: its parts, animators, and where a client would stand on it."""
 
@@ -144,6 +169,7 @@ class Built:
     # parts whose world origins, averaged, are the eyes (where a partner looks from);
     # empty: the procedural avatar's own head joint is used
     eyes: tuple[str, ...] = ()
+    interior: InteriorLight | None = None  # lights inside (a cabin, a bus)
 
 
 def stack_rest(parts: list[F32]) -> F32:

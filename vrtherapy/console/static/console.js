@@ -10,6 +10,7 @@
   };
   const chart = new window.SudsChart($("suds-chart"));
   const sound = new window.SoundPanel($("sound-card"), (name, args) => send(name, args));
+  const elevator = new window.ElevatorPanel($("elevator-card"), (name, args) => send(name, args));
   const conversation = new window.ConversationPanel($("conversation-card"), (name, args) => send(name, args));
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
   const clock = (s) => { s = Math.max(0, Math.round(s)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
@@ -169,6 +170,7 @@
     renderQuick(s.suds_scale);
     renderPartners(s.partners);
     sound.render(s);
+    elevator.render(s);
     conversation.render(s);
     tickTimers();
   }

@@ -38,6 +38,7 @@ window.ConversationPanel = class ConversationPanel {
     if (key === this.shown) return;
     this.shown = key;
     this.partners.innerHTML = "";
+    let speaking = false; // one "client speaks" button, on the first partner that waits
     for (const p of c.partners) {
       const div = document.createElement("div");
       div.className = "partner"; div.dataset.partner = p.partner_id;
@@ -50,6 +51,10 @@ window.ConversationPanel = class ConversationPanel {
       else {
         row.append(this.button("Say again", "partner_say_again", { partner_id: id }));
         row.append(this.button("Skip", "partner_skip", { partner_id: id }, "Stop the line; the wait for an answer starts now"));
+        if (!speaking) {
+          row.append(this.button("Client speaks", "client_speaking", {}, "The client began to answer: a partner may cut in (its interruption probability)"));
+          speaking = true;
+        }
       }
       div.append(row);
       if (p.offers.length) {

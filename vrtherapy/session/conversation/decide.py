@@ -20,6 +20,7 @@ from vrtherapy.partners.dialogue import DialogueError, DialogueRuntime, Step
 from vrtherapy.session import events as ev
 from vrtherapy.session.conversation.events import (
     Cause,
+    ClientSpeaking,
     DialogueChoiceMade,
     DialogueReached,
     DialogueTimedOut,
@@ -27,7 +28,9 @@ from vrtherapy.session.conversation.events import (
     MarkedBy,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerCutIn,
     PartnerLineFinished,
+    PartnerLinePlayed,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
@@ -114,6 +117,25 @@ class SetBehaviour(ConversationCommand):
 
 
 @dataclass(frozen=True)
+class LinePlayed(ConversationCommand):
+    """A partner's line began to play (the speech wiring sends this): ``line`` the
+    sequence number of its ``partner_line_spoken`` event, ``seconds`` its length."""
+
+    partner_id: str
+    line: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ClientStartsSpeaking(ConversationCommand):
+    """The client began a turn of speech: heard by the voice-activity detector
+    (``marked_by`` 'client') or marked by the therapist. A partner waiting for the
+    client's answer may cut in (its ``interruption`` probability, a seeded draw)."""
+
+    marked_by: MarkedBy = "client"
+
+
+@dataclass(frozen=True)
 class ShowSubtitles(ConversationCommand):
     """Subtitles of the partners' lines in the headset, on or off (a session option)."""
 
@@ -122,7 +144,7 @@ class ShowSubtitles(ConversationCommand):
 
 ConversationKind = Literal[
     "start", "choose", "trigger", "timeouts", "say_again", "skip", "say", "score", "measure",
-    "behaviour", "subtitles", "finished",
+    "behaviour", "subtitles", "finished", "speaking", "played",
 ]  # fmt: skip
 KINDS: dict[str, type[ConversationCommand]] = {
     "start": StartConversation,
@@ -137,6 +159,8 @@ KINDS: dict[str, type[ConversationCommand]] = {
     "behaviour": SetBehaviour,
     "subtitles": ShowSubtitles,
     "finished": LineFinished,
+    "speaking": ClientStartsSpeaking,
+    "played": LinePlayed,
 }
 KIND_OF: dict[type[ConversationCommand], str] = {v: k for k, v in KINDS.items()}
 assert set(KINDS) == set(get_args(ConversationKind))
@@ -374,6 +398,64 @@ def _set_behaviour(state: ConversationState, cmd: SetBehaviour, scene: Scene) ->
         else:
             v = float(v)
     return [PartnerBehaviourSet(cmd.partner_id, cmd.name, v)]
+
+
+@_handles(LinePlayed)
+def _played(state: ConversationState, cmd: LinePlayed, scene: Scene) -> Payloads:
+    _runtime_partner(scene, cmd.partner_id)
+    if cmd.line < 0 or not math.isfinite(cmd.seconds) or cmd.seconds < 0:
+        raise ConversationRejected("a line played needs its event and a length in seconds")
+    return [PartnerLinePlayed(cmd.partner_id, cmd.line, float(cmd.seconds))]
+
+
+@_handles(ClientStartsSpeaking)
+def _client_speaks(state: ConversationState, cmd: ClientStartsSpeaking, scene: Scene) -> Payloads:
+    """The client's turn on the record; each partner waiting at a node with a way on
+    without the answer cuts in with its ``interruption`` probability, drawn from the
+    session, the partner and the turn (so a session's record always cuts in alike)."""
+    turn = state.client_turns + 1
+    out: Payloads = [ClientSpeaking(turn, cmd.marked_by)]
+    if scene.scenario is None:
+        return out
+    for partner_id, c in state.partners:
+        if c.ended:
+            continue
+        p = interruption_of(scene, state, partner_id)
+        if p <= 0.0:
+            continue
+        draw = interruption_draw(scene.session_id, partner_id, turn)
+        if draw >= p:
+            continue
+        step = _runtime(scene, partner_id).cut_in(c.dialogue_state(), scene.now)
+        if step is None:
+            continue
+        out.append(PartnerCutIn(partner_id, c.node, p, round(draw, 6)))
+        out.extend(_outcome(partner_id, c.dialogue, step, "interruption"))
+    return out
+
+
+def interruption_of(scene: Scene, state: ConversationState, partner_id: str) -> float:
+    """A partner's interruption probability now: the therapist's live value, else the
+    level's (a ``$parameter`` of the scenario), else the default."""
+    live = state.behaviour_of(partner_id).get("interruption")
+    if isinstance(live, int | float):
+        return float(live)
+    assert scene.scenario is not None
+    partner = next((x for x in scene.scenario.partners if x.id == partner_id), None)
+    arg = BEHAVIOUR["interruption"]
+    value: Any = partner.behaviour.get("interruption", arg.default) if partner else arg.default
+    if is_ref(value):
+        value = scene.values.get(ref_name(str(value)), arg.default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return float(arg.default)
+    return min(1.0, max(0.0, float(value)))
+
+
+def interruption_draw(session_id: str, partner_id: str, turn: int) -> float:
+    """The seeded draw in [0, 1) that decides whether the partner cuts in on the
+    client's ``turn``: below the partner's probability it does (never at 0, always at 1)."""
+    digest = hashlib.sha256(f"{session_id}/{partner_id}/cut-in/{turn}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
 @_handles(ShowSubtitles)

@@ -12,7 +12,7 @@ from typing import Literal
 from vrtherapy.session import events as ev
 
 LineSource = Literal["dialogue", "say_again", "say_this_now"]
-Cause = Literal["start", "choice", "trigger", "timeout"]
+Cause = Literal["start", "choice", "trigger", "timeout", "interruption"]
 MarkedBy = Literal["client", "therapist"]
 
 
@@ -123,6 +123,41 @@ class SubtitlesSet(ev.Payload):
     on: bool
 
 
+@dataclass(frozen=True)
+class PartnerLinePlayed(ev.Payload):
+    """A partner's line began to play, as the client heard it (the event's time): ``line``
+    is the sequence number of its ``partner_line_spoken`` event, ``seconds`` its length.
+    A replay poses the talking partner from it."""
+
+    KIND = "partner_line_played"
+    partner_id: str
+    line: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ClientSpeaking(ev.Payload):
+    """The client began speaking (its ``turn``-th turn of the session): heard by the
+    voice-activity detector (``marked_by`` 'client') or marked by the therapist."""
+
+    KIND = "client_speaking"
+    turn: int
+    marked_by: MarkedBy = "client"
+
+
+@dataclass(frozen=True)
+class PartnerCutIn(ev.Payload):
+    """The partner cut in on the client's turn: it went on from ``node`` without the
+    client's answer (its ``interruption`` probability, and the seeded draw that fell
+    below it)."""
+
+    KIND = "partner_cut_in"
+    partner_id: str
+    node: str
+    probability: float
+    draw: float
+
+
 EVENTS: tuple[type[ev.Payload], ...] = (
     PartnerLineSpoken,
     DialogueChoiceMade,
@@ -135,4 +170,7 @@ EVENTS: tuple[type[ev.Payload], ...] = (
     MeasureRecorded,
     PartnerBehaviourSet,
     SubtitlesSet,
+    ClientSpeaking,
+    PartnerCutIn,
+    PartnerLinePlayed,
 )

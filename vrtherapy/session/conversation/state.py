@@ -10,6 +10,7 @@ from typing import Any
 from vrtherapy.partners.dialogue import DialogueState
 from vrtherapy.session import events as ev
 from vrtherapy.session.conversation.events import (
+    ClientSpeaking,
     DialogueChoiceMade,
     DialogueReached,
     MeasureRecorded,
@@ -65,6 +66,7 @@ class ConversationState:
     turns: int = 0  # client choices made
     last_lines: tuple[tuple[str, tuple[str, str]], ...] = ()  # partner -> (text, node)
     subtitles: bool = False  # the client sees the partners' lines written in the headset
+    client_turns: int = 0  # turns the client began speaking (heard, or marked)
 
     def partner(self, partner_id: str) -> PartnerConversation | None:
         return dict(self.partners).get(partner_id)
@@ -140,6 +142,11 @@ def _skipped(
 def _chose(s: ConversationState, p: DialogueChoiceMade, e: ev.Event) -> ConversationState:
     heard = LineHeard(e.session_time, p.partner_id, p.text, p.node, p.marked_by)
     return dataclasses.replace(s, turns=s.turns + 1, lines=(*s.lines, heard)[-LINES_KEPT:])
+
+
+@_folds(ClientSpeaking)
+def _client_speaks(s: ConversationState, p: ClientSpeaking, e: ev.Event) -> ConversationState:
+    return dataclasses.replace(s, client_turns=max(s.client_turns, p.turn))
 
 
 @_folds(SkillScored)

@@ -8,13 +8,16 @@ from typing import Any
 from vrtherapy.session import events as ev
 from vrtherapy.session.conversation.events import (
     EVENTS,
+    ClientSpeaking,
     DialogueChoiceMade,
     DialogueReached,
     DialogueTimedOut,
     DialogueTriggered,
     MeasureRecorded,
     PartnerBehaviourSet,
+    PartnerCutIn,
     PartnerLineFinished,
+    PartnerLinePlayed,
     PartnerLineSkipped,
     PartnerLineSpoken,
     SkillScored,
@@ -42,6 +45,11 @@ _DESCRIBE: dict[type[ev.Payload], Callable[[Any], str | None]] = {
         f"{p.partner_id} {p.name} → " + ("the level's value" if p.value is None else f"{p.value}")
     ),
     SubtitlesSet: lambda p: "subtitles " + ("on" if p.on else "off"),
+    ClientSpeaking: lambda p: (
+        "client speaks" if p.marked_by == "client" else "therapist: the client speaks"
+    ),
+    PartnerCutIn: lambda p: f"{p.partner_id} cuts in",
+    PartnerLinePlayed: lambda p: None,  # shown in the verbose timeline only
 }
 assert set(_DESCRIBE) == set(EVENTS)
 
@@ -56,6 +64,8 @@ def describe(p: ev.Payload, verbose: bool = False) -> str | None:
             return f"{p.partner_id} waits at '{p.node}'"
         if isinstance(p, PartnerLineFinished):
             return f"{p.partner_id} finished speaking"
+        if isinstance(p, PartnerLinePlayed):
+            return f"{p.partner_id} speaks ({p.seconds:.1f} s)"
         if isinstance(p, PartnerLineSpoken):
             return f"{p.partner_id} gestures: {p.gesture.replace('_', ' ')}"
     return line

@@ -409,6 +409,40 @@ def _move(m: F32, d: npt.ArrayLike) -> None:
 
 _EYE_IN_HEAD = np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
 
+# The lips' shape for each viseme (authoring.character.VISEMES order: sil PP FF TH DD kk
+# CH SS nn RR aa E ih oh ou): how far each mouth corner moves out (+, a spread for
+# "ee", "s") or in (-, rounded for "oo", "oh", "r", "sh"), and how far the lips push
+# forward, in metres. The jaw's opening comes from the line's mouth track.
+_SPREAD = np.array([0, -0.001, 0.001, 0.002, 0.002, 0.001, -0.003, 0.004, 0.001, -0.003,
+                    0.001, 0.004, 0.005, -0.004, -0.006])  # fmt: skip
+_PUSH = np.array([0, 0.001, 0, 0, 0, 0, 0.003, 0, 0, 0.002, 0, 0, 0, 0.003, 0.005])
+# a corner's local axes (see _face_places): out is +x for both; forward is this in each
+_FORWARD_L = np.array([-np.sin(0.5), 0.0, np.cos(0.5)])
+_FORWARD_R = np.array([-np.sin(0.5), 0.0, -np.cos(0.5)])
+
+
+def _mouth_shape(out: F32, viseme: npt.NDArray[np.int64]) -> None:
+    """Mouth corners of every member shaped for its viseme (-1: none known), in place."""
+    v = np.asarray(viseme, np.int64)
+    known = (v >= 0) & (v < len(_SPREAD))
+    k = np.where(known, v, 0)
+    spread = np.where(known, _SPREAD[k], 0.0)[:, None]
+    push = np.where(known, _PUSH[k], 0.0)[:, None]
+    out_x = spread * np.array([1.0, 0.0, 0.0])
+    _move(out[:, MOUTH_L], out_x + push * _FORWARD_L)
+    _move(out[:, MOUTH_R], out_x + push * _FORWARD_R)
+
+
+def _gesture(out: F32, g: FloatArr, t: float) -> None:
+    """A dialogue gesture's body channels (``AvatarBatch.gesture`` columns lean, shrug,
+    arm raise; the head's yaw is added by the caller), in place."""
+    _turn(out[:, TORSO], g[:, 1], "x")  # + leans towards the avatar's front
+    _lift(out[:, SHO_L : SHO_R + 1], 0.035 * g[:, 2, None])
+    raise_ = g[:, 3]
+    _turn(out[:, SHO_R], -1.3 * raise_, "z")  # the right arm out to the side
+    wave = -1.4 + 0.35 * np.sin(2 * np.pi * 2.0 * t)  # the forearm up, waving
+    _turn(out[:, ELB_R], wave * raise_, "z")
+
 
 @dataclass(frozen=True, eq=False)
 class Rig:
@@ -575,6 +609,8 @@ class Rig:
         if b is not None:
             asked = b.nod_pitch
             nod = nod + np.where(np.isnan(asked), 0.0, asked)
+        shape = b.viseme if b is not None else None
+        gesture = b.gesture if b is not None else None
 
         for i, ctl in controls:  # explicit requests from partner behaviour
             if ctl.gaze_target is not None:
@@ -590,6 +626,9 @@ class Rig:
 
         head_yaw = np.clip(yaw, -1.1, 1.1)
         head_pitch = np.clip(pitch, -0.5, 0.6)
+        if gesture is not None:  # a head shake turns the head; the eyes stay on target
+            _gesture(out, np.nan_to_num(gesture), t)
+            head_yaw = head_yaw + np.nan_to_num(gesture[:, 0])
         _turn(out[:, HEAD], head_yaw, "y")
         _turn(out[:, HEAD], head_pitch + nod, "x")
         eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
@@ -598,6 +637,8 @@ class Rig:
         _turn(eyes, eye_yaw[:, None], "y")
         _turn(eyes, eye_pitch[:, None], "x")
         self._face(out, np.clip(brows, -1.0, 1.0), np.clip(jaw, 0.0, 1.0), np.clip(blink, 0, 1))
+        if shape is not None:
+            _mouth_shape(out, shape)
         return out
 
     @staticmethod
