@@ -816,6 +816,7 @@ def converse(
         state.session_id,
         now,
         current_parameters(state, library),
+        shown_plainly=state.safety == "none",
     )
     try:
         payloads = conv.decide(state.conversation, action, scene)
