@@ -135,6 +135,12 @@ def test_bench_prints_instanced_and_naive_rows_per_scene() -> None:
     # per stereo frame, 15 and 60 people: the same, but for a look (a hair style, an eye
     # colour) the 60 show and the 15 do not
     assert int(draws_15) <= int(draws_60) <= int(draws_15) + 8
+    # and once more with the draws counted but not rasterised: the same calls
+    for n in (15, 60):
+        dry = next(line for line in lines if line.startswith(f"audience of {n}, live, not "))
+        live = next(line for line in lines[budget:] if line.startswith(f"audience of {n}, live "))
+        assert dry.split()[-2:] == live.split()[-2:], (dry, live)
+    assert sum(line.strip().startswith("draw calls") for line in lines) == 2
 
 
 def family_of(bench_scene: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vrtherapy.app.director import Director, Slider
+from vrtherapy.app.director import NOTICE_S, Director, Slider
 from vrtherapy.authoring import Library, load_library
 from vrtherapy.session import commands as c
 from vrtherapy.session.clock import ManualClock
@@ -185,3 +185,86 @@ def test_a_paused_scene_is_posed_at_the_pause(tmp_path: Path) -> None:
     clock.advance(30.0)
     shown = d.update(engine.snapshot, Slider(), 72.0)
     assert not shown.animate and shown.still_at == 42.0
+
+
+@pytest.fixture
+def lift(tmp_path: Path) -> tuple[Engine, ManualClock]:
+    """A session on the glass elevator step (floor 3; stops 1, 3, 5, 10, 20, 35, 49)."""
+    library: Library = load_library()
+    store = open_store(str(tmp_path / "lift.sqlite3"))
+    clock = ManualClock()
+    found = Engine.start(
+        store, library, clock, "C-LIFT-NOTE", library.hierarchy("heights.rothbaum")
+    )
+    assert found.handle(c.GoToStep("go", index=1)).accepted
+    assert found.snapshot.scenario == "heights.glass_elevator"
+    return found, clock
+
+
+def _instruction(engine: Engine, at: float) -> str | None:
+    d = Director(fade_s=0.0)
+    return d.update(engine.snapshot, Slider(), at).overlay.instruction
+
+
+def test_the_clients_floor_button_is_answered_in_the_headset_for_three_seconds(
+    lift: tuple[Engine, ManualClock],
+) -> None:
+    engine, clock = lift
+    clock.advance(5.0)
+    assert _instruction(engine, engine.now()) is None  # nothing asked, nothing shown
+    assert engine.handle(c.RequestFloor("up", "client", "up")).accepted
+    t = engine.now()
+    assert _instruction(engine, t) == "Going up to floor 5."
+    assert _instruction(engine, t + NOTICE_S - 0.1) == "Going up to floor 5."
+    assert _instruction(engine, t + NOTICE_S) is None  # gone after three seconds
+    clock.advance(4.0)
+    assert engine.handle(c.RequestFloor("down", "client", "down")).accepted
+    assert _instruction(engine, engine.now()) == "Going down to floor 3."
+
+
+def test_a_refused_floor_button_says_plainly_why_the_car_stays(
+    lift: tuple[Engine, ManualClock],
+) -> None:
+    engine, clock = lift
+    assert engine.handle(c.RequestFloor("down", "client", "down")).accepted
+    assert _instruction(engine, engine.now()) == "Going down to floor 1."
+    clock.advance(1.0)
+    assert engine.handle(c.RequestFloor("down2", "client", "down")).accepted
+    assert _instruction(engine, engine.now()) == "This is the lowest floor."
+    engine.handle(c.LockElevator("lock", "therapist", locked=True))
+    clock.advance(1.0)
+    assert engine.handle(c.RequestFloor("up", "client", "up")).accepted
+    said = _instruction(engine, engine.now())
+    assert said == "The elevator stays here for now. Your therapist is holding it."
+    assert engine.snapshot.elevator is not None
+    assert engine.snapshot.elevator.refused == "the therapist has locked the elevator's controls"
+    engine.handle(c.LockElevator("unlock", "therapist", locked=False))
+    engine.handle(c.SendElevator("top", "therapist", floor=49))
+    clock.advance(4.0)
+    # the therapist's send is not the client's button: no notice for it
+    assert _instruction(engine, engine.now()) is None
+    assert engine.handle(c.RequestFloor("up-top", "client", "up")).accepted
+    assert _instruction(engine, engine.now()) == "This is the top floor."
+
+
+def test_no_elevator_notice_in_blackout_pause_or_over_a_rating(
+    lift: tuple[Engine, ManualClock],
+) -> None:
+    engine, _clock = lift
+    engine.handle(c.LockElevator("lock", "therapist", locked=True))
+    assert engine.handle(c.RequestFloor("up", "client", "up")).accepted
+    now = engine.now()
+    assert _instruction(engine, now) is not None
+    engine.handle(c.Safety("b", action="blackout"))
+    black = Director(fade_s=0.0).update(engine.snapshot, Slider(), now)
+    assert black.fade == 1.0 and black.overlay.empty  # blackout stays black
+    engine.handle(c.Safety("r", action="resume"))
+    engine.handle(c.Safety("p", action="pause"))
+    assert engine.handle(c.RequestFloor("up2", "client", "up")).accepted  # refused, recorded
+    assert _instruction(engine, now).startswith("Paused.")  # type: ignore[union-attr]
+    engine.handle(c.Safety("r2", action="resume"))
+    engine.handle(c.AskNow("ask"))
+    assert engine.handle(c.RequestFloor("up3", "client", "up")).accepted
+    shown = Director(fade_s=0.0).update(engine.snapshot, Slider(), engine.now())
+    assert shown.overlay.suds is not None  # the question comes first
+    assert shown.overlay.instruction == "Move the stick, then press the trigger to answer."

@@ -506,3 +506,71 @@ def test_the_clients_floor_button_rides_the_car_to_the_next_stop_and_stops_there
     assert snap.elevator.refused == "the therapist has locked the elevator's controls"
     loop.close()
     store.close()
+
+
+def test_the_client_sees_a_short_notice_when_the_floor_button_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Locked by the therapist, the client's button is answered in the headset: a panel
+    with text above eye level (the view's centre stays clear) for about three seconds,
+    then the same view as before. In a blackout the frame stays black."""
+    from vrtherapy.display.base import FloorRequest
+    from vrtherapy.display.headless import HeadlessDisplay
+
+    clock = ManualClock()
+    store = open_store(str(tmp_path / "notice.sqlite3"))
+    service = SessionService(store, load_library(), clock)
+    service.start(service.create_client("heights.rothbaum"))
+    assert service.handle(c.GoToStep("go", index=1)).accepted  # glass elevator, floor 3
+    assert service.handle(c.LockElevator("lock", locked=True)).accepted
+    with HeadlessDisplay((320, 240), eyes=1) as display:
+        loop = _loop(service, display)
+        _settled_in_session_time(loop, clock)
+        before = display.read_pixels(0).astype(int)
+        display.push_input(FloorRequest(up=True))
+        _frames(loop, 1)  # the button is read and refused
+        clock.advance(0.1)
+        _frames(loop, 1)
+        shown = display.read_pixels(0).astype(int)
+        snap = service.snapshot
+        assert snap is not None and snap.elevator is not None and snap.elevator.refused
+        changed = np.abs(shown - before).max(axis=2) > 40
+        ys, xs = np.nonzero(changed)
+        h, w = changed.shape
+        assert changed.sum() > 0.01 * h * w  # a panel, not a stray pixel
+        assert (np.ptp(ys) + 1) * (np.ptp(xs) + 1) > 0.02 * h * w
+        assert ys.max() < h / 2 - h / 16  # all of it above eye level, clear of the horizon
+        assert abs(xs.mean() - w / 2) < w * 0.05  # centred left to right
+        centre = changed[h // 2 - h // 16 :, w // 4 : 3 * w // 4]
+        assert not centre.any()  # the middle of the view and all below it stay clear
+        # text, not a plain box: many light/dark edges along the panel's rows
+        panel = shown[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].min(axis=2) > 150
+        assert max(np.count_nonzero(np.diff(r.astype(int))) for r in panel) > 20
+
+        for _ in range(16):  # four seconds on: the notice is gone, the view as before
+            clock.advance(0.25)
+            _frames(loop, 1)
+        after = display.read_pixels(0).astype(int)
+        assert (np.abs(after - before).max(axis=2) > 40).sum() < 0.002 * h * w
+
+        # pressed again, then a blackout while the notice is up: the frame stays black,
+        # and so it does for a button pressed in the blackout (refused and recorded)
+        display.push_input(FloorRequest(up=True))
+        _frames(loop, 1)
+        clock.advance(0.1)
+        _frames(loop, 1)
+        again = np.abs(display.read_pixels(0).astype(int) - before).max(axis=2) > 40
+        assert again.sum() > 0.01 * h * w
+        assert service.handle(c.Safety("b", action="blackout")).accepted
+        for i in range(4):
+            if i == 1:
+                display.push_input(FloorRequest(up=True))
+            clock.advance(0.1)
+            _frames(loop, 1)
+            assert int(display.read_pixels(0).max()) == 0
+        engine = service.engine
+        assert engine is not None
+        kinds = [e.kind for e in service.store.read(engine.session_id)]
+        assert kinds.count("elevator_request_refused") == 3
+        loop.close()
+    store.close()

@@ -90,3 +90,55 @@ def test_a_replayed_frame_during_a_line_shows_the_partner_saying_it(tmp_path: Pa
     assert _angle(during["head"], default[0]["head"]) > 3
     # after the line the wave is over: the arm is where it rests
     np.testing.assert_allclose(after["arm"], default[1]["arm"], atol=1e-5)
+
+
+FRAME_S = 1.0 / 90.0
+MOST_PER_FRAME = 0.06  # the steepest ease (0.9 of the face over 0.3 s) moves 0.05 a frame
+
+
+def test_the_face_never_jumps_across_a_skip_or_a_new_line_and_replay_equals_live(
+    tmp_path: Path,
+) -> None:
+    """Live, frame by frame: the greeting (smile, wave) skipped after 1 s, then the
+    timeout's 'take your time' (concern) and the next question (no expression) follow
+    each other. The face and the gesture channels ease from one to the next; a replay
+    of the record shows the same at each moment after the skip."""
+    from vrtherapy.partners.gestures import face_valence, gesture_channels
+
+    rig = Rig(tmp_path)
+    rig.act(conv.StartConversation("interviewer"))
+    offset = rig.now - rig.session_clock.monotonic()  # live clock minus session time
+    faces: list[float] = []
+    arms: list[np.ndarray] = []
+    live: dict[float, tuple[float, np.ndarray]] = {}
+
+    def frames(seconds: float) -> None:
+        for _ in range(round(seconds / FRAME_S)):
+            rig.now += FRAME_S
+            rig.session_clock.advance(FRAME_S)
+            rig.engine_loop()
+            rig.service.tick()
+            act = rig.speech.voices.acts(rig.now).get("interviewer")
+            faces.append(face_valence(0.0, act))
+            arms.append(gesture_channels(act))
+            live[round(rig.now - offset, 4)] = (faces[-1], arms[-1])
+
+    frames(1.0)
+    rig.act(conv.SkipLine("interviewer"))
+    skipped = rig.session_clock.monotonic()
+    frames(12.0)  # the greeting's 8 s timeout: 'take your time', then the question
+    said = [e.payload.text for e in rig.service.events() if e.kind == "partner_line_spoken"]
+    assert rig.kinds().count("partner_line_played") >= 3, said
+    steps = np.abs(np.diff(faces))
+    assert max(faces) > 0.8 and min(faces) < -0.4  # the smile and the concern both showed
+    assert steps.max() < MOST_PER_FRAME, steps.max()
+    assert np.abs(np.diff(np.array(arms), axis=0)).max() < 0.1
+
+    record = SessionRecord(rig.service.events(), rig.service.library)
+    rig.store.close()
+    lines = recorded_lines(record.events)
+    for t, (face, arm) in live.items():
+        if skipped < t < skipped + 0.7 or t > skipped + 8.0:
+            act = voices_at("s", lines, t).acts(t).get("interviewer")
+            assert face_valence(0.0, act) == pytest.approx(face, abs=0.03), t
+            np.testing.assert_allclose(gesture_channels(act), arm, atol=0.03)

@@ -4,6 +4,7 @@ where the dialogue's timeout and the client's response latency count."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from pathlib import Path
@@ -15,6 +16,7 @@ import soundfile
 
 from vrtherapy.app.speech_wiring import PartnerSpeech, spoken_lines
 from vrtherapy.authoring import load_library
+from vrtherapy.partners.gestures import GESTURE_ONLY_S
 from vrtherapy.partners.speech import SpeechCache
 from vrtherapy.session import commands as c
 from vrtherapy.session import conversation as conv
@@ -43,11 +45,11 @@ class Inline(Executor):
 
 
 class Rig:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, fixtures: Path = FIXTURES) -> None:
         self.store = open_store(str(tmp_path / "s.sqlite3"))
         self.session_clock = ManualClock()
         self.service = SessionService(
-            self.store, load_library(libraries=[FIXTURES]), self.session_clock
+            self.store, load_library(libraries=[fixtures]), self.session_clock
         )
         self.service.start(self.service.create_client("test.interview_practice"))
         self.now = 100.0  # the monotonic clock the lines play on
@@ -184,3 +186,70 @@ def test_an_answer_to_the_client_comes_after_the_partners_pause(rig: Rig) -> Non
     rig.service.handle(c.Converse.of("b", "client", conv.ChooseOption("interviewer", 0)))
     rig.engine_loop()
     assert len(rig.playing()) == 1
+
+
+def test_a_line_then_a_gesture_without_words_is_heard_to_its_end(tmp_path: Path) -> None:
+    """The greeting, then a node that only nods: the greeting is heard out (the
+    microphone learns when), the partner has finished after the nod, and the client's
+    answer is measured from there — not 0 s."""
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, fixtures)
+    dialogue = fixtures / "interview.yaml"
+    text = dialogue.read_text(encoding="utf-8")
+    head, rest = text.split("    set: {greeted: true}\n", 1)
+    dialogue.write_text(
+        head + "    set: {greeted: true}\n    goto: greet_wait\n  greet_wait:\n"
+        "    gesture: nod\n" + rest,
+        encoding="utf-8",
+    )
+    rig = Rig(tmp_path, fixtures)
+    heard: list[tuple[str, float, float]] = []
+    rig.speech.on_heard = lambda partner, start, end: heard.append((partner, start, end))
+    rig.speech.session_now = rig.session_clock.monotonic
+    rig.act(conv.StartConversation("interviewer"))
+    spoken = [
+        (e.payload.text, e.payload.gesture)
+        for e in rig.service.events()
+        if e.kind == "partner_line_spoken"
+    ]
+    greeting = "Good morning! Please, take a seat."
+    assert spoken == [(greeting, "wave"), ("", "nod")]
+    rig.now += SECONDS_PER_CHAR * len(greeting) + 0.05
+    rig.session_clock.advance(SECONDS_PER_CHAR * len(greeting) + 0.05)
+    rig.engine_loop()  # the greeting is over; the nod begins
+    assert [h[0] for h in heard] == ["interviewer"]
+    assert "partner_line_finished" not in rig.kinds()  # still nodding
+    rig.now += GESTURE_ONLY_S + 0.05
+    rig.session_clock.advance(GESTURE_ONLY_S + 0.05)
+    rig.engine_loop()
+    assert rig.kinds().count("partner_line_finished") == 1
+    rig.session_clock.advance(2.0)
+    outcome = rig.service.handle(
+        c.Converse.of("answer", "client", conv.ChooseOption("interviewer", 0))
+    )
+    assert outcome.accepted, outcome.reason
+    rig.engine_loop()
+    [latency] = [e.payload for e in rig.service.events() if e.kind == "measure_recorded"]
+    assert latency.name == "choice_latency" and latency.value == pytest.approx(2.0, abs=0.01)
+    rig.store.close()
+
+
+@pytest.mark.parametrize("action", ["pause", "blackout", "calm_scene"])
+def test_nothing_new_is_said_while_the_scene_is_not_shown_plainly(rig: Rig, action: str) -> None:
+    """A line that comes about during a pause, blackout or calm scene waits for resume."""
+    rig.act(conv.StartConversation("interviewer"))
+    assert rig.service.handle(c.Safety("safety", "therapist", action, "test")).accepted
+    rig.engine_loop()
+    assert rig.playing() == []
+    said = rig.service.handle(
+        c.Converse.of("say", "therapist", conv.SayThisNow("interviewer", "Are you all right?"))
+    )
+    if not said.accepted:  # the partner is not in the scene shown (calm): nothing to hold
+        return
+    for _ in range(3):
+        rig.now += 1.0
+        rig.engine_loop()
+        assert rig.playing() == []
+    assert rig.service.handle(c.Safety("resume", "therapist", "resume", "test")).accepted
+    rig.engine_loop()
+    assert rig.playing() == ["Are you all right?"]

@@ -17,10 +17,13 @@ from vrtherapy.session.service import SessionService
 from vrtherapy.session.store import open_store
 
 
-def _run(tmp_path: Path, name: str, seed: int) -> list[tuple[float, int]]:
-    """A run's choices: (when, index) as recorded, after two minutes of session."""
+def _run(
+    tmp_path: Path, name: str, seed: int, clock: ManualClock | None = None
+) -> list[tuple[float, int]]:
+    """A run's choices: (when, index) as recorded, after two minutes of session (a
+    process of its own: its own service and responder, on the store named ``name``)."""
     store = open_store(str(tmp_path / f"{name}.sqlite3"))
-    clock = ManualClock()
+    clock = clock or ManualClock()
     lib = load_library()
     service = SessionService(store, lib, clock)
     hierarchy = practice_hierarchy(lib.scenarios["social.interview"], "social.interview")
@@ -35,7 +38,7 @@ def _run(tmp_path: Path, name: str, seed: int) -> list[tuple[float, int]]:
         if not started and snap is not None and snap.status == "running":
             partners = frozenset(p.partner_id for p in snap.conversation.partners)
             cmd = build_command(
-                "partner_start", f"console-{i}", {"partner_id": "interviewer"},
+                "partner_start", f"console-{engine.session_id}-{i}", {"partner_id": "interviewer"},
                 Context(snap, partners),
             )  # fmt: skip
             assert isinstance(cmd, c.Command)
@@ -58,3 +61,15 @@ def test_the_synthetic_client_answers_the_partner_and_the_dialogue_goes_on(
     # seeded: the same answers at the same moments again (the dialogue's own variants are
     # drawn per session, so the questions may differ)
     assert first == _run(tmp_path, "b", seed=7)
+
+
+def test_a_second_run_on_the_same_store_records_its_answers_too(tmp_path: Path) -> None:
+    """The store takes a command id once in its whole database: a second
+    `run --synthetic-client` (a new process, the same seed) on the same store must not
+    send the ids of the first run, or its answers are dropped as duplicates (and come
+    late, once its count has passed the first run's)."""
+    clock = ManualClock()
+    first = _run(tmp_path, "clinic", seed=7, clock=clock)
+    second = _run(tmp_path, "clinic", seed=7, clock=clock)
+    assert len(first) >= 3
+    assert second == first  # the same answers at the same moments, as on a store of its own

@@ -170,3 +170,19 @@ def test_recording_twice_on_is_refused_and_a_forged_hash_is_not_stored(
     assert not bad.accepted and "file name" in bad.reason
     bad = svc.handle(c.StoreClientAudio("d", file="x.wav", sha256="xyz"))
     assert not bad.accepted and "SHA-256" in bad.reason
+
+
+def test_a_resumed_session_in_a_new_process_records_the_clients_turns(
+    tmp_path: Path, service: tuple[SessionService, ManualClock]
+) -> None:
+    """The store takes a command id once: a second ClientVoice on the same session (the
+    session resumed by a new `run`) must not send the first one's ids again."""
+    svc, clock = service
+    audio = _answer(tmp_path)
+    for _ in range(2):  # two processes, one after the other
+        voice = ClientVoice(Mic(audio), svc, _direct, tmp_path)
+        _run(voice, clock, svc, len(audio) / RATE)
+        voice.close()
+    kinds = [k for k, _ in _kinds(svc)]
+    assert kinds.count("client_speaking") == 2
+    assert kinds.count("measure_recorded") == 2  # speaking time, each turn

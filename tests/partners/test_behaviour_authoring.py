@@ -95,3 +95,36 @@ def test_partner_flags_that_fit_load(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     lib = load_library([path, FIXTURES / "interview.yaml"], context=[scenes_dir()])
     assert lib.scenario("test.interview_levels").partners[0].flags == {"bragged": True}
+
+
+def test_one_lookup_of_a_behaviour_number_for_session_engine_and_stage() -> None:
+    """The session's interruption, the engine's latency and speaking rate and the stage's
+    behaviour read a number alike: live value, else the level's $parameter, else the
+    default, brought into range (before, the session had a lookup of its own)."""
+    from vrtherapy.app.speech_wiring import live_number
+    from vrtherapy.authoring.behaviour import BEHAVIOUR, behaviour_number
+    from vrtherapy.authoring.scenario import PartnerSpec, ScenarioSpec
+    from vrtherapy.partners.behaviour import NUMERIC, behaviour_of
+    from vrtherapy.session.conversation.decide import Scene, interruption_of
+    from vrtherapy.session.conversation.state import ConversationState
+
+    behaviour = {n: f"${n}" for n in NUMERIC} | {"valence": 3.0, "eye_contact": True}
+    partner = PartnerSpec.model_construct(id="p", behaviour=behaviour)
+    for values in (
+        {},
+        {n: 99.0 for n in NUMERIC},
+        {n: -5.0 for n in NUMERIC},
+        {n: 0.5 for n in NUMERIC},
+        {n: "x" for n in NUMERIC},
+    ):
+        level, _problems = behaviour_of(partner, values)
+        for n in NUMERIC:
+            assert behaviour_number(partner.behaviour, n, values) == getattr(level, n), (n, values)
+            assert live_number(partner, n, values) == getattr(level, n)
+    # a live value is brought into range the same way wherever it is read
+    assert live_number(partner, "latency_s", {}, {"latency_s": 50.0}) == BEHAVIOUR["latency_s"].max
+    scenario = ScenarioSpec.model_construct(id="s", partners=[partner])
+    scene = Scene(scenario, None, "s", 0.0, {"interruption": 7.0})  # type: ignore[arg-type]
+    assert interruption_of(scene, ConversationState(), "p") == 1.0
+    live = ConversationState(behaviour=(("p", (("interruption", 0.25),)),))
+    assert interruption_of(scene, live, "p") == 0.25

@@ -45,6 +45,7 @@ def _cut_ins(store: EventStore, library: Library, p: float, turns: int) -> list[
     cut: list[int] = []
     for turn in range(1, turns + 1):
         _say(engine, ids, conv.StartConversation("interviewer"))
+        _say(engine, ids, conv.LineFinished("interviewer"), actor="system")  # heard out
         assert engine.snapshot.conversation.partners[0].node == "greet"
         before = len(store.read(engine.session_id))
         _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
@@ -74,6 +75,7 @@ def test_half_is_seeded_by_the_session_and_replays_alike(
     ids = Ids()
     _say(engine, ids, conv.SetBehaviour("interviewer", "interruption", 0.5))
     _say(engine, ids, conv.StartConversation("interviewer"))
+    _say(engine, ids, conv.LineFinished("interviewer"), actor="system")
     state = engine.state
     now = engine.snapshot.session_time
 
@@ -118,3 +120,64 @@ def test_a_node_without_a_way_on_waits_for_the_answer(
     assert engine.snapshot.conversation.partners[0].node == node
     kinds = [e.kind for e in sqlite_store.read(engine.session_id)]
     assert kinds.count("client_speaking") == 1 and "partner_cut_in" not in kinds
+
+
+@pytest.mark.parametrize("action", ["pause", "blackout", "calm_scene"])
+def test_nobody_cuts_in_while_the_scene_is_not_shown_plainly(
+    tmp_path: Path, library: Library, action: str
+) -> None:
+    """Paused, blacked out or in the calm scene, the client's turn is on the record but
+    no partner cuts in (and says nothing new); after resume the partner may again."""
+    store = open_store(str(tmp_path / "s.sqlite3"))
+    engine, _clock = start(store, library, library.hierarchy("test.interview_practice"))
+    ids = Ids()
+    _say(engine, ids, conv.SetBehaviour("interviewer", "interruption", 1.0))
+    _say(engine, ids, conv.StartConversation("interviewer"))
+    _say(engine, ids, conv.LineFinished("interviewer"), actor="system")
+    assert engine.handle(c.Safety(ids(), "therapist", action, "test")).accepted
+    before = len(store.read(engine.session_id))
+    _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
+    new = [e.payload for e in store.read(engine.session_id)[before:]]
+    assert new == [conv.ClientSpeaking(1, "client")]
+    assert engine.state.conversation.partners[0][1].node == "greet"
+    assert engine.handle(c.Safety(ids(), "therapist", "resume", "test")).accepted
+    _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
+    kinds = [e.kind for e in store.read(engine.session_id)]
+    assert kinds.count("client_speaking") == 2 and kinds.count("partner_cut_in") == 1
+    store.close()
+
+
+def test_no_cut_in_while_the_partner_still_says_its_line(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    """The client speaking over the greeting does not make the interviewer cut in; once
+    the greeting has been heard to its end, it may."""
+    engine, _clock = start(sqlite_store, library, library.hierarchy("test.interview_practice"))
+    ids = Ids()
+    _say(engine, ids, conv.SetBehaviour("interviewer", "interruption", 1.0))
+    _say(engine, ids, conv.StartConversation("interviewer"))
+    _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
+    assert "partner_cut_in" not in [e.kind for e in sqlite_store.read(engine.session_id)]
+    assert engine.snapshot.conversation.partners[0].node == "greet"
+    _say(engine, ids, conv.LineFinished("interviewer"), actor="system")
+    _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
+    assert [e.kind for e in sqlite_store.read(engine.session_id)].count("partner_cut_in") == 1
+
+
+def test_no_cut_in_at_a_node_that_offers_no_choice(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    """At 'pleased' or 'sceptical' (a line, then only a timeout) the client has nothing
+    to answer: the partner goes on when its timeout is due, not when the client speaks."""
+    engine, _clock = start(sqlite_store, library, library.hierarchy("test.interview_practice"))
+    ids = Ids()
+    _say(engine, ids, conv.SetBehaviour("interviewer", "interruption", 1.0))
+    _say(engine, ids, conv.StartConversation("interviewer"))
+    _say(engine, ids, conv.ChooseOption("interviewer", 0), actor="client")
+    _say(engine, ids, conv.ChooseOption("interviewer", 0), actor="client")
+    node = engine.snapshot.conversation.partners[0].node
+    assert node in ("pleased", "sceptical")
+    _say(engine, ids, conv.LineFinished("interviewer"), actor="system")
+    _say(engine, ids, conv.ClientStartsSpeaking("client"), actor="system")
+    assert engine.snapshot.conversation.partners[0].node == node
+    assert "partner_cut_in" not in [e.kind for e in sqlite_store.read(engine.session_id)]

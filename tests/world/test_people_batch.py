@@ -11,6 +11,8 @@ from tests.world.helpers import scenario
 from vrtherapy.world import AvatarBatch, AvatarControls, World, build_world
 from vrtherapy.world.model import PoseContext
 from vrtherapy.world.procedural.avatar import Crowd
+from vrtherapy.world.procedural.avatar import crowd as make_crowd
+from vrtherapy.world.transforms import translate
 
 
 def people_world() -> World:
@@ -106,3 +108,33 @@ def test_people_batch_equals_the_per_avatar_pose_before_batching() -> None:
     for t in (0.0, 1.37, 8.2, 95.0):
         world.advance(t)
         np.testing.assert_allclose(world.graph.local, before[f"t{t}"], atol=1e-6)
+
+
+def test_channels_the_batch_sets_for_everyone_pose_as_when_some_are_automatic() -> None:
+    """The rig skips the automatic gaze, blink, jaw and expression where a batch sets them
+    for every member; a member's pose must not depend on whether the others are set."""
+    members = [(translate(float(i), 0.0, 0.0), 7 + i, i % 2 == 0, "neutral") for i in range(4)]
+    _, group = make_crowd("p", members, gaze=[0.5] * 4, seed=3)
+    rig = group.rig
+    n = len(rig)
+    rng = np.random.default_rng(1)
+    full = AvatarBatch(
+        rng.normal(0.0, 1.0, (n, 3)) + np.array([0.0, 1.6, 2.0]),
+        rng.uniform(0, 1, n),
+        rng.uniform(0, 1, n),
+        rng.uniform(-1, 1, n),
+        rng.uniform(0, 0.2, n),
+    )
+    mixed = AvatarBatch(
+        full.gaze_target.copy(), full.jaw_open.copy(), full.blink.copy(),
+        full.brows.copy(), full.nod_pitch.copy(),
+    )  # fmt: skip
+    for channel in (mixed.jaw_open, mixed.blink, mixed.brows, mixed.nod_pitch):
+        channel[0] = np.nan
+    mixed.gaze_target[0] = np.nan
+    roots = np.repeat(np.eye(4, dtype=np.float32)[None], n, axis=0)
+    for t in (0.0, 1.3, 7.7):
+        a = rig.pose(t, roots, (0.0, 1.6, 2.0), full)
+        b = rig.pose(t, roots, (0.0, 1.6, 2.0), mixed)
+        np.testing.assert_array_equal(a[1:], b[1:])
+        assert not np.array_equal(a[0], b[0])  # member 0 went automatic

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
+from vrtherapy.app.command_ids import CommandIds
 from vrtherapy.app.director import Slider
 from vrtherapy.authoring import Library
 from vrtherapy.session import commands as c
@@ -46,7 +47,7 @@ class DemoFrames:
         self.display.open()
         self.view = ClientView(self.library, lambda s, m: self.problems.append((s, m)))
         self._last_key: object = None  # the state whose picture was taken last
-        self._reports = 0
+        self._report_ids = CommandIds("demo-load-failure")
 
     def on_tick(self, engine: Engine) -> None:
         snap = engine.snapshot
@@ -75,8 +76,7 @@ class DemoFrames:
     def _record_problems(self, engine: Engine) -> None:
         while self.problems:
             scenario, message = self.problems.pop(0)
-            self._reports += 1
-            cid = f"demo-load-failure-{self._reports}"
+            cid = self._report_ids(engine.session_id)
             engine.handle(c.ReportLoadFailure(cid, "system", scenario, message))
 
     @property

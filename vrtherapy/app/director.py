@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from vrtherapy.authoring.elevator import floor_text
 from vrtherapy.display.base import SliderMove
 from vrtherapy.render.overlay import ChoicePanel, Overlay, SudsPanel
 from vrtherapy.session.snapshot import Snapshot
@@ -33,6 +34,28 @@ PROMPTS = {
 
 
 CHOICE_INSTRUCTION = "Choose your answer: move the stick and press the trigger (or a number key)."
+
+NOTICE_S = 3.0  # how long the answer to the client's elevator button stays up
+# the client's words for a refused elevator request, by the refusal's cause; a cause
+# not here (the scene not shown: paused, calm scene, blackout) has its own screen
+REFUSED = {
+    "locked": "The elevator stays here for now. Your therapist is holding it.",
+    "top": "This is the top floor.",
+    "bottom": "This is the lowest floor.",
+    "not_stopping": "The elevator is not running just now.",
+}
+
+
+def elevator_notice(snap: Snapshot, now: float) -> str | None:
+    """The short notice that answers the client's elevator button: where the car is
+    going, or, plainly, why it stays. Up for ``NOTICE_S`` seconds after the request."""
+    lift = snap.elevator
+    reply = lift.reply if lift is not None else None
+    if reply is None or not 0.0 <= now - reply.at < NOTICE_S:
+        return None
+    if reply.outcome in ("up", "down"):
+        return f"Going {reply.outcome} to floor {floor_text(reply.floor)}."
+    return REFUSED.get(reply.outcome)
 
 
 @dataclass(frozen=True)
@@ -109,9 +132,16 @@ class Director:
         self._switch_at: float | None = None  # when the current fade started
         self._held_black = False  # the fade waited at black for the next scene to be ready
 
-    def wanted(self, snap: Snapshot | None, slider: Slider, talk: Talk = NO_TALK) -> Presentation:
-        """The presentation the snapshot asks for, before fades are applied. A rating
-        prompt comes before the choice panel; neither shows while paused."""
+    def wanted(
+        self,
+        snap: Snapshot | None,
+        slider: Slider,
+        talk: Talk = NO_TALK,
+        now: float | None = None,
+    ) -> Presentation:
+        """The presentation the snapshot asks for at session time ``now`` (default: the
+        snapshot's), before fades are applied. A rating prompt comes before the choice
+        panel, and both before the elevator's notice; none shows while paused."""
         if snap is None or snap.status == "not_started":
             return _plain(WAITING_SCENE, "Welcome. Your session will start soon.", ("waiting",))
         if snap.safety == "blackout":  # also after Stop, until the therapist lifts it
@@ -149,8 +179,9 @@ class Director:
                 overlay = Overlay(
                     choices=talk.choices, instruction=CHOICE_INSTRUCTION, subtitle=talk.subtitle
                 )
-            elif talk.subtitle:
-                overlay = Overlay(subtitle=talk.subtitle)
+            else:  # the notice floats above eye level, clear of the view's centre
+                notice = elevator_notice(snap, snap.session_time if now is None else now)
+                overlay = Overlay(instruction=notice, subtitle=talk.subtitle or None)
         key = ("step", snap.step_index, snap.scenario)
         return Presentation(
             snap.scenario, snap.parameters, 0.0, overlay, snap.safety != "paused", key, still_at
@@ -177,7 +208,7 @@ class Director:
     ) -> Presentation:
         """What to show now. ``ready(p)`` says whether p's scene is built and on the GPU:
         until it is, the current scene stays (a calm-scene request waits at black)."""
-        want = self.wanted(snap, slider, talk)
+        want = self.wanted(snap, slider, talk, now)
         half = self.fade_s / 2
         if want.fade >= 1.0:  # blackout is black on the next frame, no fade
             self._shown, self._switch_at = want, None

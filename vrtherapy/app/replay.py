@@ -39,7 +39,7 @@ import numpy.typing as npt
 from scipy.spatial.transform import Rotation
 
 from vrtherapy.app.director import Director, Presentation, Slider
-from vrtherapy.app.speech_wiring import Voiced, Voices
+from vrtherapy.app.speech_wiring import Voiced, Voices, cut_short
 from vrtherapy.reports.replay import SessionRecord, format_time
 from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
@@ -120,23 +120,20 @@ def recorded_lines(events: Sequence[ev.Event]) -> tuple[Voiced, ...]:
             if end is None:
                 continue
             start, seconds = e.session_time, end - e.session_time
+        line = Voiced(e.seq, p.partner_id, p.text, None, start, seconds, p.gesture, p.expression)
         cut = [t for t, who in hushes if who in (None, p.partner_id) and start < t]
-        if cut:
-            seconds = min(seconds, min(cut) - start)
-        out.append(
-            Voiced(e.seq, p.partner_id, p.text, None, start, seconds, p.gesture, p.expression)
-        )
+        out.append(cut_short(line, min(cut)) if cut else line)
     return tuple(out)
 
 
 def voices_at(scope: str, lines: Sequence[Voiced], t: float) -> Voices:
-    """Each partner's latest line begun by ``t``."""
-    latest: dict[str, Voiced] = {}
-    for v in lines:
-        before = latest.get(v.partner_id)
-        if v.started <= t and (before is None or v.started >= before.started):
-            latest[v.partner_id] = v
-    return Voices(scope, tuple(sorted(latest.values(), key=lambda v: v.fire_id)))
+    """Each partner's latest line begun by ``t``, the lines before fading out under it,
+    as live (:meth:`Voices.with_line`)."""
+    voices = Voices(scope)
+    for v in sorted(lines, key=lambda v: (v.started, v.fire_id)):
+        if v.started <= t:
+            voices = voices.with_line(v)
+    return voices
 
 
 class ReplayDirector:

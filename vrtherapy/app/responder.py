@@ -10,9 +10,9 @@ The therapist's side (starting a partner, triggers, scores) stays the therapist'
 
 from __future__ import annotations
 
-import itertools
 from typing import Literal
 
+from vrtherapy.app.command_ids import CommandIds
 from vrtherapy.app.demo_conversation import ClientAnswers
 from vrtherapy.session import commands as c
 from vrtherapy.session import conversation as conv
@@ -32,7 +32,7 @@ class SyntheticResponder:
         self._entries = -1
         self._seen: dict[str, float] = {}
         self._done: set[str] = set()  # prompts answered or deliberately left unanswered
-        self._ids = (f"synthetic-{seed}-{n}" for n in itertools.count(1))
+        self._ids = CommandIds(f"synthetic-{seed}")
 
     def tick(self) -> None:
         engine = self.service.engine
@@ -70,14 +70,14 @@ class SyntheticResponder:
             index = self._answers.pick(p, talk.turns, since, now)
             if index is not None:
                 choose = conv.ChooseOption(p.partner_id, index, "client")
-                self.service.handle(c.Converse.of(next(self._ids), "client", choose))
+                self.service.handle(c.Converse.of(self._ids(self._session or ""), "client", choose))
 
     def _answer(
         self, kind: str, prompt_id: str, anticipated: float, intensity: float, now: float
     ) -> None:
         client = self._client
         assert client is not None
-        cid = next(self._ids)
+        cid = self._ids(self._session or "")
         if kind == "suds":
             v = client.answer_suds(anticipated, intensity, now)
             if v is not None:

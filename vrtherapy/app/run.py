@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from vrtherapy.app.command_ids import CommandIds
 from vrtherapy.app.conversation_wiring import PartnersOnStage
 from vrtherapy.app.director import (
     NO_TALK,
@@ -351,7 +352,7 @@ class RenderLoop:
         self.meter = FrameMeter(self._target_hz())
         self._time_offset = -time.monotonic()  # record time between sessions
         self._library = service.library  # a reload (run --watch) swaps the service's
-        self._summaries = 0
+        self._frame_ids = CommandIds("frame-times")
         self.sampler = PoseSampler(self._hand_over_poses)  # the client's head for the record
 
     def _target_hz(self) -> float:
@@ -416,8 +417,7 @@ class RenderLoop:
         summary = self.meter.summary(now)
         snap = self.service.snapshot
         if summary is not None and snap is not None and snap.status == "running":
-            self._summaries += 1
-            cid = f"frame-times-{snap.session_id}-{self._summaries}"
+            cid = self._frame_ids(snap.session_id)
             command = c.ReportFrameTimes(cid, summary=summary)
             self.engine.call(lambda: self.service.handle(command))
 

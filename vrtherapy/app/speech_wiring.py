@@ -8,7 +8,8 @@ each new line once from the partner's mouth (:func:`spoken_lines`); the render t
 opens the partner's jaw from the line's mouth track while it plays and shows it as a
 subtitle when the session asks for subtitles. A skipped line, a new step, every
 safety action but resume (pause, blackout, calm scene, stop) and the session's end
-silence the partner.
+silence the partner; a line that comes about while the scene is not shown plainly
+waits for resume.
 
 A partner's answer to the client starts after its own pause (``latency_s``: the
 level's, or the console's live value). When a line has been heard to its end,
@@ -38,8 +39,8 @@ from vrtherapy.audio.clips import resolve
 from vrtherapy.audio.crowd import cache_dir
 from vrtherapy.audio.scene import SpokenLine
 from vrtherapy.authoring import Library
+from vrtherapy.authoring.behaviour import behaviour_number
 from vrtherapy.authoring.scenario import PartnerSpec, ScenarioSpec
-from vrtherapy.partners.behaviour import behaviour_of
 from vrtherapy.partners.dialogue import DialogueRuntime
 from vrtherapy.partners.gestures import GESTURE_ONLY_S, LineAct
 from vrtherapy.partners.measures import response_latency
@@ -100,13 +101,28 @@ class Voiced:
     def act(self, now: float) -> LineAct:
         return LineAct(self.gesture, self.expression, now - self.started, self.seconds)
 
+    @property
+    def acts(self) -> bool:
+        """Whether the line asks anything of the body or face."""
+        return self.gesture != "none" or bool(self.expression)
+
+
+def cut_short(line: Voiced, at: float) -> Voiced:
+    """The line as heard when it is silenced at ``at`` (a skip, a safety action, a new
+    step, the session's end): it ends there, or where it ends if that is sooner; its
+    expression and gesture then ease out as at any line's end. Live
+    (:meth:`PartnerSpeech`) and replay (``app/replay.recorded_lines``) both use it."""
+    return replace(line, seconds=min(line.seconds, max(0.0, at - line.started)))
+
 
 @dataclass(frozen=True)
 class Voices:
-    """What the partners are saying: each partner's latest line (published whole)."""
+    """What the partners are saying: each partner's latest line (published whole), and
+    the lines before whose expression or gesture still fades out (``fading``)."""
 
     scope: str = ""  # the session the lines belong to
     lines: tuple[Voiced, ...] = ()
+    fading: tuple[Voiced, ...] = ()
 
     def jaws(self, now: float) -> dict[str, float]:
         """Each partner's jaw openness now, for those whose line is playing."""
@@ -122,13 +138,14 @@ class Voices:
 
     def acts(self, now: float) -> dict[str, LineAct]:
         """Each partner's line being said or just said, with a gesture or an expression
-        that still shows (:mod:`vrtherapy.partners.gestures`)."""
+        that still shows (:mod:`vrtherapy.partners.gestures`), over the acts of its
+        lines before that are still fading out (``LineAct.before``)."""
         out: dict[str, LineAct] = {}
-        for v in self.lines:
-            if (v.gesture != "none" or v.expression) and now >= v.started:
+        for v in sorted((*self.fading, *self.lines), key=lambda v: (v.started, v.fire_id)):
+            if v.acts and now >= v.started:
                 act = v.act(now)
                 if not act.over:
-                    out[v.partner_id] = act
+                    out[v.partner_id] = replace(act, before=out.get(v.partner_id))
         return out
 
     def subtitle(self, now: float) -> str | None:
@@ -137,8 +154,17 @@ class Voices:
         return playing[-1].text if playing else None
 
     def with_line(self, line: Voiced) -> Voices:
+        """``line`` becomes its partner's latest; the one it replaces fades out."""
         kept = tuple(v for v in self.lines if v.partner_id != line.partner_id)
-        return replace(self, lines=tuple(sorted((*kept, line), key=lambda v: v.fire_id)))
+        old = tuple(v for v in self.lines if v.partner_id == line.partner_id)
+        fading = tuple(v for v in (*self.fading, *old) if v.acts and not v.act(line.started).over)
+        lines = tuple(sorted((*kept, line), key=lambda v: v.fire_id))
+        return replace(self, lines=lines, fading=fading)
+
+    def cut_short(self, partner_id: str, at: float) -> Voices:
+        """The partner's latest line silenced at ``at`` (:func:`cut_short`)."""
+        lines = tuple(cut_short(v, at) if v.partner_id == partner_id else v for v in self.lines)
+        return replace(self, lines=lines)
 
 
 def spoken_lines(voices: Voices) -> tuple[SpokenLine, ...]:
@@ -160,12 +186,8 @@ def live_number(
     live: Mapping[str, float | str] | None = None,
 ) -> float:
     """One of the partner's behaviour numbers now: the therapist's live value, else the
-    level's (through the scenario's $parameters)."""
-    given = (live or {}).get(name)
-    if isinstance(given, int | float):
-        return float(given)
-    behaviour, _problems = behaviour_of(partner, dict(values))
-    return float(getattr(behaviour, name))
+    level's (through the scenario's $parameters); :func:`behaviour_number`."""
+    return behaviour_number(partner.behaviour, name, values, live)
 
 
 def speech_request(
@@ -287,30 +309,41 @@ class PartnerSpeech:
             self._pump(partner_id)
         if self.handle is None:
             return
-        state = self.state()
         now = self.clock()
         for v in self.voices.lines:
-            if not v.text or v.fire_id in self._finished or v.playing(now) or now < v.started:
-                continue
-            self._finished.add(v.fire_id)
-            if self.on_heard is not None and self.session_now is not None:
-                end = self.session_now() - (now - (v.started + v.seconds))
-                self.on_heard(v.partner_id, end - v.seconds, end)
-            talk = state.conversation.partner(v.partner_id) if state is not None else None
-            if talk is None or talk.ended or self._hushed.get(v.partner_id, -1) > v.fire_id:
-                continue
-            if self._pending.get(v.partner_id):
-                continue  # more to say: the partner has finished when the last line has
-            cid = f"finished-{self.voices.scope}-{v.fire_id}"
-            action = conv.LineFinished(v.partner_id)
-            _log_refusal(self.handle(c.Converse.of(cid, "system", action)))
+            self._heard_out(v, now)
+
+    def _heard_out(self, v: Voiced, now: float) -> None:
+        """Record a line heard to its end, once: the microphone learns when a spoken line
+        played; when it was the partner's last line for now (a words-free gesture after
+        it included), ``partner_line_finished``. Called before a line is replaced."""
+        if self.handle is None or v.fire_id in self._finished:
+            return
+        if (not v.text and v.gesture == "none") or v.playing(now) or now < v.started:
+            return
+        self._finished.add(v.fire_id)
+        if v.text and self.on_heard is not None and self.session_now is not None:
+            end = self.session_now() - (now - (v.started + v.seconds))
+            self.on_heard(v.partner_id, end - v.seconds, end)
+        state = self.state()
+        talk = state.conversation.partner(v.partner_id) if state is not None else None
+        if talk is None or talk.ended or self._hushed.get(v.partner_id, -1) > v.fire_id:
+            return
+        if self._pending.get(v.partner_id):
+            return  # more to say: the partner has finished when the last line has
+        cid = f"finished-{self.voices.scope}-{v.fire_id}"
+        action = conv.LineFinished(v.partner_id)
+        _log_refusal(self.handle(c.Converse.of(cid, "system", action)))
 
     def _hush(self, partner_id: str, seq: int) -> None:
         self._hushed[partner_id] = seq
         self._pending[partner_id] = [x for x in self._pending.get(partner_id, []) if x.seq > seq]
         now = self.clock()
         if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
-            self.voices = self.voices.with_line(Voiced(seq, partner_id, "", None, now, 0.0))
+            # the line stops (its act eases out from here); a line without words silences
+            # the speaker in the audio engine
+            silent = Voiced(seq, partner_id, "", None, now, 0.0)
+            self.voices = self.voices.cut_short(partner_id, now).with_line(silent)
 
     def _scene(self) -> ScenarioSpec | None:
         state = self.state()
@@ -378,12 +411,18 @@ class PartnerSpeech:
         """Publish the partner's next lines in order, each once it is synthesised and the
         line before it has been said (lines of one step follow each other)."""
         queue = self._pending.get(partner_id, [])
+        state = self.state()
+        if state is not None and state.safety != "none":
+            return  # paused, blacked out, calm scene or stopped: nothing new is said
         while queue and queue[0].audio.done():
             now = self.clock()
             if now < queue[0].not_before:
                 return  # the partner takes its time to answer (tick)
             if any(v.partner_id == partner_id and v.playing(now) for v in self.voices.lines):
                 return  # the next one follows when this one is over (tick)
+            for v in self.voices.lines:  # the line it replaces, heard to its end
+                if v.partner_id == partner_id:
+                    self._heard_out(v, now)
             first = queue.pop(0)
             seq, p, f = first.seq, first.line, first.audio
             utterance: Utterance | None

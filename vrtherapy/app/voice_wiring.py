@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.app.command_ids import CommandIds
 from vrtherapy.partners.voice_activity import RATE, SpeechDetector, Turn, TurnTaking
 from vrtherapy.session import commands as c
 from vrtherapy.session.conversation import ClientStartsSpeaking, RecordMeasure
@@ -100,7 +101,7 @@ class ClientVoice:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="client-voice", daemon=True)
-        self._measures = 0
+        self._ids = CommandIds("voice")
 
     def start(self) -> None:
         self._thread.start()
@@ -152,10 +153,7 @@ class ClientVoice:
 
     def _began_turn(self) -> None:
         """The client began to speak: on the record, where a waiting partner may cut in."""
-        self._measures += 1
-        command = c.Converse.of(
-            f"voice-{self._session}-{self._measures}", "system", ClientStartsSpeaking("client")
-        )
+        command = c.Converse.of(self._ids(self._session), "system", ClientStartsSpeaking("client"))
         self.call(lambda: _log_refusal(self.service.handle(command)))
 
     def _took_turn(self, turn: Turn) -> None:
@@ -164,9 +162,8 @@ class ClientVoice:
             self.taking = self.taking.client_spoke(turn)
             new = self.taking.measures[before:]
         for m in new:
-            self._measures += 1
             command = c.Converse.of(
-                f"voice-{self._session}-{self._measures}",
+                self._ids(self._session),
                 "system",
                 RecordMeasure(m.name, m.value, m.unit, m.partner_id),
             )

@@ -7,6 +7,10 @@ can move it live. ``vrtherapy.partners.behaviour`` animates what these say.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from vrtherapy.authoring.common import is_ref, ref_name
 from vrtherapy.authoring.procedural import Arg
 
 ATTITUDES: tuple[str, ...] = ("interested", "neutral", "bored", "hostile")
@@ -24,3 +28,31 @@ BEHAVIOUR: dict[str, Arg] = {
         "number", 4.0, "audiences and bystanders: glances at the client per minute", 0, 30
     ),
 }
+
+
+def behaviour_number(
+    behaviour: Mapping[str, Any],
+    name: str,
+    values: Mapping[str, float | bool | str],
+    live: Mapping[str, float | str] | None = None,
+) -> float:
+    """One of a partner's behaviour numbers now (``behaviour``: its scenario entry): the
+    therapist's live value, else the level's (a ``$parameter`` resolved against
+    ``values``), else the default; a value that is not a number (or a reference with no
+    value) gives the default, and the result is brought into the number's range. The
+    session (interruption) and the engine (latency, speaking rate) both ask this."""
+    arg = BEHAVIOUR[name]
+    assert arg.type == "number", name
+    value: Any = (live or {}).get(name)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        value = behaviour.get(name, arg.default)
+        if is_ref(value):
+            value = values.get(ref_name(str(value)), arg.default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        value = arg.default
+    x = float(value)
+    if arg.min is not None:
+        x = max(float(arg.min), x)
+    if arg.max is not None:
+        x = min(float(arg.max), x)
+    return x

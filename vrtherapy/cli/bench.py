@@ -77,12 +77,16 @@ def measure_paths(
     scenes: Sequence[tuple[Renderer, WorldLike]],
     frames: int,
     warmup: int = 3,
+    rasterise: bool = True,
 ) -> list[PathResult]:
     """Render every scene (each with its own renderer) frame by frame in turn, so a busy
     machine's slow moments fall on all of them alike; one PathResult per scene.
 
     Stage times are this thread's CPU time (``time.thread_time``); GL calls' own time is
-    taken out of the renderer's stages."""
+    taken out of the renderer's stages. With ``rasterise`` False the draw calls are
+    counted but not issued (``CountingGL.rasterise``): on Mesa's llvmpipe, drawing runs
+    on the same CPUs and its work evicts the caches the Python stages run from, which a
+    GPU's drawing does not."""
     from OpenGL import GL
 
     clock = time.thread_time
@@ -92,7 +96,7 @@ def measure_paths(
     stats = [r.last_frame_stats for r, _ in scenes]
     shadow_calls = [0 for _ in scenes]
     for r, _ in scenes:
-        r.gl.timing, r.gl.clock = True, clock
+        r.gl.timing, r.gl.clock, r.gl.rasterise = True, clock, rasterise
     try:
         for i in range(warmup + frames):
             t = i / display.refresh_hz
@@ -128,7 +132,7 @@ def measure_paths(
                 shadow_calls[k] = renderer.last_shadow_stats.gl_calls
     finally:
         for r, _ in scenes:
-            r.gl.timing, r.gl.clock = False, time.perf_counter
+            r.gl.timing, r.gl.clock, r.gl.rasterise = False, time.perf_counter, True
     return [
         PathResult(
             st.draw_calls,
@@ -198,14 +202,15 @@ def format_table(results: Sequence[SceneResult]) -> str:
 
 def format_budget(results: Sequence[tuple[str, PathResult]]) -> str:
     """Per scene: median CPU ms per stereo frame of each stage outside the GL driver."""
+    width = max([30, *(len(name) for name, _ in results)])
     header = (
-        f"{'scene':<30} {'anim':>6} {'draw list':>9} {'batch+upload':>12} {'submit':>6}"
+        f"{'scene':<{width}} {'anim':>6} {'draw list':>9} {'batch+upload':>12} {'submit':>6}"
         f" {'sum':>6} {'p99':>6} {'draws':>6} {'GL calls':>8}"
     )
     lines = [header, "-" * len(header)]
     for name, p in results:
         lines.append(
-            f"{name:<30} {p.median('animation_ms'):>6.2f} {p.median('draw_list_ms'):>9.2f}"
+            f"{name:<{width}} {p.median('animation_ms'):>6.2f} {p.median('draw_list_ms'):>9.2f}"
             f" {p.median('prepare_ms'):>12.2f} {p.median('submit_ms'):>6.2f}"
             f" {p.sum_median():>6.2f} {float(np.percentile(p.stage_sum_ms, 99)):>6.2f}"
             f" {p.draw_calls:>6} {p.gl_calls:>8}"

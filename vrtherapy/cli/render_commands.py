@@ -378,6 +378,9 @@ def bench_command(
     (animation, draw list, batching and uploads, submission) and their sum, medians;
     the two live audiences are measured side by side (frames in turn) and compared:
     each stage's growth from 15 to 60 people, the sum against 3 ms, draw and GL calls.
+    Then the two live audiences once more with the draw calls counted but not passed
+    to GL: the same stages where a GPU, not the CPU, draws (on Mesa's llvmpipe the
+    drawing runs on the CPUs and slows the Python stages around it).
     """
     if tracking:
         from vrtherapy.app.tracking_bench import run_tracking_bench
@@ -445,6 +448,9 @@ def bench_command(
         display.head = HeadPose(eye_height=live[0][1].draw_list().eye_height)
         pair = [(Renderer(shadow_quality=shadows), scene) for _, scene in live]
         paths = measure_paths(display, pair, max(frames, 3 * frames))
+        # the same with the draws counted but not rasterised: the Python side as it runs
+        # where a GPU draws (llvmpipe's drawing evicts the CPU caches the stages run from)
+        unrasterised = measure_paths(display, pair, max(frames, 3 * frames), rasterise=False)
         for r, _ in pair:
             r.release()
     finally:
@@ -461,6 +467,14 @@ def bench_command(
     live_results = [(name, p) for (name, _), p in zip(live, paths, strict=True)]
     click.echo(format_budget([*budget, *live_results]))
     click.echo(format_growth(live_results[0], live_results[1]))
+    click.echo("")
+    click.echo(
+        "The live audiences again with the draw calls counted but not rasterised (the "
+        "Python side where a GPU draws; on llvmpipe the drawing shares the CPUs' caches):"
+    )
+    dry = [(f"{name}, not rasterised", p) for (name, _), p in zip(live, unrasterised, strict=True)]
+    click.echo(format_budget(dry))
+    click.echo(format_growth(dry[0], dry[1]))
 
 
 def _transitions_bench(frames: int, size: tuple[int, int]) -> None:

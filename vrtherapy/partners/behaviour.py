@@ -195,6 +195,8 @@ class Members:
 
 
 _FNV_START = np.uint64(1469598103934665603)
+_FNV_PRIME = np.uint64(1099511628211)
+_SHIFT = np.uint64(29)
 
 
 def _mix(state: npt.NDArray[np.uint64], *keys: npt.ArrayLike) -> npt.NDArray[np.uint64]:
@@ -203,11 +205,17 @@ def _mix(state: npt.NDArray[np.uint64], *keys: npt.ArrayLike) -> npt.NDArray[np.
     out = state
     with np.errstate(over="ignore"):
         for k in keys:
-            out = (out ^ np.asarray(k).astype(np.int64).astype(np.uint64)) * np.uint64(
-                1099511628211
-            )
-            out ^= out >> np.uint64(29)
+            out = (out ^ _key(k)) * _FNV_PRIME
+            out ^= out >> _SHIFT
     return out
+
+
+def _key(k: npt.ArrayLike) -> np.uint64 | npt.NDArray[np.uint64]:
+    """A key as unsigned 64-bit (negative integers wrap); a plain int without array
+    conversions (most keys are small constants)."""
+    if isinstance(k, int) and k >= 0:
+        return np.uint64(k)
+    return np.asarray(k).astype(np.int64).astype(np.uint64)
 
 
 def _unit(state: npt.NDArray[np.uint64]) -> FloatArr:
@@ -304,20 +312,22 @@ def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.ND
     micro_deg = MICRO_SACCADE_DEG * _unit(_mix(at_micro, 7))
     near = _turn(forward, basis, micro_deg, 2 * np.pi * _unit(_mix(at_micro, 8)))
 
-    def aim(k: FloatArr) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
-        at_k = r.after(k)
-        looking = _unit(_mix(at_k, 2)) < m.share
-        # averted: sideways and down, 12–35° off the face
-        lo, hi = AVERT_DEG
-        away_deg = lo + (hi - lo) * _unit(_mix(at_k, 3))
-        side = np.where(_unit(_mix(at_k, 4)) < 0.5, 0.0, np.pi)
-        away_around = side + np.where(side == 0.0, -1.0, 1.0) * (0.3 + 0.7 * _unit(_mix(at_k, 5)))
-        away = _turn(forward, basis, away_deg, away_around)
-        direction = np.where(looking[:, None], near, away)
-        return direction, looking
-
-    d0, _ = aim(slot - 1)
-    d1, looking = aim(slot)
+    # the look of the episode before and of this one, both in one pass over 2N rows
+    n = len(slot)
+    at_k = _mix(np.concatenate([r.state, r.state]), np.concatenate([slot - 1, slot]))
+    looking2 = _unit(_mix(at_k, 2)) < np.concatenate([m.share, m.share])
+    # averted: sideways and down, 12–35° off the face
+    lo, hi = AVERT_DEG
+    away_deg = lo + (hi - lo) * _unit(_mix(at_k, 3))
+    side = np.where(_unit(_mix(at_k, 4)) < 0.5, 0.0, np.pi)
+    away_around = side + np.where(side == 0.0, -1.0, 1.0) * (0.3 + 0.7 * _unit(_mix(at_k, 5)))
+    twice = np.concatenate([forward, forward])
+    right, up = basis
+    away = _turn(
+        twice, (np.concatenate([right, right]), np.concatenate([up, up])), away_deg, away_around
+    )
+    direction2 = np.where(looking2[:, None], np.concatenate([near, near]), away)
+    d0, d1, looking = direction2[:n], direction2[n:], looking2[n:]
     w = _smooth((s - slot) * EPISODE_S / SACCADE_S)[:, None]
     direction = d0 + (d1 - d0) * w
     direction /= np.linalg.norm(direction, axis=1, keepdims=True)
@@ -342,7 +352,7 @@ def nods(t: float, m: Members) -> FloatArr:
     nodding = r.draw(slot, 31) < chance
     local = np.mod(t / 3.0 + r.constant(30), 1.0) * 3.0  # seconds into the slot
     listening_nod = np.where(nodding & (local < 0.8), 0.1 * np.sin(np.pi * local / 0.4) ** 2, 0.0)
-    asked = np.nan_to_num(m.nod, nan=-1.0)
+    asked = np.where(np.isnan(m.nod), -1.0, m.nod)
     asked_nod = np.where(
         (asked >= 0) & (asked < 0.9), 0.16 * np.sin(np.pi * asked / 0.45) ** 2, 0.0
     )

@@ -167,13 +167,14 @@ class DialogueRuntime:
         return self._enter(state, node.timeout.goto, now)
 
     def cut_in(self, state: DialogueState, now: float) -> Step | None:
-        """The partner cuts in on the client: it goes on now as it would when the client
-        gives no answer (the waiting node's timeout, taken early); None where the node
-        has no timeout (the partner waits for the answer, a trigger or the therapist)."""
+        """The partner cuts in on the client's answer: it goes on now as it would when
+        the client gives no answer (the waiting node's timeout, taken early); None where
+        the node offers the client no choice now (nothing to answer) or has no timeout
+        (the partner waits for the answer, a trigger or the therapist)."""
         if state.ended:
             return None
         node = self._waiting(state)
-        if node.timeout is None:
+        if node.timeout is None or not self.offers(state):
             return None
         return self._enter(state, node.timeout.goto, now)
 

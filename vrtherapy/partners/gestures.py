@@ -16,7 +16,9 @@ A gesture plays once from the line's start: ``nod`` (two nods of the head),
 (shoulders up and down), ``wave`` (the right arm raised, its forearm waving),
 ``lean_forward`` and ``lean_back`` (the torso tilts while the line plays and returns
 after it). Each is a curve of time that is zero before the line and after the
-gesture, so the body returns to rest.
+gesture, so the body returns to rest. A line's act carries the act of the partner's
+line before it while that one still shows (``LineAct.before``): a new line or a skip
+adds to what is fading out rather than replacing it, so nothing jumps.
 """
 
 from __future__ import annotations
@@ -64,11 +66,15 @@ class LineAct:
     expression: str
     since: float
     seconds: float
+    # the partner's line before this one, still fading out under it (its expression
+    # easing back, its gesture finishing), so a new line or a skip never snaps the body
+    before: LineAct | None = None
 
     @property
     def over(self) -> bool:
-        """Whether nothing of it shows any more (the caller may forget it)."""
-        return self.since > max(self.seconds + max(EASE_OUT_S, LEAN_EASE_S), LONGEST_S)
+        """Whether nothing of it (nor of the act fading under it) shows any more."""
+        own = self.since > max(self.seconds + max(EASE_OUT_S, LEAN_EASE_S), LONGEST_S)
+        return own and (self.before is None or self.before.over)
 
 
 def _smooth(x: float) -> float:
@@ -86,34 +92,46 @@ def _hold(since: float, seconds: float, ease_in: float, ease_out: float) -> floa
 
 def face_valence(valence: float, act: LineAct | None) -> float:
     """The expression shown: the partner's valence, taken over by its line's expression
-    while the line plays (blended in and out)."""
-    if act is None or act.expression not in EXPRESSION_VALENCE:
+    while the line plays (blended in and out), over what the line before still shows."""
+    if act is None:
         return valence
+    base = face_valence(valence, act.before)
+    if act.expression not in EXPRESSION_VALENCE:
+        return base
     w = _hold(act.since, act.seconds, EASE_IN_S, EASE_OUT_S)
-    return valence + (EXPRESSION_VALENCE[act.expression] - valence) * w
+    return base + (EXPRESSION_VALENCE[act.expression] - base) * w
 
 
 def nod_since(act: LineAct | None) -> float:
     """Seconds since a requested nod began (``Members.nod``), NaN when none plays."""
-    if act is None or act.gesture != "nod" or not 0.0 <= act.since < NOD_S:
+    if act is None:
         return math.nan
+    if act.gesture != "nod" or not 0.0 <= act.since < NOD_S:
+        return nod_since(act.before)
     return act.since
 
 
 def gesture_channels(act: LineAct | None) -> npt.NDArray[np.float64]:
-    """The gesture's ``AvatarBatch.gesture`` row now (zeros: at rest)."""
+    """The gesture's ``AvatarBatch.gesture`` row now (zeros: at rest), with what the
+    line before still shows."""
     row = np.zeros(len(GESTURE_CHANNELS))
-    if act is None or act.since < 0:
+    if act is None:
+        return row
+    if act.before is not None:
+        row += gesture_channels(act.before)
+    if act.since < 0:
         return row
     s = act.since
     if act.gesture == "shake_head" and s < SHAKE_S:
         envelope = math.sin(math.pi * s / SHAKE_S)
-        row[_HEAD_YAW] = SHAKE_RAD * envelope * math.sin(2 * math.pi * 3 * s / SHAKE_S)
+        row[_HEAD_YAW] += SHAKE_RAD * envelope * math.sin(2 * math.pi * 3 * s / SHAKE_S)
     elif act.gesture == "shrug" and s < SHRUG_S:
-        row[_SHRUG] = math.sin(math.pi * s / SHRUG_S) ** 2
+        row[_SHRUG] += math.sin(math.pi * s / SHRUG_S) ** 2
     elif act.gesture == "wave" and s < WAVE_S:
-        row[_ARM] = _hold(s, WAVE_S - 0.4, 0.4, 0.4)
+        row[_ARM] += _hold(s, WAVE_S - 0.4, 0.4, 0.4)
     elif act.gesture in ("lean_forward", "lean_back"):
         sign = 1.0 if act.gesture == "lean_forward" else -1.0
-        row[_LEAN] = sign * LEAN_RAD * _hold(s, act.seconds, LEAN_EASE_S, LEAN_EASE_S)
+        row[_LEAN] += sign * LEAN_RAD * _hold(s, act.seconds, LEAN_EASE_S, LEAN_EASE_S)
+    row[_SHRUG] = min(row[_SHRUG], 1.0)  # two lines' shrugs or waves overlapping
+    row[_ARM] = min(row[_ARM], 1.0)
     return row

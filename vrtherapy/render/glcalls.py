@@ -63,6 +63,8 @@ class CountingGL:
     ``timing`` on (benchmarks), the time spent inside GL calls adds up in ``gl_seconds``,
     measured with ``clock`` (the renderer times its stages with the same clock;
     ``time.thread_time`` counts this thread's CPU time only, as on a busy machine).
+    With ``rasterise`` off (benchmarks only) draw calls are counted but not passed to GL:
+    what the Python side costs where a GPU, not the CPU, draws the triangles.
     """
 
     def __init__(self) -> None:
@@ -70,6 +72,7 @@ class CountingGL:
         self.draw_calls = 0
         self.triangles = 0
         self.timing = False
+        self.rasterise = True
         self.gl_seconds = 0.0
         self.clock: Callable[[], float] = time.perf_counter
 
@@ -97,6 +100,8 @@ class CountingGL:
                 self.gl_calls += 1
                 self.draw_calls += 1
                 self.triangles += _triangles(name, args)
+                if not self.rasterise:
+                    return None
                 return self._timed(fn, args) if self.timing else fn(*args)
 
             return draw

@@ -554,17 +554,24 @@ def _request_floor(state: SessionState, cmd: RequestFloor, ctx: Context) -> Deci
     here = float(values[lift.parameter])
     target = lift.next_stop(here, cmd.direction)
     reason = ""
+    cause: ev.RefusalCause = ""
     if state.safety != "none":
         reason = f"the scene is not shown ({state.safety.replace('_', ' ')})"
+        cause = "not_shown"
     elif cmd.actor == "client" and state.elevator_locked:
         reason = "the therapist has locked the elevator's controls"
+        cause = "locked"
     elif not lift.shown(values):
         reason = _not_stopping(lift, values)
+        cause = "not_stopping"
     elif target is None:
-        end = ("top", lift.top) if cmd.direction == "up" else ("bottom", lift.bottom)
-        reason = f"already at the {end[0]} floor ({floor_text(end[1])})"
+        cause = "top" if cmd.direction == "up" else "bottom"
+        end = lift.top if cmd.direction == "up" else lift.bottom
+        reason = f"already at the {cause} floor ({floor_text(end)})"
     if reason or target is None:
-        refused = ev.ElevatorRequestRefused(lift.parameter, here, cmd.direction, cmd.actor, reason)
+        refused = ev.ElevatorRequestRefused(
+            lift.parameter, here, cmd.direction, cmd.actor, reason, cause
+        )
         return [(cmd.actor, refused)]
     return [(cmd.actor, ev.ElevatorFloorRequested(lift.parameter, here, target, cmd.actor))]
 
@@ -809,6 +816,7 @@ def converse(
         state.session_id,
         now,
         current_parameters(state, library),
+        shown_plainly=state.safety == "none",
     )
     try:
         payloads = conv.decide(state.conversation, action, scene)

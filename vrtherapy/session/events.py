@@ -21,6 +21,7 @@ from vrtherapy.session.vocabulary import FloorDirection as FloorDirection
 from vrtherapy.session.vocabulary import PromptKind as PromptKind
 from vrtherapy.session.vocabulary import PromptTrigger as PromptTrigger
 from vrtherapy.session.vocabulary import RatingSource as RatingSource
+from vrtherapy.session.vocabulary import RefusalCause as RefusalCause
 from vrtherapy.session.vocabulary import SafetyKind as SafetyKind
 
 _REGISTRY: dict[str, type[Payload]] = {}
@@ -402,6 +403,7 @@ class ElevatorRequestRefused(Payload):
     direction: FloorDirection
     by: Actor
     reason: str
+    cause: RefusalCause = ""  # the reason as a code: the headset's wording follows it
 
 
 @dataclass(frozen=True)

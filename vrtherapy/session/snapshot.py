@@ -15,7 +15,7 @@ from vrtherapy.session.commands import current_elevator, current_parameters, ste
 from vrtherapy.session.conversation import ConversationView, Scene
 from vrtherapy.session.conversation import view as conversation_view
 from vrtherapy.session.sound import cue_choices, heard_scenario
-from vrtherapy.session.state import SessionState
+from vrtherapy.session.state import ElevatorReply, SessionState
 from vrtherapy.session.vocabulary import PromptKind, SafetyState
 
 if TYPE_CHECKING:  # numpy: not for every command that reads a snapshot
@@ -72,6 +72,7 @@ class ElevatorView:
     available: bool  # the car stops at floors at the current settings
     refused: str = ""
     refused_at: float | None = None
+    reply: ElevatorReply | None = None  # what the client's latest button did (the headset)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def _elevator_view(state: SessionState, library: Library) -> ElevatorView | None
         lift.shown(values),
         refusal[1] if refusal else "",
         refusal[0] if refusal else None,
+        state.elevator_reply,
     )
 
 

@@ -71,6 +71,18 @@ class CueFiring:
 
 
 @dataclass(frozen=True)
+class ElevatorReply:
+    """What the client's latest elevator request on this step did, for the headset's
+    short notice: the car set off (``outcome`` "up" or "down", ``floor`` where it goes)
+    or the request was refused (``outcome`` the refusal's cause, ``floor`` where the car
+    stands)."""
+
+    at: float  # session time of the request
+    outcome: str  # "up", "down", or a :data:`ev.RefusalCause`
+    floor: float
+
+
+@dataclass(frozen=True)
 class SessionState:
     session_id: str = ""
     client_code: str = ""
@@ -113,6 +125,7 @@ class SessionState:
     elevator_locked: bool = False  # the therapist locked the client's elevator controls
     # the client's latest refused elevator request on this step: (session time, reason)
     elevator_refused: tuple[float, str] | None = None
+    elevator_reply: ElevatorReply | None = None  # what the client's latest button did
 
     # -- derived views -----------------------------------------------------------
     @property
@@ -252,6 +265,7 @@ def _step_entered(s: SessionState, p: ev.StepEntered, e: ev.Event) -> SessionSta
         stop_requested_at=None,
         load_error="",
         elevator_refused=None,
+        elevator_reply=None,
     )
 
 
@@ -270,12 +284,22 @@ def _parameter(s: SessionState, p: ev.ParameterChanged, e: ev.Event) -> SessionS
 def _elevator_sent(s: SessionState, p: ev.ElevatorFloorRequested, e: ev.Event) -> SessionState:
     """The floor parameter takes the requested floor, as if set directly."""
     rest = tuple((k, v) for k, v in s.overrides if k != p.parameter)
-    return r(s, overrides=(*rest, (p.parameter, p.to_floor)), elevator_refused=None)
+    reply = None  # the therapist's send answers no button of the client's
+    if p.by == "client":
+        way = "up" if p.to_floor > p.from_floor else "down"
+        reply = ElevatorReply(e.session_time, way, p.to_floor)
+    return r(
+        s,
+        overrides=(*rest, (p.parameter, p.to_floor)),
+        elevator_refused=None,
+        elevator_reply=reply,
+    )
 
 
 @_reduces(ev.ElevatorRequestRefused)
 def _elevator_refused(s: SessionState, p: ev.ElevatorRequestRefused, e: ev.Event) -> SessionState:
-    return r(s, elevator_refused=(e.session_time, p.reason))
+    reply = ElevatorReply(e.session_time, p.cause, p.from_floor)
+    return r(s, elevator_refused=(e.session_time, p.reason), elevator_reply=reply)
 
 
 @_reduces(ev.ElevatorLockSet)

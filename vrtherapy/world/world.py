@@ -775,10 +775,16 @@ class World:
         x, _, z = stand.point
         world = self._world_matrices()
         table = cache.layout.table(world, shift=(x, 0.0, z))
-        cache.local = graph.local.copy()
+        # the (read-only) copy of the pose those world matrices were made from
+        cache.local = self._world_cache[1] if self._world_cache is not None else None
         cache.world, cache.shift = world, (x, 0.0, z)
         cache.morphs = self._morphs
-        shown_all = graph.effective_visibility()
+        # only skins and interior lights ask what is shown (a crowd's frame does not)
+        shown_all = (
+            graph.effective_visibility()
+            if self._skins or self._interiors
+            else np.zeros(len(graph), bool)
+        )
         cache.draw_list = DrawList(
             None,
             self._look,
@@ -829,7 +835,9 @@ class World:
             return cached[2]
         world = graph.world_matrices()
         world.flags.writeable = False
-        self._world_cache = (graph, graph.local.copy(), world)
+        local = graph.local.copy()
+        local.flags.writeable = False
+        self._world_cache = (graph, local, world)
         return world
 
 

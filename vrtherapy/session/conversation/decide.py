@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from vrtherapy.authoring import Library
-from vrtherapy.authoring.behaviour import BEHAVIOUR
+from vrtherapy.authoring.behaviour import BEHAVIOUR, behaviour_number
 from vrtherapy.authoring.common import is_ref, ref_name
 from vrtherapy.authoring.scenario import ScenarioSpec
 from vrtherapy.partners.dialogue import DialogueError, DialogueRuntime, Step
@@ -177,6 +177,9 @@ class Scene:
     now: float
     # the scenario's parameter values in force (a partner's ``flags:`` may refer to them)
     values: Mapping[str, float | bool | str] = field(default_factory=dict)
+    # the step's own scenario is shown plainly (no pause, blackout or calm scene):
+    # only then may a partner cut in on the client
+    shown_plainly: bool = True
 
 
 Payloads = list[ev.Payload]
@@ -410,16 +413,18 @@ def _played(state: ConversationState, cmd: LinePlayed, scene: Scene) -> Payloads
 
 @_handles(ClientStartsSpeaking)
 def _client_speaks(state: ConversationState, cmd: ClientStartsSpeaking, scene: Scene) -> Payloads:
-    """The client's turn on the record; each partner waiting at a node with a way on
-    without the answer cuts in with its ``interruption`` probability, drawn from the
-    session, the partner and the turn (so a session's record always cuts in alike)."""
+    """The client's turn on the record; each partner that has said its line to the end
+    and waits for the client's choice at a node with a way on without the answer (a
+    timeout) cuts in with its ``interruption`` probability, drawn from the session, the
+    partner and the turn (so a session's record always cuts in alike). Nobody cuts in
+    while the scene is paused, blacked out or calm."""
     turn = state.client_turns + 1
     out: Payloads = [ClientSpeaking(turn, cmd.marked_by)]
-    if scene.scenario is None:
-        return out
+    if scene.scenario is None or not scene.shown_plainly:
+        return out  # paused, blacked out or calm: the turn is recorded, nobody cuts in
     for partner_id, c in state.partners:
-        if c.ended:
-            continue
+        if c.ended or partner_id in state.unheard:
+            continue  # it is still saying its line: the client speaks over it
         p = interruption_of(scene, state, partner_id)
         if p <= 0.0:
             continue
@@ -437,18 +442,10 @@ def _client_speaks(state: ConversationState, cmd: ClientStartsSpeaking, scene: S
 def interruption_of(scene: Scene, state: ConversationState, partner_id: str) -> float:
     """A partner's interruption probability now: the therapist's live value, else the
     level's (a ``$parameter`` of the scenario), else the default."""
-    live = state.behaviour_of(partner_id).get("interruption")
-    if isinstance(live, int | float):
-        return float(live)
     assert scene.scenario is not None
     partner = next((x for x in scene.scenario.partners if x.id == partner_id), None)
-    arg = BEHAVIOUR["interruption"]
-    value: Any = partner.behaviour.get("interruption", arg.default) if partner else arg.default
-    if is_ref(value):
-        value = scene.values.get(ref_name(str(value)), arg.default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return float(arg.default)
-    return min(1.0, max(0.0, float(value)))
+    behaviour = partner.behaviour if partner is not None else {}
+    return behaviour_number(behaviour, "interruption", scene.values, state.behaviour_of(partner_id))
 
 
 def interruption_draw(session_id: str, partner_id: str, turn: int) -> float:

@@ -67,6 +67,9 @@ class ConversationState:
     last_lines: tuple[tuple[str, tuple[str, str]], ...] = ()  # partner -> (text, node)
     subtitles: bool = False  # the client sees the partners' lines written in the headset
     client_turns: int = 0  # turns the client began speaking (heard, or marked)
+    # partners whose latest line (or words-free gesture) has not been heard to its end
+    # (no partner_line_finished or skip since): they do not cut in on the client
+    unheard: tuple[str, ...] = ()
 
     def partner(self, partner_id: str) -> PartnerConversation | None:
         return dict(self.partners).get(partner_id)
@@ -109,6 +112,8 @@ def fold(state: ConversationState, event: ev.Event) -> ConversationState:
 @_folds(PartnerLineSpoken)
 def _spoken(s: ConversationState, p: PartnerLineSpoken, e: ev.Event) -> ConversationState:
     heard = LineHeard(e.session_time, p.partner_id, p.text, p.node, p.source)
+    if p.text or p.gesture != "none":
+        s = dataclasses.replace(s, unheard=tuple(sorted({*s.unheard, p.partner_id})))
     if not p.text:
         return s
     return dataclasses.replace(
@@ -131,6 +136,7 @@ def _skipped(
     s: ConversationState, p: PartnerLineSkipped | PartnerLineFinished, e: ev.Event
 ) -> ConversationState:
     """A line skipped or finished: the wait for the client's answer starts now."""
+    s = dataclasses.replace(s, unheard=tuple(x for x in s.unheard if x != p.partner_id))
     c = s.partner(p.partner_id)
     if c is None:
         return s

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,6 +348,7 @@ FloatArr = npt.NDArray[np.float64]
 U64 = npt.NDArray[np.uint64]
 _FNV_START = np.uint64(1469598103934665603)
 _FNV_PRIME = np.uint64(1099511628211)
+_SHIFT = np.uint64(29)
 
 
 def _mix(state: U64 | np.uint64, *keys: npt.ArrayLike) -> U64:
@@ -356,8 +357,10 @@ def _mix(state: U64 | np.uint64, *keys: npt.ArrayLike) -> U64:
     out = np.asarray(state, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in keys:
-            out = (out ^ np.asarray(k).astype(np.uint64)) * _FNV_PRIME
-            out ^= out >> np.uint64(29)
+            # a plain non-negative int (most keys) needs no array conversions
+            key = np.uint64(k) if isinstance(k, int) and k >= 0 else np.asarray(k).astype(np.uint64)
+            out = (out ^ key) * _FNV_PRIME
+            out ^= out >> _SHIFT
     return out
 
 
@@ -587,26 +590,25 @@ class Rig:
 
         traits = self.traits
         head_inverse = self._head_inverse(root_world @ roots)
-        yaw, pitch = self._gaze_angles(t, client_eye, head_inverse)
+        b = batch
+        # behaviour for every member at once (NaN rows: automatic); what the batch sets for
+        # everyone is not worked out automatically first
+        aim = None if b is None else ~np.isnan(b.gaze_target[:, 0])
+        if b is not None and aim is not None and aim.all():
+            yaw, pitch = self._look_at_all(head_inverse, b.gaze_target)
+        else:
+            yaw, pitch = self._gaze_angles(t, client_eye, head_inverse)
+            if b is not None and aim is not None and aim.any():
+                yaw[aim], pitch[aim] = self._look_at_all(head_inverse[aim], b.gaze_target[aim])
         slot = np.floor(t / 4.0 + c["nod_slot"])
         nodding = self._draw(slot, 4) < traits.nod
         nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
-        yawn_slot = np.floor(t / 9.0 + c["yawn_slot"])
-        yawning = self._draw(yawn_slot, 6) < traits.yawn
-        jaw = np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
-        local = np.mod(t + c["blink_period"] * c["blink_offset"], c["blink_period"])
-        blink = np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
-        brows = traits.brows.copy()
-
-        b = batch
-        if b is not None:  # behaviour for every member at once
-            aim = ~np.isnan(b.gaze_target[:, 0])
-            if aim.any():
-                yaw[aim], pitch[aim] = self._look_at_all(head_inverse[aim], b.gaze_target[aim])
-            jaw = np.where(np.isnan(b.jaw_open), jaw, b.jaw_open)
-            blink = np.where(np.isnan(b.blink), blink, b.blink)
-            brows = np.where(np.isnan(b.brows), brows, b.brows)
-            nod = nod + np.nan_to_num(b.nod_pitch)
+        jaw = self._automatic(None if b is None else b.jaw_open, lambda: self._yawns(t))
+        blink = self._automatic(None if b is None else b.blink, lambda: self._blinks(t))
+        brows = self._automatic(None if b is None else b.brows, lambda: traits.brows.copy())
+        if b is not None:
+            asked = b.nod_pitch
+            nod = nod + np.where(np.isnan(asked), 0.0, asked)
         shape = b.viseme if b is not None else None
         gesture = b.gesture if b is not None else None
 
@@ -640,6 +642,29 @@ class Rig:
         return out
 
     @staticmethod
+    def _automatic(given: FloatArr | None, automatic: Callable[[], FloatArr]) -> FloatArr:
+        """Per member, ``given`` where it is a number, else the automatic value (worked
+        out only when some member needs it)."""
+        if given is None:
+            return automatic()
+        unset = np.isnan(given)
+        if not unset.any():
+            return np.array(given, np.float64)
+        return np.where(unset, automatic(), given)
+
+    def _yawns(self, t: float) -> FloatArr:
+        """Jaw opening of members who yawn now (0 for the others)."""
+        yawn_slot = np.floor(t / 9.0 + self._constants["yawn_slot"])
+        yawning = self._draw(yawn_slot, 6) < self.traits.yawn
+        return np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
+
+    def _blinks(self, t: float) -> FloatArr:
+        """Lid closure of each member's own blink rhythm."""
+        c = self._constants
+        local = np.mod(t + c["blink_period"] * c["blink_offset"], c["blink_period"])
+        return np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
+
+    @staticmethod
     def _face(out: F32, expression: FloatArr, jaw: FloatArr, blink: FloatArr) -> None:
         """Brows, lids, jaw and mouth corners of every member from its expression (-1..1),
         jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4))."""
@@ -654,10 +679,10 @@ class Rig:
         # lids: narrowed in a glare, a little in a warm smile; shut in a blink
         narrow = 0.4 * -cross + 0.12 * warm
         lid = narrow + blink * (LID_CLOSED - LID_OPEN - narrow)
-        _turn(out[:, LID_L : LID_R + 1], lid[:, None], "x")
         # a warm smile parts the lips a little; speech opens the jaw further
         opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
-        _turn(out[:, JAW], opening, "x")
+        # both lids and the jaw (joints next to each other) turn about x in one pass
+        _turn(out[:, LID_L : JAW + 1], np.stack([lid, lid, opening], 1), "x")
         # the mouth corners turn up (and out) in a smile and down in a frown, and drop
         # half way with the jaw (about 10 cm from the hinge to the lips) so an open
         # mouth stays oval
