@@ -14,6 +14,8 @@ a file, the only exception that leaves this module is :class:`AuthoringError`.
 
 from __future__ import annotations
 
+import functools
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,10 +312,32 @@ def _too_large(path: str, size: int, line: int, unit: str) -> AuthoringError:
     )
 
 
+PARSED_CACHE_FILES = 256  # texts whose parse is kept (the stock library is about 50 files)
+
+
 def parse_yaml(text: str, path: str) -> Document:
-    """Parse YAML text; raise AuthoringError with positions for any problem, never hang."""
+    """Parse YAML text; raise AuthoringError with positions for any problem, never hang.
+
+    Loading a library parses every file of it, and validating one edited file loads
+    the others as context, so the same texts are parsed again and again (PyYAML's
+    scanner is pure Python and takes most of the time). The parse of a text that
+    parsed cleanly is therefore kept, by its exact text and shown path, and every
+    call gets its own copy of it: nothing a caller does to one Document reaches
+    another. A text with problems is parsed, and reported, afresh each time.
+    """
     if len(text) > MAX_DOCUMENT_CHARS:
         raise _too_large(path, len(text), _line_col(text, MAX_DOCUMENT_CHARS)[0], "characters")
+    document: Document = pickle.loads(_parsed(text, path))
+    return document
+
+
+@functools.lru_cache(maxsize=PARSED_CACHE_FILES)
+def _parsed(text: str, path: str) -> bytes:
+    """The pickled Document of a text (pickled, so that each caller unpickles a copy)."""
+    return pickle.dumps(_parse(text, path), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse(text: str, path: str) -> Document:
     source = SourceMap(path)
     loader: _GuardedLoader | None = None
     try:
