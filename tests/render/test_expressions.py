@@ -31,13 +31,7 @@ def display() -> Iterator[HeadlessDisplay]:
         yield d
 
 
-@pytest.fixture(scope="module")
-def renderer(display: HeadlessDisplay) -> Iterator[Renderer]:
-    display.make_current()
-    r = Renderer()
-    yield r
-    display.make_current()
-    r.release()
+# ``renderer`` comes from tests/render/conftest.py, made for this module's ``display``
 
 
 def scenario(valence: float) -> ScenarioSpec:
