@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from tests.world.helpers import scenario
+from vrtherapy.authoring.ride import RideLimits, travel
 from vrtherapy.world import World
-from vrtherapy.world.motion import Path, RideLimits, timed, travel
+from vrtherapy.world.motion import Path, timed
 
 CAR_KEYS = [{"at": 1, "offset": [0, 0, 0]}, {"at": 10, "offset": [0, 27, 0]}]
 

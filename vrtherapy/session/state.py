@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from vrtherapy.authoring.elevator import Ride
 from vrtherapy.authoring.hierarchy import HierarchySpec
 from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
@@ -113,6 +114,8 @@ class SessionState:
     elevator_locked: bool = False  # the therapist locked the client's elevator controls
     # the client's latest refused elevator request on this step: (session time, reason)
     elevator_refused: tuple[float, str] | None = None
+    # the car's latest rides on this step, oldest first: where it is now follows from them
+    elevator_rides: tuple[Ride, ...] = ()
 
     # -- derived views -----------------------------------------------------------
     @property
@@ -210,7 +213,26 @@ def _safety(s: SessionState, p: ev.SafetyAction, e: ev.Event) -> SessionState:
     reason = "" if p.action == "resume" else p.reason
     if p.action == "stop":
         reason = p.reason or "stopped"
-    return r(s, safety=_SAFETY_STATE[p.action], safety_reason=reason, safety_since=e.session_time)
+    state = _SAFETY_STATE[p.action]
+    return r(
+        s,
+        safety=state,
+        safety_reason=reason,
+        safety_since=e.session_time,
+        elevator_rides=_rides_after_safety(s, state, e.session_time),
+    )
+
+
+def _rides_after_safety(s: SessionState, state: SafetyState, t: float) -> tuple[Ride, ...]:
+    """The client's view holds a ride still while paused and goes on from there on resume
+    (so the rides start later by the pause); a blackout or the calm scene takes the car
+    out of view, and it is at its floor when the scene comes back."""
+    if state in ("blackout", "calm_scene"):
+        return ()
+    if s.safety == "paused" and state == "none":
+        held = t - s.safety_since
+        return tuple(dataclasses.replace(x, started=x.started + held) for x in s.elevator_rides)
+    return s.elevator_rides
 
 
 @_reduces(ev.SoundCueFired)
@@ -252,6 +274,7 @@ def _step_entered(s: SessionState, p: ev.StepEntered, e: ev.Event) -> SessionSta
         stop_requested_at=None,
         load_error="",
         elevator_refused=None,
+        elevator_rides=(),
     )
 
 
@@ -270,7 +293,19 @@ def _parameter(s: SessionState, p: ev.ParameterChanged, e: ev.Event) -> SessionS
 def _elevator_sent(s: SessionState, p: ev.ElevatorFloorRequested, e: ev.Event) -> SessionState:
     """The floor parameter takes the requested floor, as if set directly."""
     rest = tuple((k, v) for k, v in s.overrides if k != p.parameter)
-    return r(s, overrides=(*rest, (p.parameter, p.to_floor)), elevator_refused=None)
+    rides = (
+        *s.elevator_rides[-(_RIDES_KEPT - 1) :],
+        Ride(p.from_floor, p.to_floor, e.session_time),
+    )
+    return r(
+        s,
+        overrides=(*rest, (p.parameter, p.to_floor)),
+        elevator_refused=None,
+        elevator_rides=rides,
+    )
+
+
+_RIDES_KEPT = 16  # enough to know where the car is: older rides ended long before
 
 
 @_reduces(ev.ElevatorRequestRefused)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vrtherapy.authoring.character import CharacterSpec
+from vrtherapy.authoring.ride import RideLimits
 from vrtherapy.authoring.scenario import (
     MaterialSpec,
     MotionSpec,
@@ -43,7 +44,7 @@ from vrtherapy.world.model import (
     PoseContext,
     Skin,
 )
-from vrtherapy.world.motion import Leg, Motion, RideLimits
+from vrtherapy.world.motion import Leg, Motion
 from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.procedural.avatar import Crowd, Rig
