@@ -249,8 +249,9 @@ class FireCue(Command):
 @dataclass(frozen=True)
 class RequestFloor(Command):
     """The client asks the elevator to go one of the scenario's stops up or down (keys,
-    controller buttons). Refused, and the refusal recorded, while the therapist has
-    locked the controls, at the top or bottom, or while the scene is not shown."""
+    controller buttons), counted from where the car is (it may be riding). Refused, and
+    the refusal recorded, while the therapist has locked the controls, at the top or
+    bottom, or while the scene is not shown."""
 
     actor: Actor = "client"
     direction: FloorDirection = "up"
@@ -258,7 +259,8 @@ class RequestFloor(Command):
 
 @dataclass(frozen=True)
 class SendElevator(Command):
-    """The therapist sends the elevator to one of the scenario's stops."""
+    """The therapist sends the elevator to one of the scenario's stops; refused while the
+    scene is paused, blacked out or calm (the car would ride out of the client's view)."""
 
     floor: float = 0.0
 
