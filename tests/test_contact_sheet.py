@@ -47,6 +47,17 @@ def test_the_layout_is_pure_and_labels_every_tile() -> None:
     assert label.max() > 150  # the level title is written under the tile
 
 
+def test_labels_write_accented_letters() -> None:
+    """A level called "Quiet café" is not labelled with a missing-glyph box."""
+    grey = np.full((20, 60, 3), 128, np.uint8)
+
+    def label(title: str) -> bytes:
+        out = sheet([[Tile(grey, title, "a.b")]], "family")
+        return bytes(out[LABEL_HEIGHT + 18 + 20 : LABEL_HEIGHT + 18 + 20 + 14].tobytes())
+
+    assert label("café") != label("caf\u0378")  # U+0378 has no glyph in any font
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

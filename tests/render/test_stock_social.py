@@ -17,6 +17,7 @@ from vrtherapy.authoring.intensity import level_intensity
 from vrtherapy.display.headless import HeadlessDisplay
 from vrtherapy.partners.behaviour import Behaviour, behaviour_of
 from vrtherapy.render import Renderer
+from vrtherapy.world.procedural import build
 from vrtherapy.world.world import World
 
 HEAD = "hips/torso/neck/head"
@@ -104,10 +105,38 @@ def test_the_interviewer_sits_across_the_desk_at_eye_level() -> None:
     assert observer == {lv.name: lv.name == "critical_panel" for lv in spec.levels}
 
 
+def upper_body_pixels(display: HeadlessDisplay, w: World, partner: str, desk_edge: float) -> float:
+    """How many pixels a seated partner's upper body spans, looking straight ahead: the
+    rectangle as wide as their shoulders (joint to joint, plus an upper arm's 5 cm on
+    each side) from 20 cm above the head joint (the top of the head) down to where the
+    desk's far edge (``desk_edge``: its z, the top at 0.74 m) hides them."""
+    e = eye(w)
+    body = f"{partner}/body/hips/torso"
+    left, right = (w.world_matrix(f"{body}/shoulder_{s}")[:3, 3] for s in "lr")
+    head = head_of(w, partner)
+    depth = e[2] - head[2]
+    width_px, _ = display.size
+    focal = width_px / (2.0 * np.tan(np.radians(display.fov_degrees) / 2.0))  # px per unit
+    hidden_below = e[1] - (e[1] - 0.74) * depth / (e[2] - desk_edge)
+    wide = abs(float(left[0] - right[0])) + 0.1
+    high = float(head[1]) + 0.2 - hidden_below
+    return float(focal * wide / depth * focal * high / depth)
+
+
 def test_a_person_is_seen_across_the_desk(display: HeadlessDisplay, renderer: Renderer) -> None:
     spec = spec_of("social.interview")
     share, mask = person_share(display, renderer, spec, "neutral")
-    assert share > 0.018, share  # head, shoulders and arms above the desk, 1.7 m away
+    # The person stands out from the room (the pixels that change when they are taken
+    # away): most of their upper body above the desk, not only their face. Measured
+    # against the rectangle their shoulders and head span (a person fills about 70 % of
+    # it: the head is narrower than the shoulders); a dark suit in front of a dark chair
+    # left only the face and an outline, 22 %.
+    desk = next(o for o in spec.objects if o.name == "desk")
+    assert desk.transform is not None and desk.args is not None
+    desk_edge = float(desk.transform.position[2]) - float(desk.args["depth"]) / 2
+    body = upper_body_pixels(display, world_at(spec, "neutral", t=1.0), "interviewer", desk_edge)
+    assert mask.sum() >= 0.55 * body, (mask.sum(), body)
+    assert share > 0.012, share  # a seated adult 1.7 m away, over the desk
     h, w = mask.shape
     rows, cols = np.nonzero(mask)
     # straight ahead: the person's pixels are centred, in the middle band of the view
@@ -246,13 +275,39 @@ def test_the_queue_behind_the_client_grows_closer_and_more_impatient(
     assert crossed[4] >= 0.7, crossed
     b = behaviours(spec, "barista")
     assert falls([x.valence for x in b]) and rises([x.speaking_rate for x in b])
-    # the pixels, looking back over the left shoulder: the queue fills more of the view
-    shares = []
+    # the pixels, looking back over the left shoulder: the queue fills more of the view.
+    # The café is the same size at every level (its walls do not move as the queue grows),
+    # so the pixels that change without the queue are its people alone; the nearest two
+    # or three of a queue hide the rest, so ten people at 0.6 m fill 0.23 of the view
+    # where two at 1 m fill 0.16 (a café that grew with the queue once counted its
+    # moving back wall as people: 0.18 and 0.35)
+    shares, empties = [], []
     for lv in ("two_waiting", "rush_hour"):
         empty = picture(display, renderer, world_at(spec, lv, queue=0), yaw=160)
         full = picture(display, renderer, world_at(spec, lv), yaw=160)
         shares.append(float(changed(full, empty).mean()))
-    assert shares[1] > 2 * shares[0] and shares[1] > 0.2, shares
+        empties.append(empty)
+    assert changed(*empties).mean() < 0.001
+    assert shares[1] > shares[0] + 0.05 and shares[1] > 0.2, shares
+
+
+def test_the_cafe_stays_the_same_size_as_the_queue_grows() -> None:
+    """The walls do not move between the counter levels: a client would see the café
+    grow, and the pixel measure above would count its back wall as people."""
+    spec = spec_of("social.counter_order")
+
+    def walls(queue: int, spacing: float) -> str:
+        [part] = [
+            p
+            for p in build("service_counter", {"queue": queue, "spacing": spacing}).root.children
+            if p.name == "walls"
+        ]
+        assert part.mesh is not None
+        return part.mesh.key
+
+    levels = [lv.values for lv in spec.levels if "queue" in lv.values]
+    assert len(levels) >= 5
+    assert {walls(int(v["queue"]), float(v["spacing"])) for v in levels} == {walls(0, 1.0)}
 
 
 def test_the_questions_get_harder_and_the_room_colder() -> None:

@@ -42,6 +42,25 @@ def queue(w: World) -> list[str]:
     return [n[: -len(head)] for n in w.node_names if "/waiting_" in n and n.endswith(head)]
 
 
+def test_the_cafe_behind_the_queue_has_tables_that_nobody_stands_in() -> None:
+    """Looking back, the client sees café tables and chairs behind them, and no one in
+    the queue stands inside one (a person's body within 0.25 m of a chair's or a table's
+    footprint), at every queue the stock levels use and at the longest."""
+    for n, spacing in ((2, 1.0), (4, 0.9), (7, 0.75), (10, 0.6), (12, 0.4)):
+        w = queue_world(queue=n, spacing=spacing)
+        furniture = [
+            w.world_matrix(name)[[0, 2], 3]
+            for name in w.node_names
+            if name.startswith(("counter/table_", "counter/chair_"))
+        ]
+        assert len(furniture) >= 12  # four tables, two chairs each
+        assert all(float(f[1]) > 0.5 for f in furniture)  # behind the client
+        for p in queue(w):
+            at = w.world_matrix(p)[[0, 2], 3]
+            # a table's top is 0.4 m round, a chair 0.45 m deep: its footprint, a body
+            assert min(float(np.linalg.norm(at - f)) for f in furniture) > 0.4 + 0.25, (n, p)
+
+
 def test_the_queue_stands_behind_the_client_and_impatience_crosses_arms() -> None:
     assert queue(queue_world(queue=0)) == []
     w = queue_world(queue=6, spacing=0.7, impatience=0.5)

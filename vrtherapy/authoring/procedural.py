@@ -277,6 +277,7 @@ CATALOGUE: dict[str, dict[str, Arg]] = {
         "laptop": _b(True, "a laptop open in front of the person behind the desk"),
         "papers": _b(True, "papers (a CV, a notepad and a pen) on the desk"),
         "chair": _b(True, "an office chair behind the desk"),
+        "chair_color": _col("#333a44", "the office chair's upholstery"),
     },
     "client_seat": {
         "eye_height": _n(1.2, 0.9, 1.4, "the seated client's eye height, metres"),

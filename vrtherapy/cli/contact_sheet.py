@@ -97,7 +97,9 @@ def sheet(rows: Sequence[Sequence[Tile]], heading: str) -> npt.NDArray[np.uint8]
     """The tiles laid out in rows (one per scenario), each with its level title below it
     and the scenario id at the start of its row; ``heading`` across the top."""
     import numpy as np
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
+
+    from vrtherapy.render.text import load_font  # DejaVu: "Quiet café", not "Quiet caf□"
 
     th, tw = rows[0][0].image.shape[:2]
     cols = max(len(r) for r in rows)
@@ -107,8 +109,8 @@ def sheet(rows: Sequence[Sequence[Tile]], heading: str) -> npt.NDArray[np.uint8]
         "RGB", (MARGIN + cols * (tw + MARGIN), top + len(rows) * (row_h + 18)), (24, 24, 24)
     )
     draw = ImageDraw.Draw(out)
-    font = ImageFont.load_default(size=14)
-    small = ImageFont.load_default(size=12)
+    font = load_font(14)
+    small = load_font(12)
     draw.text((MARGIN, 8), heading, fill=(240, 240, 240), font=font)
     y = top
     for row in rows:

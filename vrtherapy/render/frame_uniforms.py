@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from vrtherapy.world.transforms import camera_position
-from vrtherapy.world.types import F32, EnvironmentLook
+from vrtherapy.world.types import F32, EnvironmentLook, InteriorLighting
 
-FRAME_BLOCK_SIZE = 400  # bytes: 3 mat4 + 8 vec4, the shadow mat4 + vec4
+FRAME_BLOCK_SIZE = 448  # bytes: 3 mat4 + 8 vec4, the shadow mat4 + vec4, 3 interior vec4
 
 
 def aligned(size: int, alignment: int) -> int:
@@ -31,11 +31,13 @@ def pack_frame_block(
     time: float = 0.0,
     shadow_matrix: F32 | None = None,
     shadow: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0),
+    interior: InteriorLighting | None = None,
 ) -> F32:
-    """One view's ``Frame`` block as 100 float32 in std140 order.
+    """One view's ``Frame`` block as 112 float32 in std140 order.
 
     Matrices are stored transposed, because GLSL reads them column by column.
-    ``shadow_matrix`` and ``shadow`` are the sun's shadow map (``render/shadows.py``).
+    ``shadow_matrix`` and ``shadow`` are the sun's shadow map (``render/shadows.py``);
+    ``interior`` the lights of the interior the client is in (none: all zero).
     """
     out = np.zeros(FRAME_BLOCK_SIZE // 4, dtype=np.float32)
     view_projection = projection.astype(np.float64) @ view.astype(np.float64)
@@ -55,4 +57,9 @@ def pack_frame_block(
     if shadow_matrix is not None:
         out[80:96] = shadow_matrix.T.ravel()
     out[96:100] = shadow
+    if interior is not None:
+        out[100:103] = interior.color
+        out[103] = 1.0
+        out[104:107] = interior.low
+        out[108:111] = interior.high
     return out

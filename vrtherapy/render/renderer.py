@@ -347,6 +347,7 @@ class Renderer:
                 time=time,
                 shadow_matrix=None if box is None else box.matrix,
                 shadow=shadow,
+                interior=draw_list.interior,
             )
         gl = self.gl
         gl.glBindBuffer(gl.GL_UNIFORM_BUFFER, self._ubo)

@@ -137,6 +137,22 @@ class Morpher(ABC):
 
 
 @dataclass(frozen=True)
+class InteriorLight:
+    """The lights of an interior with windows (an airliner's ceiling panels, a bus's
+    strip lights): light from above over a box, not shadowed by the sun's shadow map.
+
+    Under its roof the interior is lit by these, while the sun, shadowed, comes in only
+    through the windows; outside the box (the world seen through the windows) they add
+    nothing. The box is in the frame of the part ``part`` names (a path inside the
+    object; "" is the object's root) and moves with it."""
+
+    low: tuple[float, float, float]  # the box's corners
+    high: tuple[float, float, float]
+    color: tuple[float, float, float]  # linear RGB x intensity on a floor facing up
+    part: str = ""
+
+
+@dataclass(frozen=True)
 class Built:
     """A built object: its parts, animators, and where a client would stand on it."""
 
@@ -153,6 +169,7 @@ class Built:
     # parts whose world origins, averaged, are the eyes (where a partner looks from);
     # empty: the procedural avatar's own head joint is used
     eyes: tuple[str, ...] = ()
+    interior: InteriorLight | None = None  # lights inside (a cabin, a bus)
 
 
 def stack_rest(parts: list[F32]) -> F32:

@@ -110,6 +110,17 @@ class EnvironmentLook:
     shadows: bool = False  # the sun casts shadows (a shadow map); indoors and overcast: no
 
 
+@dataclass(frozen=True)
+class InteriorLighting:
+    """An interior's own lights, as the renderer gets them: light from above, not
+    shadowed, over an axis-aligned box in the draw list's frame (see
+    ``world.model.InteriorLight``)."""
+
+    low: tuple[float, float, float]
+    high: tuple[float, float, float]
+    color: tuple[float, float, float]  # linear RGB x intensity on a floor facing up
+
+
 # How finely the renderer draws the sun's shadows (``render/shadows.py``): a display
 # setting, not a scene's; "off" skips the pass everywhere.
 ShadowQuality = Literal["off", "low", "medium", "high"]
@@ -162,7 +173,15 @@ class DrawList:
     only when someone asks for them.
     """
 
-    __slots__ = ("_items", "_table", "environment", "eye_height", "skinned", "standing_height")
+    __slots__ = (
+        "_items",
+        "_table",
+        "environment",
+        "eye_height",
+        "interior",
+        "skinned",
+        "standing_height",
+    )
 
     _items: tuple[DrawItem, ...] | None  # made from the table when first asked for
     _table: DrawTable | None
@@ -170,6 +189,7 @@ class DrawList:
     eye_height: float  # where the client's eyes start above the floor they stand on
     standing_height: float  # height of the floor the client stands on (balcony, bridge)
     skinned: tuple[SkinnedItem, ...]  # characters, drawn by render/skinned.py
+    interior: InteriorLighting | None  # the lights of the interior the client is in
 
     def __init__(
         self,
@@ -180,6 +200,7 @@ class DrawList:
         *,
         table: DrawTable | None = None,
         skinned: Sequence[SkinnedItem] = (),
+        interior: InteriorLighting | None = None,
     ) -> None:
         if table is not None and items:
             raise ValueError("a draw list is made from items or from a table, not both")
@@ -190,6 +211,7 @@ class DrawList:
         put(self, "eye_height", float(eye_height))
         put(self, "standing_height", float(standing_height))
         put(self, "skinned", tuple(skinned))
+        put(self, "interior", interior)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a DrawList is immutable")

@@ -50,7 +50,14 @@ from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.procedural.avatar import Crowd, Rig
 from vrtherapy.world.resolve import MissingValue, Values, procedural_args, resolve
 from vrtherapy.world.transforms import apply, identity, trs
-from vrtherapy.world.types import F32, DrawList, EnvironmentLook, Material, SkinnedItem
+from vrtherapy.world.types import (
+    F32,
+    DrawList,
+    EnvironmentLook,
+    InteriorLighting,
+    Material,
+    SkinnedItem,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_EYE_HEIGHT = 1.6
@@ -300,6 +307,13 @@ class World:
             )
             if built.eyes
         }
+        self._interiors = [
+            (offsets[i], offsets[i] + frags.index()[built.interior.part], built.interior)
+            if built.interior.part
+            else (offsets[i], offsets[i], built.interior)
+            for i, (built, (frags, _, _)) in enumerate(zip(builts, fragments, strict=True))
+            if built.interior is not None
+        ]
         self._people = _People.of(self._bound)
         self._bound = [b for b in self._bound if not isinstance(b.animator, Crowd)]
         self._rest = self._graph.local.copy()
@@ -807,8 +821,35 @@ class World:
                 for b, w in zip(self._skins, self._morphs, strict=True)
                 if shown_all[b.root]
             ),
+            interior=self._interior_lighting(world, shown_all, stand.point),
         )
         return cache.draw_list
+
+    def _interior_lighting(
+        self, world: F32, shown: npt.NDArray[np.bool_], stand: tuple[float, float, float]
+    ) -> InteriorLighting | None:
+        """The lights of the first shown interior the client stands in, as a box in the
+        draw list's frame (the world shifted by the stand point's x and z)."""
+        x, _, z = stand
+        for root, node, light in self._interiors:
+            if not shown[root]:
+                continue
+            corners = np.array(
+                [[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)], np.float64
+            )
+            local = np.where(corners > 0, light.high, light.low)
+            placed = apply(world[node].astype(np.float64), local)
+            low, high = placed.min(axis=0), placed.max(axis=0)
+            if not (low[0] <= x <= high[0] and low[2] <= z <= high[2]):
+                continue
+            shift = np.array([x, 0.0, z])
+            lo, hi = low - shift, high - shift
+            return InteriorLighting(
+                (float(lo[0]), float(lo[1]), float(lo[2])),
+                (float(hi[0]), float(hi[1]), float(hi[2])),
+                light.color,
+            )
+        return None
 
     def _world_matrices(self) -> F32:
         """World matrices of every node at the current pose (kept until a pose changes;

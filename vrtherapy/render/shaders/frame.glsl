@@ -17,6 +17,10 @@ layout(std140) uniform Frame {
     vec4 u_shadow;            // x: PCF half-width + 1 (0: no shadow map this frame),
                               // y: one texel (map units), z: normal offset (m),
                               // w: depth bias (map depth units)
+    vec4 u_interior_light;    // rgb: an interior's own lights (linear, x intensity),
+                              // a: 1 when the client is in one (world/model.py InteriorLight)
+    vec4 u_interior_low;      // xyz: the box they light
+    vec4 u_interior_high;
 };
 
 // Last step of every fragment shader: fade, then (only for non-sRGB targets) encode.

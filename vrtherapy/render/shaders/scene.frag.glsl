@@ -1,4 +1,5 @@
-// Sun + hemisphere ambient + a soft highlight, exponential fog, fade.
+// Sun + hemisphere ambient + an interior's own lights + a soft highlight, exponential
+// fog, fade.
 #include "frame.glsl"
 
 in vec3 v_world;
@@ -32,6 +33,14 @@ float sun_visibility(vec3 world, vec3 n, float ndl) {
     return lit / (side * side);
 }
 
+// An interior's own lights (ceiling panels): from above, not shadowed by the sun's map,
+// inside their box only; a surface facing down gets a third of a floor's, as bounce.
+vec3 interior_light(vec3 world, vec3 n) {
+    if (u_interior_light.a < 0.5) return vec3(0.0);
+    vec3 inside = step(u_interior_low.xyz, world) * step(world, u_interior_high.xyz);
+    return u_interior_light.rgb * (inside.x * inside.y * inside.z) * (0.65 + 0.35 * n.y);
+}
+
 void main() {
     vec3 to_eye = u_camera.xyz - v_world;
     float dist = length(to_eye);
@@ -48,7 +57,8 @@ void main() {
     float sun_seen = sun_visibility(v_world, n, ndl);
     ndl *= sun_seen;
     vec3 sky_ambient = mix(u_sky_horizon.rgb, u_sky_zenith.rgb, 0.5);
-    vec3 ambient = mix(u_ground_ambient.rgb, sky_ambient, 0.5 + 0.5 * n.y) * u_params.x;
+    vec3 ambient = mix(u_ground_ambient.rgb, sky_ambient, 0.5 + 0.5 * n.y) * u_params.x
+        + interior_light(v_world, n);
     vec3 h = normalize(l + v);
     float shininess = mix(96.0, 4.0, roughness);
     float spec = pow(max(dot(n, h), 0.0), shininess) * (1.0 - roughness) * 0.35 * sun_seen;

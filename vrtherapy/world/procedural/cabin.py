@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vrtherapy.world.geometry import Geo, bake, box, cylinder, ellipsoid, merge, rgba
-from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
+from vrtherapy.world.model import Animator, Args, Built, InteriorLight, Part, PoseContext
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
 from vrtherapy.world.procedural.kit import count, merged, node, root
@@ -20,6 +20,10 @@ from vrtherapy.world.types import F32, Material, Mesh
 PITCH = 0.8  # seat row spacing, metres
 SEAT_X = (-1.35, -0.85, -0.35, 0.35, 0.85, 1.35)  # 3 + 3 abreast, the client in the first
 HALF = 1.75  # half the cabin's inner width
+# the cabin's ceiling lights by day, warm white: a floor under them about as bright as
+# one under the indoor presets' key light (world/environment.py), while the sun comes in
+# only through the windows
+CABIN_LIGHTS = (0.62, 0.58, 0.5)
 
 
 @functools.cache
@@ -137,9 +141,14 @@ def window_z(r: int) -> float:
     return -(r - 1) * PITCH - 0.1
 
 
-def _shell(rows: int) -> Geo:
+def _span(rows: int) -> tuple[float, float]:
+    """The cabin's inner length and the z of its middle."""
     length = rows * PITCH + 3.0
-    zc = -length / 2 + 2.0
+    return length, -length / 2 + 2.0
+
+
+def _shell(rows: int) -> Geo:
+    length, zc = _span(rows)
     wall_c, floor_c = rgba("#ecebe6"), rgba("#5d5f66")
     # side walls with an opening at every window, so the outside shows through
     holes = [(zc - z - 0.13, zc - z + 0.13, 0.77, 1.13) for z in map(window_z, range(rows))]
@@ -259,4 +268,14 @@ def build_airplane_cabin(args: Args, seed: int) -> Built:
     animators: list[Animator] = [flight]
     if members:  # the people sit inside cabin/interior
         animators.append(replace(pax, prefixes=tuple(f"cabin/interior/{p}" for p in pax.prefixes)))
-    return Built(root([cabin]), tuple(animators), stand=(0.0, 0.0, 0.0), eye_height=EYE[1])
+    length, zc = _span(rows)
+    # the box holds the shell's walls, floor and ceiling whole (a box face on a wall's
+    # surface would light it in stripes)
+    lights = InteriorLight(
+        (-HALF - 0.2, -0.2, zc - length / 2 - 0.2), (HALF + 0.2, 2.4, zc + length / 2 + 0.2),
+        CABIN_LIGHTS, "cabin/interior",
+    )  # fmt: skip
+    return Built(
+        root([cabin]), tuple(animators), stand=(0.0, 0.0, 0.0), eye_height=EYE[1],
+        interior=lights,
+    )  # fmt: skip

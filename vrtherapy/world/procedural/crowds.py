@@ -14,7 +14,7 @@ import numpy as np
 
 from vrtherapy.world import attitude as attitudes
 from vrtherapy.world.geometry import bake, box, cylinder, merge, rgba
-from vrtherapy.world.model import Animator, Args, Built, Part, PoseContext
+from vrtherapy.world.model import Animator, Args, Built, InteriorLight, Part, PoseContext
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
 from vrtherapy.world.procedural.furniture import chair_mesh
@@ -160,6 +160,12 @@ def bus_seat() -> Mesh:
     )
 
 
+# a city bus's strip lights by day, neutral white: a floor under them about as bright as
+# one under the indoor presets' key light (world/environment.py), while the sun comes in
+# only through the windows
+BUS_LIGHTS = (0.7, 0.72, 0.74)
+
+
 def build_bus(args: Args, seed: int) -> Built:
     """The inside of a city bus; the client stands in the aisle facing the front (-z)."""
     n_seated, n_standing = count(args, "passengers"), count(args, "standing")
@@ -201,7 +207,16 @@ def build_bus(args: Args, seed: int) -> Built:
     people, anim = crowd("passenger_", members, [num(args, "gaze")] * len(members), s)
     # the client stands in the aisle at the origin (so scenery placed with the bus, a
     # street outside, does not move them onto its pavement)
-    return Built(root([*parts, *people]), (anim,) if members else (), stand=(0.0, 0.0, 0.0))
+    # the box holds the body's walls, floor and roof whole (a box face on a wall's surface
+    # would light it in stripes)
+    lights = InteriorLight(
+        (-half - 0.2, -0.2, zc - length / 2 - 0.2), (half + 0.2, 2.6, zc + length / 2 + 0.2),
+        BUS_LIGHTS,
+    )  # fmt: skip
+    return Built(
+        root([*parts, *people]), (anim,) if members else (), stand=(0.0, 0.0, 0.0),
+        interior=lights,
+    )  # fmt: skip
 
 
 def _shelf(rng: np.random.Generator) -> Mesh:

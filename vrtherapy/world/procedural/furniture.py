@@ -239,7 +239,7 @@ def build_desk(args: Args, seed: int) -> Built:
     )
     parts = [Part("desk", bake(merge(*geos)))]
     if args["chair"]:
-        chair = bake(_office_chair(rgba("#333a44")))
+        chair = bake(_office_chair(rgba(str(args["chair_color"]))))
         parts.append(Part("chair", chair, translate(0, 0, -d / 2 - 0.5)))
     return Built(root(parts))
 

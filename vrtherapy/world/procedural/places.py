@@ -15,6 +15,7 @@ from vrtherapy.world.geometry import bake, box, cylinder, ellipsoid, merge, rgba
 from vrtherapy.world.model import Animator, Args, Built, Part
 from vrtherapy.world.procedural.avatar import crowd
 from vrtherapy.world.procedural.basic import ground_geo
+from vrtherapy.world.procedural.crowds import round_table
 from vrtherapy.world.procedural.furniture import chair_mesh, plant_mesh
 from vrtherapy.world.procedural.kit import GLASS, count, merged, num, root
 from vrtherapy.world.procedural.rooms import shell
@@ -271,7 +272,9 @@ def build_service_counter(args: Args, seed: int) -> Built:
     s = _seed(args, seed)
     rng = np.random.default_rng(s)
     back_z = -2.4
-    behind = max(3.0, spacing * n_queue + 1.5)  # room behind the client for the queue
+    # room behind the client for the queue: the same café for every queue up to ten
+    # people at 0.65 m (the stock levels), so the walls stay put as the queue grows
+    behind = max(8.0, spacing * n_queue + 1.5)
     w, d = 6.0, behind - back_z
     zc = (behind + back_z) / 2
     walls, floors = shell(w, 3.0, d, rgba("#e9dcc4"), rgba("#7c5e45"), zc)
@@ -281,11 +284,22 @@ def build_service_counter(args: Args, seed: int) -> Built:
         Part("counter", _counter_fittings(w, back_z)),
         Part("plant", plant_mesh(1.1, 1), translate(w / 2 - 0.5, 0, behind - 0.5)),
     ]
+    # café tables along the side walls behind the client, clear of the queue's line: a
+    # client looking back sees a café, not an empty room
+    table, chair = round_table(), chair_mesh()
+    for i, (x, z) in enumerate(((1.9, 1.6), (1.9, 3.8), (1.9, 6.0), (-2.2, 2.6))):
+        parts.append(Part(f"table_{i}", table, translate(x, 0, z)))
+        for k, yaw in enumerate((np.pi / 2, -np.pi / 2)):  # chairs face the table from x
+            at = compose(translate(x - np.sin(yaw) * 0.6, 0, z), rot_y(float(yaw)))
+            parts.append(Part(f"chair_{i}_{k}", chair, at, Material(rgba("#3c3c3c"))))
     impatient = set(rng.permutation(n_queue)[: round(impatience * n_queue)].tolist())
     members = []
     gazes = []
-    for q in range(n_queue):  # behind the client, facing the counter (-z); the line drifts left
-        x = -0.2 * q + float(rng.uniform(-0.12, 0.12))
+    # behind the client, facing the counter (-z); the line drifts left, and people stand
+    # a little to either side of the one ahead, as in a real queue: a straight line would
+    # point at the client, who would see only the nearest person of it looking back
+    for q in range(n_queue):
+        x = -0.1 * q + (0.25 if q % 2 else -0.25) + float(rng.uniform(-0.06, 0.06))
         at = compose(translate(x, 0, spacing * (q + 1)), rot_y(np.pi + rng.uniform(-0.25, 0.25)))
         mood = "hostile" if q in impatient else ("bored" if q % 3 == 2 else "neutral")
         members.append((at, int(rng.integers(1 << 30)), False, mood))
