@@ -228,7 +228,10 @@ def test_a_refused_floor_button_says_plainly_why_the_car_stays(
     engine, clock = lift
     assert engine.handle(c.RequestFloor("down", "client", "down")).accepted
     assert _instruction(engine, engine.now()) == "Going down to floor 1."
-    clock.advance(1.0)
+    clock.advance(1.0)  # still riding down: the car already goes to the lowest stop
+    assert engine.handle(c.RequestFloor("down-again", "client", "down")).accepted
+    assert _instruction(engine, engine.now()) == "The elevator is already on its way."
+    clock.advance(120.0)  # arrived
     assert engine.handle(c.RequestFloor("down2", "client", "down")).accepted
     assert _instruction(engine, engine.now()) == "This is the lowest floor."
     engine.handle(c.LockElevator("lock", "therapist", locked=True))
@@ -243,6 +246,7 @@ def test_a_refused_floor_button_says_plainly_why_the_car_stays(
     clock.advance(4.0)
     # the therapist's send is not the client's button: no notice for it
     assert _instruction(engine, engine.now()) is None
+    clock.advance(120.0)  # at the top
     assert engine.handle(c.RequestFloor("up-top", "client", "up")).accepted
     assert _instruction(engine, engine.now()) == "This is the top floor."
 

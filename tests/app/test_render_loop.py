@@ -573,4 +573,43 @@ def test_the_client_sees_a_short_notice_when_the_floor_button_is_refused(
         kinds = [e.kind for e in service.store.read(engine.session_id)]
         assert kinds.count("elevator_request_refused") == 3
         loop.close()
+
+
+def test_a_floor_ride_held_by_a_pause_goes_on_from_where_it_was_shown(
+    tmp_path: Path, display: Any
+) -> None:
+    """The car rides from floor 3 to 49; the therapist pauses 3 s in and resumes a minute
+    later. The paused picture holds the car; after resume it goes on from there, never
+    faster than its 2 m/s, instead of jumping to where a minute more of riding would
+    have put it."""
+    clock = ManualClock()
+    store = open_store(str(tmp_path / "elevator.sqlite3"))
+    service = SessionService(store, load_library(), clock)
+    service.start(service.create_client("heights.rothbaum"))
+    assert service.handle(c.GoToStep("go", index=1)).accepted  # glass elevator, floor 3
+    loop = _loop(service, display)
+    _settled_in_session_time(loop, clock)
+    first = loop.view.world
+    assert service.handle(c.SendElevator("send", floor=49)).accepted
+    _until(loop, lambda: loop.view.world is not first)
+    dt = 0.25
+    heights = []
+    for _ in range(12):  # 3 s of riding
+        clock.advance(dt)
+        _frames(loop, 1)
+        heights.append(loop.view.world.stand_point[1])
+    assert service.handle(c.Safety("pause", action="pause")).accepted
+    for _ in range(240):  # a minute paused
+        clock.advance(dt)
+        _frames(loop, 1)
+        heights.append(loop.view.world.stand_point[1])
+    assert service.handle(c.Safety("resume", action="resume")).accepted
+    for _ in range(40):  # 10 s on
+        clock.advance(dt)
+        _frames(loop, 1)
+        heights.append(loop.view.world.stand_point[1])
+    steps = np.diff(heights)
+    assert np.abs(steps).max() <= 2.0 * dt + 1e-3  # never a jump
+    assert heights[-1] > heights[12] + 5.0  # and it rides on after the pause
+    loop.close()
     store.close()

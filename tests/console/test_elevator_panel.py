@@ -30,6 +30,16 @@ def test_send_the_elevator_and_lock_the_clients_buttons(browser: Any, tmp_path: 
         )
         page.wait_for_selector("#elevator-floors button[data-floor='10'][aria-current=true]")
         assert page.text_content("#elevator-floor") == "Floor: 10"
+        # paused: the floor buttons are off and say why; on resume they are back
+        page.click("[data-safety=pause]")
+        page.wait_for_selector("#elevator-floors button[data-floor='20']:disabled")
+        assert (
+            page.text_content("#elevator-floor")
+            == "Floor: 10 (the scene is paused: resume it to send the car)"
+        )
+        page.click("[data-safety=resume]")
+        page.wait_for_selector("#elevator-floors button[data-floor='20']:enabled")
+        assert page.text_content("#elevator-floor") == "Floor: 10"
         page.click("#elevator-lock")
         page.wait_for_selector("#elevator-lock[aria-pressed=true]")
         page.wait_for_selector(

@@ -12,6 +12,9 @@ from vrtherapy.session.state import replay
 from vrtherapy.session.store.base import EventStore
 from vrtherapy.session.timeline import describe
 
+# seconds after which any ride of the glass elevator has ended (1 -> 49: 172.8 m at 2 m/s)
+ARRIVED = 120.0
+
 
 def _on_level(engine: Engine, ids: Ids, level: str) -> None:
     h = engine.state.hierarchy
@@ -34,7 +37,7 @@ def _elevator_lines(engine: Engine) -> list[str]:
 def test_client_rides_stop_by_stop_and_is_refused_beyond_the_top(
     sqlite_store: EventStore, library: Library
 ) -> None:
-    engine, _ = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
     ids = Ids()
     _on_level(engine, ids, "floor_35")
     snap = engine.snapshot
@@ -44,6 +47,7 @@ def test_client_rides_stop_by_stop_and_is_refused_beyond_the_top(
     assert engine.handle(c.RequestFloor(ids(), direction="up")).accepted
     assert engine.snapshot.elevator.floor == 49  # type: ignore[union-attr]
     assert dict(engine.snapshot.parameters)["floor"] == 49  # the world rides there
+    clock.advance(ARRIVED)
     # at the top: refused with the reason, and the refusal is in the record
     assert engine.handle(c.RequestFloor(ids(), direction="up")).accepted
     snap = engine.snapshot
@@ -91,11 +95,12 @@ def test_the_session_report_lists_the_rides_refusals_and_locks(
 
 
 def test_bottom_floor_refuses_down(sqlite_store: EventStore, library: Library) -> None:
-    engine, _ = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
     ids = Ids()
     _on_level(engine, ids, "floor_3")
     engine.handle(c.RequestFloor(ids(), direction="down"))
     assert engine.snapshot.elevator.floor == 1  # type: ignore[union-attr]
+    clock.advance(ARRIVED)
     engine.handle(c.RequestFloor(ids(), direction="down"))
     snap = engine.snapshot
     assert snap.elevator is not None and snap.elevator.floor == 1
@@ -105,7 +110,7 @@ def test_bottom_floor_refuses_down(sqlite_store: EventStore, library: Library) -
 def test_locked_controls_refuse_the_client_but_not_the_therapist(
     sqlite_store: EventStore, library: Library
 ) -> None:
-    engine, _ = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
     ids = Ids()
     _on_level(engine, ids, "floor_10")
     assert engine.handle(c.LockElevator(ids(), locked=True)).accepted
@@ -121,6 +126,7 @@ def test_locked_controls_refuse_the_client_but_not_the_therapist(
     assert engine.handle(c.SendElevator(ids(), floor=20)).accepted
     assert engine.snapshot.elevator.floor == 20  # type: ignore[union-attr]
     assert engine.snapshot.elevator.refused == ""  # type: ignore[union-attr]
+    clock.advance(ARRIVED)
     engine.handle(c.LockElevator(ids(), locked=False))
     engine.handle(c.RequestFloor(ids(), direction="up"))
     assert engine.snapshot.elevator.floor == 35  # type: ignore[union-attr]
@@ -182,3 +188,86 @@ def test_a_scenario_without_an_elevator_has_none(
     assert engine.snapshot.elevator is None
     outcome = engine.handle(c.RequestFloor(Ids()(), direction="up"))
     assert not outcome.accepted and "has no elevator" in outcome.reason
+
+
+def test_a_floor_button_pressed_while_the_car_rides_counts_from_where_the_car_is(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    """The therapist sends the car from floor 10 to 49; 2 s later it has risen 0.8 m
+    (0.4 m/s^2), a fifth of a floor. The client presses "down": the car turns back to the
+    next stop below where it is (10), not below where it was going (35), and the record
+    says where it was. "Up" while it rides up stops it at the next floor above it."""
+    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    ids = Ids()
+    _on_level(engine, ids, "floor_10")
+    assert engine.handle(c.SendElevator(ids(), floor=49)).accepted
+    clock.advance(2.0)
+    assert engine.handle(c.RequestFloor(ids(), direction="down")).accepted
+    assert engine.snapshot.elevator.floor == 10  # type: ignore[union-attr]
+    clock.advance(ARRIVED)
+    assert engine.handle(c.SendElevator(ids(), floor=49)).accepted
+    clock.advance(10.0)  # 5 s speeding up to 2 m/s (5 m), then 5 s at 2 m/s: 15 m up
+    assert engine.handle(c.RequestFloor(ids(), direction="up")).accepted
+    assert engine.snapshot.elevator.floor == 20  # type: ignore[union-attr]
+    assert _elevator_lines(engine) == [
+        "elevator sent from floor 10 to floor 49 by therapist",
+        "elevator sent from floor 10.22 to floor 10 by client",
+        "elevator sent from floor 10 to floor 49 by therapist",
+        "elevator sent from floor 14.17 to floor 20 by client",
+    ]
+
+
+def test_a_ride_held_by_a_pause_goes_on_from_where_it_was_after_it(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    """The client's view holds the car still while paused; the session counts the same:
+    after a long pause the car is where it was when the pause began."""
+    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    ids = Ids()
+    _on_level(engine, ids, "floor_10")
+    assert engine.handle(c.SendElevator(ids(), floor=49)).accepted
+    clock.advance(2.0)
+    assert engine.handle(c.Safety(ids(), action="pause")).accepted
+    clock.advance(300.0)
+    assert engine.handle(c.Safety(ids(), action="resume")).accepted
+    assert engine.handle(c.RequestFloor(ids(), direction="down")).accepted
+    assert _elevator_lines(engine)[-1] == "elevator sent from floor 10.22 to floor 10 by client"
+
+
+def test_the_car_is_not_sent_while_the_scene_is_held_or_hidden(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    """Paused, blacked out or in the calm scene, neither the therapist's floor buttons nor
+    the floor slider send the car: it would ride unseen and the client would find
+    themselves elsewhere when the scene comes back."""
+    engine, _ = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    ids = Ids()
+    _on_level(engine, ids, "floor_10")
+    for action, shown in (("pause", "paused"), ("calm_scene", "calm scene")):
+        assert engine.handle(c.Safety(ids(), action=action)).accepted  # type: ignore[arg-type]
+        sent = engine.handle(c.SendElevator(ids(), floor=49))
+        assert not sent.accepted
+        assert sent.reason == (
+            f"the scene is not shown ({shown}): resume the scene before sending the elevator"
+        )
+        slid = engine.handle(c.SetParameter(ids(), name="floor", value=49))
+        assert not slid.accepted and slid.reason == sent.reason
+        assert engine.handle(c.Safety(ids(), action="resume")).accepted
+    assert engine.snapshot.elevator.floor == 10  # type: ignore[union-attr]
+    assert _elevator_lines(engine) == []
+
+
+def test_the_floor_slider_sends_the_car_like_the_buttons(
+    sqlite_store: EventStore, library: Library
+) -> None:
+    """The therapist's floor slider on the car's parameter is a request like the floor
+    buttons: in the record (and so in the report) with where the car was."""
+    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
+    ids = Ids()
+    _on_level(engine, ids, "floor_10")
+    assert engine.handle(c.SetParameter(ids(), name="floor", value=20)).accepted
+    assert engine.snapshot.elevator.floor == 20  # type: ignore[union-attr]
+    clock.advance(ARRIVED)
+    assert engine.handle(c.SetParameter(ids(), name="floor", value=None)).accepted  # reset
+    assert engine.snapshot.elevator.floor == 10  # type: ignore[union-attr]
+    assert _elevator_lines(engine) == ["elevator sent from floor 10 to floor 20 by therapist"]

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from tests.world.helpers import scenario
+from vrtherapy.authoring.ride import RideLimits, travel
 from vrtherapy.world import World
-from vrtherapy.world.motion import Path, RideLimits, timed, travel
+from vrtherapy.world.motion import Path, timed
 
 CAR_KEYS = [{"at": 1, "offset": [0, 0, 0]}, {"at": 10, "offset": [0, 27, 0]}]
 
@@ -200,3 +201,49 @@ def test_a_new_value_sends_a_riding_object_there_without_a_jump() -> None:
     jumpy.set_parameters({"floor": 4})
     jumpy.advance(2.0)
     assert jumpy.draw_list().standing_height == pytest.approx(9.0)
+
+
+RIDE = {"speed": 1.0, "acceleration": 0.4}
+
+
+def _frames(lift: World, start: float, end: float, dt: float) -> np.ndarray:
+    heights = []
+    for t in np.arange(start, end, dt):
+        lift.advance(float(t))
+        heights.append(lift.draw_list().standing_height)
+    return np.array(heights)
+
+
+def test_a_car_sent_while_the_scene_is_held_rides_from_where_it_was_shown_on_resume() -> None:
+    """As the client's view does it: paused at 10 s (held still), the car is sent to
+    floor 10 at 12 s (the new world takes over), resumed at 70 s. The car leaves from
+    where the paused picture showed it and never moves more than its speed allows in a
+    frame (the old code put it 58 s into the ride in the first frame after resume)."""
+    shown = elevator(1, RIDE)
+    shown.advance(10.0)
+    shown.hold(10.0)  # paused
+    sent = elevator(10, RIDE)
+    sent.continue_rides(shown, 12.0)
+    for _ in range(3):
+        sent.hold(10.0)
+        assert sent.draw_list().standing_height == pytest.approx(0.0)  # held: not moving
+    dt = 1 / 90
+    h = np.concatenate([[0.0], _frames(sent, 70.0, 110.0, dt)])
+    assert np.abs(np.diff(h)).max() <= RIDE["speed"] * dt + 1e-4  # float32 poses
+    assert h[-1] == pytest.approx(27.0)  # and it gets there
+
+
+def test_a_ride_under_way_waits_through_a_pause_and_goes_on_without_a_jump() -> None:
+    lift = elevator(1, RIDE)
+    lift.advance(0.0)
+    lift.set_parameters({"floor": 10})  # 27 m up
+    before = _frames(lift, 0.0, 5.0, 0.1)
+    for _ in range(3):
+        lift.hold(5.0)  # paused at 5 s for a minute
+        # 2.5 s speeding up to 1 m/s (1.25 m), 2.5 s at 1 m/s
+        assert lift.draw_list().standing_height == pytest.approx(3.75)
+    after = _frames(lift, 65.0, 120.0, 0.1)
+    h = np.concatenate([before, [3.75], after])
+    assert np.abs(np.diff(h)).max() <= RIDE["speed"] * 0.1 + 1e-6
+    assert after[0] == pytest.approx(3.75, abs=0.11)  # on from there, not 60 s further
+    assert h[-1] == pytest.approx(27.0)

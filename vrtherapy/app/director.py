@@ -43,6 +43,7 @@ REFUSED = {
     "top": "This is the top floor.",
     "bottom": "This is the lowest floor.",
     "not_stopping": "The elevator is not running just now.",
+    "on_its_way": "The elevator is already on its way.",
 }
 
 

@@ -189,7 +189,7 @@ class ClientView:
                     self.partners.animate(world, snap, views, now)
                 world.advance(now)
             elif pres.still_at is not None:  # held still as it was then (pause, fade)
-                world.advance(pres.still_at)
+                world.hold(pres.still_at)
             draw_list = world.draw_list()
         else:
             from vrtherapy.world.types import DrawList

@@ -13,14 +13,14 @@ import dataclasses
 import math
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pydantic
 
 from vrtherapy.authoring import Library
-from vrtherapy.authoring.elevator import Elevator, elevator_of, floor_text
+from vrtherapy.authoring.elevator import Elevator, car_position, elevator_of, floor_text
 from vrtherapy.authoring.intensity import (
     ParameterError,
     check_override,
@@ -249,8 +249,9 @@ class FireCue(Command):
 @dataclass(frozen=True)
 class RequestFloor(Command):
     """The client asks the elevator to go one of the scenario's stops up or down (keys,
-    controller buttons). Refused, and the refusal recorded, while the therapist has
-    locked the controls, at the top or bottom, or while the scene is not shown."""
+    controller buttons), counted from where the car is (it may be riding). Refused, and
+    the refusal recorded, while the therapist has locked the controls, at the top or
+    bottom, or while the scene is not shown."""
 
     actor: Actor = "client"
     direction: FloorDirection = "up"
@@ -258,7 +259,8 @@ class RequestFloor(Command):
 
 @dataclass(frozen=True)
 class SendElevator(Command):
-    """The therapist sends the elevator to one of the scenario's stops."""
+    """The therapist sends the elevator to one of the scenario's stops; refused while the
+    scene is paused, blacked out or calm (the car would ride out of the client's view)."""
 
     floor: float = 0.0
 
@@ -517,7 +519,31 @@ def _set_parameter(state: SessionState, cmd: SetParameter, ctx: Context) -> Deci
             raise Rejected(str(exc)) from None
     elif cmd.name not in spec.parameters:
         raise Rejected(f"scenario '{spec.id}' has no parameter '{cmd.name}'")
+    ride = _slider_ride(state, cmd, value, ctx)
+    if ride is not None:
+        return [(cmd.actor, ride)]
     return [(cmd.actor, ev.ParameterChanged(cmd.name, value))]
+
+
+def _slider_ride(
+    state: SessionState, cmd: SetParameter, value: float | bool | str | None, ctx: Context
+) -> ev.ElevatorFloorRequested | None:
+    """The elevator's floor set with its slider sends the car like the floor buttons do
+    (recorded as a request, in the report's elevator table, never while the scene is
+    held); None for any other parameter, a reset, or a car not in the scene."""
+    found = current_elevator(state, ctx.library)
+    if found is None or value is None or isinstance(value, bool | str):
+        return None
+    lift, values = found
+    if cmd.name != lift.parameter or not lift.shown(values):
+        return None
+    if state.safety != "none":
+        raise Rejected(f"{_safety_refusal(state)}: resume the scene before sending the elevator")
+    sent = float(values[lift.parameter])
+    if abs(float(value) - sent) < 1e-9:
+        return None
+    here = car_floor(state, lift, values, ctx.now)
+    return ev.ElevatorFloorRequested(lift.parameter, here, float(value), cmd.actor)
 
 
 def current_elevator(
@@ -543,6 +569,25 @@ def _elevator(state: SessionState, ctx: Context) -> tuple[Elevator, dict[str, fl
     return found
 
 
+def car_floor(
+    state: SessionState, lift: Elevator, values: Mapping[str, float | bool | str], now: float
+) -> float:
+    """The floor the car is at now (a fraction between floors while it rides, to a
+    hundredth): worked out from its recorded rides the way the client's view moves it.
+    Without a ride on record that ends at the parameter's value (the step just began, a
+    level or a reset moved it), the car stands at that value."""
+    sent = float(values[lift.parameter])
+    rides = state.elevator_rides
+    if not rides or abs(rides[-1].to_floor - sent) > 1e-9:
+        return sent
+    floor, _ = car_position(lift, rides, now)
+    return round(floor, 2)
+
+
+def _safety_refusal(state: SessionState) -> str:
+    return f"the scene is not shown ({state.safety.replace('_', ' ')})"
+
+
 def _not_stopping(lift: Elevator, values: dict[str, float | bool | str]) -> str:
     settings = ", ".join(f"{k}: {values.get(k)}" for k, _ in lift.shown_when)
     return f"the car does not stop at floors at these settings ({settings or 'hidden'})"
@@ -551,12 +596,12 @@ def _not_stopping(lift: Elevator, values: dict[str, float | bool | str]) -> str:
 @_handles(RequestFloor)
 def _request_floor(state: SessionState, cmd: RequestFloor, ctx: Context) -> Decided:
     lift, values = _elevator(state, ctx)
-    here = float(values[lift.parameter])
+    here = car_floor(state, lift, values, ctx.now)  # where the car is, not where it goes
     target = lift.next_stop(here, cmd.direction)
     reason = ""
     cause: ev.RefusalCause = ""
     if state.safety != "none":
-        reason = f"the scene is not shown ({state.safety.replace('_', ' ')})"
+        reason = _safety_refusal(state)
         cause = "not_shown"
     elif cmd.actor == "client" and state.elevator_locked:
         reason = "the therapist has locked the elevator's controls"
@@ -568,6 +613,9 @@ def _request_floor(state: SessionState, cmd: RequestFloor, ctx: Context) -> Deci
         cause = "top" if cmd.direction == "up" else "bottom"
         end = lift.top if cmd.direction == "up" else lift.bottom
         reason = f"already at the {cause} floor ({floor_text(end)})"
+    elif abs(target - float(values[lift.parameter])) < 1e-9:
+        reason = f"the car is already on its way to floor {floor_text(target)}"
+        cause = "on_its_way"
     if reason or target is None:
         refused = ev.ElevatorRequestRefused(
             lift.parameter, here, cmd.direction, cmd.actor, reason, cause
@@ -579,7 +627,7 @@ def _request_floor(state: SessionState, cmd: RequestFloor, ctx: Context) -> Deci
 @_handles(SendElevator)
 def _send_elevator(state: SessionState, cmd: SendElevator, ctx: Context) -> Decided:
     lift, values = _elevator(state, ctx)
-    here = float(values[lift.parameter])
+    sent = float(values[lift.parameter])
     floor = float(cmd.floor)
     stops = ", ".join(floor_text(x) for x in lift.stops)
     if floor > lift.top:
@@ -594,8 +642,11 @@ def _send_elevator(state: SessionState, cmd: SendElevator, ctx: Context) -> Deci
         )
     if not lift.shown(values):
         raise Rejected(_not_stopping(lift, values))
-    if abs(floor - here) < 1e-9:
+    if state.safety != "none":
+        raise Rejected(f"{_safety_refusal(state)}: resume the scene before sending the elevator")
+    if abs(floor - sent) < 1e-9:
         raise Rejected(f"the elevator is already sent to floor {floor_text(floor)}")
+    here = car_floor(state, lift, values, ctx.now)
     return [(cmd.actor, ev.ElevatorFloorRequested(lift.parameter, here, floor, cmd.actor))]
 
 

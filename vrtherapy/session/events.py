@@ -381,9 +381,10 @@ class ClientAudioStored(Payload):
 
 @dataclass(frozen=True)
 class ElevatorFloorRequested(Payload):
-    """The elevator was sent from one of the scenario's floors to another: by the client
-    (one stop up or down: keys, controller) or by the therapist (a chosen floor). The
-    floor parameter takes the new value and the car rides there."""
+    """The elevator was sent to a floor: by the client (one stop up or down: keys,
+    controller) or by the therapist (a chosen floor, or the floor slider). The floor
+    parameter takes the new value and the car rides there. ``from_floor`` is where the
+    car was (a fraction, to a hundredth, while it rode between floors)."""
 
     KIND: ClassVar[str] = "elevator_floor_requested"
     parameter: str  # the number parameter that drives the car

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from vrtherapy.authoring.elevator import Ride
 from vrtherapy.authoring.hierarchy import HierarchySpec
 from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
@@ -126,6 +127,8 @@ class SessionState:
     # the client's latest refused elevator request on this step: (session time, reason)
     elevator_refused: tuple[float, str] | None = None
     elevator_reply: ElevatorReply | None = None  # what the client's latest button did
+    # the car's latest rides on this step, oldest first: where it is now follows from them
+    elevator_rides: tuple[Ride, ...] = ()
 
     # -- derived views -----------------------------------------------------------
     @property
@@ -223,7 +226,26 @@ def _safety(s: SessionState, p: ev.SafetyAction, e: ev.Event) -> SessionState:
     reason = "" if p.action == "resume" else p.reason
     if p.action == "stop":
         reason = p.reason or "stopped"
-    return r(s, safety=_SAFETY_STATE[p.action], safety_reason=reason, safety_since=e.session_time)
+    state = _SAFETY_STATE[p.action]
+    return r(
+        s,
+        safety=state,
+        safety_reason=reason,
+        safety_since=e.session_time,
+        elevator_rides=_rides_after_safety(s, state, e.session_time),
+    )
+
+
+def _rides_after_safety(s: SessionState, state: SafetyState, t: float) -> tuple[Ride, ...]:
+    """The client's view holds a ride still while paused and goes on from there on resume
+    (so the rides start later by the pause); a blackout or the calm scene takes the car
+    out of view, and it is at its floor when the scene comes back."""
+    if state in ("blackout", "calm_scene"):
+        return ()
+    if s.safety == "paused" and state == "none":
+        held = t - s.safety_since
+        return tuple(dataclasses.replace(x, started=x.started + held) for x in s.elevator_rides)
+    return s.elevator_rides
 
 
 @_reduces(ev.SoundCueFired)
@@ -266,6 +288,7 @@ def _step_entered(s: SessionState, p: ev.StepEntered, e: ev.Event) -> SessionSta
         load_error="",
         elevator_refused=None,
         elevator_reply=None,
+        elevator_rides=(),
     )
 
 
@@ -288,12 +311,20 @@ def _elevator_sent(s: SessionState, p: ev.ElevatorFloorRequested, e: ev.Event) -
     if p.by == "client":
         way = "up" if p.to_floor > p.from_floor else "down"
         reply = ElevatorReply(e.session_time, way, p.to_floor)
+    rides = (
+        *s.elevator_rides[-(_RIDES_KEPT - 1) :],
+        Ride(p.from_floor, p.to_floor, e.session_time),
+    )
     return r(
         s,
         overrides=(*rest, (p.parameter, p.to_floor)),
         elevator_refused=None,
         elevator_reply=reply,
+        elevator_rides=rides,
     )
+
+
+_RIDES_KEPT = 16  # enough to know where the car is: older rides ended long before
 
 
 @_reduces(ev.ElevatorRequestRefused)

@@ -21,7 +21,7 @@ Direction = Literal["up", "down", "variation", "calm"]
 CueTrigger = Literal["therapist", "timer", "level"]
 FloorDirection = Literal["up", "down"]  # the client's elevator request: one stop
 # why the client's elevator request was refused ("" in records made before causes were kept)
-RefusalCause = Literal["", "not_shown", "locked", "not_stopping", "top", "bottom"]
+RefusalCause = Literal["", "not_shown", "locked", "not_stopping", "top", "bottom", "on_its_way"]
 Decision = Literal["accepted", "declined", "overridden", "withdrawn"]
 
 ACTORS: tuple[Actor, ...] = get_args(Actor)

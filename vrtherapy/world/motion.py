@@ -9,7 +9,8 @@ A parameter-driven motion with ride limits (``ride:``) does not jump when the va
 changes: it travels from where it was (a :class:`Leg`: the offset and velocity it had
 when the new value arrived, and when) to the new value's pose, straight, speeding up and
 slowing down at a bounded acceleration and never faster than its top speed
-(:func:`travel`, closed form, so still a pure function of time).
+(:func:`vrtherapy.authoring.ride.travel`, closed form, so still a pure function of
+time).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from vrtherapy.authoring.ride import RideLimits, travel
 from vrtherapy.world.transforms import compose, rot_x, rot_y, rot_z, translate
 from vrtherapy.world.types import F32
 
@@ -74,18 +76,6 @@ def matrix(offset: np.ndarray, rotation_deg: np.ndarray) -> F32:
 
 
 @dataclass(frozen=True)
-class RideLimits:
-    """How a ride moves: top speed (m/s) and acceleration and braking (m/s^2)."""
-
-    speed: float
-    acceleration: float
-
-    def __post_init__(self) -> None:
-        if self.speed <= 0 or self.acceleration <= 0:
-            raise ValueError("a ride's speed and acceleration must be positive")
-
-
-@dataclass(frozen=True)
 class Leg:
     """A ride under way: it left ``start`` (offset, metres) at time ``t0`` moving at
     ``velocity`` (m/s, a 3-vector)."""
@@ -93,41 +83,6 @@ class Leg:
     start: tuple[float, float, float]
     velocity: tuple[float, float, float]
     t0: float
-
-
-def travel(distance: float, v0: float, limits: RideLimits, t: float) -> tuple[float, float]:
-    """Position (metres from the start towards the goal) and velocity ``t`` seconds into
-    the quickest ride to ``distance`` that starts at velocity ``v0`` (towards the goal:
-    positive), ends at rest, and keeps within ``limits``: accelerate, cruise, brake.
-
-    Starting too fast to stop in time, it brakes, passes the goal and comes back."""
-    a, top = limits.acceleration, limits.speed
-    t = max(t, 0.0)
-    if distance < 0:
-        x, v = travel(-distance, -v0, limits, t)
-        return -x, -v
-    v0 = min(v0, top)
-    stopping = v0 * abs(v0) / (2 * a)  # signed: moving away needs no braking room
-    if stopping > distance:  # overshoots: brake to a stop, then ride back
-        t_stop = v0 / a
-        if t <= t_stop:
-            return v0 * t - a * t * t / 2, v0 - a * t
-        x, v = travel(distance - stopping, 0.0, limits, t - t_stop)
-        return stopping + x, v
-    peak = min(top, np.sqrt((2 * a * distance + v0 * v0) / 2))
-    t1 = (peak - v0) / a  # speeding up (from a backwards start, through rest)
-    d1 = (peak * peak - v0 * v0) / (2 * a)
-    d3 = peak * peak / (2 * a)
-    t2 = max(distance - d1 - d3, 0.0) / peak if peak > 0 else 0.0
-    t3 = peak / a
-    if t <= t1:
-        return v0 * t + a * t * t / 2, v0 + a * t
-    if t <= t1 + t2:
-        return d1 + peak * (t - t1), peak
-    if t <= t1 + t2 + t3:
-        u = t - t1 - t2
-        return d1 + peak * t2 + peak * u - a * u * u / 2, peak - a * u
-    return distance, 0.0
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vrtherapy.authoring.character import CharacterSpec
+from vrtherapy.authoring.ride import RideLimits
 from vrtherapy.authoring.scenario import (
     MaterialSpec,
     MotionSpec,
@@ -43,7 +44,7 @@ from vrtherapy.world.model import (
     PoseContext,
     Skin,
 )
-from vrtherapy.world.motion import Leg, Motion, RideLimits
+from vrtherapy.world.motion import Leg, Motion
 from vrtherapy.world.motion import Path as MotionPath
 from vrtherapy.world.procedural import build as build_procedural
 from vrtherapy.world.procedural.avatar import Crowd, Rig
@@ -230,6 +231,8 @@ class World:
         self._batches: dict[str, AvatarBatch] = {}
         self._client_head: tuple[float, float, float] | None = None
         self._t = 0.0
+        # held still (a pause): the time the picture shows, while rides wait; None: animated
+        self._held_at: float | None = None
         self._draw_cache: _DrawCache | None = None
         self._world_cache: tuple[SceneGraph, F32, F32] | None = None
         self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
@@ -329,7 +332,7 @@ class World:
         fog = self._number(env.fog, 0.0, "environment fog", problems)
         self._wind = self._number(env.wind, 0.0, "environment wind", problems)
         self._look = look(env.sky, env.lighting, fog, env.shadows)
-        self.advance(self._t)
+        self._pose()
 
     def _number(self, raw: Any, default: float, what: str, problems: list[str]) -> float:
         try:
@@ -526,7 +529,7 @@ class World:
             per.pop(inner, None)
         else:
             per[inner] = controls
-        self.advance(self._t)
+        self._pose()
 
     def control_avatars(self, name: str, batch: AvatarBatch | None) -> None:
         """Drive every avatar of object or partner ``name`` at once (one array per channel,
@@ -551,8 +554,29 @@ class World:
         return (point[0] + x, point[1] + y, point[2] + z)
 
     def advance(self, t_seconds: float) -> None:
-        """Pose every animated part for time ``t_seconds`` (a pure function of time)."""
+        """Pose every animated part for time ``t_seconds`` (a pure function of time). After
+        :meth:`hold`, a ride goes on from where the held picture showed it: it starts
+        later by the time it was held, so the car never jumps on resume."""
+        if self._held_at is not None:
+            self._delay_rides(float(t_seconds) - self._held_at)
+            self._held_at = None
         self._t = float(t_seconds)
+        self._pose()
+
+    def hold(self, t_seconds: float) -> None:
+        """Show the scene still as it was at ``t_seconds`` (a pause): rides under way wait
+        where they are, however long the hold, and go on at the next :meth:`advance`."""
+        t = float(t_seconds)
+        if self._held_at is not None and self._held_at != t:
+            self._delay_rides(t - self._held_at)  # held on at another time: rides stay put
+        self._held_at = t
+        self._t = t
+        self._pose()
+
+    def _delay_rides(self, seconds: float) -> None:
+        self._legs = {n: replace(leg, t0=leg.t0 + seconds) for n, leg in self._legs.items()}
+
+    def _pose(self) -> None:
         local = self._graph.local
         local[:] = self._rest
         # authored motion first: it moves whole objects (and the client standing on one),
@@ -622,12 +646,19 @@ class World:
         screen until ``now``: an object that rides leaves from where it is there, at the
         speed it has there, for where this world's values put it (an elevator car sent
         to another floor travels there instead of jumping). Another scenario, or none:
-        every object stands where its values put it."""
-        if previous is None or previous is self or previous.spec.id != self.spec.id:
-            self._legs = {}
-            return
+        every object stands where its values put it. ``previous`` held still (a pause):
+        this world is held at the same time and its rides leave from where the held
+        picture shows them when the scene moves again."""
         self._legs = {}
-        self._start_rides(previous.ride_states(now), now)
+        self._held_at = None
+        if previous is None or previous is self or previous.spec.id != self.spec.id:
+            return
+        held = previous._held_at
+        at = now if held is None else held
+        self._start_rides(previous.ride_states(at), at)
+        if held is not None:
+            self._held_at = held
+            self._t = held
 
     def _start_rides(self, riding: Mapping[str, tuple[np.ndarray, np.ndarray]], now: float) -> None:
         for name, (offset, velocity) in riding.items():

@@ -2,8 +2,10 @@
 // one button per floor ("send_elevator", recorded in the session log), the floor the car
 // is sent to, a lock for the client's own floor buttons ("lock_elevator": while locked,
 // the client's requests are refused and the refusals recorded), and the client's latest
-// refused request.
+// refused request. While the scene is paused, blacked out or calm, the floor buttons are
+// off (the session refuses to send the car then: it would ride out of the client's view).
 "use strict";
+const HELD = { paused: "paused", blackout: "blacked out", calm_scene: "in the calm scene" };
 window.ElevatorPanel = class ElevatorPanel {
   constructor(root, send) {
     this.root = root;
@@ -31,12 +33,15 @@ window.ElevatorPanel = class ElevatorPanel {
         this.floors.append(b);
       }
     }
+    const held = s.safety && s.safety !== "none" ? HELD[s.safety] || s.safety : "";
     for (const b of this.floors.querySelectorAll("button")) {
       const here = +b.dataset.floor === e.floor;
       b.setAttribute("aria-current", String(here));
-      b.disabled = !e.available;
+      b.disabled = !e.available || !!held;
     }
-    this.floor.textContent = e.available ? `${e.label}: ${e.floor}` : `${e.label}: ${e.floor} (the car does not stop at floors at these settings)`;
+    const why = !e.available ? " (the car does not stop at floors at these settings)"
+      : held ? ` (the scene is ${held}: resume it to send the car)` : "";
+    this.floor.textContent = `${e.label}: ${e.floor}${why}`;
     this.lock.setAttribute("aria-pressed", String(e.locked));
     this.lock.textContent = e.locked ? "Unlock the client's floor buttons" : "Lock the client's floor buttons";
     this.refused.hidden = !e.refused;
