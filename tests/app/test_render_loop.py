@@ -451,6 +451,17 @@ def test_a_new_floor_sends_the_glass_elevator_riding_instead_of_jumping(
     loop.close()
 
 
+def _in_the_glass_elevator(path: Path) -> tuple[ManualClock, Any, SessionService]:
+    """A session on a manual clock at heights.rothbaum's second step: the glass elevator,
+    the car at floor 3."""
+    clock = ManualClock()
+    store = open_store(str(path))
+    service = SessionService(store, load_library(), clock)
+    service.start(service.create_client("heights.rothbaum"))
+    assert service.handle(c.GoToStep("go", index=1)).accepted
+    return clock, store, service
+
+
 def test_the_clients_floor_button_rides_the_car_to_the_next_stop_and_stops_there(
     tmp_path: Path, display: Any
 ) -> None:
@@ -460,11 +471,7 @@ def test_the_clients_floor_button_rides_the_car_to_the_next_stop_and_stops_there
     moves nothing and the refusal is recorded."""
     from vrtherapy.display.base import FloorRequest
 
-    clock = ManualClock()
-    store = open_store(str(tmp_path / "elevator.sqlite3"))
-    service = SessionService(store, load_library(), clock)
-    service.start(service.create_client("heights.rothbaum"))
-    assert service.handle(c.GoToStep("go", index=1)).accepted  # glass elevator, floor 3
+    clock, store, service = _in_the_glass_elevator(tmp_path / "elevator.sqlite3")
     loop = _loop(service, display)
     _settled_in_session_time(loop, clock)
     assert loop.view.world.stand_point[1] == pytest.approx(7.2)  # floor 3
@@ -517,11 +524,7 @@ def test_the_client_sees_a_short_notice_when_the_floor_button_is_refused(
     from vrtherapy.display.base import FloorRequest
     from vrtherapy.display.headless import HeadlessDisplay
 
-    clock = ManualClock()
-    store = open_store(str(tmp_path / "notice.sqlite3"))
-    service = SessionService(store, load_library(), clock)
-    service.start(service.create_client("heights.rothbaum"))
-    assert service.handle(c.GoToStep("go", index=1)).accepted  # glass elevator, floor 3
+    clock, _store, service = _in_the_glass_elevator(tmp_path / "notice.sqlite3")
     assert service.handle(c.LockElevator("lock", locked=True)).accepted
     with HeadlessDisplay((320, 240), eyes=1) as display:
         loop = _loop(service, display)
@@ -582,11 +585,7 @@ def test_a_floor_ride_held_by_a_pause_goes_on_from_where_it_was_shown(
     later. The paused picture holds the car; after resume it goes on from there, never
     faster than its 2 m/s, instead of jumping to where a minute more of riding would
     have put it."""
-    clock = ManualClock()
-    store = open_store(str(tmp_path / "elevator.sqlite3"))
-    service = SessionService(store, load_library(), clock)
-    service.start(service.create_client("heights.rothbaum"))
-    assert service.handle(c.GoToStep("go", index=1)).accepted  # glass elevator, floor 3
+    clock, store, service = _in_the_glass_elevator(tmp_path / "elevator.sqlite3")
     loop = _loop(service, display)
     _settled_in_session_time(loop, clock)
     first = loop.view.world
