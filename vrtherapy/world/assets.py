@@ -18,9 +18,9 @@ import base64
 import logging
 import struct
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import trimesh
@@ -33,6 +33,7 @@ from vrtherapy.world.transforms import identity
 from vrtherapy.world.types import F32, Material, Mesh
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SUFFIXES = (".glb", ".gltf", ".obj")
 
 # glTF extensions whose data trimesh cannot decode: a file that uses one would show
@@ -129,7 +130,8 @@ class AssetLoader:
     def __init__(self, dirs: Sequence[Path]) -> None:
         self.dirs = [Path(d) for d in dirs]
         self.loads = 0
-        self._cache: dict[tuple[Path, float], Part] = {}
+        # by file, its modification time and the reader (a part or a character)
+        self._cache: dict[tuple[Path, float, Callable[..., Any]], Any] = {}
 
     def find(self, name: str) -> Path:
         for d in self.dirs:
@@ -142,18 +144,22 @@ class AssetLoader:
     def load(self, name: str) -> Part:
         if not name.lower().endswith(SUFFIXES):
             raise AssetError(name, f"unsupported file type (use one of {', '.join(SUFFIXES)})")
+        return self.read(name, read_part)
+
+    def read(self, name: str, reader: Callable[[Path, str], T]) -> T:
+        """``reader(path, name)`` of the file ``name`` finds, read once while it is unchanged."""
         path = self.find(name)
         try:
-            key = (path, path.stat().st_mtime)
+            key = (path, path.stat().st_mtime, reader)
         except OSError as e:
             raise AssetError(name, f"could not be read ({e.strerror or e})") from e
         cached = self._cache.get(key)
         if cached is not None:
-            return cached
+            return cast(T, cached)
         self.loads += 1
-        part = read_part(path, name)
-        self._cache[key] = part
-        return part
+        value = reader(path, name)
+        self._cache[key] = value
+        return value
 
 
 def read_part(path: Path, name: str | None = None) -> Part:

@@ -28,7 +28,7 @@ from vrtherapy.authoring.scenario import (
 )
 from vrtherapy.authoring.stock import assets_dir
 from vrtherapy.world.assets import AssetError, AssetLoader, placeholder
-from vrtherapy.world.character import Character, read_character
+from vrtherapy.world.character import read_character
 from vrtherapy.world.character_rig import build_character
 from vrtherapy.world.draw_table import Layout, layout
 from vrtherapy.world.environment import look
@@ -224,7 +224,6 @@ class World:
         self._built: OrderedDict[tuple[Any, ...], Built] = OrderedDict()
         self._fragments: dict[int, Fragment] = {}
         self._failed_assets: dict[str, str] = {}
-        self._characters: dict[tuple[Path, float], Character] = {}
         self._character_notes: dict[tuple[Any, ...], list[str]] = {}
         self._morphs: tuple[F32, ...] = ()
         self._controls: dict[str, dict[str, AvatarControls]] = {}
@@ -486,13 +485,7 @@ class World:
             problems.append(self._failed_assets[failed])
             return _placeholder()
         try:
-            path = self.loader.find(name)
-            stamp = (path, path.stat().st_mtime)
-            character = self._characters.get(stamp)
-            if character is None:
-                self.loader.loads += 1
-                character = read_character(path, name)
-                self._characters[stamp] = character
+            character = self.loader.read(name, read_character)
             built, problems_, notes_ = build_character(character, spec)
         except Exception as e:  # a broken model must never take the scenario down
             if not isinstance(e, AssetError):
