@@ -196,6 +196,26 @@ def test_a_skinned_mesh_without_joint_attributes_is_named(tmp_path: Path) -> Non
     assert "mesh 0 ('Bar') primitive 0" in message and "JOINTS_0" in message
 
 
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda g: setattr(g.nodes[0], "skin", 7), "names skin 7, which does not exist"),
+        (
+            lambda g: setattr(g.animations[0].channels[0], "sampler", 5),
+            "animation 'bend' channel 0 (rotation of node",
+        ),
+        (
+            lambda g: setattr(g.skins[0], "inverseBindMatrices", 99),
+            "names accessor 99, which does not exist",
+        ),
+    ],
+    ids=["skin", "sampler", "accessor"],
+)
+def test_an_index_to_nothing_is_named(tmp_path: Path, edit: Any, said: str) -> None:
+    message = _broken(tmp_path, edit)
+    assert said in message and "which does not exist" in message
+
+
 def test_a_cut_short_file_is_refused(tmp_path: Path, bar: Path) -> None:
     cut = tmp_path / "cut.glb"
     cut.write_bytes(bar.read_bytes()[:-100])

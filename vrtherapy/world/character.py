@@ -247,12 +247,7 @@ class _Reader:
     def _mesh(
         self, node_index: int, node: Any, rigid: list[RigidPart], skinned: list[SkinnedPart]
     ) -> None:
-        meshes = self.g.meshes or []
-        if not 0 <= node.mesh < len(meshes):
-            raise self.d.fail(
-                f"node {self._name(node_index)} names mesh {node.mesh}, which does not exist"
-            )
-        mesh = meshes[node.mesh]
+        mesh = self.d.item(self.g.meshes, node.mesh, f"node {self._name(node_index)}", "mesh")
         mname = f"mesh {node.mesh}" + (f" ('{mesh.name}')" if mesh.name else "")
         target_names = _target_names(mesh)
         skin = self._skin(node, node_index) if node.skin is not None else None
@@ -393,12 +388,7 @@ class _Reader:
         return joints.astype(np.uint16), weights.astype(np.float32)
 
     def _skin(self, node: Any, node_index: int) -> tuple[I32, F32]:
-        skins = self.g.skins or []
-        if not 0 <= node.skin < len(skins):
-            raise self.d.fail(
-                f"node {self._name(node_index)} names skin {node.skin}, which does not exist"
-            )
-        skin = skins[node.skin]
+        skin = self.d.item(self.g.skins, node.skin, f"node {self._name(node_index)}", "skin")
         sname = f"skin {node.skin}" + (f" ('{skin.name}')" if skin.name else "")
         joints = list(skin.joints or [])
         if not joints:
@@ -440,9 +430,7 @@ class _Reader:
             where = f"animation '{name}' channel {c} ({path} of node {what})"
             if not 0 <= node < self.n:
                 raise self.d.fail(f"{where}: the node does not exist")
-            if not 0 <= int(ch.sampler) < len(samplers):
-                raise self.d.fail(f"{where} names sampler {ch.sampler}, which does not exist")
-            s = samplers[int(ch.sampler)]
+            s = self.d.item(samplers, int(ch.sampler), where, "sampler")
             mode = _MODES.get(str(s.interpolation or "LINEAR"))
             if mode is None:
                 raise self.d.fail(f"{where} has interpolation '{s.interpolation}'")
@@ -537,10 +525,7 @@ def _material_of(r: _Reader, prim: Any, where: str) -> Material:
 def _gltf_material(r: _Reader, prim: Any, where: str) -> Any:
     if prim.material is None:
         return None
-    materials = r.g.materials or []
-    if not 0 <= prim.material < len(materials):
-        raise r.d.fail(f"{where} names material {prim.material}, which does not exist")
-    return materials[prim.material]
+    return r.d.item(r.g.materials, prim.material, where, "material")
 
 
 def _base_factor(r: _Reader, prim: Any) -> list[float]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import numpy as np
@@ -20,6 +21,8 @@ import numpy.typing as npt
 from PIL import Image
 
 from vrtherapy.world.assets import AssetError
+
+T = TypeVar("T")
 
 _COMPONENTS: dict[int, type[np.generic]] = {
     5120: np.int8,
@@ -43,6 +46,14 @@ class GltfData:
 
     def fail(self, reason: str) -> AssetError:
         return AssetError(self.label, reason)
+
+    def item(self, items: Sequence[T] | None, index: int | None, what: str, kind: str) -> T:
+        """``items[index]``; else the error that ``what`` names a ``kind`` that does not
+        exist (a list glTF leaves out is empty)."""
+        listed = items or []
+        if index is None or not 0 <= index < len(listed):
+            raise self.fail(f"{what} names {kind} {index}, which does not exist")
+        return listed[index]
 
     def buffer(self, index: int) -> bytes:
         got = self._buffers.get(index)
@@ -69,10 +80,7 @@ class GltfData:
 
     def view(self, index: int, what: str) -> tuple[bytes, int, int, int | None]:
         """(buffer bytes, view start, view length, byte stride) of buffer view ``index``."""
-        views = self.gltf.bufferViews or []
-        if not 0 <= index < len(views):
-            raise self.fail(f"{what} names buffer view {index}, which does not exist")
-        v = views[index]
+        v = self.item(self.gltf.bufferViews, index, what, "buffer view")
         data = self.buffer(int(v.buffer or 0))
         start, length = int(v.byteOffset or 0), int(v.byteLength or 0)
         if start + length > len(data):
@@ -85,10 +93,7 @@ class GltfData:
     def accessor(self, index: int | None, what: str) -> npt.NDArray[Any]:
         """Accessor ``index`` as an array (count,) or (count, width); normalised integer
         data becomes float32 in 0..1 (or -1..1). ``what`` says what it holds, for errors."""
-        accessors = self.gltf.accessors or []
-        if index is None or not 0 <= index < len(accessors):
-            raise self.fail(f"{what} names accessor {index}, which does not exist")
-        a = accessors[index]
+        a = self.item(self.gltf.accessors, index, what, "accessor")
         where = f"accessor {index} ({what})"
         dtype = _COMPONENTS.get(int(a.componentType or 0))
         width = _WIDTH.get(str(a.type))
@@ -143,10 +148,7 @@ class GltfData:
 
     def image(self, index: int, what: str) -> npt.NDArray[np.float32]:
         """Image ``index`` as (H, W, 4) float32 sRGB values 0..1."""
-        images = self.gltf.images or []
-        if not 0 <= index < len(images):
-            raise self.fail(f"{what} names image {index}, which does not exist")
-        img = images[index]
+        img = self.item(self.gltf.images, index, what, "image")
         try:
             if img.bufferView is not None:
                 data, start, length, _ = self.view(int(img.bufferView), f"image {index}")
