@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vrtherapy.render.gpu_store import GpuStore
 from vrtherapy.world.types import F32, INSTANCE_FLOATS, Mesh
 
 VERTEX_FLOATS = 10  # position 3, normal 3, colour 4
@@ -76,14 +77,11 @@ def interleave(mesh: Mesh) -> F32:
     return out
 
 
-class MeshCache:
+class MeshCache(GpuStore[Mesh, GpuMesh]):
     """GPU copies of meshes by key; ``evict`` frees those unused for a while."""
 
     def __init__(self, gl: Any, evict_after_frames: int = 600) -> None:
-        self.gl = gl
-        self.evict_after_frames = evict_after_frames
-        self.meshes: dict[str, GpuMesh] = {}
-        self.uploads = 0  # meshes uploaded since creation
+        super().__init__(gl, evict_after_frames)
         self.instance_buffer = 0  # shared by every mesh; made with the first mesh
         self._instance_capacity = 0  # rows it can hold
         self._instance_rows: F32 | None = None  # what it holds now
@@ -93,14 +91,6 @@ class MeshCache:
 
     def __contains__(self, key: str) -> bool:
         return key in self.meshes
-
-    def get(self, mesh: Mesh, frame: int) -> GpuMesh:
-        gpu = self.meshes.get(mesh.key)
-        if gpu is None:
-            gpu = self._upload(mesh, frame)
-            self.meshes[mesh.key] = gpu
-        gpu.last_used = frame
-        return gpu
 
     def preload(self, meshes: Sequence[Mesh], frame: int, budget: UploadBudget) -> bool:
         """Upload those of ``meshes`` not on the GPU yet that ``budget`` allows; True when
@@ -217,17 +207,8 @@ class MeshCache:
         gl.glBindVertexArray(0)
         gpu.instance_offset = offset
 
-    def evict(self, frame: int) -> list[str]:
-        """Free meshes not drawn in the last ``evict_after_frames`` frames; return their keys."""
-        old = [k for k, g in self.meshes.items() if frame - g.last_used > self.evict_after_frames]
-        for key in old:
-            self._free(self.meshes.pop(key))
-        return old
-
     def clear(self) -> None:
-        for gpu in self.meshes.values():
-            self._free(gpu)
-        self.meshes.clear()
+        self.free_all()
         if self.instance_buffer:
             self.gl.glDeleteBuffers(1, [self.instance_buffer])
             self.instance_buffer = self._instance_capacity = 0

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from vrtherapy.render.frame_uniforms import aligned
+from vrtherapy.render.gpu_store import GpuStore
 from vrtherapy.render.shaders import build_program
 from vrtherapy.render.shadows import SHADOW_TEXTURE_UNIT
 from vrtherapy.world.character import MAX_JOINTS, MAX_MORPHS
@@ -70,14 +71,11 @@ def morph_texels(mesh: SkinnedMesh) -> F32:
     return out.reshape(-1, 4)
 
 
-class SkinnedDrawer:
+class SkinnedDrawer(GpuStore[SkinnedMesh, GpuSkinned]):
     """GPU resources and draw calls of the skinned path (the GL context must be current)."""
 
     def __init__(self, gl: Any, evict_after_frames: int = 600) -> None:
-        self.gl = gl
-        self.evict_after_frames = evict_after_frames
-        self.meshes: dict[str, GpuSkinned] = {}
-        self.uploads = 0
+        super().__init__(gl, evict_after_frames)
         self.program = build_program(
             "skinned.vert.glsl",
             "scene.frag.glsl",
@@ -119,7 +117,7 @@ class SkinnedDrawer:
             if len(jm) > MAX_JOINTS:
                 raise ValueError(f"a skinned item has {len(jm)} joints (at most {MAX_JOINTS})")
             data[i * stride : i * stride + 16 * len(jm)] = jm.transpose(0, 2, 1).ravel()
-            out.append((self._get(it.mesh, frame), it, i * self._stride))
+            out.append((self.get(it.mesh, frame), it, i * self._stride))
         gl = self.gl
         gl.glBindBuffer(gl.GL_UNIFORM_BUFFER, self._ubo)
         gl.glBufferData(gl.GL_UNIFORM_BUFFER, data.nbytes, data, gl.GL_STREAM_DRAW)
@@ -152,14 +150,6 @@ class SkinnedDrawer:
             gl.glDrawElements(gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None)
         gl.glBindTexture(gl.GL_TEXTURE_BUFFER, 0)
         gl.glActiveTexture(gl.GL_TEXTURE0)
-
-    def _get(self, mesh: SkinnedMesh, frame: int) -> GpuSkinned:
-        gpu = self.meshes.get(mesh.key)
-        if gpu is None:
-            gpu = self._upload(mesh, frame)
-            self.meshes[mesh.key] = gpu
-        gpu.last_used = frame
-        return gpu
 
     def _upload(self, mesh: SkinnedMesh, frame: int) -> GpuSkinned:
         gl = self.gl
@@ -210,21 +200,12 @@ class SkinnedDrawer:
             frame,
         )
 
-    def evict(self, frame: int) -> list[str]:
-        """Free meshes not drawn in the last ``evict_after_frames`` frames."""
-        old = [k for k, g in self.meshes.items() if frame - g.last_used > self.evict_after_frames]
-        for key in old:
-            self._free(self.meshes.pop(key))
-        return old
-
     def _free(self, gpu: GpuSkinned) -> None:
         self.gl.glDeleteVertexArrays(1, [gpu.vao])
         self.gl.glDeleteBuffers(4, list(gpu.buffers))
         self.gl.glDeleteTextures(1, [gpu.morph_texture])
 
     def release(self) -> None:
-        for gpu in self.meshes.values():
-            self._free(gpu)
-        self.meshes.clear()
+        self.free_all()
         self.gl.glDeleteBuffers(1, [self._ubo])
         self.gl.glDeleteProgram(self.program)
