@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +60,7 @@ from vrtherapy.world.types import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 DEFAULT_EYE_HEIGHT = 1.6
 _BUILD_CACHE_SIZE = 128
 
@@ -446,18 +447,10 @@ class World:
             built = self._character(obj, key, problems)
         elif obj.content[0] == "asset":
             name = str(obj.content[1])
-            if name in self._failed_assets:
-                problems.append(self._failed_assets[name])
+            part = self._load(name, name, f"object '{obj.name}'", self.loader.load, problems)
+            if part is None:
                 return _placeholder()
-            try:
-                built = Built(self.loader.load(name))
-            except Exception as e:  # a broken asset must never take the scenario down
-                if not isinstance(e, AssetError):
-                    log.exception("loading asset '%s' failed", name)
-                message = f"object '{obj.name}': {e}; showing a placeholder box"
-                self._failed_assets[name] = message
-                problems.append(message)
-                return _placeholder()
+            built = Built(part)
         else:
             _, kind, args = obj.content
             self.builds += 1
@@ -476,24 +469,39 @@ class World:
             self._built.popitem(last=False)
         return built
 
+    def _load(
+        self, failed: str, name: str, who: str, load: Callable[[str], T], problems: list[str]
+    ) -> T | None:
+        """``load(name)`` for ``who``, or None after saying why in ``problems`` (remembered
+        under ``failed``, so a broken file is not read again): a broken file must never
+        take the scenario down, it shows a placeholder box."""
+        if failed in self._failed_assets:
+            problems.append(self._failed_assets[failed])
+            return None
+        try:
+            return load(name)
+        except Exception as e:
+            if not isinstance(e, AssetError):
+                log.exception("loading '%s' for %s failed", name, who)
+            message = f"{who}: {e}; showing a placeholder box"
+            self._failed_assets[failed] = message
+            problems.append(message)
+            return None
+
     def _character(self, obj: _Object, key: tuple[Any, ...], problems: list[str]) -> Built:
         """A partner's own glTF character; a broken file shows the placeholder box."""
         spec = _character_spec(obj.content)
-        name = spec.file
-        failed = f"model:{name}"  # an object may show the same file as a plain asset
-        if failed in self._failed_assets:
-            problems.append(self._failed_assets[failed])
+
+        def load(name: str) -> tuple[Built, list[str], list[str]]:
+            return build_character(self.loader.read(name, read_character), spec)
+
+        # an object may show the same file as a plain asset: its failure is kept apart
+        loaded = self._load(
+            f"model:{spec.file}", spec.file, f"partner '{obj.name}'", load, problems
+        )
+        if loaded is None:
             return _placeholder()
-        try:
-            character = self.loader.read(name, read_character)
-            built, problems_, notes_ = build_character(character, spec)
-        except Exception as e:  # a broken model must never take the scenario down
-            if not isinstance(e, AssetError):
-                log.exception("loading character '%s' failed", name)
-            message = f"partner '{obj.name}': {e}; showing a placeholder box"
-            self._failed_assets[failed] = message
-            problems.append(message)
-            return _placeholder()
+        built, problems_, notes_ = loaded
         notes = [f"partner '{obj.name}': {n}" for n in (*problems_, *notes_)]
         self._character_notes[key] = notes
         problems.extend(notes)
