@@ -48,11 +48,4 @@ def behaviour_number(
         value = behaviour.get(name, arg.default)
         if is_ref(value):
             value = values.get(ref_name(str(value)), arg.default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        value = arg.default
-    x = float(value)
-    if arg.min is not None:
-        x = max(float(arg.min), x)
-    if arg.max is not None:
-        x = min(float(arg.max), x)
-    return x
+    return float(arg.coerce(value))

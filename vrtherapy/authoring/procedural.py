@@ -8,7 +8,7 @@ world builders (``vrtherapy.world``) implement one builder per kind listed here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 ArgType = Literal["number", "int", "boolean", "choice", "color"]
 
@@ -21,6 +21,24 @@ class Arg:
     min: float | None = None
     max: float | None = None
     choices: tuple[str, ...] = ()
+
+    def coerce(self, value: Any) -> float | int | bool | str:
+        """``value`` as this argument takes it: a number brought into range (rounded for a
+        whole number), else the default where ``value`` is not of the argument's kind."""
+        if self.type in ("number", "int"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return self.default
+            x = float(value)
+            if self.min is not None:
+                x = max(self.min, x)
+            if self.max is not None:
+                x = min(self.max, x)
+            return round(x) if self.type == "int" else x
+        if self.type == "boolean":
+            return value if isinstance(value, bool) else self.default
+        if self.type == "choice":
+            return value if value in self.choices else self.default
+        return value if isinstance(value, str) and value.startswith("#") else self.default
 
 
 def _n(default: float, lo: float, hi: float, description: str) -> Arg:

@@ -34,23 +34,6 @@ def resolve(value: Any, values: Values) -> Any:
     return value
 
 
-def _coerce(arg: Arg, value: Any) -> float | int | bool | str:
-    if arg.type in ("number", "int"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return arg.default
-        x = float(value)
-        if arg.min is not None:
-            x = max(arg.min, x)
-        if arg.max is not None:
-            x = min(arg.max, x)
-        return round(x) if arg.type == "int" else x
-    if arg.type == "boolean":
-        return value if isinstance(value, bool) else arg.default
-    if arg.type == "choice":
-        return value if value in arg.choices else arg.default
-    return value if isinstance(value, str) and value.startswith("#") else arg.default
-
-
 def procedural_args(
     kind: str, args: Mapping[str, Any], values: Values
 ) -> tuple[dict[str, float | int | bool | str], list[str]]:
@@ -72,5 +55,5 @@ def resolve_args(
         except MissingValue as e:
             problems.append(f"argument '{key}' refers to ${e.args[0]}, which has no value")
             raw = arg.default
-        out[key] = _coerce(arg, raw)
+        out[key] = arg.coerce(raw)
     return out, problems
