@@ -105,9 +105,8 @@ class _DrawCache:
     visible: npt.NDArray[np.bool_]  # graph.visible when the layout was made
     layout: Layout  # its ``order`` indexes graph nodes
     shown: npt.NDArray[np.bool_]  # (N,) nodes the draw list draws
-    local: F32 | None = None  # graph.local when ``draw_list`` was made
     draw_list: DrawList | None = None
-    world: F32 | None = None  # world matrices (world space) of that draw list
+    world: F32 | None = None  # world matrices (world space) of that draw list (the pose's)
     shift: tuple[float, float, float] = (0.0, 0.0, 0.0)  # world -> the client's frame: -shift
     morphs: tuple[F32, ...] = ()  # the skins' morph weights when ``draw_list`` was made
 
@@ -234,6 +233,17 @@ class World:
         # held still (a pause): the time the picture shows, while rides wait; None: animated
         self._held_at: float | None = None
         self._draw_cache: _DrawCache | None = None
+        # the graph and its visibility, the object the client stands on (its root and the
+        # point) and the eye height: which objects decide the client's stand (see _stand)
+        self._stand_source: (
+            tuple[
+                SceneGraph,
+                npt.NDArray[np.bool_],
+                tuple[int, tuple[float, float, float]] | None,
+                float,
+            ]
+            | None
+        ) = None
         self._world_cache: tuple[SceneGraph, F32, F32] | None = None
         self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
         self._values: dict[str, Any] = {}
@@ -687,20 +697,30 @@ class World:
 
     def _stand(self) -> _Stand:
         """The first visible object that says where the client stands on it decides the
-        client's floor point (default: the origin); likewise for the eye height."""
-        vis = self._graph.effective_visibility()
-        point = (0.0, 0.0, 0.0)
-        eye = DEFAULT_EYE_HEIGHT
-        found_stand = found_eye = False
-        for root, built in zip(self._roots, self._builts, strict=True):
-            if not vis[root]:
-                continue
-            if built.stand is not None and not found_stand:
-                p = apply(self._world_of(root), np.array(built.stand))[0]
-                point, found_stand = (float(p[0]), float(p[1]), float(p[2])), True
-            if built.eye_height is not None and not found_eye:
-                eye, found_eye = built.eye_height, True
-        return _Stand(point, eye)
+        client's floor point (default: the origin); likewise for the eye height. Which
+        objects those are is worked out again only when visibility changes; the stand
+        point follows its object's motion."""
+        graph = self._graph
+        source = self._stand_source
+        if source is None or source[0] is not graph or not np.array_equal(source[1], graph.visible):
+            vis = graph.effective_visibility()
+            stand = next(
+                ((r, b.stand) for r, b in zip(self._roots, self._builts, strict=True)
+                 if vis[r] and b.stand is not None),
+                None,
+            )  # fmt: skip
+            eye = next(
+                (b.eye_height for r, b in zip(self._roots, self._builts, strict=True)
+                 if vis[r] and b.eye_height is not None),
+                DEFAULT_EYE_HEIGHT,
+            )  # fmt: skip
+            source = self._stand_source = (graph, graph.visible.copy(), stand, eye)
+        _, _, stand, eye = source
+        if stand is None:
+            return _Stand((0.0, 0.0, 0.0), eye)
+        root, on = stand
+        p = apply(self._world_of(root), np.array(on))[0]
+        return _Stand((float(p[0]), float(p[1]), float(p[2])), eye)
 
     @property
     def stand_point(self) -> tuple[float, float, float]:
@@ -789,6 +809,7 @@ class World:
         """
         graph = self._graph
         cache = self._draw_cache
+        world = self._world_matrices()  # the same array while the pose is the same
         if (
             cache is None
             or cache.graph is not graph
@@ -798,17 +819,13 @@ class World:
         elif (
             cache.draw_list is not None
             and cache.draw_list.environment is self._look
-            and cache.local is not None
-            and np.array_equal(cache.local, graph.local)
+            and cache.world is world
             and _same(cache.morphs, self._morphs)
         ):
             return cache.draw_list
         stand = self._stand()
         x, _, z = stand.point
-        world = self._world_matrices()
         table = cache.layout.table(world, shift=(x, 0.0, z))
-        # the (read-only) copy of the pose those world matrices were made from
-        cache.local = self._world_cache[1] if self._world_cache is not None else None
         cache.world, cache.shift = world, (x, 0.0, z)
         cache.morphs = self._morphs
         # only skins and interior lights ask what is shown (a crowd's frame does not)

@@ -407,6 +407,7 @@ def _move(m: F32, d: npt.ArrayLike) -> None:
     m[..., 3] += d32[..., 0:1] * m[..., 0] + d32[..., 1:2] * m[..., 1] + d32[..., 2:3] * m[..., 2]
 
 
+_BROWS_CORNERS = [BROW_L, BROW_R, MOUTH_L, MOUTH_R]
 _EYE_IN_HEAD = np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
 
 # The lips' shape for each viseme (authoring.character.VISEMES order: sil PP FF TH DD kk
@@ -537,6 +538,17 @@ class Rig:
     def _walking(self) -> npt.NDArray[np.bool_]:
         return np.asarray((self.walk_span > 0) & (self._constants["speed"] > 0))
 
+    @functools.cached_property
+    def _still(self) -> npt.NDArray[np.bool_]:
+        """Members who do not sway: the seated and the walking."""
+        return np.asarray(self.seated | self._walking)
+
+    @functools.cached_property
+    def _head_rest(self) -> npt.NDArray[np.float64]:
+        """Each member's head joint (at rest) in its member root's frame, (N, 4, 4)."""
+        chain = self.rest[:, HIPS] @ self.rest[:, TORSO] @ self.neck @ self.rest[:, HEAD]
+        return np.asarray(chain, np.float64)
+
     def member_roots(self, t: float) -> F32:
         base = self.rest[:, ROOT]
         walking = self._walking
@@ -571,11 +583,11 @@ class Rig:
         out[:, ROOT] = roots
         walking = self._walking
 
-        # Breathing (chest rises and tips) and a slow sway of standing people.
+        # Breathing (the chest rises, then tips: the tip is the first column of the one
+        # turn about x below) and a slow sway of standing people.
         breath = np.sin(2 * np.pi * 0.24 * t + phase)
         _lift(out[:, TORSO], 0.004 * breath)
-        _turn(out[:, TORSO], -0.012 * breath, "x")
-        sway = np.where(self.seated | walking, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
+        sway = np.where(self._still, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
         _turn(out[:, HIPS], sway, "z")
 
         # Walking: legs and arms swing, about 1.8 steps a second.
@@ -629,14 +641,15 @@ class Rig:
         if gesture is not None:  # a head shake turns the head; the eyes stay on target
             _gesture(out, np.nan_to_num(gesture), t)
             head_yaw = head_yaw + np.nan_to_num(gesture[:, 0])
-        _turn(out[:, HEAD], head_yaw, "y")
-        _turn(out[:, HEAD], head_pitch + nod, "x")
         eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
         eye_pitch = np.clip(pitch - head_pitch, -0.3, 0.3)
-        eyes = out[:, EYE_L : EYE_R + 1]  # both eyes turn alike
-        _turn(eyes, eye_yaw[:, None], "y")
-        _turn(eyes, eye_pitch[:, None], "x")
-        self._face(out, np.clip(brows, -1.0, 1.0), np.clip(jaw, 0.0, 1.0), np.clip(blink, 0, 1))
+        # the head and both eyes (joints next to each other; the eyes turn alike) turn
+        # about y, then about x in one turn with the chest's tip, the lids and the jaw
+        _turn(out[:, HEAD : EYE_R + 1], np.stack([head_yaw, eye_yaw, eye_yaw], 1), "y")
+        tip = np.stack([-0.012 * breath, head_pitch + nod, eye_pitch, eye_pitch], 1)
+        self._face(
+            out, np.clip(brows, -1.0, 1.0), np.clip(jaw, 0.0, 1.0), np.clip(blink, 0, 1), tip
+        )
         if shape is not None:
             _mouth_shape(out, shape)
         return out
@@ -665,37 +678,56 @@ class Rig:
         return np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
 
     @staticmethod
-    def _face(out: F32, expression: FloatArr, jaw: FloatArr, blink: FloatArr) -> None:
+    def _face(
+        out: F32, expression: FloatArr, jaw: FloatArr, blink: FloatArr, before: FloatArr
+    ) -> None:
         """Brows, lids, jaw and mouth corners of every member from its expression (-1..1),
-        jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4))."""
+        jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4)); ``before`` (N, 4):
+        the turns about x of the joints before the lids (torso, head, eyes), made in the
+        same pass as the lids' and the jaw's."""
         zero = np.zeros(len(expression))
         cross = np.minimum(expression, 0.0)  # hostile: brows down and drawn in
         warm = np.maximum(expression, 0.0)
-        # both brows share a mesh, the right one turned half round: the same local turn
-        # lowers both inner ends when hostile
-        brows = out[:, BROW_L : BROW_R + 1]
-        _move(brows, np.stack([zero, 0.006 * expression, 0.002 * cross], 1)[:, None])
-        _turn(brows, (-0.45 * cross + 0.08 * warm)[:, None], "z")
         # lids: narrowed in a glare, a little in a warm smile; shut in a blink
         narrow = 0.4 * -cross + 0.12 * warm
         lid = narrow + blink * (LID_CLOSED - LID_OPEN - narrow)
         # a warm smile parts the lips a little; speech opens the jaw further
         opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
         # both lids and the jaw (joints next to each other) turn about x in one pass
-        _turn(out[:, LID_L : JAW + 1], np.stack([lid, lid, opening], 1), "x")
-        # the mouth corners turn up (and out) in a smile and down in a frown, and drop
-        # half way with the jaw (about 10 cm from the hinge to the lips) so an open
-        # mouth stays oval
-        corners = out[:, MOUTH_L : MOUTH_R + 1]
-        _move(corners, np.stack([0.003 * warm, -0.05 * np.sin(opening), zero], 1)[:, None])
-        _turn(corners, (SMILE * expression * (1.0 - 0.5 * jaw))[:, None], "z")
+        turns = np.concatenate([before, np.stack([lid, lid, opening], 1)], 1)
+        _turn(out[:, TORSO : JAW + 1], turns, "x")
+        # Both brows share a mesh, the right one turned half round: the same local turn
+        # lowers both inner ends when hostile. The mouth corners turn up (and out) in a
+        # smile and down in a frown, and drop half way with the jaw (about 10 cm from
+        # the hinge to the lips) so an open mouth stays oval. Brows and corners each
+        # move, then turn about z: all four in one pass.
+        brow = np.stack([zero, 0.006 * expression, 0.002 * cross], 1)
+        corner = np.stack([0.003 * warm, -0.05 * np.sin(opening), zero], 1)
+        moves = np.stack([brow, brow, corner, corner], 1)
+        brow_turn = -0.45 * cross + 0.08 * warm
+        corner_turn = SMILE * expression * (1.0 - 0.5 * jaw)
+        turns = np.stack([brow_turn, brow_turn, corner_turn, corner_turn], 1)
+        brows_corners = out[:, _BROWS_CORNERS]
+        _move(brows_corners, moves)
+        _turn(brows_corners, turns, "z")
+        out[:, _BROWS_CORNERS] = brows_corners
 
     def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
-        """World -> head-joint (at rest) matrices of each member, (N, 4, 4)."""
-        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ self.neck
-        chain = chain @ self.rest[:, HEAD]
-        out: npt.NDArray[np.float64] = np.linalg.inv(chain.astype(np.float64))
+        """World -> head-joint (at rest) matrices of each member, (N, 4, 4), read-only;
+        worked out again only when a member's place in the world changes."""
+        last = self._last_inverse
+        if last and last[0].shape == member_world.shape and np.array_equal(last[0], member_world):
+            return last[1]
+        chain = np.asarray(member_world, np.float64) @ self._head_rest
+        out: npt.NDArray[np.float64] = np.linalg.inv(chain)
+        out.flags.writeable = False
+        last[:] = [np.array(member_world), out]
         return out
+
+    @functools.cached_property
+    def _last_inverse(self) -> list[npt.NDArray[Any]]:
+        """The members' places in the world at the last pose and their head inverses."""
+        return []
 
     @staticmethod
     def _look_at_all(
