@@ -96,6 +96,13 @@ class _Stand:
     eye_height: float
 
 
+# which objects decide where the client stands, for a graph and its visibility: the first
+# shown object with a stand point (its root node and the point, in it), and the eye height
+_StandSource = tuple[
+    SceneGraph, npt.NDArray[np.bool_], tuple[int, tuple[float, float, float]] | None, float
+]
+
+
 @dataclass(eq=False)
 class _DrawCache:
     """How the shown items of one graph are laid out in a draw table (remade when
@@ -233,17 +240,7 @@ class World:
         # held still (a pause): the time the picture shows, while rides wait; None: animated
         self._held_at: float | None = None
         self._draw_cache: _DrawCache | None = None
-        # the graph and its visibility, the object the client stands on (its root and the
-        # point) and the eye height: which objects decide the client's stand (see _stand)
-        self._stand_source: (
-            tuple[
-                SceneGraph,
-                npt.NDArray[np.bool_],
-                tuple[int, tuple[float, float, float]] | None,
-                float,
-            ]
-            | None
-        ) = None
+        self._stand_source: _StandSource | None = None  # see _stand
         self._world_cache: tuple[SceneGraph, F32, F32] | None = None
         self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
         self._values: dict[str, Any] = {}

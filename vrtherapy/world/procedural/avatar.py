@@ -719,7 +719,7 @@ class Rig:
         if last and last[0].shape == member_world.shape and np.array_equal(last[0], member_world):
             return last[1]
         chain = np.asarray(member_world, np.float64) @ self._head_rest
-        out: npt.NDArray[np.float64] = np.linalg.inv(chain)
+        out = np.asarray(np.linalg.inv(chain), np.float64)
         out.flags.writeable = False
         last[:] = [np.array(member_world), out]
         return out
