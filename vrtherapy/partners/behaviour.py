@@ -295,7 +295,7 @@ _EPISODE_KEYS = np.array([[2], [3], [4], [5]], np.uint64)
 
 def _length(v: FloatArr) -> FloatArr:
     """Row lengths of (N, 3) vectors."""
-    return np.sqrt(np.einsum("ij,ij->i", v, v))
+    return np.asarray(np.sqrt(np.einsum("ij,ij->i", v, v)), np.float64)
 
 
 def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
