@@ -135,7 +135,7 @@ class BehaviourTrack:
         return BehaviourTrack(b, b, now)
 
     def at(self, now: float) -> Behaviour:
-        if self.duration <= 0 or now - self.since >= self.duration:
+        if self.duration <= 0 or now - self.since >= self.duration or self.start == self.target:
             return self.target
         return mix(self.start, self.target, _smoothstep((now - self.since) / self.duration))
 
@@ -275,8 +275,13 @@ def _basis(forward: FloatArr) -> tuple[FloatArr, FloatArr]:
     f0, f1, f2 = forward[:, 0], forward[:, 1], forward[:, 2]
     h = np.hypot(f0, f2)  # the length of forward × world up
     level = h > 1e-6
-    inv = 1.0 / np.where(level, h, 1.0)
     zero = np.zeros_like(h)
+    if level.all():  # (the usual case: nobody looks straight up or down)
+        inv = 1.0 / h
+        return np.stack([-f2 * inv, zero, f0 * inv], 1), np.stack(
+            [-f0 * f1 * inv, h, -f1 * f2 * inv], 1
+        )
+    inv = 1.0 / np.where(level, h, 1.0)
     right = np.where(level[:, None], np.stack([-f2 * inv, zero, f0 * inv], 1), _RIGHT)
     up = np.where(
         level[:, None],

@@ -241,6 +241,7 @@ class World:
         self._held_at: float | None = None
         self._draw_cache: _DrawCache | None = None
         self._stand_source: _StandSource | None = None  # see _stand
+        self._kept_roots: tuple[_People, F32] | None = None  # see _member_roots
         self._world_cache: tuple[SceneGraph, F32, F32] | None = None
         self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
         self._values: dict[str, Any] = {}
@@ -608,15 +609,26 @@ class World:
             local[b.indices] = b.animator.pose(self._t, ctx)
         people = self._people
         if people is not None:  # every avatar of every object in one vectorised pass
-            roots = np.stack([self._world_of(b.root) for b, _ in people.crowds])
             local[people.indices] = people.rig.pose(
                 self._t,
-                np.repeat(roots, people.sizes, axis=0),
+                self._member_roots(people),
                 client_eye,
                 people.batch(self._batches),
                 people.requests(self._controls),
             ).reshape(-1, 4, 4)
         self._morphs = tuple(self._morph_weights(client_eye))
+
+    def _member_roots(self, people: _People) -> F32:
+        """Each crowd member's object root in world space, (N, 4, 4). Kept while nothing
+        can move an object (no authored motion, no animator but the crowds')."""
+        kept = self._kept_roots
+        if kept is not None and kept[0] is people:
+            return kept[1]
+        roots = np.stack([self._world_of(b.root) for b, _ in people.crowds])
+        out = np.repeat(roots, people.sizes, axis=0)
+        out.flags.writeable = False
+        self._kept_roots = (people, out) if not self._moving and not self._bound else None
+        return out
 
     def _morph_weights(self, client_eye: tuple[float, float, float]) -> Iterator[F32]:
         """Each skin's morph weights now (after the joints are posed)."""

@@ -539,6 +539,16 @@ class Rig:
         return np.asarray((self.walk_span > 0) & (self._constants["speed"] > 0))
 
     @functools.cached_property
+    def _nodders(self) -> bool:
+        """Whether any member's attitude nods by itself."""
+        return bool((self.traits.nod > 0).any())
+
+    @functools.cached_property
+    def _yawners(self) -> bool:
+        """Whether any member's attitude yawns."""
+        return bool((self.traits.yawn > 0).any())
+
+    @functools.cached_property
     def _still(self) -> npt.NDArray[np.bool_]:
         """Members who do not sway: the seated and the walking."""
         return np.asarray(self.seated | self._walking)
@@ -612,9 +622,11 @@ class Rig:
             yaw, pitch = self._gaze_angles(t, client_eye, head_inverse)
             if b is not None and aim is not None and aim.any():
                 yaw[aim], pitch[aim] = self._look_at_all(head_inverse[aim], b.gaze_target[aim])
-        slot = np.floor(t / 4.0 + c["nod_slot"])
-        nodding = self._draw(slot, 4) < traits.nod
-        nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
+        nod = np.zeros(len(self))
+        if self._nodders:
+            slot = np.floor(t / 4.0 + c["nod_slot"])
+            nodding = self._draw(slot, 4) < traits.nod
+            nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
         jaw = self._automatic(None if b is None else b.jaw_open, lambda: self._yawns(t))
         blink = self._automatic(None if b is None else b.blink, lambda: self._blinks(t))
         brows = self._automatic(None if b is None else b.brows, lambda: traits.brows.copy())
@@ -636,20 +648,18 @@ class Rig:
                 brows[i] = ctl.brows
             nod[i] += ctl.nod * 0.18 * max(0.0, float(np.sin(2 * np.pi * 1.5 * t)))
 
-        head_yaw = np.clip(yaw, -1.1, 1.1)
-        head_pitch = np.clip(pitch, -0.5, 0.6)
+        head_yaw = yaw.clip(-1.1, 1.1)
+        head_pitch = pitch.clip(-0.5, 0.6)
         if gesture is not None:  # a head shake turns the head; the eyes stay on target
             _gesture(out, np.nan_to_num(gesture), t)
             head_yaw = head_yaw + np.nan_to_num(gesture[:, 0])
-        eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
-        eye_pitch = np.clip(pitch - head_pitch, -0.3, 0.3)
+        eye_yaw = (yaw - head_yaw).clip(-0.4, 0.4)
+        eye_pitch = (pitch - head_pitch).clip(-0.3, 0.3)
         # the head and both eyes (joints next to each other; the eyes turn alike) turn
         # about y, then about x in one turn with the chest's tip, the lids and the jaw
         _turn(out[:, HEAD : EYE_R + 1], np.stack([head_yaw, eye_yaw, eye_yaw], 1), "y")
         tip = np.stack([-0.012 * breath, head_pitch + nod, eye_pitch, eye_pitch], 1)
-        self._face(
-            out, np.clip(brows, -1.0, 1.0), np.clip(jaw, 0.0, 1.0), np.clip(blink, 0, 1), tip
-        )
+        self._face(out, brows.clip(-1.0, 1.0), jaw.clip(0.0, 1.0), blink.clip(0.0, 1.0), tip)
         if shape is not None:
             _mouth_shape(out, shape)
         return out
@@ -667,6 +677,8 @@ class Rig:
 
     def _yawns(self, t: float) -> FloatArr:
         """Jaw opening of members who yawn now (0 for the others)."""
+        if not self._yawners:
+            return np.zeros(len(self))
         yawn_slot = np.floor(t / 9.0 + self._constants["yawn_slot"])
         yawning = self._draw(yawn_slot, 6) < self.traits.yawn
         return np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
