@@ -181,6 +181,15 @@ class _People:
         n = len(self.rig)
         shaped = any(b.viseme is not None for _, b in given)
         gesturing = any(b.gesture is not None for _, b in given)
+        if len(given) == len(self.crowds) and not shaped and not gesturing:
+            # every crowd has its batch (the crowds in order): joined as they are
+            def joined(field: str) -> npt.NDArray[np.float64]:
+                return np.concatenate([getattr(b, field) for _, b in given], dtype=np.float64)
+
+            return AvatarBatch(
+                joined("gaze_target"), joined("jaw_open"), joined("blink"), joined("brows"),
+                joined("nod_pitch"),
+            )  # fmt: skip
         out = AvatarBatch(
             np.full((n, 3), np.nan), np.full(n, np.nan), np.full(n, np.nan),
             np.full(n, np.nan), np.zeros(n),

@@ -658,7 +658,7 @@ class Rig:
         # the head and both eyes (joints next to each other; the eyes turn alike) turn
         # about y, then about x in one turn with the chest's tip, the lids and the jaw
         _turn(out[:, HEAD : EYE_R + 1], np.stack([head_yaw, eye_yaw, eye_yaw], 1), "y")
-        tip = np.stack([-0.012 * breath, head_pitch + nod, eye_pitch, eye_pitch], 1)
+        tip = [-0.012 * breath, head_pitch + nod, eye_pitch, eye_pitch]
         self._face(out, brows.clip(-1.0, 1.0), jaw.clip(0.0, 1.0), blink.clip(0.0, 1.0), tip)
         if shape is not None:
             _mouth_shape(out, shape)
@@ -691,12 +691,16 @@ class Rig:
 
     @staticmethod
     def _face(
-        out: F32, expression: FloatArr, jaw: FloatArr, blink: FloatArr, before: FloatArr
+        out: F32,
+        expression: FloatArr,
+        jaw: FloatArr,
+        blink: FloatArr,
+        before: Sequence[FloatArr],
     ) -> None:
         """Brows, lids, jaw and mouth corners of every member from its expression (-1..1),
-        jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4)); ``before`` (N, 4):
-        the turns about x of the joints before the lids (torso, head, eyes), made in the
-        same pass as the lids' and the jaw's."""
+        jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4)); ``before``, four
+        (N,): the turns about x of the joints before the lids (torso, head, eyes), made
+        in the same pass as the lids' and the jaw's."""
         zero = np.zeros(len(expression))
         cross = np.minimum(expression, 0.0)  # hostile: brows down and drawn in
         warm = np.maximum(expression, 0.0)
@@ -706,16 +710,15 @@ class Rig:
         # a warm smile parts the lips a little; speech opens the jaw further
         opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
         # both lids and the jaw (joints next to each other) turn about x in one pass
-        turns = np.concatenate([before, np.stack([lid, lid, opening], 1)], 1)
-        _turn(out[:, TORSO : JAW + 1], turns, "x")
+        _turn(out[:, TORSO : JAW + 1], np.stack([*before, lid, lid, opening], 1), "x")
         # Both brows share a mesh, the right one turned half round: the same local turn
         # lowers both inner ends when hostile. The mouth corners turn up (and out) in a
         # smile and down in a frown, and drop half way with the jaw (about 10 cm from
         # the hinge to the lips) so an open mouth stays oval. Brows and corners each
         # move, then turn about z: all four in one pass.
-        brow = np.stack([zero, 0.006 * expression, 0.002 * cross], 1)
-        corner = np.stack([0.003 * warm, -0.05 * np.sin(opening), zero], 1)
-        moves = np.stack([brow, brow, corner, corner], 1)
+        brow = [zero, 0.006 * expression, 0.002 * cross]
+        corner = [0.003 * warm, -0.05 * np.sin(opening), zero]
+        moves = np.stack([*brow, *brow, *corner, *corner], 1).reshape(-1, 4, 3)
         brow_turn = -0.45 * cross + 0.08 * warm
         corner_turn = SMILE * expression * (1.0 - 0.5 * jaw)
         turns = np.stack([brow_turn, brow_turn, corner_turn, corner_turn], 1)
