@@ -251,7 +251,9 @@ class World:
         self._draw_cache: _DrawCache | None = None
         self._stand_source: _StandSource | None = None  # see _stand
         self._kept_roots: tuple[_People, F32] | None = None  # see _member_roots
-        self._world_cache: tuple[SceneGraph, F32, F32] | None = None
+        # the graph, the pose count, its local and world matrices at that pose
+        self._world_cache: tuple[SceneGraph, int, F32, F32] | None = None
+        self._posed = 0  # poses so far (_pose counts them)
         self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
         self._values: dict[str, Any] = {}
         self.problems: tuple[str, ...] = ()
@@ -595,8 +597,10 @@ class World:
         self._legs = {n: replace(leg, t0=leg.t0 + seconds) for n, leg in self._legs.items()}
 
     def _pose(self) -> None:
+        self._posed += 1
         local = self._graph.local
-        local[:] = self._rest
+        if self._moving or self._bound:  # (the crowds write every node they pose)
+            local[:] = self._rest
         # authored motion first: it moves whole objects (and the client standing on one),
         # which the animators below see through the root's world matrix and the eye
         for index, motion, name in self._moving:
@@ -713,11 +717,12 @@ class World:
             out = out @ m
         return out
 
-    def _stand(self) -> _Stand:
+    def _stand(self, world: F32 | None = None) -> _Stand:
         """The first visible object that says where the client stands on it decides the
         client's floor point (default: the origin); likewise for the eye height. Which
         objects those are is worked out again only when visibility changes; the stand
-        point follows its object's motion."""
+        point follows its object's motion (``world``: the world matrices at the current
+        pose, where the caller has them)."""
         graph = self._graph
         source = self._stand_source
         if source is None or source[0] is not graph or not np.array_equal(source[1], graph.visible):
@@ -737,7 +742,7 @@ class World:
         if stand is None:
             return _Stand((0.0, 0.0, 0.0), eye)
         root, on = stand
-        p = apply(self._world_of(root), np.array(on))[0]
+        p = apply(self._world_of(root) if world is None else world[root], np.array(on))[0]
         return _Stand((float(p[0]), float(p[1]), float(p[2])), eye)
 
     @property
@@ -841,7 +846,7 @@ class World:
             and _same(cache.morphs, self._morphs)
         ):
             return cache.draw_list
-        stand = self._stand()
+        stand = self._stand(world)
         x, _, z = stand.point
         table = cache.layout.table(world, shift=(x, 0.0, z))
         cache.world, cache.shift = world, (x, 0.0, z)
@@ -895,16 +900,22 @@ class World:
 
     def _world_matrices(self) -> F32:
         """World matrices of every node at the current pose (kept until a pose changes;
-        read-only)."""
+        read-only). Only :meth:`_pose` writes the graph's local matrices: until it runs
+        again they are as they were; after it, a pose equal to the last keeps its world
+        matrices too (and the draw list made from them)."""
         graph = self._graph
         cached = self._world_cache
-        if cached is not None and cached[0] is graph and np.array_equal(cached[1], graph.local):
-            return cached[2]
+        if cached is not None and cached[0] is graph:
+            if cached[1] == self._posed:
+                return cached[3]
+            if np.array_equal(cached[2], graph.local):
+                self._world_cache = (graph, self._posed, cached[2], cached[3])
+                return cached[3]
         world = graph.world_matrices()
         world.flags.writeable = False
         local = graph.local.copy()
         local.flags.writeable = False
-        self._world_cache = (graph, local, world)
+        self._world_cache = (graph, self._posed, local, world)
         return world
 
 
