@@ -272,22 +272,18 @@ def _basis(forward: FloatArr) -> tuple[FloatArr, FloatArr]:
     """Unit 'right' and 'up' vectors perpendicular to each (N, 3) unit ``forward``:
     right along forward × world up, up = right × forward (written out); for a forward
     straight up or down, right is +x."""
-    f0, f1, f2 = forward[:, 0], forward[:, 1], forward[:, 2]
+    f0, f1, f2 = forward.T
     h = np.hypot(f0, f2)  # the length of forward × world up
     level = h > 1e-6
+    everywhere = bool(level.all())  # (the usual case: nobody looks straight up or down)
+    inv = 1.0 / (h if everywhere else np.where(level, h, 1.0))
     zero = np.zeros_like(h)
-    if level.all():  # (the usual case: nobody looks straight up or down)
-        inv = 1.0 / h
-        return np.stack([-f2 * inv, zero, f0 * inv], 1), np.stack(
-            [-f0 * f1 * inv, h, -f1 * f2 * inv], 1
-        )
-    inv = 1.0 / np.where(level, h, 1.0)
-    right = np.where(level[:, None], np.stack([-f2 * inv, zero, f0 * inv], 1), _RIGHT)
-    up = np.where(
-        level[:, None],
-        np.stack([-f0 * f1 * inv, h, -f1 * f2 * inv], 1),
-        np.stack([zero, -f2, f1], 1),  # +x × forward
-    )
+    # (np.array(...).T: the columns side by side, as np.stack(..., 1) but cheaper)
+    right = np.array([-f2 * inv, zero, f0 * inv]).T
+    up = np.array([-f0 * f1 * inv, h, -f1 * f2 * inv]).T
+    if not everywhere:  # straight up or down: right is +x, up is +x × forward
+        right = np.where(level[:, None], right, _RIGHT)
+        up = np.where(level[:, None], up, np.array([zero, -f2, f1]).T)
     return right, up
 
 
@@ -336,12 +332,12 @@ def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.ND
     # a turn by ``angle`` towards ``around``: cos(angle) forward + sin(angle) (cos(around)
     # right + sin(around) up); rows: near (N), then away before and now (2N)
     sin_a = np.sin(angle)
-    parts = np.stack([np.cos(angle), sin_a * np.cos(around), sin_a * np.sin(around)])
+    parts = np.array([np.cos(angle), sin_a * np.cos(around), sin_a * np.sin(around)])
     near = parts[:, :n]
     part2 = np.where(looking2, np.concatenate([near, near], 1), parts[:, n:])
     w = _smooth((s - slot) * EPISODE_S / SACCADE_S)
     part = part2[:, :n] + (part2[:, n:] - part2[:, :n]) * w
-    direction = np.einsum("kn,knj->nj", part, np.stack([forward, right, up]))
+    direction = np.einsum("kn,knj->nj", part, np.array([forward, right, up]))
     direction /= _length(direction)[:, None]
     return m.eyes + direction * dist[:, None], looking2[n:] & (w >= 1.0)
 

@@ -657,7 +657,8 @@ class Rig:
         eye_pitch = (pitch - head_pitch).clip(-0.3, 0.3)
         # the head and both eyes (joints next to each other; the eyes turn alike) turn
         # about y, then about x in one turn with the chest's tip, the lids and the jaw
-        _turn(out[:, HEAD : EYE_R + 1], np.stack([head_yaw, eye_yaw, eye_yaw], 1), "y")
+        # (np.array(...).T: the columns side by side, as np.stack(..., 1) but cheaper)
+        _turn(out[:, HEAD : EYE_R + 1], np.array([head_yaw, eye_yaw, eye_yaw]).T, "y")
         tip = [-0.012 * breath, head_pitch + nod, eye_pitch, eye_pitch]
         self._face(out, brows.clip(-1.0, 1.0), jaw.clip(0.0, 1.0), blink.clip(0.0, 1.0), tip)
         if shape is not None:
@@ -710,7 +711,7 @@ class Rig:
         # a warm smile parts the lips a little; speech opens the jaw further
         opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
         # both lids and the jaw (joints next to each other) turn about x in one pass
-        _turn(out[:, TORSO : JAW + 1], np.stack([*before, lid, lid, opening], 1), "x")
+        _turn(out[:, TORSO : JAW + 1], np.array([*before, lid, lid, opening]).T, "x")
         # Both brows share a mesh, the right one turned half round: the same local turn
         # lowers both inner ends when hostile. The mouth corners turn up (and out) in a
         # smile and down in a frown, and drop half way with the jaw (about 10 cm from
@@ -718,10 +719,10 @@ class Rig:
         # move, then turn about z: all four in one pass.
         brow = [zero, 0.006 * expression, 0.002 * cross]
         corner = [0.003 * warm, -0.05 * np.sin(opening), zero]
-        moves = np.stack([*brow, *brow, *corner, *corner], 1).reshape(-1, 4, 3)
+        moves = np.array([brow, brow, corner, corner]).transpose(2, 0, 1)  # (N, 4, 3)
         brow_turn = -0.45 * cross + 0.08 * warm
         corner_turn = SMILE * expression * (1.0 - 0.5 * jaw)
-        turns = np.stack([brow_turn, brow_turn, corner_turn, corner_turn], 1)
+        turns = np.array([brow_turn, brow_turn, corner_turn, corner_turn]).T
         brows_corners = out[:, _BROWS_CORNERS]
         _move(brows_corners, moves)
         _turn(brows_corners, turns, "z")
