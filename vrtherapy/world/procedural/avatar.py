@@ -407,7 +407,7 @@ def _move(m: F32, d: npt.ArrayLike) -> None:
     m[..., 3] += d32[..., 0:1] * m[..., 0] + d32[..., 1:2] * m[..., 1] + d32[..., 2:3] * m[..., 2]
 
 
-_BROWS_CORNERS = [BROW_L, BROW_R, MOUTH_L, MOUTH_R]
+_MOVED = [TORSO, HIPS, BROW_L, BROW_R, MOUTH_L, MOUTH_R]  # the joints Rig.pose moves
 _EYE_IN_HEAD = np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
 
 # The lips' shape for each viseme (authoring.character.VISEMES order: sil PP FF TH DD kk
@@ -435,9 +435,9 @@ def _mouth_shape(out: F32, viseme: npt.NDArray[np.int64]) -> None:
 
 
 def _gesture(out: F32, g: FloatArr, t: float) -> None:
-    """A dialogue gesture's body channels (``AvatarBatch.gesture`` columns lean, shrug,
-    arm raise; the head's yaw is added by the caller), in place."""
-    _turn(out[:, TORSO], g[:, 1], "x")  # + leans towards the avatar's front
+    """A dialogue gesture's arm channels (``AvatarBatch.gesture`` columns shrug, arm
+    raise), in place; the head's yaw and the torso's lean (+ towards the avatar's front,
+    about x) are added to their turns by the caller."""
     _lift(out[:, SHO_L : SHO_R + 1], 0.035 * g[:, 2, None])
     raise_ = g[:, 3]
     _turn(out[:, SHO_R], -1.3 * raise_, "z")  # the right arm out to the side
@@ -593,12 +593,10 @@ class Rig:
         out[:, ROOT] = roots
         walking = self._walking
 
-        # Breathing (the chest rises, then tips: the tip is the first column of the one
-        # turn about x below) and a slow sway of standing people.
+        # Breathing (the chest rises and tips) and a slow sway of standing people: made
+        # with the face's turns at the end
         breath = np.sin(2 * np.pi * 0.24 * t + phase)
-        _lift(out[:, TORSO], 0.004 * breath)
         sway = np.where(self._still, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
-        _turn(out[:, HIPS], sway, "z")
 
         # Walking: legs and arms swing, about 1.8 steps a second.
         if walking.any():
@@ -650,17 +648,33 @@ class Rig:
 
         head_yaw = yaw.clip(-1.1, 1.1)
         head_pitch = pitch.clip(-0.5, 0.6)
+        tip = -0.012 * breath
         if gesture is not None:  # a head shake turns the head; the eyes stay on target
-            _gesture(out, np.nan_to_num(gesture), t)
-            head_yaw = head_yaw + np.nan_to_num(gesture[:, 0])
+            g = np.nan_to_num(gesture)
+            _gesture(out, g, t)
+            head_yaw = head_yaw + g[:, 0]
+            tip = tip + g[:, 1]  # the lean, about x as the breath's tip
         eye_yaw = (yaw - head_yaw).clip(-0.4, 0.4)
         eye_pitch = (pitch - head_pitch).clip(-0.3, 0.3)
-        # the head and both eyes (joints next to each other; the eyes turn alike) turn
-        # about y, then about x in one turn with the chest's tip, the lids and the jaw
-        # (np.array(...).T: the columns side by side, as np.stack(..., 1) but cheaper)
+        lids_jaw, brow, corner, (brow_turn, corner_turn) = self._face(
+            brows.clip(-1.0, 1.0), jaw.clip(0.0, 1.0), blink.clip(0.0, 1.0)
+        )
+        # Every joint's turns and moves, a pass for each set of joints next to each other
+        # (or gathered), each joint's in its order (np.array(...).T: columns side by side,
+        # as np.stack(..., 1) but cheaper). The torso rises with the breath; hips, brows
+        # and mouth corners move (the hips by nothing), then turn about z.
+        zero = np.zeros(len(self))
+        still = [zero, zero, zero]
+        moves = np.array([[zero, 0.004 * breath, zero], still, brow, brow, corner, corner])
+        moved = out[:, _MOVED]
+        _move(moved, moves.transpose(2, 0, 1))
+        _turn(moved[:, 1:], np.array([sway, brow_turn, brow_turn, corner_turn, corner_turn]).T, "z")
+        out[:, _MOVED] = moved
+        # the head and both eyes (the eyes turn alike) about y, then they, the torso (its
+        # tip), the lids and the jaw about x
         _turn(out[:, HEAD : EYE_R + 1], np.array([head_yaw, eye_yaw, eye_yaw]).T, "y")
-        tip = [-0.012 * breath, head_pitch + nod, eye_pitch, eye_pitch]
-        self._face(out, brows.clip(-1.0, 1.0), jaw.clip(0.0, 1.0), blink.clip(0.0, 1.0), tip)
+        x = np.array([tip, head_pitch + nod, eye_pitch, eye_pitch, *lids_jaw]).T
+        _turn(out[:, TORSO : JAW + 1], x, "x")
         if shape is not None:
             _mouth_shape(out, shape)
         return out
@@ -692,16 +706,11 @@ class Rig:
 
     @staticmethod
     def _face(
-        out: F32,
-        expression: FloatArr,
-        jaw: FloatArr,
-        blink: FloatArr,
-        before: Sequence[FloatArr],
-    ) -> None:
-        """Brows, lids, jaw and mouth corners of every member from its expression (-1..1),
-        jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4)); ``before``, four
-        (N,): the turns about x of the joints before the lids (torso, head, eyes), made
-        in the same pass as the lids' and the jaw's."""
+        expression: FloatArr, jaw: FloatArr, blink: FloatArr
+    ) -> tuple[list[FloatArr], list[FloatArr], list[FloatArr], list[FloatArr]]:
+        """How every member's face moves for its expression (-1..1), jaw opening and blink
+        (0..1), each (N,): the turns about x of both lids and the jaw; the moves (x, y,
+        z) of a brow and of a mouth corner; the turns about z of a brow and a corner."""
         zero = np.zeros(len(expression))
         cross = np.minimum(expression, 0.0)  # hostile: brows down and drawn in
         warm = np.maximum(expression, 0.0)
@@ -710,23 +719,15 @@ class Rig:
         lid = narrow + blink * (LID_CLOSED - LID_OPEN - narrow)
         # a warm smile parts the lips a little; speech opens the jaw further
         opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
-        # both lids and the jaw (joints next to each other) turn about x in one pass
-        _turn(out[:, TORSO : JAW + 1], np.array([*before, lid, lid, opening]).T, "x")
         # Both brows share a mesh, the right one turned half round: the same local turn
         # lowers both inner ends when hostile. The mouth corners turn up (and out) in a
         # smile and down in a frown, and drop half way with the jaw (about 10 cm from
-        # the hinge to the lips) so an open mouth stays oval. Brows and corners each
-        # move, then turn about z: all four in one pass.
+        # the hinge to the lips) so an open mouth stays oval.
         brow = [zero, 0.006 * expression, 0.002 * cross]
         corner = [0.003 * warm, -0.05 * np.sin(opening), zero]
-        moves = np.array([brow, brow, corner, corner]).transpose(2, 0, 1)  # (N, 4, 3)
         brow_turn = -0.45 * cross + 0.08 * warm
         corner_turn = SMILE * expression * (1.0 - 0.5 * jaw)
-        turns = np.array([brow_turn, brow_turn, corner_turn, corner_turn]).T
-        brows_corners = out[:, _BROWS_CORNERS]
-        _move(brows_corners, moves)
-        _turn(brows_corners, turns, "z")
-        out[:, _BROWS_CORNERS] = brows_corners
+        return [lid, lid, opening], brow, corner, [brow_turn, corner_turn]
 
     def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
         """World -> head-joint (at rest) matrices of each member, (N, 4, 4), read-only;
