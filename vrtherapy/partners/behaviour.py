@@ -232,20 +232,29 @@ def _hash01(*keys: npt.ArrayLike) -> FloatArr:
     return _unit(_mix(np.full(shape, _FNV_START, np.uint64), *keys))
 
 
+# the episodes drawn for the last slots asked (see _episodes): the slots and the draws
+_Episodes = tuple[FloatArr, FloatArr, FloatArr]
+
+
 @functools.lru_cache(maxsize=64)
-def _streams_of(seeds: bytes) -> tuple[npt.NDArray[np.uint64], dict[int, FloatArr]]:
+def _streams_of(
+    seeds: bytes,
+) -> tuple[npt.NDArray[np.uint64], dict[int, FloatArr], list[_Episodes]]:
     s = np.frombuffer(seeds, np.int64)
     state = _mix(np.full(len(s), _FNV_START, np.uint64), s, np.arange(len(s)))
     state.flags.writeable = False
-    return state, {}
+    return state, {}, []
 
 
 class _Draws:
     """Draws of N members' random streams: ``draw(*keys)`` equals
-    ``_hash01(seeds, arange(N), *keys)``; draws with constant keys are kept."""
+    ``_hash01(seeds, arange(N), *keys)``; draws with constant keys are kept, and so are
+    the draws of the last episodes (``kept_episodes``, see :func:`_episodes`)."""
 
     def __init__(self, seeds: IntArr) -> None:
-        self.state, self._constant = _streams_of(np.asarray(seeds, np.int64).tobytes())
+        self.state, self._constant, self.kept_episodes = _streams_of(
+            np.asarray(seeds, np.int64).tobytes()
+        )
 
     def draw(self, *keys: npt.ArrayLike) -> FloatArr:
         return _unit(_mix(self.state, *keys))
@@ -314,32 +323,49 @@ def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.ND
 
     s = t / EPISODE_S + r.constant(1)
     slot = np.floor(s)
-    # looking: small saccades around the face
     micro = np.floor(t / MICRO_SACCADE_S + r.constant(6))
-    micro_size, micro_way = _unit(_mix(r.after(micro), _MICRO_KEYS))
-    # the look of the episode before and of this one, both in one pass over 2N rows
     n = len(slot)
-    at_k = _mix(np.concatenate([r.state, r.state]), np.concatenate([slot - 1, slot]))
-    look, away_size, away_side, away_round = _unit(_mix(at_k, _EPISODE_KEYS))
+    # looking: small saccades around the face
+    micro_size, micro_way = _unit(_mix(r.after(micro), _MICRO_KEYS))
+    near = _turn_parts(MICRO_SACCADE_DEG * micro_size, 2 * np.pi * micro_way)
+    # the look of the episode before and of this one, both over 2N rows
+    look, away = _episodes(r, slot)
     looking2 = look < np.concatenate([m.share, m.share])
-    # averted: sideways and down, 12–35° off the face
-    lo, hi = AVERT_DEG
-    swing = 0.3 + 0.7 * away_round
-    angle = np.radians(np.concatenate([MICRO_SACCADE_DEG * micro_size, lo + (hi - lo) * away_size]))
-    around = np.concatenate(
-        [2 * np.pi * micro_way, np.where(away_side < 0.5, -swing, np.pi + swing)]
-    )
-    # a turn by ``angle`` towards ``around``: cos(angle) forward + sin(angle) (cos(around)
-    # right + sin(around) up); rows: near (N), then away before and now (2N)
-    sin_a = np.sin(angle)
-    parts = np.array([np.cos(angle), sin_a * np.cos(around), sin_a * np.sin(around)])
-    near = parts[:, :n]
-    part2 = np.where(looking2, np.concatenate([near, near], 1), parts[:, n:])
+    part2 = np.where(looking2, np.concatenate([near, near], 1), away)
     w = _smooth((s - slot) * EPISODE_S / SACCADE_S)
     part = part2[:, :n] + (part2[:, n:] - part2[:, :n]) * w
     direction = np.einsum("kn,knj->nj", part, np.array([forward, right, up]))
     direction /= _length(direction)[:, None]
     return m.eyes + direction * dist[:, None], looking2[n:] & (w >= 1.0)
+
+
+def _turn_parts(angle: FloatArr, around: FloatArr) -> FloatArr:
+    """A turn by ``angle`` (degrees) towards ``around`` (radians round the direction, 0:
+    right, π/2: up) as its parts of forward, right and up, (3, N): cos(angle) forward +
+    sin(angle) (cos(around) right + sin(around) up)."""
+    a = np.radians(angle)
+    sin_a = np.sin(a)
+    return np.array([np.cos(a), sin_a * np.cos(around), sin_a * np.sin(around)])
+
+
+def _episodes(r: _Draws, slot: FloatArr) -> tuple[FloatArr, FloatArr]:
+    """For each member's episode before ``slot`` and this one (2N): the number its share
+    of looking at the face is compared with, and the parts (3, 2N) of its averted look.
+    Kept while no member's episode changes (every 2 s): they depend on the slots alone."""
+    kept = r.kept_episodes
+    if kept and np.array_equal(kept[0][0], slot):
+        return kept[0][1], kept[0][2]
+    at_k = _mix(np.concatenate([r.state, r.state]), np.concatenate([slot - 1, slot]))
+    look, away_size, away_side, away_round = _unit(_mix(at_k, _EPISODE_KEYS))
+    # averted: sideways and down, 12–35° off the face
+    lo, hi = AVERT_DEG
+    swing = 0.3 + 0.7 * away_round
+    parts = _turn_parts(
+        lo + (hi - lo) * away_size, np.where(away_side < 0.5, -swing, np.pi + swing)
+    )
+    look.flags.writeable = parts.flags.writeable = False
+    kept[:] = [(slot.copy(), look, parts)]  # in one step: another thread reads it whole
+    return look, parts
 
 
 def blinks(t: float, m: Members) -> FloatArr:

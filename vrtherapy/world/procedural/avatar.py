@@ -520,6 +520,22 @@ class Rig:
         """Equals ``_hash01(seed, idx, *keys)`` per member."""
         return _unit(_mix(self._stream, *keys))
 
+    def _slot_draw(self, slot: FloatArr, key: int) -> FloatArr:
+        """``_draw(slot, key)``, kept while no member's ``slot`` (a whole number of some
+        stretch of time: a nod's 4 s, a yawn's 9 s) changes."""
+        kept = self._kept_draws.get(key)
+        if kept is not None and np.array_equal(kept[0], slot):
+            return kept[1]
+        got = self._draw(slot, key)
+        got.flags.writeable = False
+        self._kept_draws[key] = (slot.copy(), got)
+        return got
+
+    @functools.cached_property
+    def _kept_draws(self) -> dict[int, tuple[FloatArr, FloatArr]]:
+        """The last slot-keyed draws, by key (see :meth:`_slot_draw`)."""
+        return {}
+
     @functools.cached_property
     def _constants(self) -> dict[str, FloatArr]:
         d = self._draw
@@ -623,7 +639,7 @@ class Rig:
         nod = np.zeros(len(self))
         if self._nodders:
             slot = np.floor(t / 4.0 + c["nod_slot"])
-            nodding = self._draw(slot, 4) < traits.nod
+            nodding = self._slot_draw(slot, 4) < traits.nod
             nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
         jaw = self._automatic(None if b is None else b.jaw_open, lambda: self._yawns(t))
         blink = self._automatic(None if b is None else b.blink, lambda: self._blinks(t))
@@ -695,7 +711,7 @@ class Rig:
         if not self._yawners:
             return np.zeros(len(self))
         yawn_slot = np.floor(t / 9.0 + self._constants["yawn_slot"])
-        yawning = self._draw(yawn_slot, 6) < self.traits.yawn
+        yawning = self._slot_draw(yawn_slot, 6) < self.traits.yawn
         return np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
 
     def _blinks(self, t: float) -> FloatArr:
