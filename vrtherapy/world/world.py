@@ -106,7 +106,7 @@ _StandSource = tuple[
 @dataclass(eq=False)
 class _DrawCache:
     """How the shown items of one graph are laid out in a draw table (remade when
-    visibility changes), and the last draw list with the poses it was made from."""
+    visibility changes), and the last draw list with the world matrices it was made from."""
 
     graph: SceneGraph
     visible: npt.NDArray[np.bool_]  # graph.visible when the layout was made

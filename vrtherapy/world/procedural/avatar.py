@@ -748,17 +748,19 @@ class Rig:
     def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
         """World -> head-joint (at rest) matrices of each member, (N, 4, 4), read-only;
         worked out again only when a member's place in the world changes."""
-        last = self._last_inverse
-        if last and last[0].shape == member_world.shape and np.array_equal(last[0], member_world):
-            return last[1]
+        kept = self._last_inverse
+        if kept and kept[0][0].shape == member_world.shape:
+            was, inverse = kept[0]
+            if np.array_equal(was, member_world):
+                return inverse
         chain = np.asarray(member_world, np.float64) @ self._head_rest
         out = np.asarray(np.linalg.inv(chain), np.float64)
         out.flags.writeable = False
-        last[:] = [np.array(member_world), out]
+        kept[:] = [(np.array(member_world), out)]  # in one step: another thread reads it whole
         return out
 
     @functools.cached_property
-    def _last_inverse(self) -> list[npt.NDArray[Any]]:
+    def _last_inverse(self) -> list[tuple[F32, npt.NDArray[np.float64]]]:
         """The members' places in the world at the last pose and their head inverses."""
         return []
 
