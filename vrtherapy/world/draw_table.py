@@ -41,7 +41,7 @@ class Layout:
     def table(self, transforms: F32, shift: tuple[float, float, float] | None = None) -> DrawTable:
         """This frame's table from the model matrices of the items, (N, 4, 4) indexed by
         ``order``, each moved by ``-shift`` (metres) if given."""
-        placed = np.take(np.asarray(transforms, np.float32), self.order, axis=0)
+        placed = np.asarray(transforms, np.float32).take(self.order, axis=0)
         flat = placed.reshape(-1, 16)
         if shift is not None and any(shift):
             moved = np.zeros(16, np.float32)

@@ -113,10 +113,10 @@ class SceneGraph:
     def world_matrices(self) -> F32:
         """(N, 4, 4) local -> world for every node, one batched matmul per depth (on the
         nodes sorted by depth, so each depth's result lands in place)."""
-        world = np.take(self.local, self._by_depth, axis=0)
+        world = self.local.take(self._by_depth, axis=0)
         for at, parents in self._depths:
-            np.matmul(np.take(world, parents, axis=0), world[at], out=world[at])
-        out: F32 = np.take(world, self._place, axis=0)
+            np.matmul(world.take(parents, axis=0), world[at], out=world[at])
+        out: F32 = world.take(self._place, axis=0)
         return out
 
     def effective_visibility(self) -> Bools:
