@@ -26,14 +26,40 @@ def grid_of_boxes(n: int) -> DrawList:
 
 
 @pytest.mark.parametrize("n", [1, 10, 60, 200])
+@pytest.mark.parametrize("multi_draw", [True, False])
 def test_draw_calls_do_not_grow_with_the_number_of_boxes(
-    display: HeadlessDisplay, renderer: Renderer, n: int
+    display: HeadlessDisplay,
+    renderer: Renderer,
+    n: int,
+    multi_draw: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    assert renderer.meshes.multi_draw  # llvmpipe has OpenGL 4.5
+    monkeypatch.setattr(renderer.meshes, "multi_draw", multi_draw)  # as on OpenGL 3.3-4.2
     draw(display, renderer, grid_of_boxes(n))
     stats = renderer.last_frame_stats
     eyes = display.eyes
-    assert stats.draw_calls == eyes * 3  # floor batch, box batch, sky
+    if multi_draw:
+        assert stats.draw_calls == eyes * 2  # every opaque batch in one multi-draw, sky
+    else:
+        assert stats.draw_calls == eyes * 3  # floor batch, box batch, sky
     assert stats.triangles == eyes * (12 * (n + 1) + 1)
+
+
+def test_one_multi_draw_and_a_call_per_batch_give_the_same_pixels(
+    display: HeadlessDisplay, renderer: Renderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback for contexts without indirect multi-draws (a call per mesh, instance
+    attributes pointed at its rows) draws what the multi-draw draws."""
+    extra = box((0.2, 0.5, 0.2), (0.1, 0.3, 0.9, 1.0))
+    dl = scene(*grid_of_boxes(40).items, item(extra, 0.4, 0.5, -1.5), item(extra, -0.6, 0.5, -1.8))
+    multi = draw(display, renderer, dl)
+    monkeypatch.setattr(renderer.meshes, "multi_draw", False)
+    per_batch = draw(display, renderer, dl)
+    assert renderer.last_frame_stats.draw_calls == display.eyes * 4  # 3 meshes, sky
+    for a, b in zip(multi, per_batch, strict=True):
+        assert np.array_equal(a, b)
+    assert (multi[0][..., 2] > multi[0][..., 0] + 40).sum() > 50  # the blue boxes are there
 
 
 def test_naive_path_makes_one_call_per_object(display: HeadlessDisplay, renderer: Renderer) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from tests.gl_support import box, draw, item, scene
 from vrtherapy.display.headless import HeadlessDisplay
 from vrtherapy.render import Renderer
@@ -85,5 +88,80 @@ def test_the_upload_budget_is_per_frame_and_lets_one_large_mesh_through(
         assert small.key not in r.meshes
         draw(display, r, scene())
         assert r.preload([big, small])  # the next frame has a fresh budget
+    finally:
+        r.release()
+
+
+def boxes_of_many_colours() -> list[tuple[float, float, float]]:
+    return [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (0, 1, 1), (1, 0, 1), (1, 1, 1)]
+
+
+def test_meshes_drawn_after_the_shared_buffers_grew_look_as_before(
+    display: HeadlessDisplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared vertex and index buffers start small here and grow with nearly every
+    mesh; what they held before is copied over: the picture is the same as from roomy
+    buffers, pixel for pixel."""
+    from vrtherapy.render import mesh_cache
+
+    colours = boxes_of_many_colours()
+    meshes = [box((0.25, 0.25 + i / 100, 0.25), (*c, 1.0)) for i, c in enumerate(colours)]
+    dl = scene(*(item(m, -0.9 + 0.3 * i, 1.5, -2.0) for i, m in enumerate(meshes)))
+    display.make_current()
+    roomy = Renderer()
+    try:
+        expected = draw(display, roomy, dl)
+        assert roomy.meshes.capacity == (mesh_cache.VERTEX_CAPACITY, mesh_cache.INDEX_CAPACITY)
+    finally:
+        roomy.release()
+    monkeypatch.setattr(mesh_cache, "VERTEX_CAPACITY", 30)
+    monkeypatch.setattr(mesh_cache, "INDEX_CAPACITY", 40)
+    tight = Renderer()
+    try:
+        for m in meshes:  # one at a time: each upload may grow the buffers
+            draw(display, tight, scene(item(m, 0, 1.5, -2.0)))
+        got = draw(display, tight, dl)
+        vertices, indices = tight.meshes.capacity
+        assert vertices >= 7 * 24 and indices >= 7 * 36  # grew from 30 and 40
+        for a, b in zip(expected, got, strict=True):
+            assert np.array_equal(a, b)
+        assert len({tuple(p) for p in got[0].reshape(-1, 3)[::7]}) > 7  # all the colours
+    finally:
+        tight.release()
+
+
+def test_evicted_meshes_leave_room_for_the_next_ones(
+    display: HeadlessDisplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session that moves through many scenes does not grow the shared buffers without
+    end: the space of meshes no longer drawn is handed to new ones."""
+    from vrtherapy.render import mesh_cache
+    from vrtherapy.render.renderer import EVICT_EVERY_FRAMES
+
+    box_vertices, scenes, per_scene = 24, 30, 60
+    monkeypatch.setattr(mesh_cache, "VERTEX_CAPACITY", box_vertices * per_scene)
+    monkeypatch.setattr(mesh_cache, "INDEX_CAPACITY", 36 * per_scene)
+    display.make_current()
+    r = Renderer(evict_after_frames=2)
+    try:
+        for step in range(scenes):  # 30 scenes of 60 new boxes each
+            meshes = [
+                box((0.1, 0.1, 0.1 + (step * per_scene + i) / 1e5), (1, 0, 0, 1))
+                for i in range(per_scene)
+            ]
+            dl = scene(
+                *(
+                    item(m, (i % 10) * 0.2 - 1, 1 + (i // 10) * 0.2, -3)
+                    for i, m in enumerate(meshes)
+                )
+            )
+            for _ in range(EVICT_EVERY_FRAMES // 4):
+                image = draw(display, r, dl)[0]
+            assert image[..., 0].max() > 100
+        # all of them at once would need 30 scenes' worth; the scenes drawn since the
+        # last eviction fit in far less
+        vertices, _ = r.meshes.capacity
+        assert vertices <= 8 * box_vertices * per_scene
+        assert len(r.meshes) <= 8 * per_scene
     finally:
         r.release()

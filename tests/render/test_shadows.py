@@ -72,7 +72,9 @@ def test_a_cube_shades_the_ground_down_sun_and_nowhere_else(
 ) -> None:
     dl = caster_scene()
     image, view = render(display, renderer, dl)
-    assert renderer.last_shadow_stats.draw_calls == 2  # one per mesh: floor and cube
+    # floor and cube in one multi-draw from the sun
+    assert renderer.last_shadow_stats.draw_calls == 1
+    assert renderer.last_shadow_stats.triangles == 24
     lit = [patch(image, view, dl, x, z) for x, z in ((-1.0, 0.0), (0.0, 1.0), (0.0, -1.0))]
     shadow = patch(image, view, dl, 1.0, 0.0)  # 1 m down sun of the cube's centre
     # right at the cube's foot (its top hides the ground to 0.62 m): no lit gap, the

@@ -2,7 +2,8 @@
 
 Pure numpy, no GL. A draw list's table (``DrawTable``) already holds its rows grouped
 by mesh (the world groups once per scene layout, not per frame): opaque runs become one
-instanced draw each; transparent rows are drawn one by one, farthest first, after
+instanced draw command each (the renderer draws them all with one multi-draw);
+transparent rows are drawn one by one, farthest first, after
 everything opaque. Nothing here is per item in Python except the glass order.
 """
 
@@ -29,8 +30,17 @@ class Run:
 @dataclass(frozen=True, eq=False)
 class FramePlan:
     table: DrawTable  # its ``rows`` are the frame's instance data, uploaded as one block
-    opaque: tuple[Run, ...]  # one instanced draw each
     transparent: tuple[Run, ...]  # one row each, back to front as seen from the viewpoint
+
+    @property
+    def opaque(self) -> tuple[Run, ...]:
+        """The table's opaque runs, one instanced draw each (the renderer draws them all
+        from the table's arrays at once; this is for drawing them one by one)."""
+        t = self.table
+        return tuple(
+            Run(t.meshes[k], int(t.starts[k]), int(t.starts[k + 1] - t.starts[k]))
+            for k in range(t.opaque)
+        )
 
     def opaque_rows(self) -> I64:
         """Rows of every opaque item, in run order (for the one-call-per-object path)."""
@@ -71,13 +81,9 @@ class Batcher:
     def plan(self, draw_list: DrawList, viewpoint: F32) -> FramePlan:
         table = self.table(draw_list)
         starts = table.starts
-        opaque = tuple(
-            Run(table.meshes[k], int(starts[k]), int(starts[k + 1] - starts[k]))
-            for k in range(table.opaque)
-        )
         glass = range(table.opaque, table.drawn)
         if not glass:
-            return FramePlan(table, opaque, ())
+            return FramePlan(table, ())
         rows = starts[table.opaque : table.drawn]
         centres = np.array([self.centre(table.meshes[k]) for k in glass], np.float32)
         m = table.transforms[rows]
@@ -87,4 +93,4 @@ class Batcher:
         transparent = tuple(
             Run(table.meshes[table.opaque + int(i)], int(rows[i]), 1) for i in back_to_front
         )
-        return FramePlan(table, opaque, transparent)
+        return FramePlan(table, transparent)

@@ -21,6 +21,7 @@ _DRAW_CALLS = frozenset(
         "glDrawArraysInstanced",
         "glDrawElementsInstanced",
         "glDrawElementsBaseVertex",
+        "glDrawElementsInstancedBaseVertex",
         "glDrawRangeElements",
     }
 )
@@ -46,7 +47,7 @@ def _triangles(name: str, args: tuple[Any, ...]) -> int:
         return 0
     if name in ("glDrawArrays", "glDrawArraysInstanced"):
         count, instances = int(args[2]), int(args[3]) if len(args) > 3 else 1
-    elif name == "glDrawElementsInstanced":
+    elif name in ("glDrawElementsInstanced", "glDrawElementsInstancedBaseVertex"):
         count, instances = int(args[1]), int(args[4])
     elif name == "glDrawRangeElements":
         count, instances = int(args[3]), 1
@@ -58,8 +59,9 @@ def _triangles(name: str, args: tuple[Any, ...]) -> int:
 class CountingGL:
     """``gl.glFoo(...)`` calls ``OpenGL.GL.glFoo(...)`` and counts it.
 
-    Constants (``gl.GL_TRIANGLES``) pass through uncounted. Wrapped functions are
-    cached on the instance, so the per-call overhead is one extra Python call. With
+    Constants (``gl.GL_TRIANGLES``) pass through uncounted. Wrapped functions and
+    constants are cached on the instance, so the per-call overhead is one extra Python
+    call. With
     ``timing`` on (benchmarks), the time spent inside GL calls adds up in ``gl_seconds``,
     measured with ``clock`` (the renderer times its stages with the same clock;
     ``time.thread_time`` counts this thread's CPU time only, as on a busy machine).
@@ -85,13 +87,27 @@ class CountingGL:
             self.draw_calls, self.gl_calls, self.triangles, prepare_s, submit_s, self.gl_seconds
         )
 
+    def draw_indirect(self, commands: int, triangles: int) -> None:
+        """``glMultiDrawElementsIndirect`` of ``commands`` tightly packed 32-bit-index
+        commands from the start of the bound draw-indirect buffer: one draw call, with
+        the ``triangles`` its commands draw (which GL's arguments do not show)."""
+        self.gl_calls += 1
+        self.draw_calls += 1
+        self.triangles += triangles
+        if not self.rasterise:
+            return
+        args = (GL.GL_TRIANGLES, GL.GL_UNSIGNED_INT, None, commands, 0)
+        if self.timing:
+            self._timed(GL.glMultiDrawElementsIndirect, args)
+        else:
+            GL.glMultiDrawElementsIndirect(*args)
+
     def __getattr__(self, name: str) -> Any:
         target = getattr(GL, name)
-        if not name.startswith("gl") or not callable(target):
-            return target
-        wrapped = self._wrap(name, target)
-        setattr(self, name, wrapped)
-        return wrapped
+        if name.startswith("gl") and callable(target):
+            target = self._wrap(name, target)
+        setattr(self, name, target)  # looked up once: constants too
+        return target
 
     def _wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in _DRAW_CALLS:

@@ -1,12 +1,13 @@
 """The renderer: draws a world ``DrawList`` plus in-headset panels into eye views.
 
-Per frame, for all views together: meshes are uploaded once per key (cached),
-the draw list's table (its items as instance rows, grouped per mesh by the
-world) is uploaded as one block into one instance buffer, the per-view
-``Frame`` uniform blocks are uploaded in one buffer. Where the scene has a
+Per frame, for all views together: meshes are uploaded once per key (cached) into
+shared vertex and index buffers, the draw list's table (its items as instance rows,
+grouped per mesh by the world) is uploaded as one block into one instance buffer,
+the per-view ``Frame`` uniform blocks are uploaded in one buffer. Where the scene has a
 sun that casts shadows, the opaque batches are drawn once from the sun into a shadow
 map (``render/shadows.py``), shared by both eyes. Per view: opaque
-batches (one instanced draw call each), skinned characters (``skinned.py``), the
+batches (one ``glMultiDrawElementsIndirect`` for all of them, one instanced command
+per mesh; a call per mesh where the context lacks it), skinned characters (``skinned.py``), the
 sky (one triangle, only where nothing was drawn), glass back to front (depth write
 off), panels, with the fade applied in every shader. Shading is linear; the target
 stores sRGB.
@@ -28,7 +29,7 @@ from OpenGL import GL
 from vrtherapy.render.batching import Batcher, FramePlan, Run
 from vrtherapy.render.frame_uniforms import FRAME_BLOCK_SIZE, aligned, pack_frame_block
 from vrtherapy.render.glcalls import CountingGL, FrameStats
-from vrtherapy.render.mesh_cache import GpuMesh, MeshCache, UploadBudget
+from vrtherapy.render.mesh_cache import Batches, GpuMesh, MeshCache, UploadBudget
 from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
 from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
 from vrtherapy.render.shaders import FRAME_BINDING, build_program
@@ -214,10 +215,9 @@ class Renderer:
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LEQUAL)
         gl.glCullFace(gl.GL_BACK)
-        bound = 0
         if box is not None:
             before, shadow_start = gl.stats(), clock.perf_counter()
-            self.shadows.draw(box, batches)
+            self.shadows.draw(box, lambda: self.meshes.draw(batches))
             self.last_shadow_ms = (clock.perf_counter() - shadow_start) * 1000.0
             after = gl.stats()
             self.last_shadow_stats = FrameStats(
@@ -225,7 +225,6 @@ class Renderer:
                 after.gl_calls - before.gl_calls,
                 after.triangles - before.triangles,
             )
-            bound = batches[0][0].vao if batches else 0
         if self.encode_srgb:
             gl.glDisable(gl.GL_FRAMEBUFFER_SRGB)
         else:
@@ -246,7 +245,8 @@ class Renderer:
                 FRAME_BLOCK_SIZE,
             )
             if self.instancing:
-                self._draw_instanced(batches, bound if i == 0 else 0)
+                gl.glUseProgram(self._instanced)
+                self.meshes.draw(batches)
             else:
                 self._draw_one_by_one(singles, rows)
             self.skinned.draw(characters)
@@ -276,18 +276,13 @@ class Renderer:
         gl.glUseProgram(0)
         self._submit_s = (gl.clock() - start) - (gl.gl_seconds - in_gl)
 
-    def _prepare(self, plan: FramePlan, instances: bool) -> list[tuple[GpuMesh, int]]:
+    def _prepare(self, plan: FramePlan, instances: bool) -> Batches:
         """Upload new meshes and, with ``instances``, this frame's instance rows (one
-        upload), each mesh pointed at its run of them."""
-        out = []
+        upload); the opaque runs as draw commands."""
+        table = plan.table
         if instances:
-            self.meshes.upload_instances(plan.table.rows)
-        for run in plan.opaque:
-            gpu = self.meshes.get(run.mesh, self.frame_index)
-            if instances:
-                self.meshes.point_instances(gpu, run.first)
-            out.append((gpu, run.count))
-        return out
+            self.meshes.upload_instances(table.rows)
+        return self.meshes.batches(table.meshes, table.starts, table.opaque, self.frame_index)
 
     def _one_by_one(self, runs: Sequence[Run]) -> list[tuple[GpuMesh, int]]:
         """(mesh on the GPU, row) of every item of ``runs``, for drawing one at a time."""
@@ -297,33 +292,18 @@ class Renderer:
             out.extend((gpu, r) for r in range(run.first, run.first + run.count))
         return out
 
-    def _draw_instanced(self, batches: list[tuple[GpuMesh, int]], bound: int = 0) -> None:
-        """One instanced call per batch; ``bound``: the vertex array bound already."""
-        gl = self.gl
-        gl.glUseProgram(self._instanced)
-        for gpu, count in batches:
-            if gpu.vao != bound:
-                gl.glBindVertexArray(gpu.vao)
-                bound = 0
-            gl.glDrawElementsInstanced(
-                gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None, count
-            )
-
     def _draw_one_by_one(self, items: list[tuple[GpuMesh, int]], rows: F32) -> None:
         """One draw call per item (a row of the frame's instance data), its transform and
         material as uniforms."""
         gl = self.gl
         gl.glUseProgram(self._single)
-        bound = -1
+        gl.glBindVertexArray(self.meshes.vao)
         for gpu, r in items:
-            if gpu.vao != bound:
-                gl.glBindVertexArray(gpu.vao)
-                bound = gpu.vao
             row = rows[r]
             gl.glUniformMatrix4fv(self._u_model, 1, gl.GL_FALSE, row[0:16])  # column-major
             gl.glUniform4fv(self._u_tint, 1, row[16:20])
             gl.glUniform2fv(self._u_material, 1, row[20:22])
-            gl.glDrawElements(gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None)
+            self.meshes.draw_one(gpu)
 
     def _upload_frame_blocks(
         self,

@@ -18,7 +18,7 @@ The light box (:func:`light_box`) is pure numpy, tested without GL.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,8 +123,8 @@ _TO_CLIP = np.array([[2, 0, 0, -1], [0, 2, 0, -1], [0, 0, 2, -1], [0, 0, 0, 1]],
 class ShadowPass:
     """The GL side: a depth texture and framebuffer, and the depth-only program.
 
-    ``draw`` renders the frame's opaque batches (``(gpu mesh, instance count)``, their
-    instance buffers already filled) into the map and leaves the map bound on
+    ``draw`` renders the frame's opaque batches (their instance rows already uploaded)
+    into the map and leaves the map bound on
     ``SHADOW_TEXTURE_UNIT`` for the lit programs."""
 
     def __init__(self, gl: Any, quality: ShadowQuality) -> None:
@@ -189,7 +189,9 @@ class ShadowPass:
             return None
         return light_box(env.sun_direction, standing_height, settings.size)
 
-    def draw(self, box: LightBox, batches: Sequence[tuple[Any, int]]) -> None:
+    def draw(self, box: LightBox, draw_batches: Callable[[], None]) -> None:
+        """Render the map from the sun: ``draw_batches`` draws the frame's opaque batches
+        with the program in use (the depth-only one here)."""
         settings = QUALITY[self.quality]
         assert settings is not None  # box() said this frame has shadows
         self._ensure_map(settings.size)
@@ -202,12 +204,7 @@ class ShadowPass:
         gl.glUseProgram(self._program)
         clip = (_TO_CLIP @ box.matrix.astype(np.float64)).astype(np.float32)
         gl.glUniformMatrix4fv(self._u_light, 1, gl.GL_TRUE, clip)
-        # backwards, so that the first eye starts with the mesh bound last here
-        for gpu, count in reversed(batches):
-            gl.glBindVertexArray(gpu.vao)
-            gl.glDrawElementsInstanced(
-                gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None, count
-            )
+        draw_batches()
 
     def _free_map(self) -> None:
         if self._framebuffer:
