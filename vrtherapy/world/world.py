@@ -599,7 +599,9 @@ class World:
     def _pose(self) -> None:
         self._posed += 1
         local = self._graph.local
-        if self._moving or self._bound:  # (the crowds write every node they pose)
+        # back to rest where something besides the crowds moves nodes (the crowds set all
+        # the nodes they pose, and no one else writes the others)
+        if self._moving or self._bound:
             local[:] = self._rest
         # authored motion first: it moves whole objects (and the client standing on one),
         # which the animators below see through the root's world matrix and the eye
