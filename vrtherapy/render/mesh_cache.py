@@ -107,9 +107,9 @@ def interleave(mesh: Mesh) -> F32:
 class MeshCache(GpuStore[Mesh, GpuMesh]):
     """GPU copies of meshes by key in shared buffers; ``evict`` frees those unused for a
     while. ``multi_draw`` (found out from the context) draws a frame's runs with one
-    ``glMultiDrawElementsIndirect``; without it (an OpenGL 3.3-4.2 context) each run
-    is one ``glDrawElementsInstancedBaseVertex`` with the instance attributes pointed
-    at its rows."""
+    ``glMultiDrawElementsIndirect``; without it each run is one draw: where the context
+    has ``base_instance`` (OpenGL 4.2) one that starts at the run's rows, else (OpenGL
+    3.3-4.1) one with the instance attributes pointed at them first."""
 
     def __init__(self, gl: Any, evict_after_frames: int = 600) -> None:
         super().__init__(gl, evict_after_frames)
@@ -120,11 +120,11 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
         self._indices = RangeAllocator(INDEX_CAPACITY)
         self._instance_capacity = 0  # rows the instance buffer can hold
         self._instance_rows: F32 | None = None  # what it holds now
-        self._instance_offset = 0  # where the instance attributes point (fallback path)
+        self._instance_offset = 0  # where the instance attributes point (3.3-4.1 path)
         self._commands: tuple[Any, ...] = ()  # what the command buffer was made from
         self._batches = NO_BATCHES
         self.generation = 0  # changes whenever a mesh comes or goes
-        self.multi_draw = multi_draw_available(gl)
+        self.multi_draw, self.base_instance = draw_support(gl)
 
     def __len__(self) -> int:
         return len(self.meshes)
@@ -339,7 +339,7 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
 
     def draw(self, batches: Batches) -> None:
         """Draw every run of ``batches`` instanced, with the program in use: one
-        ``glMultiDrawElementsIndirect`` where the context has it."""
+        ``glMultiDrawElementsIndirect`` where the context has it, else a call per run."""
         if not len(batches):
             return
         gl = self.gl
@@ -349,6 +349,20 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
                 self._point_instances(0)
             gl.glBindBuffer(gl.GL_DRAW_INDIRECT_BUFFER, self._command_buffer)
             gl.draw_indirect(len(batches), batches.triangles)
+            return
+        if self.base_instance:
+            if self._instance_offset:
+                self._point_instances(0)
+            for count, instances, first, base, row in batches.commands.tolist():
+                gl.glDrawElementsInstancedBaseVertexBaseInstance(
+                    gl.GL_TRIANGLES,
+                    count,
+                    gl.GL_UNSIGNED_INT,
+                    ctypes.c_void_p(first * _F),
+                    instances,
+                    base,
+                    row,
+                )
             return
         for count, instances, first, base, row in batches.commands.tolist():
             if row != self._instance_offset:
@@ -392,16 +406,20 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
         self.generation += 1
 
 
-def multi_draw_available(gl: Any) -> bool:
-    """Whether the current context draws indirect multi-draws (OpenGL 4.3, or the
-    ARB_multi_draw_indirect extension)."""
+def draw_support(gl: Any) -> tuple[bool, bool]:
+    """What the current context draws a frame's runs with: (indirect multi-draws, base
+    instances), from its OpenGL version or extensions. A multi-draw's commands start at
+    their rows with their base instance, which contexts without base instances (OpenGL
+    4.0-4.1 with ARB_multi_draw_indirect alone) take as a field that must be zero: those
+    get no multi-draw."""
     try:
         major = int(gl.glGetIntegerv(gl.GL_MAJOR_VERSION))
         minor = int(gl.glGetIntegerv(gl.GL_MINOR_VERSION))
     except Exception:  # no context: nothing can be drawn anyway
-        return False
+        return False, False
     if (major, minor) >= (4, 3):
-        return True
+        return True, True
     count = int(gl.glGetIntegerv(gl.GL_NUM_EXTENSIONS))
     names = {gl.glGetStringi(gl.GL_EXTENSIONS, i) for i in range(count)}
-    return b"GL_ARB_multi_draw_indirect" in names
+    base_instance = (major, minor) >= (4, 2) or b"GL_ARB_base_instance" in names
+    return base_instance and b"GL_ARB_multi_draw_indirect" in names, base_instance
