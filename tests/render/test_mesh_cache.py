@@ -165,3 +165,34 @@ def test_evicted_meshes_leave_room_for_the_next_ones(
         assert len(r.meshes) <= 8 * per_scene
     finally:
         r.release()
+
+
+def test_a_scene_back_from_a_long_blackout_looks_as_before(
+    display: HeadlessDisplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blackout frames draw nothing, so the scene's meshes are not marked used: they are
+    evicted, and a mesh preloaded meanwhile takes their space. The scene's unchanged draw
+    list afterwards (the same table, as the world hands out while nothing moves) uploads
+    them again: the same picture, not the newcomer's triangles where they were."""
+    from vrtherapy.render import renderer as renderer_module
+    from vrtherapy.world.draw_table import table_of
+    from vrtherapy.world.types import DrawList
+
+    monkeypatch.setattr(renderer_module, "EVICT_EVERY_FRAMES", 1)
+    display.make_current()
+    r = Renderer(evict_after_frames=3)
+    try:
+        red = box((0.6, 0.6, 0.6), (1, 0, 0, 1))
+        dl = DrawList(None, table=table_of([item(red, 0, 1.6, -2)]))
+        before = draw(display, r, dl)
+        for _ in range(6):
+            draw(display, r, dl, fade=1.0)
+        assert red.key not in r.meshes
+        blue = box((0.6, 0.6, 0.6), (0, 0, 1, 1))  # as many vertices: red's old place
+        assert r.preload([blue])
+        after = draw(display, r, dl)
+        assert red.key in r.meshes
+        for a, b in zip(before, after, strict=True):
+            assert np.array_equal(a, b)
+    finally:
+        r.release()
