@@ -74,6 +74,28 @@ def test_one_multi_draw_and_a_call_per_batch_give_the_same_pixels(
     assert (multi[0][..., 2] > multi[0][..., 0] + 40).sum() > 50  # the blue boxes are there
 
 
+@pytest.mark.parametrize("then_multi_draw", [True, False])
+def test_draws_from_the_first_row_after_runs_were_pointed_at_theirs(
+    display: HeadlessDisplay,
+    renderer: Renderer,
+    monkeypatch: pytest.MonkeyPatch,
+    then_multi_draw: bool,
+) -> None:
+    """The OpenGL 3.3-4.1 path leaves the instance attributes pointed at its last run's
+    rows; the paths that start each run at its rows (multi-draw, base instance) point
+    them back at the first row before drawing, or every run would be shifted."""
+    monkeypatch.setattr(renderer.meshes, "multi_draw", False)
+    monkeypatch.setattr(renderer.meshes, "base_instance", False)
+    expected = draw(display, renderer, three_meshes())  # each run pointed at its rows
+    draw(display, renderer, grid_of_boxes(30))
+    assert renderer.meshes._instance_offset != 0
+    monkeypatch.setattr(renderer.meshes, "multi_draw", then_multi_draw)
+    monkeypatch.setattr(renderer.meshes, "base_instance", True)
+    got = draw(display, renderer, three_meshes())  # a new layout: commands made anew
+    for a, b in zip(expected, got, strict=True):
+        assert np.array_equal(a, b)
+
+
 def test_without_multi_draws_a_run_costs_one_call(
     display: HeadlessDisplay, renderer: Renderer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
