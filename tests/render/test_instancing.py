@@ -81,14 +81,13 @@ def test_draws_from_the_first_row_after_runs_were_pointed_at_theirs(
     monkeypatch: pytest.MonkeyPatch,
     then_multi_draw: bool,
 ) -> None:
-    """The OpenGL 3.3-4.1 path leaves the instance attributes pointed at its last run's
-    rows; the paths that start each run at its rows (multi-draw, base instance) point
-    them back at the first row before drawing, or every run would be shifted."""
+    """The OpenGL 3.3-4.1 path points instance attributes at each run's rows; the paths
+    that start each run at its rows (multi-draw, base instance) read them from the
+    first row all the same, or every run would be shifted."""
     monkeypatch.setattr(renderer.meshes, "multi_draw", False)
     monkeypatch.setattr(renderer.meshes, "base_instance", False)
     expected = draw(display, renderer, three_meshes())  # each run pointed at its rows
     draw(display, renderer, grid_of_boxes(30))
-    assert renderer.meshes._instance_offset != 0
     monkeypatch.setattr(renderer.meshes, "multi_draw", then_multi_draw)
     monkeypatch.setattr(renderer.meshes, "base_instance", True)
     got = draw(display, renderer, three_meshes())  # a new layout: commands made anew
@@ -96,24 +95,30 @@ def test_draws_from_the_first_row_after_runs_were_pointed_at_theirs(
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("base_instance", [True, False])
 def test_without_multi_draws_a_run_costs_one_call(
-    display: HeadlessDisplay, renderer: Renderer, monkeypatch: pytest.MonkeyPatch
+    display: HeadlessDisplay,
+    renderer: Renderer,
+    monkeypatch: pytest.MonkeyPatch,
+    base_instance: bool,
 ) -> None:
-    """On a context with base instances but no indirect multi-draw (OpenGL 4.2), each
-    run is one draw that starts at its rows, the instance attributes left where they
-    are: a frame costs at most a call per run and pass more than with the multi-draw
-    (re-pointing six attributes per run tripled a stock scene's GL calls)."""
+    """Without indirect multi-draws each run is one draw: with base instances (OpenGL
+    4.2) one that starts at its rows, else (3.3-4.1) one from the run's own vertex
+    array, kept while the layout stays. A frame costs at most a call per run and pass
+    more than with the multi-draw, two without base instances (re-pointing six
+    attributes per run and pass tripled a stock scene's GL calls)."""
     dl = three_meshes()
     for _ in range(2):  # the second frame: nothing new to upload
         draw(display, renderer, dl)
     multi = renderer.last_frame_stats.gl_calls
     monkeypatch.setattr(renderer.meshes, "multi_draw", False)
+    monkeypatch.setattr(renderer.meshes, "base_instance", base_instance)
     for _ in range(2):
         draw(display, renderer, dl)
     stats = renderer.last_frame_stats
     runs, passes = 3, display.eyes
     assert stats.draw_calls == passes * (runs + 1)  # and the sky
-    assert stats.gl_calls - multi <= passes * (runs - 1)
+    assert stats.gl_calls - multi <= passes * (runs - 1 if base_instance else 2 * runs)
 
 
 def test_naive_path_makes_one_call_per_object(display: HeadlessDisplay, renderer: Renderer) -> None:

@@ -96,17 +96,25 @@ def boxes_of_many_colours() -> list[tuple[float, float, float]]:
     return [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (0, 1, 1), (1, 0, 1), (1, 1, 1)]
 
 
+@pytest.mark.parametrize(
+    ("multi_draw", "base_instance"), [(True, True), (False, True), (False, False)]
+)
 def test_meshes_drawn_after_the_shared_buffers_grew_look_as_before(
-    display: HeadlessDisplay, monkeypatch: pytest.MonkeyPatch
+    display: HeadlessDisplay,
+    monkeypatch: pytest.MonkeyPatch,
+    multi_draw: bool,
+    base_instance: bool,
 ) -> None:
     """The shared vertex and index buffers start small here and grow with nearly every
-    mesh; what they held before is copied over: the picture is the same as from roomy
+    mesh; what they held before is copied over, and every vertex array (the runs' own
+    ones on OpenGL 3.3-4.1) reads the new buffers: the picture is the same as from roomy
     buffers, pixel for pixel."""
     from vrtherapy.render import mesh_cache
 
     colours = boxes_of_many_colours()
     meshes = [box((0.25, 0.25 + i / 100, 0.25), (*c, 1.0)) for i, c in enumerate(colours)]
-    dl = scene(*(item(m, -0.9 + 0.3 * i, 1.5, -2.0) for i, m in enumerate(meshes)))
+    # the last mesh uploaded first: its run starts at row 0, as each mesh's did below
+    dl = scene(*(item(m, -0.9 + 0.3 * i, 1.5, -2.0) for i, m in reversed(list(enumerate(meshes)))))
     display.make_current()
     roomy = Renderer()
     try:
@@ -117,6 +125,7 @@ def test_meshes_drawn_after_the_shared_buffers_grew_look_as_before(
     monkeypatch.setattr(mesh_cache, "VERTEX_CAPACITY", 30)
     monkeypatch.setattr(mesh_cache, "INDEX_CAPACITY", 40)
     tight = Renderer()
+    tight.meshes.multi_draw, tight.meshes.base_instance = multi_draw, base_instance
     try:
         for m in meshes:  # one at a time: each upload may grow the buffers
             draw(display, tight, scene(item(m, 0, 1.5, -2.0)))
