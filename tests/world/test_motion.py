@@ -3,12 +3,15 @@ parameter values and the scene's clock."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from tests.world.helpers import scenario
 from vrtherapy.authoring.ride import RideLimits, travel
 from vrtherapy.world import World
+from vrtherapy.world.model import AvatarBatch
 from vrtherapy.world.motion import Path, timed
 
 CAR_KEYS = [{"at": 1, "offset": [0, 0, 0]}, {"at": 10, "offset": [0, 27, 0]}]
@@ -247,3 +250,48 @@ def test_a_ride_under_way_waits_through_a_pause_and_goes_on_without_a_jump() -> 
     assert np.abs(np.diff(h)).max() <= RIDE["speed"] * 0.1 + 1e-6
     assert after[0] == pytest.approx(3.75, abs=0.11)  # on from there, not 60 s further
     assert h[-1] == pytest.approx(27.0)
+
+
+def test_people_on_an_object_that_moves_in_time_go_with_it_frame_by_frame() -> None:
+    """The world keeps its crowds' places while nothing can move them; on an object with
+    authored motion, each frame's pose follows the object: the person and the draw
+    list's rows go where it went, and the eyes stay on what they are asked to look at
+    (worked out from where the person is now, not where it stood at the first frame)."""
+    spec = scenario(
+        [
+            {
+                "name": "float",
+                "procedural": "box",
+                "motion": {
+                    "by": "time",
+                    "keys": [{"at": 0, "offset": [0, 0, -4]}, {"at": 10, "offset": [3, 2, -4]}],
+                },
+                "children": [{"name": "rider", "procedural": "avatar"}],
+            }
+        ]
+    )
+    world = World(spec, {})
+    client = np.array([0.0, 1.6, 0.0])
+    world.control_avatars(
+        "rider",
+        AvatarBatch(client[None], np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1)),
+    )
+    head = "rider/body/hips/torso/neck/head"
+    row = int(np.nonzero(world.draw_list().table.transforms[:, 1, 3] != 0)[0][0])  # a part
+    seen = []
+    for t in (0.0, 2.5, 5.0, 10.0):
+        world.advance(t)
+        table = world.draw_list().table
+        box = world.world_matrix("float")[:3, 3]
+        seen.append((box.copy(), world.world_matrix(head)[:3, 3], table.transforms[row, :3, 3]))
+        eye = world.world_matrix(f"{head}/eye_l")
+        to_client = (client - eye[:3, 3]) / np.linalg.norm(client - eye[:3, 3])
+        forward = eye[:3, 2] / np.linalg.norm(eye[:3, 2])
+        assert np.degrees(np.arccos(np.clip(forward @ to_client, -1, 1))) < 5.0, t
+    for (box0, head0, row0), (box, head_at, row_at) in itertools.pairwise(seen):
+        moved = box - box0
+        assert np.linalg.norm(moved) > 0.5
+        # the person (breathing, swaying, turning to the client a little) and the drawn
+        # part go where the object went
+        np.testing.assert_allclose(head_at - head0, moved, atol=0.05)
+        np.testing.assert_allclose(row_at - row0, moved, atol=0.05)

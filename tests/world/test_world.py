@@ -160,6 +160,20 @@ def test_draw_list_without_changes_is_the_same_snapshot() -> None:
     assert higher is not first and higher.standing_height == pytest.approx(90.0)
 
 
+def test_a_crowd_held_still_keeps_its_draw_list_and_moves_again_after() -> None:
+    """A pause poses the people again at the same time: the same pose gives the same
+    snapshot (nothing new to upload); the next frame gives a new one."""
+    world = crowd_world()
+    world.advance(1.0)
+    first = world.draw_list()
+    world.hold(1.0)
+    assert world.draw_list() is first
+    world.advance(1.5)
+    moved = world.draw_list()
+    assert moved is not first
+    assert not np.array_equal(moved.table.rows, first.table.rows)
+
+
 def crowd_world() -> World:
     spec = scenario(
         [

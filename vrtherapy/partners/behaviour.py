@@ -135,7 +135,7 @@ class BehaviourTrack:
         return BehaviourTrack(b, b, now)
 
     def at(self, now: float) -> Behaviour:
-        if self.duration <= 0:
+        if self.duration <= 0 or now - self.since >= self.duration or self.start == self.target:
             return self.target
         return mix(self.start, self.target, _smoothstep((now - self.since) / self.duration))
 
@@ -215,6 +215,8 @@ def _key(k: npt.ArrayLike) -> np.uint64 | npt.NDArray[np.uint64]:
     conversions (most keys are small constants)."""
     if isinstance(k, int) and k >= 0:
         return np.uint64(k)
+    if isinstance(k, np.ndarray) and k.dtype == np.uint64:
+        return k
     return np.asarray(k).astype(np.int64).astype(np.uint64)
 
 
@@ -230,20 +232,29 @@ def _hash01(*keys: npt.ArrayLike) -> FloatArr:
     return _unit(_mix(np.full(shape, _FNV_START, np.uint64), *keys))
 
 
+# the episodes drawn for the last slots asked (see _episodes): the slots and the draws
+_Episodes = tuple[FloatArr, FloatArr, FloatArr]
+
+
 @functools.lru_cache(maxsize=64)
-def _streams_of(seeds: bytes) -> tuple[npt.NDArray[np.uint64], dict[int, FloatArr]]:
+def _streams_of(
+    seeds: bytes,
+) -> tuple[npt.NDArray[np.uint64], dict[int, FloatArr], list[_Episodes]]:
     s = np.frombuffer(seeds, np.int64)
     state = _mix(np.full(len(s), _FNV_START, np.uint64), s, np.arange(len(s)))
     state.flags.writeable = False
-    return state, {}
+    return state, {}, []
 
 
 class _Draws:
     """Draws of N members' random streams: ``draw(*keys)`` equals
-    ``_hash01(seeds, arange(N), *keys)``; draws with constant keys are kept."""
+    ``_hash01(seeds, arange(N), *keys)``; draws with constant keys are kept, and so are
+    the draws of the last episodes (``kept_episodes``, see :func:`_episodes`)."""
 
     def __init__(self, seeds: IntArr) -> None:
-        self.state, self._constant = _streams_of(np.asarray(seeds, np.int64).tobytes())
+        self.state, self._constant, self.kept_episodes = _streams_of(
+            np.asarray(seeds, np.int64).tobytes()
+        )
 
     def draw(self, *keys: npt.ArrayLike) -> FloatArr:
         return _unit(_mix(self.state, *keys))
@@ -266,72 +277,95 @@ def _smooth(x: FloatArr) -> FloatArr:
     return x * x * (3.0 - 2.0 * x)
 
 
-def _cross(a: FloatArr, b: FloatArr) -> FloatArr:
-    """Row-wise cross products of (N, 3) arrays (as ``np.cross``, without its overhead)."""
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
-
-
 def _basis(forward: FloatArr) -> tuple[FloatArr, FloatArr]:
-    """Unit 'right' and 'up' vectors perpendicular to each (N, 3) unit ``forward``."""
-    world_up = np.broadcast_to(np.array([0.0, 1.0, 0.0]), forward.shape)
-    right = _cross(forward, world_up)
-    norm = np.linalg.norm(right, axis=1, keepdims=True)
-    right = np.where(norm > 1e-6, right / np.maximum(norm, 1e-12), np.array([1.0, 0.0, 0.0]))
-    up = _cross(right, forward)
+    """Unit 'right' and 'up' vectors perpendicular to each (N, 3) unit ``forward``:
+    right along forward × world up, up = right × forward (written out); for a forward
+    straight up or down, right is +x."""
+    f0, f1, f2 = forward.T
+    h = np.hypot(f0, f2)  # the length of forward × world up
+    level = h > 1e-6
+    everywhere = bool(level.all())  # (the usual case: nobody looks straight up or down)
+    inv = 1.0 / (h if everywhere else np.where(level, h, 1.0))
+    zero = np.zeros_like(h)
+    # (np.array(...).T: the columns side by side, as np.stack(..., 1) but cheaper)
+    right = np.array([-f2 * inv, zero, f0 * inv]).T
+    up = np.array([-f0 * f1 * inv, h, -f1 * f2 * inv]).T
+    if not everywhere:  # straight up or down: right is +x, up is +x × forward
+        right = np.where(level[:, None], right, _RIGHT)
+        up = np.where(level[:, None], up, np.array([zero, -f2, f1]).T)
     return right, up
 
 
-def _turn(
-    forward: FloatArr, basis: tuple[FloatArr, FloatArr], deg: FloatArr, around: FloatArr
-) -> FloatArr:
-    """``forward`` turned by ``deg`` towards the direction at angle ``around`` (radians,
-    0 = right, π/2 = up) in the plane perpendicular to it (``basis``: its right and up)."""
-    right, up = basis
-    a = np.radians(deg)[:, None]
-    side = np.cos(around)[:, None] * right + np.sin(around)[:, None] * up
-    out: FloatArr = np.cos(a) * forward + np.sin(a) * side
-    return out
+_RIGHT = np.array([1.0, 0.0, 0.0])
+# the keys of the draws of a micro saccade (how far, which way) and of an episode
+# (looking or not, how far away, which side, how far round), each drawn for all members
+_MICRO_KEYS = np.array([[7], [8]], np.uint64)
+_EPISODE_KEYS = np.array([[2], [3], [4], [5]], np.uint64)
+
+
+def _length(v: FloatArr) -> FloatArr:
+    """Row lengths of (N, 3) vectors."""
+    return np.asarray(np.sqrt(np.einsum("ij,ij->i", v, v)), np.float64)
 
 
 def gaze_targets(t: float, head: FloatArr, m: Members) -> tuple[FloatArr, npt.NDArray[np.bool_]]:
     """Where each member looks at time ``t`` (world points, (N, 3)) and whether it looks at
-    the client's face then."""
+    the client's face then.
+
+    Each look is the direction to the face turned by an angle towards a direction round
+    it (a micro saccade, or an averted look); it is worked out as how much of forward,
+    right and up it has, and a new episode's look blends in from the last one's."""
     r = _Draws(m.seeds)
     to_head = np.asarray(head, np.float64)[None, :] - m.eyes
-    dist = np.maximum(np.linalg.norm(to_head, axis=1), 0.2)
+    dist = np.maximum(_length(to_head), 0.2)
     forward = to_head / dist[:, None]
-    basis = _basis(forward)
+    right, up = _basis(forward)
 
     s = t / EPISODE_S + r.constant(1)
     slot = np.floor(s)
-    # looking: small saccades around the face
     micro = np.floor(t / MICRO_SACCADE_S + r.constant(6))
-    at_micro = r.after(micro)
-    micro_deg = MICRO_SACCADE_DEG * _unit(_mix(at_micro, 7))
-    near = _turn(forward, basis, micro_deg, 2 * np.pi * _unit(_mix(at_micro, 8)))
-
-    # the look of the episode before and of this one, both in one pass over 2N rows
     n = len(slot)
+    # looking: small saccades around the face
+    micro_size, micro_way = _unit(_mix(r.after(micro), _MICRO_KEYS))
+    near = _turn_parts(MICRO_SACCADE_DEG * micro_size, 2 * np.pi * micro_way)
+    # the look of the episode before and of this one, both over 2N rows
+    look, away = _episodes(r, slot)
+    looking2 = look < np.concatenate([m.share, m.share])
+    part2 = np.where(looking2, np.concatenate([near, near], 1), away)
+    w = _smooth((s - slot) * EPISODE_S / SACCADE_S)
+    part = part2[:, :n] + (part2[:, n:] - part2[:, :n]) * w
+    direction = np.einsum("kn,knj->nj", part, np.array([forward, right, up]))
+    direction /= _length(direction)[:, None]
+    return m.eyes + direction * dist[:, None], looking2[n:] & (w >= 1.0)
+
+
+def _turn_parts(angle: FloatArr, around: FloatArr) -> FloatArr:
+    """A turn by ``angle`` (degrees) towards ``around`` (radians round the direction, 0:
+    right, π/2: up) as its parts of forward, right and up, (3, N): cos(angle) forward +
+    sin(angle) (cos(around) right + sin(around) up)."""
+    a = np.radians(angle)
+    sin_a = np.sin(a)
+    return np.array([np.cos(a), sin_a * np.cos(around), sin_a * np.sin(around)])
+
+
+def _episodes(r: _Draws, slot: FloatArr) -> tuple[FloatArr, FloatArr]:
+    """For each member's episode before ``slot`` and this one (2N): the number its share
+    of looking at the face is compared with, and the parts (3, 2N) of its averted look.
+    Kept while no member's episode changes (every 2 s): they depend on the slots alone."""
+    kept = r.kept_episodes
+    if kept and np.array_equal(kept[0][0], slot):
+        return kept[0][1], kept[0][2]
     at_k = _mix(np.concatenate([r.state, r.state]), np.concatenate([slot - 1, slot]))
-    looking2 = _unit(_mix(at_k, 2)) < np.concatenate([m.share, m.share])
+    look, away_size, away_side, away_round = _unit(_mix(at_k, _EPISODE_KEYS))
     # averted: sideways and down, 12–35° off the face
     lo, hi = AVERT_DEG
-    away_deg = lo + (hi - lo) * _unit(_mix(at_k, 3))
-    side = np.where(_unit(_mix(at_k, 4)) < 0.5, 0.0, np.pi)
-    away_around = side + np.where(side == 0.0, -1.0, 1.0) * (0.3 + 0.7 * _unit(_mix(at_k, 5)))
-    twice = np.concatenate([forward, forward])
-    right, up = basis
-    away = _turn(
-        twice, (np.concatenate([right, right]), np.concatenate([up, up])), away_deg, away_around
+    swing = 0.3 + 0.7 * away_round
+    parts = _turn_parts(
+        lo + (hi - lo) * away_size, np.where(away_side < 0.5, -swing, np.pi + swing)
     )
-    direction2 = np.where(looking2[:, None], np.concatenate([near, near]), away)
-    d0, d1, looking = direction2[:n], direction2[n:], looking2[n:]
-    w = _smooth((s - slot) * EPISODE_S / SACCADE_S)[:, None]
-    direction = d0 + (d1 - d0) * w
-    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-    return m.eyes + direction * dist[:, None], looking & (w[:, 0] >= 1.0)
+    look.flags.writeable = parts.flags.writeable = False
+    kept[:] = [(slot.copy(), look, parts)]  # in one step: another thread reads it whole
+    return look, parts
 
 
 def blinks(t: float, m: Members) -> FloatArr:
@@ -346,17 +380,18 @@ def blinks(t: float, m: Members) -> FloatArr:
 def nods(t: float, m: Members) -> FloatArr:
     """Extra head pitch (radians): listening nods, more often the warmer the partner, and
     nods the dialogue asks for (``m.nod``: seconds since the nod began)."""
-    r = _Draws(m.seeds)
-    slot = np.floor(t / 3.0 + r.constant(30))
-    chance = np.where(m.listening, 0.25 + 0.5 * np.clip(m.valence, 0, 1), 0.0)
-    nodding = r.draw(slot, 31) < chance
-    local = np.mod(t / 3.0 + r.constant(30), 1.0) * 3.0  # seconds into the slot
-    listening_nod = np.where(nodding & (local < 0.8), 0.1 * np.sin(np.pi * local / 0.4) ** 2, 0.0)
+    out = np.zeros(len(m.seeds))
+    if m.listening.any():  # (nobody nods while no one is listening: skip the draws)
+        r = _Draws(m.seeds)
+        slot = np.floor(t / 3.0 + r.constant(30))
+        chance = np.where(m.listening, 0.25 + 0.5 * np.clip(m.valence, 0, 1), 0.0)
+        nodding = r.draw(slot, 31) < chance
+        local = np.mod(t / 3.0 + r.constant(30), 1.0) * 3.0  # seconds into the slot
+        out += np.where(nodding & (local < 0.8), 0.1 * np.sin(np.pi * local / 0.4) ** 2, 0.0)
     asked = np.where(np.isnan(m.nod), -1.0, m.nod)
-    asked_nod = np.where(
-        (asked >= 0) & (asked < 0.9), 0.16 * np.sin(np.pi * asked / 0.45) ** 2, 0.0
-    )
-    return np.asarray(listening_nod + asked_nod, np.float64)
+    if (asked >= 0).any():
+        out += np.where((asked >= 0) & (asked < 0.9), 0.16 * np.sin(np.pi * asked / 0.45) ** 2, 0.0)
+    return out
 
 
 def animate(t: float, head: FloatArr, m: Members) -> AvatarBatch:

@@ -61,6 +61,7 @@ class Stage:
         self.faces: dict[str, tuple[float, float, float]] = {}  # between the eyes, likewise
         self._seeds = np.arange(len(self.ids), dtype=np.int64) * 7919 + 17
         self._heads: tuple[SceneGraph, npt.NDArray[np.int64]] | None = None  # head nodes
+        self._crowd: tuple[tuple[Bystanders, ...], _Crowd] | None = None  # see _crowd_of
 
     def behaviour_at(
         self, partner_id: str, values: Values, live: Mapping[str, float | str]
@@ -132,7 +133,8 @@ class Stage:
                 names = set(self.world.node_names)
                 heads = [graph.index(_head_of(pid, names)) for pid in self.ids]
                 self._heads = (graph, np.array(heads, np.int64))
-            nodes = np.concatenate([self._heads[1][which], *(b.heads for b in groups)])
+            crowd = self._crowd_of(groups)
+            nodes = np.concatenate([self._heads[1][which], crowd.heads])
             matrices = self.world.world_matrices_of(nodes)
             eyes = (matrices @ EYES_IN_HEAD)[:, :3]
             mouths = (matrices[: len(posed)] @ MOUTH_IN_HEAD)[:, :3]
@@ -144,30 +146,23 @@ class Stage:
             for k, (_, pid, _) in enumerate(posed):
                 self.faces[pid] = (float(eyes[k, 0]), float(eyes[k, 1]), float(eyes[k, 2]))
                 self.mouths[pid] = (float(mouths[k, 0]), float(mouths[k, 1]), float(mouths[k, 2]))
-            m = Members.of(eyes[: len(posed)], [t for _, _, t in posed], now, self._seeds[which])
+            # the partners' behaviour blended now (as Members.of), then the crowd's
+            now_b = [t.at(now) for _, _, t in posed]
+            valence = [expression(b, bystander=False) for b in now_b]
+            nod = [np.nan] * len(posed)
             said = [(acts or {}).get(pid) for _, pid, _ in posed]
             if any(a is not None for a in said):
-                m = replace(
-                    m,
-                    valence=np.array(
-                        [face_valence(float(v), a) for v, a in zip(m.valence, said, strict=True)]
-                    ),
-                    nod=np.array([nod_since(a) for a in said]),
-                )
-            jaw = [talk.get(pid) for _, pid, _ in posed]
-            crowd = sum(len(b.heads) for b in groups)
-
-            def cat(mine: npt.ArrayLike, theirs: list[npt.ArrayLike]) -> npt.NDArray[Any]:
-                return np.concatenate([np.asarray(mine), *(np.asarray(x) for x in theirs)])
-
+                valence = [face_valence(float(v), a) for v, a in zip(valence, said, strict=True)]
+                nod = [nod_since(a) for a in said]
+            jaw = [np.nan if (j := talk.get(pid)) is None else j for _, pid, _ in posed]
             m = Members(
                 eyes,
-                cat(m.share, [b.share for b in groups]),
-                cat(m.valence, [b.valence for b in groups]),
-                cat(m.seeds, [b.seeds for b in groups]).astype(np.int64),
-                cat(np.full(len(posed), listening), [np.zeros(crowd, bool)]),
-                cat([np.nan if j is None else j for j in jaw], [np.full(crowd, np.nan)]),
-                cat(m.nod, [np.full(crowd, np.nan)]),
+                np.concatenate([[look_share(b, bystander=False) for b in now_b], crowd.share]),
+                np.concatenate([valence, crowd.valence]),
+                np.concatenate([self._seeds[which], crowd.seeds]),
+                np.concatenate([np.full(len(posed), listening), crowd.listening]),
+                np.concatenate([jaw, crowd.jaw]),
+                np.concatenate([nod, crowd.nod]),
             )
             batch = animate(now, np.asarray(head, np.float64), m)
             for k, (_, pid, _) in enumerate(posed):
@@ -183,6 +178,44 @@ class Stage:
                 at += len(b.heads)
         if advance:
             self.world.advance(now)
+
+    def _crowd_of(self, groups: Sequence[Bystanders]) -> _Crowd:
+        """The bystander groups joined (kept while the same groups come each frame)."""
+        key = tuple(groups)
+        kept = self._crowd
+        if kept is None or kept[0] != key:
+            n = sum(len(b.heads) for b in groups)
+
+            def cat(arrays: list[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
+                return np.concatenate([np.zeros(0, dtype), *arrays]).astype(dtype)
+
+            kept = self._crowd = (
+                key,
+                _Crowd(
+                    cat([b.heads for b in groups], np.int64),
+                    cat([b.share for b in groups], np.float64),
+                    cat([b.valence for b in groups], np.float64),
+                    cat([b.seeds for b in groups], np.int64),
+                    np.zeros(n, bool),
+                    np.full(n, np.nan),
+                    np.full(n, np.nan),
+                ),
+            )
+        return kept[1]
+
+
+@dataclass(frozen=True, eq=False)
+class _Crowd:
+    """The bystanders of one pose as arrays over all of them (what does not change from
+    frame to frame): their head nodes, and what :class:`Members` needs of them."""
+
+    heads: npt.NDArray[np.int64]
+    share: npt.NDArray[np.float64]
+    valence: npt.NDArray[np.float64]
+    seeds: npt.NDArray[np.int64]
+    listening: npt.NDArray[np.bool_]  # never: the client speaks to the partners
+    jaw: npt.NDArray[np.float64]  # NaN: not speaking
+    nod: npt.NDArray[np.float64]  # NaN: no nod asked
 
 
 @dataclass(frozen=True, eq=False)

@@ -41,17 +41,26 @@ class Layout:
     def table(self, transforms: F32, shift: tuple[float, float, float] | None = None) -> DrawTable:
         """This frame's table from the model matrices of the items, (N, 4, 4) indexed by
         ``order``, each moved by ``-shift`` (metres) if given."""
-        placed = np.asarray(transforms[self.order], dtype=np.float32)
+        placed = np.asarray(transforms, np.float32).take(self.order, axis=0)
+        flat = placed.reshape(-1, 16)
         if shift is not None and any(shift):
-            placed[:, :3, 3] -= np.asarray(shift, np.float32)
+            moved = np.zeros(16, np.float32)
+            moved[_TRANSLATION] = shift
+            flat -= moved  # the translation column, in one contiguous pass
         rows = np.empty((len(self.order), INSTANCE_FLOATS), np.float32)
-        rows[:, :16] = placed.transpose(0, 2, 1).reshape(-1, 16)
+        rows[:, :16] = flat[:, _COLUMN_MAJOR]
         rows[:, 16:] = self.material_rows
         rows.flags.writeable = False
         placed.flags.writeable = False
         return DrawTable(
             rows, placed, self.meshes, self.starts, self.opaque, self.drawn, self.materials
         )
+
+
+# a 4x4 matrix's 16 numbers (row-major) as the rows hold them (column-major), and where
+# its translation column sits in the row-major 16
+_COLUMN_MAJOR = np.arange(16).reshape(4, 4).T.ravel()
+_TRANSLATION = [3, 7, 11]
 
 
 def layout(meshes: Sequence[Mesh], materials: Sequence[Material]) -> Layout:

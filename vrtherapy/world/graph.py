@@ -89,6 +89,19 @@ class SceneGraph:
                 depth[i] = depth[parent[i]] + 1
         self._levels = [np.nonzero(depth == d)[0] for d in range(1, int(depth.max(initial=0)) + 1)]
         self._roots = np.nonzero(parent < 0)[0]
+        # the nodes sorted by depth, so that each depth is one slice of them: where each
+        # node is in that order, and per depth its slice and its nodes' parents' places
+        self._by_depth = np.argsort(depth, kind="stable")
+        self._place = np.empty(n, np.int64)
+        self._place[self._by_depth] = np.arange(n)
+        ends = np.searchsorted(depth[self._by_depth], np.arange(len(self._levels) + 2))
+        self._depths = [
+            (
+                slice(int(ends[d]), int(ends[d + 1])),
+                self._place[parent[self._by_depth[ends[d] : ends[d + 1]]]],
+            )
+            for d in range(1, len(self._levels) + 1)
+        ]
         self._index = {name: i for i, name in enumerate(self.names)}
 
     def __len__(self) -> int:
@@ -98,11 +111,13 @@ class SceneGraph:
         return self._index[name]
 
     def world_matrices(self) -> F32:
-        """(N, 4, 4) local -> world for every node, one batched matmul per depth."""
-        world = self.local.copy()
-        for idx in self._levels:
-            world[idx] = world[self.parent[idx]] @ self.local[idx]
-        return world
+        """(N, 4, 4) local -> world for every node, one batched matmul per depth (on the
+        nodes sorted by depth, so each depth's result lands in place)."""
+        world = self.local.take(self._by_depth, axis=0)
+        for at, parents in self._depths:
+            np.matmul(world.take(parents, axis=0), world[at], out=world[at])
+        out: F32 = world.take(self._place, axis=0)
+        return out
 
     def effective_visibility(self) -> Bools:
         """A node is shown when it and all its ancestors are visible."""

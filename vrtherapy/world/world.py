@@ -96,18 +96,24 @@ class _Stand:
     eye_height: float
 
 
+# which objects decide where the client stands, for a graph and its visibility: the first
+# shown object with a stand point (its root node and the point, in it), and the eye height
+_StandSource = tuple[
+    SceneGraph, npt.NDArray[np.bool_], tuple[int, tuple[float, float, float]] | None, float
+]
+
+
 @dataclass(eq=False)
 class _DrawCache:
     """How the shown items of one graph are laid out in a draw table (remade when
-    visibility changes), and the last draw list with the poses it was made from."""
+    visibility changes), and the last draw list with the world matrices it was made from."""
 
     graph: SceneGraph
     visible: npt.NDArray[np.bool_]  # graph.visible when the layout was made
     layout: Layout  # its ``order`` indexes graph nodes
     shown: npt.NDArray[np.bool_]  # (N,) nodes the draw list draws
-    local: F32 | None = None  # graph.local when ``draw_list`` was made
     draw_list: DrawList | None = None
-    world: F32 | None = None  # world matrices (world space) of that draw list
+    world: F32 | None = None  # world matrices (world space) of that draw list (the pose's)
     shift: tuple[float, float, float] = (0.0, 0.0, 0.0)  # world -> the client's frame: -shift
     morphs: tuple[F32, ...] = ()  # the skins' morph weights when ``draw_list`` was made
 
@@ -175,6 +181,15 @@ class _People:
         n = len(self.rig)
         shaped = any(b.viseme is not None for _, b in given)
         gesturing = any(b.gesture is not None for _, b in given)
+        if len(given) == len(self.crowds) and not shaped and not gesturing:
+            # every crowd has its batch (the crowds in order): joined as they are
+            def joined(field: str) -> npt.NDArray[np.float64]:
+                return np.concatenate([getattr(b, field) for _, b in given], dtype=np.float64)
+
+            return AvatarBatch(
+                joined("gaze_target"), joined("jaw_open"), joined("blink"), joined("brows"),
+                joined("nod_pitch"),
+            )  # fmt: skip
         out = AvatarBatch(
             np.full((n, 3), np.nan), np.full(n, np.nan), np.full(n, np.nan),
             np.full(n, np.nan), np.zeros(n),
@@ -234,7 +249,11 @@ class World:
         # held still (a pause): the time the picture shows, while rides wait; None: animated
         self._held_at: float | None = None
         self._draw_cache: _DrawCache | None = None
-        self._world_cache: tuple[SceneGraph, F32, F32] | None = None
+        self._stand_source: _StandSource | None = None  # see _stand
+        self._kept_roots: tuple[_People, F32] | None = None  # see _member_roots
+        # the graph, the pose count, its local and world matrices at that pose
+        self._world_cache: tuple[SceneGraph, int, F32, F32] | None = None
+        self._posed = 0  # poses so far (_pose counts them)
         self._extents: tuple[SceneGraph, dict[str, _Extent]] | None = None
         self._values: dict[str, Any] = {}
         self.problems: tuple[str, ...] = ()
@@ -578,8 +597,12 @@ class World:
         self._legs = {n: replace(leg, t0=leg.t0 + seconds) for n, leg in self._legs.items()}
 
     def _pose(self) -> None:
+        self._posed += 1
         local = self._graph.local
-        local[:] = self._rest
+        # back to rest where something besides the crowds moves nodes (the crowds set all
+        # the nodes they pose, and no one else writes the others)
+        if self._moving or self._bound:
+            local[:] = self._rest
         # authored motion first: it moves whole objects (and the client standing on one),
         # which the animators below see through the root's world matrix and the eye
         for index, motion, name in self._moving:
@@ -601,15 +624,26 @@ class World:
             local[b.indices] = b.animator.pose(self._t, ctx)
         people = self._people
         if people is not None:  # every avatar of every object in one vectorised pass
-            roots = np.stack([self._world_of(b.root) for b, _ in people.crowds])
             local[people.indices] = people.rig.pose(
                 self._t,
-                np.repeat(roots, people.sizes, axis=0),
+                self._member_roots(people),
                 client_eye,
                 people.batch(self._batches),
                 people.requests(self._controls),
             ).reshape(-1, 4, 4)
         self._morphs = tuple(self._morph_weights(client_eye))
+
+    def _member_roots(self, people: _People) -> F32:
+        """Each crowd member's object root in world space, (N, 4, 4). Kept while nothing
+        can move an object (no authored motion, no animator but the crowds')."""
+        kept = self._kept_roots
+        if kept is not None and kept[0] is people:
+            return kept[1]
+        roots = np.stack([self._world_of(b.root) for b, _ in people.crowds])
+        out = np.repeat(roots, people.sizes, axis=0)
+        out.flags.writeable = False
+        self._kept_roots = (people, out) if not self._moving and not self._bound else None
+        return out
 
     def _morph_weights(self, client_eye: tuple[float, float, float]) -> Iterator[F32]:
         """Each skin's morph weights now (after the joints are posed)."""
@@ -685,22 +719,33 @@ class World:
             out = out @ m
         return out
 
-    def _stand(self) -> _Stand:
+    def _stand(self, world: F32 | None = None) -> _Stand:
         """The first visible object that says where the client stands on it decides the
-        client's floor point (default: the origin); likewise for the eye height."""
-        vis = self._graph.effective_visibility()
-        point = (0.0, 0.0, 0.0)
-        eye = DEFAULT_EYE_HEIGHT
-        found_stand = found_eye = False
-        for root, built in zip(self._roots, self._builts, strict=True):
-            if not vis[root]:
-                continue
-            if built.stand is not None and not found_stand:
-                p = apply(self._world_of(root), np.array(built.stand))[0]
-                point, found_stand = (float(p[0]), float(p[1]), float(p[2])), True
-            if built.eye_height is not None and not found_eye:
-                eye, found_eye = built.eye_height, True
-        return _Stand(point, eye)
+        client's floor point (default: the origin); likewise for the eye height. Which
+        objects those are is worked out again only when visibility changes; the stand
+        point follows its object's motion (``world``: the world matrices at the current
+        pose, where the caller has them)."""
+        graph = self._graph
+        source = self._stand_source
+        if source is None or source[0] is not graph or not np.array_equal(source[1], graph.visible):
+            vis = graph.effective_visibility()
+            stand = next(
+                ((r, b.stand) for r, b in zip(self._roots, self._builts, strict=True)
+                 if vis[r] and b.stand is not None),
+                None,
+            )  # fmt: skip
+            eye = next(
+                (b.eye_height for r, b in zip(self._roots, self._builts, strict=True)
+                 if vis[r] and b.eye_height is not None),
+                DEFAULT_EYE_HEIGHT,
+            )  # fmt: skip
+            source = self._stand_source = (graph, graph.visible.copy(), stand, eye)
+        _, _, stand, eye = source
+        if stand is None:
+            return _Stand((0.0, 0.0, 0.0), eye)
+        root, on = stand
+        p = apply(self._world_of(root) if world is None else world[root], np.array(on))[0]
+        return _Stand((float(p[0]), float(p[1]), float(p[2])), eye)
 
     @property
     def stand_point(self) -> tuple[float, float, float]:
@@ -789,6 +834,7 @@ class World:
         """
         graph = self._graph
         cache = self._draw_cache
+        world = self._world_matrices()  # the same array while the pose is the same
         if (
             cache is None
             or cache.graph is not graph
@@ -798,17 +844,13 @@ class World:
         elif (
             cache.draw_list is not None
             and cache.draw_list.environment is self._look
-            and cache.local is not None
-            and np.array_equal(cache.local, graph.local)
+            and cache.world is world
             and _same(cache.morphs, self._morphs)
         ):
             return cache.draw_list
-        stand = self._stand()
+        stand = self._stand(world)
         x, _, z = stand.point
-        world = self._world_matrices()
         table = cache.layout.table(world, shift=(x, 0.0, z))
-        # the (read-only) copy of the pose those world matrices were made from
-        cache.local = self._world_cache[1] if self._world_cache is not None else None
         cache.world, cache.shift = world, (x, 0.0, z)
         cache.morphs = self._morphs
         # only skins and interior lights ask what is shown (a crowd's frame does not)
@@ -860,16 +902,22 @@ class World:
 
     def _world_matrices(self) -> F32:
         """World matrices of every node at the current pose (kept until a pose changes;
-        read-only)."""
+        read-only). Only :meth:`_pose` writes the graph's local matrices: until it runs
+        again they are as they were; after it, a pose equal to the last keeps its world
+        matrices too (and the draw list made from them)."""
         graph = self._graph
         cached = self._world_cache
-        if cached is not None and cached[0] is graph and np.array_equal(cached[1], graph.local):
-            return cached[2]
+        if cached is not None and cached[0] is graph:
+            if cached[1] == self._posed:
+                return cached[3]
+            if np.array_equal(cached[2], graph.local):
+                self._world_cache = (graph, self._posed, cached[2], cached[3])
+                return cached[3]
         world = graph.world_matrices()
         world.flags.writeable = False
         local = graph.local.copy()
         local.flags.writeable = False
-        self._world_cache = (graph, local, world)
+        self._world_cache = (graph, self._posed, local, world)
         return world
 
 

@@ -407,6 +407,7 @@ def _move(m: F32, d: npt.ArrayLike) -> None:
     m[..., 3] += d32[..., 0:1] * m[..., 0] + d32[..., 1:2] * m[..., 1] + d32[..., 2:3] * m[..., 2]
 
 
+_MOVED = [TORSO, HIPS, BROW_L, BROW_R, MOUTH_L, MOUTH_R]  # the joints Rig.pose moves
 _EYE_IN_HEAD = np.array([0.0, EYE_IN_HEAD[1], EYE_IN_HEAD[2]])
 
 # The lips' shape for each viseme (authoring.character.VISEMES order: sil PP FF TH DD kk
@@ -434,9 +435,9 @@ def _mouth_shape(out: F32, viseme: npt.NDArray[np.int64]) -> None:
 
 
 def _gesture(out: F32, g: FloatArr, t: float) -> None:
-    """A dialogue gesture's body channels (``AvatarBatch.gesture`` columns lean, shrug,
-    arm raise; the head's yaw is added by the caller), in place."""
-    _turn(out[:, TORSO], g[:, 1], "x")  # + leans towards the avatar's front
+    """A dialogue gesture's arm channels (``AvatarBatch.gesture`` columns shrug, arm
+    raise), in place; the head's yaw and the torso's lean (+ towards the avatar's front,
+    about x) are added to their turns by the caller."""
     _lift(out[:, SHO_L : SHO_R + 1], 0.035 * g[:, 2, None])
     raise_ = g[:, 3]
     _turn(out[:, SHO_R], -1.3 * raise_, "z")  # the right arm out to the side
@@ -519,6 +520,22 @@ class Rig:
         """Equals ``_hash01(seed, idx, *keys)`` per member."""
         return _unit(_mix(self._stream, *keys))
 
+    def _slot_draw(self, slot: FloatArr, key: int) -> FloatArr:
+        """``_draw(slot, key)``, kept while no member's ``slot`` (a whole number of some
+        stretch of time: a nod's 4 s, a yawn's 9 s) changes."""
+        kept = self._kept_draws.get(key)
+        if kept is not None and np.array_equal(kept[0], slot):
+            return kept[1]
+        got = self._draw(slot, key)
+        got.flags.writeable = False
+        self._kept_draws[key] = (slot.copy(), got)
+        return got
+
+    @functools.cached_property
+    def _kept_draws(self) -> dict[int, tuple[FloatArr, FloatArr]]:
+        """The last slot-keyed draws, by key (see :meth:`_slot_draw`)."""
+        return {}
+
     @functools.cached_property
     def _constants(self) -> dict[str, FloatArr]:
         d = self._draw
@@ -536,6 +553,27 @@ class Rig:
     @functools.cached_property
     def _walking(self) -> npt.NDArray[np.bool_]:
         return np.asarray((self.walk_span > 0) & (self._constants["speed"] > 0))
+
+    @functools.cached_property
+    def _nodders(self) -> bool:
+        """Whether any member's attitude nods by itself."""
+        return bool((self.traits.nod > 0).any())
+
+    @functools.cached_property
+    def _yawners(self) -> bool:
+        """Whether any member's attitude yawns."""
+        return bool((self.traits.yawn > 0).any())
+
+    @functools.cached_property
+    def _still(self) -> npt.NDArray[np.bool_]:
+        """Members who do not sway: the seated and the walking."""
+        return np.asarray(self.seated | self._walking)
+
+    @functools.cached_property
+    def _head_rest(self) -> npt.NDArray[np.float64]:
+        """Each member's head joint (at rest) in its member root's frame, (N, 4, 4)."""
+        chain = self.rest[:, HIPS] @ self.rest[:, TORSO] @ self.neck @ self.rest[:, HEAD]
+        return np.asarray(chain, np.float64)
 
     def member_roots(self, t: float) -> F32:
         base = self.rest[:, ROOT]
@@ -571,12 +609,10 @@ class Rig:
         out[:, ROOT] = roots
         walking = self._walking
 
-        # Breathing (chest rises and tips) and a slow sway of standing people.
+        # Breathing (the chest rises and tips) and a slow sway of standing people: made
+        # with the face's turns at the end
         breath = np.sin(2 * np.pi * 0.24 * t + phase)
-        _lift(out[:, TORSO], 0.004 * breath)
-        _turn(out[:, TORSO], -0.012 * breath, "x")
-        sway = np.where(self.seated | walking, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
-        _turn(out[:, HIPS], sway, "z")
+        sway = np.where(self._still, 0.0, 0.015 * np.sin(2 * np.pi * 0.11 * t + phase))
 
         # Walking: legs and arms swing, about 1.8 steps a second.
         if walking.any():
@@ -600,9 +636,11 @@ class Rig:
             yaw, pitch = self._gaze_angles(t, client_eye, head_inverse)
             if b is not None and aim is not None and aim.any():
                 yaw[aim], pitch[aim] = self._look_at_all(head_inverse[aim], b.gaze_target[aim])
-        slot = np.floor(t / 4.0 + c["nod_slot"])
-        nodding = self._draw(slot, 4) < traits.nod
-        nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
+        nod = np.zeros(len(self))
+        if self._nodders:
+            slot = np.floor(t / 4.0 + c["nod_slot"])
+            nodding = self._slot_draw(slot, 4) < traits.nod
+            nod = np.where(nodding, 0.12 * np.maximum(0, np.sin(2 * np.pi * 1.6 * t)), 0.0)
         jaw = self._automatic(None if b is None else b.jaw_open, lambda: self._yawns(t))
         blink = self._automatic(None if b is None else b.blink, lambda: self._blinks(t))
         brows = self._automatic(None if b is None else b.brows, lambda: traits.brows.copy())
@@ -624,19 +662,35 @@ class Rig:
                 brows[i] = ctl.brows
             nod[i] += ctl.nod * 0.18 * max(0.0, float(np.sin(2 * np.pi * 1.5 * t)))
 
-        head_yaw = np.clip(yaw, -1.1, 1.1)
-        head_pitch = np.clip(pitch, -0.5, 0.6)
+        head_yaw = yaw.clip(-1.1, 1.1)
+        head_pitch = pitch.clip(-0.5, 0.6)
+        tip = -0.012 * breath
         if gesture is not None:  # a head shake turns the head; the eyes stay on target
-            _gesture(out, np.nan_to_num(gesture), t)
-            head_yaw = head_yaw + np.nan_to_num(gesture[:, 0])
-        _turn(out[:, HEAD], head_yaw, "y")
-        _turn(out[:, HEAD], head_pitch + nod, "x")
-        eye_yaw = np.clip(yaw - head_yaw, -0.4, 0.4)
-        eye_pitch = np.clip(pitch - head_pitch, -0.3, 0.3)
-        eyes = out[:, EYE_L : EYE_R + 1]  # both eyes turn alike
-        _turn(eyes, eye_yaw[:, None], "y")
-        _turn(eyes, eye_pitch[:, None], "x")
-        self._face(out, np.clip(brows, -1.0, 1.0), np.clip(jaw, 0.0, 1.0), np.clip(blink, 0, 1))
+            g = np.nan_to_num(gesture)
+            _gesture(out, g, t)
+            head_yaw = head_yaw + g[:, 0]
+            tip = tip + g[:, 1]  # the lean, about x as the breath's tip
+        eye_yaw = (yaw - head_yaw).clip(-0.4, 0.4)
+        eye_pitch = (pitch - head_pitch).clip(-0.3, 0.3)
+        lids_jaw, brow, corner, (brow_turn, corner_turn) = self._face(
+            brows.clip(-1.0, 1.0), jaw.clip(0.0, 1.0), blink.clip(0.0, 1.0)
+        )
+        # Every joint's turns and moves, a pass for each set of joints next to each other
+        # (or gathered), each joint's in its order (np.array(...).T: columns side by side,
+        # as np.stack(..., 1) but cheaper). The torso rises with the breath; hips, brows
+        # and mouth corners move (the hips by nothing), then turn about z.
+        zero = np.zeros(len(self))
+        still = [zero, zero, zero]
+        moves = np.array([[zero, 0.004 * breath, zero], still, brow, brow, corner, corner])
+        moved = out[:, _MOVED]
+        _move(moved, moves.transpose(2, 0, 1))
+        _turn(moved[:, 1:], np.array([sway, brow_turn, brow_turn, corner_turn, corner_turn]).T, "z")
+        out[:, _MOVED] = moved
+        # the head and both eyes (the eyes turn alike) about y, then they, the torso (its
+        # tip), the lids and the jaw about x
+        _turn(out[:, HEAD : EYE_R + 1], np.array([head_yaw, eye_yaw, eye_yaw]).T, "y")
+        x = np.array([tip, head_pitch + nod, eye_pitch, eye_pitch, *lids_jaw]).T
+        _turn(out[:, TORSO : JAW + 1], x, "x")
         if shape is not None:
             _mouth_shape(out, shape)
         return out
@@ -654,8 +708,10 @@ class Rig:
 
     def _yawns(self, t: float) -> FloatArr:
         """Jaw opening of members who yawn now (0 for the others)."""
+        if not self._yawners:
+            return np.zeros(len(self))
         yawn_slot = np.floor(t / 9.0 + self._constants["yawn_slot"])
-        yawning = self._draw(yawn_slot, 6) < self.traits.yawn
+        yawning = self._slot_draw(yawn_slot, 6) < self.traits.yawn
         return np.where(yawning, 0.8 * np.sin(np.pi * np.mod(t / 9.0, 1.0)) ** 2, 0.0)
 
     def _blinks(self, t: float) -> FloatArr:
@@ -665,37 +721,48 @@ class Rig:
         return np.asarray(np.clip(1.0 - np.abs(local - 0.1) / 0.1, 0.0, 1.0), np.float64)
 
     @staticmethod
-    def _face(out: F32, expression: FloatArr, jaw: FloatArr, blink: FloatArr) -> None:
-        """Brows, lids, jaw and mouth corners of every member from its expression (-1..1),
-        jaw opening and blink (0..1), in place (``out`` (N, J, 4, 4))."""
+    def _face(
+        expression: FloatArr, jaw: FloatArr, blink: FloatArr
+    ) -> tuple[list[FloatArr], list[FloatArr], list[FloatArr], list[FloatArr]]:
+        """How every member's face moves for its expression (-1..1), jaw opening and blink
+        (0..1), each (N,): the turns about x of both lids and the jaw; the moves (x, y,
+        z) of a brow and of a mouth corner; the turns about z of a brow and a corner."""
         zero = np.zeros(len(expression))
         cross = np.minimum(expression, 0.0)  # hostile: brows down and drawn in
         warm = np.maximum(expression, 0.0)
-        # both brows share a mesh, the right one turned half round: the same local turn
-        # lowers both inner ends when hostile
-        brows = out[:, BROW_L : BROW_R + 1]
-        _move(brows, np.stack([zero, 0.006 * expression, 0.002 * cross], 1)[:, None])
-        _turn(brows, (-0.45 * cross + 0.08 * warm)[:, None], "z")
         # lids: narrowed in a glare, a little in a warm smile; shut in a blink
         narrow = 0.4 * -cross + 0.12 * warm
         lid = narrow + blink * (LID_CLOSED - LID_OPEN - narrow)
         # a warm smile parts the lips a little; speech opens the jaw further
         opening = np.maximum(jaw, SMILE_JAW * warm) * JAW_MAX
-        # both lids and the jaw (joints next to each other) turn about x in one pass
-        _turn(out[:, LID_L : JAW + 1], np.stack([lid, lid, opening], 1), "x")
-        # the mouth corners turn up (and out) in a smile and down in a frown, and drop
-        # half way with the jaw (about 10 cm from the hinge to the lips) so an open
-        # mouth stays oval
-        corners = out[:, MOUTH_L : MOUTH_R + 1]
-        _move(corners, np.stack([0.003 * warm, -0.05 * np.sin(opening), zero], 1)[:, None])
-        _turn(corners, (SMILE * expression * (1.0 - 0.5 * jaw))[:, None], "z")
+        # Both brows share a mesh, the right one turned half round: the same local turn
+        # lowers both inner ends when hostile. The mouth corners turn up (and out) in a
+        # smile and down in a frown, and drop half way with the jaw (about 10 cm from
+        # the hinge to the lips) so an open mouth stays oval.
+        brow = [zero, 0.006 * expression, 0.002 * cross]
+        corner = [0.003 * warm, -0.05 * np.sin(opening), zero]
+        brow_turn = -0.45 * cross + 0.08 * warm
+        corner_turn = SMILE * expression * (1.0 - 0.5 * jaw)
+        return [lid, lid, opening], brow, corner, [brow_turn, corner_turn]
 
     def _head_inverse(self, member_world: F32) -> npt.NDArray[np.float64]:
-        """World -> head-joint (at rest) matrices of each member, (N, 4, 4)."""
-        chain = member_world @ self.rest[:, HIPS] @ self.rest[:, TORSO] @ self.neck
-        chain = chain @ self.rest[:, HEAD]
-        out: npt.NDArray[np.float64] = np.linalg.inv(chain.astype(np.float64))
+        """World -> head-joint (at rest) matrices of each member, (N, 4, 4), read-only;
+        worked out again only when a member's place in the world changes."""
+        kept = self._last_inverse
+        if kept and kept[0][0].shape == member_world.shape:
+            was, inverse = kept[0]
+            if np.array_equal(was, member_world):
+                return inverse
+        chain = np.asarray(member_world, np.float64) @ self._head_rest
+        out = np.asarray(np.linalg.inv(chain), np.float64)
+        out.flags.writeable = False
+        kept[:] = [(np.array(member_world), out)]  # in one step: another thread reads it whole
         return out
+
+    @functools.cached_property
+    def _last_inverse(self) -> list[tuple[F32, npt.NDArray[np.float64]]]:
+        """The members' places in the world at the last pose and their head inverses."""
+        return []
 
     @staticmethod
     def _look_at_all(
