@@ -205,3 +205,73 @@ def test_a_scene_back_from_a_long_blackout_looks_as_before(
             assert np.array_equal(a, b)
     finally:
         r.release()
+
+
+@pytest.mark.parametrize(
+    ("multi_draw", "base_instance"), [(True, True), (False, True), (False, False)]
+)
+def test_a_long_lived_renderer_draws_what_a_new_one_draws(
+    display: HeadlessDisplay,
+    monkeypatch: pytest.MonkeyPatch,
+    multi_draw: bool,
+    base_instance: bool,
+) -> None:
+    """Scenes come and go at random (some drawn again from the same table, some after
+    blank or blackout frames that evict their meshes, meshes preloaded between, glass, the sun's
+    shadows on and off, another renderer drawing in the same context), into buffers that
+    start tiny and with eviction after two frames: every frame is the picture a new
+    renderer draws of the same scene, pixel for pixel."""
+    from vrtherapy.render import mesh_cache
+    from vrtherapy.render import renderer as renderer_module
+    from vrtherapy.world.draw_table import table_of
+    from vrtherapy.world.types import DrawList, EnvironmentLook
+
+    rng = np.random.default_rng(7)
+    colours = boxes_of_many_colours()
+    pool = [
+        box((0.2 + 0.01 * i, 0.2 + 0.02 * (i % 5), 0.2), (*colours[i % 7], 1.0)) for i in range(16)
+    ]
+    ground = box((4, 0.05, 4), (0.6, 0.6, 0.6, 1))
+    monkeypatch.setattr(renderer_module, "EVICT_EVERY_FRAMES", 1)
+    monkeypatch.setattr(mesh_cache, "VERTEX_CAPACITY", 30)
+    monkeypatch.setattr(mesh_cache, "INDEX_CAPACITY", 40)
+    display.make_current()
+    r, other = Renderer(evict_after_frames=2), Renderer()
+    r.meshes.multi_draw, r.meshes.base_instance = multi_draw, base_instance
+    monkeypatch.undo()  # the new renderers below: roomy buffers, the usual eviction
+    shown: list[DrawList] = []
+    try:
+        for _ in range(24):
+            if shown and rng.random() < 0.4:
+                dl = shown[int(rng.integers(len(shown)))]  # the same table again
+            else:
+                items = [item(ground, 0, 0, -2.5)]
+                for j, m in enumerate(rng.choice(16, int(rng.integers(0, 7)), replace=False)):
+                    for k in range(int(rng.integers(1, 4))):
+                        alpha = 0.5 if rng.random() < 0.15 else 1.0
+                        items.append(
+                            item(pool[m], -1.2 + 0.3 * j, 1 + 0.3 * k, -2.5, (1, 1, 1, alpha))
+                        )
+                env = EnvironmentLook(shadows=bool(rng.random() < 0.5))
+                dl = DrawList(None, env, table=table_of(items))
+                shown.append(dl)
+            if rng.random() < 0.3:  # blank frames: a blackout, or nothing to draw
+                blackout = bool(rng.random() < 0.5)
+                for _ in range(int(rng.integers(1, 5))):
+                    draw(display, r, dl if blackout else scene(), fade=1.0 if blackout else 0.0)
+            if rng.random() < 0.3:
+                r.preload([pool[int(i)] for i in rng.choice(16, 3, replace=False)])
+            if rng.random() < 0.3:
+                draw(display, other, scene(*dl.items[:3], env=dl.environment))
+            for _ in range(int(rng.integers(1, 3))):
+                got = draw(display, r, dl)
+            fresh = Renderer()
+            try:
+                expected = draw(display, fresh, dl)
+            finally:
+                fresh.release()
+            for a, b in zip(expected, got, strict=True):
+                assert np.array_equal(a, b)
+    finally:
+        r.release()
+        other.release()
