@@ -217,10 +217,10 @@ def test_a_long_lived_renderer_draws_what_a_new_one_draws(
     base_instance: bool,
 ) -> None:
     """Scenes come and go at random (some drawn again from the same table, some after
-    blank or blackout frames that evict their meshes, meshes preloaded between, glass, the sun's
-    shadows on and off, another renderer drawing in the same context), into buffers that
-    start tiny and with eviction after two frames: every frame is the picture a new
-    renderer draws of the same scene, pixel for pixel."""
+    blank or blackout frames that evict their meshes, meshes preloaded between, glass,
+    the sun's shadows on and off, another renderer drawing in the same context), into
+    buffers that start tiny and with eviction after two frames: every frame is the
+    picture a new renderer draws of the same scene, pixel for pixel."""
     from vrtherapy.render import mesh_cache
     from vrtherapy.render import renderer as renderer_module
     from vrtherapy.world.draw_table import table_of
