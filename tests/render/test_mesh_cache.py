@@ -96,17 +96,25 @@ def boxes_of_many_colours() -> list[tuple[float, float, float]]:
     return [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (0, 1, 1), (1, 0, 1), (1, 1, 1)]
 
 
+@pytest.mark.parametrize(
+    ("multi_draw", "base_instance"), [(True, True), (False, True), (False, False)]
+)
 def test_meshes_drawn_after_the_shared_buffers_grew_look_as_before(
-    display: HeadlessDisplay, monkeypatch: pytest.MonkeyPatch
+    display: HeadlessDisplay,
+    monkeypatch: pytest.MonkeyPatch,
+    multi_draw: bool,
+    base_instance: bool,
 ) -> None:
     """The shared vertex and index buffers start small here and grow with nearly every
-    mesh; what they held before is copied over: the picture is the same as from roomy
+    mesh; what they held before is copied over, and every vertex array (the runs' own
+    ones on OpenGL 3.3-4.1) reads the new buffers: the picture is the same as from roomy
     buffers, pixel for pixel."""
     from vrtherapy.render import mesh_cache
 
     colours = boxes_of_many_colours()
     meshes = [box((0.25, 0.25 + i / 100, 0.25), (*c, 1.0)) for i, c in enumerate(colours)]
-    dl = scene(*(item(m, -0.9 + 0.3 * i, 1.5, -2.0) for i, m in enumerate(meshes)))
+    # the last mesh uploaded first: its run starts at row 0, as each mesh's did below
+    dl = scene(*(item(m, -0.9 + 0.3 * i, 1.5, -2.0) for i, m in reversed(list(enumerate(meshes)))))
     display.make_current()
     roomy = Renderer()
     try:
@@ -117,6 +125,7 @@ def test_meshes_drawn_after_the_shared_buffers_grew_look_as_before(
     monkeypatch.setattr(mesh_cache, "VERTEX_CAPACITY", 30)
     monkeypatch.setattr(mesh_cache, "INDEX_CAPACITY", 40)
     tight = Renderer()
+    tight.meshes.multi_draw, tight.meshes.base_instance = multi_draw, base_instance
     try:
         for m in meshes:  # one at a time: each upload may grow the buffers
             draw(display, tight, scene(item(m, 0, 1.5, -2.0)))
@@ -165,3 +174,104 @@ def test_evicted_meshes_leave_room_for_the_next_ones(
         assert len(r.meshes) <= 8 * per_scene
     finally:
         r.release()
+
+
+def test_a_scene_back_from_a_long_blackout_looks_as_before(
+    display: HeadlessDisplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blackout frames draw nothing, so the scene's meshes are not marked used: they are
+    evicted, and a mesh preloaded meanwhile takes their space. The scene's unchanged draw
+    list afterwards (the same table, as the world hands out while nothing moves) uploads
+    them again: the same picture, not the newcomer's triangles where they were."""
+    from vrtherapy.render import renderer as renderer_module
+    from vrtherapy.world.draw_table import table_of
+    from vrtherapy.world.types import DrawList
+
+    monkeypatch.setattr(renderer_module, "EVICT_EVERY_FRAMES", 1)
+    display.make_current()
+    r = Renderer(evict_after_frames=3)
+    try:
+        red = box((0.6, 0.6, 0.6), (1, 0, 0, 1))
+        dl = DrawList(None, table=table_of([item(red, 0, 1.6, -2)]))
+        before = draw(display, r, dl)
+        for _ in range(6):
+            draw(display, r, dl, fade=1.0)
+        assert red.key not in r.meshes
+        blue = box((0.6, 0.6, 0.6), (0, 0, 1, 1))  # as many vertices: red's old place
+        assert r.preload([blue])
+        after = draw(display, r, dl)
+        assert red.key in r.meshes
+        for a, b in zip(before, after, strict=True):
+            assert np.array_equal(a, b)
+    finally:
+        r.release()
+
+
+@pytest.mark.parametrize(
+    ("multi_draw", "base_instance"), [(True, True), (False, True), (False, False)]
+)
+def test_a_long_lived_renderer_draws_what_a_new_one_draws(
+    display: HeadlessDisplay,
+    monkeypatch: pytest.MonkeyPatch,
+    multi_draw: bool,
+    base_instance: bool,
+) -> None:
+    """Scenes come and go at random (some drawn again from the same table, some after
+    blank or blackout frames that evict their meshes, meshes preloaded between, glass,
+    the sun's shadows on and off, another renderer drawing in the same context), into
+    buffers that start tiny and with eviction after two frames: every frame is the
+    picture a new renderer draws of the same scene, pixel for pixel."""
+    from vrtherapy.render import mesh_cache
+    from vrtherapy.render import renderer as renderer_module
+    from vrtherapy.world.draw_table import table_of
+    from vrtherapy.world.types import DrawList, EnvironmentLook
+
+    rng = np.random.default_rng(7)
+    colours = boxes_of_many_colours()
+    pool = [
+        box((0.2 + 0.01 * i, 0.2 + 0.02 * (i % 5), 0.2), (*colours[i % 7], 1.0)) for i in range(16)
+    ]
+    ground = box((4, 0.05, 4), (0.6, 0.6, 0.6, 1))
+    monkeypatch.setattr(renderer_module, "EVICT_EVERY_FRAMES", 1)
+    monkeypatch.setattr(mesh_cache, "VERTEX_CAPACITY", 30)
+    monkeypatch.setattr(mesh_cache, "INDEX_CAPACITY", 40)
+    display.make_current()
+    r, other = Renderer(evict_after_frames=2), Renderer()
+    r.meshes.multi_draw, r.meshes.base_instance = multi_draw, base_instance
+    monkeypatch.undo()  # the new renderers below: roomy buffers, the usual eviction
+    shown: list[DrawList] = []
+    try:
+        for _ in range(24):
+            if shown and rng.random() < 0.4:
+                dl = shown[int(rng.integers(len(shown)))]  # the same table again
+            else:
+                items = [item(ground, 0, 0, -2.5)]
+                for j, m in enumerate(rng.choice(16, int(rng.integers(0, 7)), replace=False)):
+                    for k in range(int(rng.integers(1, 4))):
+                        alpha = 0.5 if rng.random() < 0.15 else 1.0
+                        items.append(
+                            item(pool[m], -1.2 + 0.3 * j, 1 + 0.3 * k, -2.5, (1, 1, 1, alpha))
+                        )
+                env = EnvironmentLook(shadows=bool(rng.random() < 0.5))
+                dl = DrawList(None, env, table=table_of(items))
+                shown.append(dl)
+            if rng.random() < 0.3:  # blank frames: a blackout, or nothing to draw
+                blackout = bool(rng.random() < 0.5)
+                for _ in range(int(rng.integers(1, 5))):
+                    draw(display, r, dl if blackout else scene(), fade=1.0 if blackout else 0.0)
+            if rng.random() < 0.3:
+                r.preload([pool[int(i)] for i in rng.choice(16, 3, replace=False)])
+            if rng.random() < 0.3:
+                draw(display, other, scene(*dl.items[:3], env=dl.environment))
+            for _ in range(int(rng.integers(1, 3))):
+                got = draw(display, r, dl)
+            fresh = Renderer()
+            try:
+                expected = draw(display, fresh, dl)
+            finally:
+                fresh.release()
+            for a, b in zip(expected, got, strict=True):
+                assert np.array_equal(a, b)
+    finally:
+        r.release()
+        other.release()

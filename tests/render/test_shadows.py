@@ -169,3 +169,27 @@ def test_the_light_box_moves_by_whole_texels() -> None:
         assert moved.radius == first.radius
         shift = (moved.matrix @ point - first.matrix @ point)[:2] * size
         assert np.allclose(shift, np.round(shift), atol=1e-2), shift
+
+
+def test_each_renderer_shades_with_its_own_map_when_two_share_a_context(
+    display: HeadlessDisplay, renderer: Renderer
+) -> None:
+    """Texture bindings belong to the context, not to a renderer: a second renderer in
+    the same context (``vrtherapy bench`` draws scenes side by side; a renderer made
+    after another's release) binds its own shadow map. Each frame still darkens the
+    ground with the map its own shadow pass drew, not the other's (nor a deleted one)."""
+    dl = caster_scene()
+    before, view = render(display, renderer, dl)
+    shade = patch(before, view, dl, 1.0, 0.0)
+    assert shade < 0.75 * patch(before, view, dl, -1.0, 0.0)
+    display.make_current()
+    other = Renderer()
+    try:
+        # its map holds no caster: sampled by mistake, the cube's shadow would vanish
+        render(display, other, scene(floor(), env=SUN_45))  # type: ignore[arg-type]
+        beside, _ = render(display, renderer, dl)
+        assert np.array_equal(beside, before)
+    finally:
+        other.release()
+    after, _ = render(display, renderer, dl)  # the other's map deleted: unbound
+    assert np.array_equal(after, before)

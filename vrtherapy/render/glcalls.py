@@ -22,6 +22,7 @@ _DRAW_CALLS = frozenset(
         "glDrawElementsInstanced",
         "glDrawElementsBaseVertex",
         "glDrawElementsInstancedBaseVertex",
+        "glDrawElementsInstancedBaseVertexBaseInstance",
         "glDrawRangeElements",
     }
 )
@@ -47,7 +48,7 @@ def _triangles(name: str, args: tuple[Any, ...]) -> int:
         return 0
     if name in ("glDrawArrays", "glDrawArraysInstanced"):
         count, instances = int(args[2]), int(args[3]) if len(args) > 3 else 1
-    elif name in ("glDrawElementsInstanced", "glDrawElementsInstancedBaseVertex"):
+    elif name.startswith("glDrawElementsInstanced"):  # BaseVertex, BaseInstance too
         count, instances = int(args[1]), int(args[4])
     elif name == "glDrawRangeElements":
         count, instances = int(args[3]), 1

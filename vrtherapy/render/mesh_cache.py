@@ -107,9 +107,11 @@ def interleave(mesh: Mesh) -> F32:
 class MeshCache(GpuStore[Mesh, GpuMesh]):
     """GPU copies of meshes by key in shared buffers; ``evict`` frees those unused for a
     while. ``multi_draw`` (found out from the context) draws a frame's runs with one
-    ``glMultiDrawElementsIndirect``; without it (an OpenGL 3.3-4.2 context) each run
-    is one ``glDrawElementsInstancedBaseVertex`` with the instance attributes pointed
-    at its rows."""
+    ``glMultiDrawElementsIndirect``; without it each run is one draw: where the context
+    has ``base_instance`` (OpenGL 4.2) one that starts at the run's rows, else (OpenGL
+    3.3-4.1) one from a vertex array of the run's own, its instance attributes pointed
+    at those rows (kept while runs start there: re-pointing six attributes per run and
+    pass would cost more GL calls than the draws)."""
 
     def __init__(self, gl: Any, evict_after_frames: int = 600) -> None:
         super().__init__(gl, evict_after_frames)
@@ -120,11 +122,13 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
         self._indices = RangeAllocator(INDEX_CAPACITY)
         self._instance_capacity = 0  # rows the instance buffer can hold
         self._instance_rows: F32 | None = None  # what it holds now
-        self._instance_offset = 0  # where the instance attributes point (fallback path)
+        # OpenGL 3.3-4.1 without base instances: a vertex array per run's first row, its
+        # instance attributes pointed there (``self.vao``'s stay at row 0)
+        self._run_vaos: dict[int, int] = {}
         self._commands: tuple[Any, ...] = ()  # what the command buffer was made from
         self._batches = NO_BATCHES
         self.generation = 0  # changes whenever a mesh comes or goes
-        self.multi_draw = multi_draw_available(gl)
+        self.multi_draw, self.base_instance = draw_support(gl)
 
     def __len__(self) -> int:
         return len(self.meshes)
@@ -172,14 +176,33 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
             gl.glBindBuffer(target, name)
             gl.glBufferData(target, size, None, gl.GL_STATIC_DRAW)
         self._instance_capacity = 1
-        gl.glBindVertexArray(self.vao)
+        self._make_vao(self.vao, 0)
+
+    def _make_vao(self, vao: int, first_row: int) -> None:
+        """Set up ``vao`` to read the shared buffers, its instance rows from ``first_row``."""
+        gl = self.gl
+        gl.glBindVertexArray(vao)
         self._point_vertices()
         gl.glBindBuffer(gl.GL_ELEMENT_ARRAY_BUFFER, self.index_buffer)
         for location, _, _ in _INSTANCE_LAYOUT:
             gl.glEnableVertexAttribArray(location)
             gl.glVertexAttribDivisor(location, 1)
-        self._point_instances(0)
+        self._point_instances(first_row)
         gl.glBindVertexArray(0)
+
+    def _run_vao(self, first_row: int) -> int:
+        """The vertex array whose instance rows start at ``first_row`` (3.3-4.1 path)."""
+        vao = self._run_vaos.get(first_row)
+        if vao is None:
+            vao = self._run_vaos[first_row] = int(self.gl.glGenVertexArrays(1))
+            self._make_vao(vao, first_row)
+        return vao
+
+    def _drop_run_vaos(self, keep: frozenset[int] = frozenset()) -> None:
+        gone = [vao for row, vao in self._run_vaos.items() if row not in keep]
+        if gone:
+            self.gl.glDeleteVertexArrays(len(gone), gone)
+            self._run_vaos = {r: v for r, v in self._run_vaos.items() if r in keep}
 
     def _point_vertices(self) -> None:
         """Point the vertex array's per-vertex attributes at the vertex buffer (bound)."""
@@ -197,7 +220,7 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
             )
 
     def _point_instances(self, first_row: int) -> None:
-        """Point the instance attributes (vertex array bound) at rows from ``first_row``."""
+        """Point the bound vertex array's instance attributes at rows from ``first_row``."""
         gl = self.gl
         offset = first_row * INSTANCE_FLOATS * _F
         gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self.instance_buffer)
@@ -210,7 +233,6 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
                 INSTANCE_FLOATS * _F,
                 ctypes.c_void_p(offset + at * _F),
             )
-        self._instance_offset = first_row
 
     def _grow(self, which: RangeAllocator, needed: int) -> None:
         """Enlarge the vertex or index buffer, keeping what it holds (offsets stay)."""
@@ -226,6 +248,7 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
         gl.glBindBuffer(gl.GL_COPY_READ_BUFFER, old)
         gl.glCopyBufferSubData(gl.GL_COPY_READ_BUFFER, gl.GL_COPY_WRITE_BUFFER, 0, 0, old_bytes)
         gl.glDeleteBuffers(1, [old])
+        self._drop_run_vaos()  # they read the old buffer; made again when next drawn
         gl.glBindVertexArray(self.vao)
         if vertices:
             self.vertex_buffer = new
@@ -329,6 +352,8 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
         self._batches = Batches(gpus, commands, triangles)
         # a mesh uploaded above changed the generation: key the batches by the one now
         self._commands = (meshes, starts, runs, self.generation)
+        if self._run_vaos:  # those of rows no run starts at any more
+            self._drop_run_vaos(frozenset(commands[:, 4].tolist()))
         if self.multi_draw and n:
             gl = self.gl
             gl.glBindBuffer(gl.GL_DRAW_INDIRECT_BUFFER, self._command_buffer)
@@ -339,20 +364,30 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
 
     def draw(self, batches: Batches) -> None:
         """Draw every run of ``batches`` instanced, with the program in use: one
-        ``glMultiDrawElementsIndirect`` where the context has it."""
+        ``glMultiDrawElementsIndirect`` where the context has it, else a call per run."""
         if not len(batches):
             return
         gl = self.gl
-        gl.glBindVertexArray(self.vao)
         if self.multi_draw:
-            if self._instance_offset:  # the rows start at each command's first instance
-                self._point_instances(0)
+            gl.glBindVertexArray(self.vao)
             gl.glBindBuffer(gl.GL_DRAW_INDIRECT_BUFFER, self._command_buffer)
             gl.draw_indirect(len(batches), batches.triangles)
             return
+        if self.base_instance:
+            gl.glBindVertexArray(self.vao)
+            for count, instances, first, base, row in batches.commands.tolist():
+                gl.glDrawElementsInstancedBaseVertexBaseInstance(
+                    gl.GL_TRIANGLES,
+                    count,
+                    gl.GL_UNSIGNED_INT,
+                    ctypes.c_void_p(first * _F),
+                    instances,
+                    base,
+                    row,
+                )
+            return
         for count, instances, first, base, row in batches.commands.tolist():
-            if row != self._instance_offset:
-                self._point_instances(row)
+            gl.glBindVertexArray(self._run_vao(row))
             gl.glDrawElementsInstancedBaseVertex(
                 gl.GL_TRIANGLES,
                 count,
@@ -375,6 +410,7 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
 
     def clear(self) -> None:
         self.meshes.clear()
+        self._drop_run_vaos()
         if self.vao:
             gl = self.gl
             gl.glDeleteVertexArrays(1, [self.vao])
@@ -392,16 +428,20 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
         self.generation += 1
 
 
-def multi_draw_available(gl: Any) -> bool:
-    """Whether the current context draws indirect multi-draws (OpenGL 4.3, or the
-    ARB_multi_draw_indirect extension)."""
+def draw_support(gl: Any) -> tuple[bool, bool]:
+    """What the current context draws a frame's runs with: (indirect multi-draws, base
+    instances), from its OpenGL version or extensions. A multi-draw's commands start at
+    their rows with their base instance, which contexts without base instances (OpenGL
+    4.0-4.1 with ARB_multi_draw_indirect alone) take as a field that must be zero: those
+    get no multi-draw."""
     try:
         major = int(gl.glGetIntegerv(gl.GL_MAJOR_VERSION))
         minor = int(gl.glGetIntegerv(gl.GL_MINOR_VERSION))
     except Exception:  # no context: nothing can be drawn anyway
-        return False
+        return False, False
     if (major, minor) >= (4, 3):
-        return True
+        return True, True
     count = int(gl.glGetIntegerv(gl.GL_NUM_EXTENSIONS))
     names = {gl.glGetStringi(gl.GL_EXTENSIONS, i) for i in range(count)}
-    return b"GL_ARB_multi_draw_indirect" in names
+    base_instance = (major, minor) >= (4, 2) or b"GL_ARB_base_instance" in names
+    return base_instance and b"GL_ARB_multi_draw_indirect" in names, base_instance

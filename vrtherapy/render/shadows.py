@@ -124,8 +124,8 @@ class ShadowPass:
     """The GL side: a depth texture and framebuffer, and the depth-only program.
 
     ``draw`` renders the frame's opaque batches (their instance rows already uploaded)
-    into the map and leaves the map bound on
-    ``SHADOW_TEXTURE_UNIT`` for the lit programs."""
+    into the map and binds the map on ``SHADOW_TEXTURE_UNIT`` for the lit programs
+    (every frame: the binding is the context's, shared with any other renderer in it)."""
 
     def __init__(self, gl: Any, quality: ShadowQuality) -> None:
         from vrtherapy.render.shaders import build_program
@@ -205,6 +205,11 @@ class ShadowPass:
         clip = (_TO_CLIP @ box.matrix.astype(np.float64)).astype(np.float32)
         gl.glUniformMatrix4fv(self._u_light, 1, gl.GL_TRUE, clip)
         draw_batches()
+        # texture bindings are the context's: another renderer in it may have bound its
+        # own map on the unit since (or deleted it, leaving none), so bind ours each frame
+        gl.glActiveTexture(gl.GL_TEXTURE0 + SHADOW_TEXTURE_UNIT)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, self._texture)
+        gl.glActiveTexture(gl.GL_TEXTURE0)
 
     def _free_map(self) -> None:
         if self._framebuffer:
