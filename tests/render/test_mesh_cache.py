@@ -44,7 +44,7 @@ def test_unused_meshes_are_evicted(display: HeadlessDisplay) -> None:
 def test_a_new_scene_reaches_the_gpu_a_bounded_amount_per_frame(display: HeadlessDisplay) -> None:
     """A scene that is about to come on screen is preloaded over several frames, never more
     than one frame's budget at a time; drawing it afterwards uploads nothing."""
-    from vrtherapy.render.mesh_cache import UPLOAD_MESHES_PER_FRAME
+    from vrtherapy.render.gpu_store import UPLOAD_MESHES_PER_FRAME
 
     display.make_current()
     r = Renderer()
@@ -74,7 +74,8 @@ def test_a_new_scene_reaches_the_gpu_a_bounded_amount_per_frame(display: Headles
 def test_the_upload_budget_is_per_frame_and_lets_one_large_mesh_through(
     display: HeadlessDisplay,
 ) -> None:
-    from vrtherapy.render.mesh_cache import UPLOAD_BYTES_PER_FRAME, mesh_bytes
+    from vrtherapy.render.gpu_store import UPLOAD_BYTES_PER_FRAME
+    from vrtherapy.render.mesh_cache import mesh_bytes
     from vrtherapy.world.geometry import bake, sphere
 
     display.make_current()

@@ -201,3 +201,45 @@ def test_a_partner_model_from_a_scenario_reaches_the_screen(
     opened = reddish()
     assert shut.sum() > 100
     assert opened.sum() > shut.sum() + 10
+
+
+def test_a_scene_with_a_character_is_preloaded_with_its_skinned_mesh(
+    display: HeadlessDisplay, tmp_path: Path
+) -> None:
+    """Coming on screen, a scene's characters go to the GPU ahead of it with its other
+    meshes, within the frames' upload budget: the first frame that draws the scene
+    uploads nothing (a character uploaded then would hold that frame up)."""
+    from tests.world.helpers import scenario
+    from vrtherapy.world import build_world
+
+    skinned_bar(tmp_path / "people" / "sam.glb")
+    spec = scenario(
+        [{"name": "floor", "procedural": "box", "args": {"width": 4, "height": 0.1}}],
+        partners=[
+            {
+                "id": "sam",
+                "name": "Sam",
+                "model": "people/sam.glb",
+                "transform": {"position": [0.0, 0.0, Z]},
+            }
+        ],
+    )
+    world = build_world(spec, {}, asset_dirs=[tmp_path])
+    assert [m.key for m in world.skinned_meshes] == [world.draw_list().skinned[0].mesh.key]
+    meshes = [m for m in world.graph.meshes if m is not None]
+    display.make_current()
+    r = Renderer()
+    try:
+        frames = 0
+        while not r.preload(meshes, skinned=world.skinned_meshes):
+            draw(display, r, DrawList(()))  # the scene on screen until then
+            frames += 1
+            assert frames < 20
+        assert r.preloaded == len({m.key for m in meshes}) + 1
+        before = (r.meshes.uploads, r.skinned.uploads)
+        image = draw(display, r, world.draw_list())[0].astype(int)
+        assert (r.meshes.uploads, r.skinned.uploads) == before  # all there already
+        red = (image[..., 0] > 40) & (image[..., 0] > 2 * image[..., 1])
+        assert red.sum() > 100  # and the character is drawn
+    finally:
+        r.release()

@@ -110,7 +110,8 @@ class ClientView:
         self.presentation: Presentation | None = None
         self.drawn: WorldKey | None = None  # the scene the last frame showed (None: black)
         self.world: Any = None  # the world the last frame drew (None: black)
-        self._meshes: dict[WorldKey, tuple[Any, ...]] = {}  # each world's distinct meshes
+        # each world's distinct meshes, and its characters' skinned meshes
+        self._meshes: dict[WorldKey, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
         self._reported: set[WorldKey] = set()  # worlds whose build problems were reported
         self._last_failed: WorldKey | None = None
         self._mirror_time = 0.0
@@ -269,13 +270,14 @@ class ClientView:
         key, world = found
         if world is None:
             return True
-        meshes = self._meshes.get(key)
-        if meshes is None:
+        found_meshes = self._meshes.get(key)
+        if found_meshes is None:
             if len(self._meshes) > 32:
                 self._meshes.clear()
             unique = {m.key: m for m in world.graph.meshes if m is not None}
-            meshes = self._meshes[key] = tuple(unique.values())
-        return self.renderer.preload(meshes, bounded=bounded)
+            found_meshes = self._meshes[key] = (tuple(unique.values()), world.skinned_meshes)
+        meshes, skinned = found_meshes
+        return self.renderer.preload(meshes, skinned=skinned, bounded=bounded)
 
     def _showable(self, pres: Presentation, calm: str) -> tuple[WorldKey, Any] | None:
         """(the presentation's key, the world that shows it), or None when not ready."""

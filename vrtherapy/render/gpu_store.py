@@ -1,10 +1,36 @@
-"""GPU copies of meshes by key: uploaded the first time a frame draws them, freed once
-no frame has drawn them for a while. The plain and the skinned mesh caches both keep
-theirs this way; each says how its kind is uploaded and freed."""
+"""GPU copies of meshes by key: uploaded the first time a frame draws them, or ahead of
+it within a frame's upload budget (``preload``), and freed once no frame has drawn them
+for a while. The plain and the skinned mesh caches both keep theirs this way; each says
+how its kind is uploaded, sized and freed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
+
+# What one frame may upload for a scene that is not on screen yet (``preload``): a new
+# world reaches the GPU over several frames instead of stalling one.
+UPLOAD_BYTES_PER_FRAME = 1 << 20
+UPLOAD_MESHES_PER_FRAME = 8
+
+
+@dataclass
+class UploadBudget:
+    """What one frame may still upload for scenes that are not on screen yet (shared by
+    the plain and the skinned meshes of the frame)."""
+
+    bytes: int = UPLOAD_BYTES_PER_FRAME
+    meshes: int = UPLOAD_MESHES_PER_FRAME
+    spent: int = 0  # meshes uploaded against it
+
+    def allows(self, size: int) -> bool:
+        # at least one mesh per frame, however large, so that every scene gets there
+        return self.spent == 0 or (self.spent < self.meshes and size <= self.bytes)
+
+    def spend(self, size: int) -> None:
+        self.spent += 1
+        self.bytes -= size
 
 
 class _Keyed(Protocol):
@@ -38,6 +64,23 @@ class GpuStore(Generic[M, G]):
         gpu.last_used = frame
         return gpu
 
+    def preload(self, meshes: Sequence[M], frame: int, budget: UploadBudget) -> bool:
+        """Upload those of ``meshes`` not on the GPU yet that ``budget`` allows; True when
+        all of them are there now."""
+        complete = True
+        for mesh in meshes:
+            gpu = self.meshes.get(mesh.key)
+            if gpu is not None:
+                gpu.last_used = frame
+                continue
+            size = self._bytes(mesh)
+            if not budget.allows(size):
+                complete = False
+                continue
+            self.meshes[mesh.key] = self._upload(mesh, frame)
+            budget.spend(size)
+        return complete
+
     def evict(self, frame: int) -> list[str]:
         """Free meshes not drawn in the last ``evict_after_frames`` frames; return their keys."""
         old = [k for k, g in self.meshes.items() if frame - g.last_used > self.evict_after_frames]
@@ -49,6 +92,10 @@ class GpuStore(Generic[M, G]):
         for gpu in self.meshes.values():
             self._free(gpu)
         self.meshes.clear()
+
+    def _bytes(self, mesh: M) -> int:
+        """What uploading ``mesh`` puts on the GPU, in bytes."""
+        raise NotImplementedError
 
     def _upload(self, mesh: M, frame: int) -> G:
         raise NotImplementedError

@@ -31,29 +31,8 @@ VERTEX_BYTES = VERTEX_FLOATS * 4
 # the shared buffers' first sizes (vertices, 32-bit indices); they double when full
 VERTEX_CAPACITY = 1 << 16
 INDEX_CAPACITY = 1 << 18
-# What one frame may upload for a scene that is not on screen yet (``preload``): a new
-# world reaches the GPU over several frames instead of stalling one.
-UPLOAD_BYTES_PER_FRAME = 1 << 20
-UPLOAD_MESHES_PER_FRAME = 8
 _F = 4  # bytes per float32
 _INSTANCE_LAYOUT = [(3, 4, 0), (4, 4, 4), (5, 4, 8), (6, 4, 12), (7, 4, 16), (8, 2, 20)]
-
-
-@dataclass
-class UploadBudget:
-    """What one frame may still upload for scenes that are not on screen yet."""
-
-    bytes: int = UPLOAD_BYTES_PER_FRAME
-    meshes: int = UPLOAD_MESHES_PER_FRAME
-    spent: int = 0  # meshes uploaded against it
-
-    def allows(self, size: int) -> bool:
-        # at least one mesh per frame, however large, so that every scene gets there
-        return self.spent == 0 or (self.spent < self.meshes and size <= self.bytes)
-
-    def spend(self, size: int) -> None:
-        self.spent += 1
-        self.bytes -= size
 
 
 @dataclass
@@ -141,22 +120,8 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
         """(vertices, indices) the shared buffers hold now."""
         return self._vertices.capacity, self._indices.capacity
 
-    def preload(self, meshes: Sequence[Mesh], frame: int, budget: UploadBudget) -> bool:
-        """Upload those of ``meshes`` not on the GPU yet that ``budget`` allows; True when
-        all of them are there now."""
-        complete = True
-        for mesh in meshes:
-            gpu = self.meshes.get(mesh.key)
-            if gpu is not None:
-                gpu.last_used = frame
-                continue
-            size = mesh_bytes(mesh)
-            if not budget.allows(size):
-                complete = False
-                continue
-            self.meshes[mesh.key] = self._upload(mesh, frame)
-            budget.spend(size)
-        return complete
+    def _bytes(self, mesh: Mesh) -> int:
+        return mesh_bytes(mesh)
 
     # -- the shared buffers -----------------------------------------------------------
 

@@ -29,7 +29,8 @@ from OpenGL import GL
 from vrtherapy.render.batching import Batcher, FramePlan, Run
 from vrtherapy.render.frame_uniforms import FRAME_BLOCK_SIZE, aligned, pack_frame_block
 from vrtherapy.render.glcalls import CountingGL, FrameStats
-from vrtherapy.render.mesh_cache import Batches, GpuMesh, MeshCache, UploadBudget
+from vrtherapy.render.gpu_store import UploadBudget
+from vrtherapy.render.mesh_cache import Batches, GpuMesh, MeshCache
 from vrtherapy.render.overlay import NO_OVERLAY, Overlay, PanelLayout
 from vrtherapy.render.panels import PANEL_VERTEX_FLOATS, build_panels
 from vrtherapy.render.shaders import FRAME_BINDING, build_program
@@ -43,7 +44,7 @@ from vrtherapy.render.skinned import SkinnedDrawer
 from vrtherapy.render.text import GlyphAtlas, default_atlas
 from vrtherapy.render.views import View
 from vrtherapy.world.transforms import camera_position, translate
-from vrtherapy.world.types import F32, DrawList, Mesh, ShadowQuality
+from vrtherapy.world.types import F32, DrawList, Mesh, ShadowQuality, SkinnedMesh
 
 EVICT_EVERY_FRAMES = 60
 
@@ -126,20 +127,28 @@ class Renderer:
 
     # -- per frame ------------------------------------------------------------
 
-    def preload(self, meshes: Sequence[Mesh], *, bounded: bool = True) -> bool:
-        """Put a scene's meshes on the GPU ahead of drawing it, a bounded amount per frame
-        (``mesh_cache.UploadBudget``); True once all are there.
+    def preload(
+        self,
+        meshes: Sequence[Mesh],
+        *,
+        skinned: Sequence[SkinnedMesh] = (),
+        bounded: bool = True,
+    ) -> bool:
+        """Put a scene's meshes (and its characters' ``skinned`` meshes) on the GPU ahead
+        of drawing it, a bounded amount per frame (``gpu_store.UploadBudget``, shared by
+        both kinds); True once all are there.
 
         Call it each frame until it says True; drawing the scene then uploads nothing.
         ``bounded=False`` uploads them all now (offline tools, never a client's frame)."""
         frame = self.frame_index + 1  # the frame being prepared
         if self._budget_frame != frame:
             self._budget_frame, self._budget = frame, UploadBudget()
-        if not bounded:
-            return self.meshes.preload(meshes, frame, UploadBudget(sys.maxsize, sys.maxsize))
-        before = self._budget.spent
-        done = self.meshes.preload(meshes, frame, self._budget)
-        self.preloaded += self._budget.spent - before
+        budget = self._budget if bounded else UploadBudget(sys.maxsize, sys.maxsize)
+        before = budget.spent
+        done = self.meshes.preload(meshes, frame, budget)
+        done = self.skinned.preload(skinned, frame, budget) and done
+        if bounded:
+            self.preloaded += budget.spent - before
         return done
 
     def render(

@@ -151,6 +151,11 @@ class SkinnedDrawer(GpuStore[SkinnedMesh, GpuSkinned]):
         gl.glBindTexture(gl.GL_TEXTURE_BUFFER, 0)
         gl.glActiveTexture(gl.GL_TEXTURE0)
 
+    def _bytes(self, mesh: SkinnedMesh) -> int:
+        n = len(mesh.positions)
+        texels = max(1, int(np.prod(mesh.morph_positions.shape[:2])) * 2)
+        return n * (VERTEX_FLOATS * _F + 8) + int(np.size(mesh.indices)) * _F + texels * 16
+
     def _upload(self, mesh: SkinnedMesh, frame: int) -> GpuSkinned:
         gl = self.gl
         self.uploads += 1

@@ -57,6 +57,7 @@ from vrtherapy.world.types import (
     InteriorLighting,
     Material,
     SkinnedItem,
+    SkinnedMesh,
 )
 
 log = logging.getLogger(__name__)
@@ -268,6 +269,13 @@ class World:
     @property
     def graph(self) -> SceneGraph:
         return self._graph
+
+    @property
+    def skinned_meshes(self) -> tuple[SkinnedMesh, ...]:
+        """The skinned meshes of the world's characters (shown or not), each once: what
+        the GPU needs beside the graph's meshes to draw any of its levels."""
+        unique = {b.skin.mesh.key: b.skin.mesh for b in self._skins}
+        return tuple(unique.values())
 
     def set_parameters(self, values: Values) -> None:
         """Apply new parameter values. Objects whose resolved arguments did not change keep
