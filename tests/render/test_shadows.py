@@ -4,6 +4,7 @@ else, a flat lit floor has no acne, shadows off darken nothing; the light box is
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -193,3 +194,31 @@ def test_each_renderer_shades_with_its_own_map_when_two_share_a_context(
         other.release()
     after, _ = render(display, renderer, dl)  # the other's map deleted: unbound
     assert np.array_equal(after, before)
+
+
+def test_a_skinned_character_casts_a_shadow_down_sun(
+    display: HeadlessDisplay, renderer: Renderer, tmp_path: Path
+) -> None:
+    """A clinic's glTF character standing in the sun shades the ground behind it as any
+    object does (the test's 2 m bar, bent by its joints on the GPU): its shadow falls
+    1 m down sun of it, and nowhere up sun."""
+    from tests.world.skinned_files import skinned_bar
+    from vrtherapy.world.character import read_character
+    from vrtherapy.world.skin_animation import joint_matrices, local_pose, world_pose
+    from vrtherapy.world.types import Material, SkinnedItem
+
+    c = read_character(skinned_bar(tmp_path / "bar.glb"))
+    part = c.skinned[0]
+    joints = joint_matrices(part, world_pose(c.parent, local_pose(c, None, 0.0)))
+    weights = np.zeros(len(part.mesh.morph_names), np.float32)
+    bar = SkinnedItem(part.mesh, joints, weights, Material(roughness=1.0))
+    alone = scene(floor(), env=SUN_45)  # type: ignore[arg-type]
+    with_bar = DrawList(alone.items, alone.environment, skinned=(bar,))
+    empty, view = render(display, renderer, alone)
+    image, _ = render(display, renderer, with_bar)
+    down_sun = patch(image, view, with_bar, 1.0, 0.0)  # under the bar's shadow at 1 m
+    assert down_sun < 0.75 * patch(empty, view, alone, 1.0, 0.0)
+    for x, z in ((-1.0, 0.0), (1.0, 0.6), (1.0, -0.6)):  # beside and up sun: lit
+        assert patch(image, view, with_bar, x, z) == pytest.approx(
+            patch(empty, view, alone, x, z), abs=1.0
+        )

@@ -226,7 +226,12 @@ class Renderer:
         gl.glCullFace(gl.GL_BACK)
         if box is not None:
             before, shadow_start = gl.stats(), clock.perf_counter()
-            self.shadows.draw(box, lambda: self.meshes.draw(batches))
+
+            def casters(light: F32) -> None:
+                self.meshes.draw(batches)
+                self.skinned.draw(characters, light=light)
+
+            self.shadows.draw(box, casters)
             self.last_shadow_ms = (clock.perf_counter() - shadow_start) * 1000.0
             after = gl.stats()
             self.last_shadow_stats = FrameStats(

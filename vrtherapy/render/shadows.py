@@ -1,7 +1,7 @@
 """The sun's shadow map: one depth-only pass per frame, shared by both eyes.
 
-The pass draws the frame's opaque batches (the same instanced draw list the eyes
-use: one ``glDrawElementsInstanced`` per mesh) from the sun into a depth texture;
+The pass draws the frame's opaque batches (the same instanced draw commands the eyes
+use) and its skinned characters from the sun into a depth texture;
 the lit shader (``scene.frag.glsl``) compares against it with percentage-closer
 filtering. Glass is not drawn into it, so sunlight passes through windows.
 
@@ -189,9 +189,11 @@ class ShadowPass:
             return None
         return light_box(env.sun_direction, standing_height, settings.size)
 
-    def draw(self, box: LightBox, draw_batches: Callable[[], None]) -> None:
-        """Render the map from the sun: ``draw_batches`` draws the frame's opaque batches
-        with the program in use (the depth-only one here)."""
+    def draw(self, box: LightBox, draw_casters: Callable[[F32], None]) -> None:
+        """Render the map from the sun: ``draw_casters`` draws the frame's opaque batches
+        with the program in use (the depth-only one here), and may draw other casters
+        (skinned characters) with programs of their own, given the light's clip matrix
+        (world -> the map's clip space, row-major)."""
         settings = QUALITY[self.quality]
         assert settings is not None  # box() said this frame has shadows
         self._ensure_map(settings.size)
@@ -204,7 +206,7 @@ class ShadowPass:
         gl.glUseProgram(self._program)
         clip = (_TO_CLIP @ box.matrix.astype(np.float64)).astype(np.float32)
         gl.glUniformMatrix4fv(self._u_light, 1, gl.GL_TRUE, clip)
-        draw_batches()
+        draw_casters(clip)
         # texture bindings are the context's: another renderer in it may have bound its
         # own map on the unit since (or deleted it, leaving none), so bind ours each frame
         gl.glActiveTexture(gl.GL_TEXTURE0 + SHADOW_TEXTURE_UNIT)

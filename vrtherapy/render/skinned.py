@@ -9,7 +9,8 @@ position then normal delta per vertex and target). Per frame: every item's joint
 matrices go into one uniform buffer, each item's range bound to the ``Joints``
 block before its draw; morph weights are a uniform array. The renderer calls
 :meth:`SkinnedDrawer.prepare` once per frame and :meth:`SkinnedDrawer.draw` once
-per view (stereo: once per eye, with that eye's ``Frame`` block bound).
+per view (stereo: once per eye, with that eye's ``Frame`` block bound) and, where
+the sun casts shadows, once into the shadow map with the depth-only program.
 """
 
 from __future__ import annotations
@@ -71,29 +72,43 @@ def morph_texels(mesh: SkinnedMesh) -> F32:
     return out.reshape(-1, 4)
 
 
+@dataclass(frozen=True)
+class _SkinUniforms:
+    """Where a skinned program's per-item uniforms are (-1: the program has none)."""
+
+    vertex_count: int
+    morph_count: int
+    morph_weights: int
+    tint: int
+    material: int
+    light: int
+
+    @staticmethod
+    def of(gl: Any, program: int) -> _SkinUniforms:
+        loc = gl.glGetUniformLocation
+        names = ("u_vertex_count", "u_morph_count", "u_morph_weights", "u_tint", "u_material")
+        return _SkinUniforms(*(int(loc(program, n)) for n in (*names, "u_light")))
+
+
 class SkinnedDrawer(GpuStore[SkinnedMesh, GpuSkinned]):
     """GPU resources and draw calls of the skinned path (the GL context must be current)."""
 
     def __init__(self, gl: Any, evict_after_frames: int = 600) -> None:
         super().__init__(gl, evict_after_frames)
-        self.program = build_program(
-            "skinned.vert.glsl",
-            "scene.frag.glsl",
-            defines=[f"MAX_JOINTS {MAX_JOINTS}", f"MAX_MORPHS {MAX_MORPHS}"],
+        sizes = [f"MAX_JOINTS {MAX_JOINTS}", f"MAX_MORPHS {MAX_MORPHS}"]
+        self.program = build_program("skinned.vert.glsl", "scene.frag.glsl", defines=sizes)
+        # the same bending into the sun's shadow map, depth only (render/shadows.py)
+        self.depth_program = build_program(
+            "skinned.vert.glsl", "shadow.frag.glsl", defines=[*sizes, "DEPTH_ONLY 1"]
         )
-        p = self.program
-        loc = gl.glGetUniformLocation
-        self._u_vertex_count = loc(p, "u_vertex_count")
-        self._u_morph_count = loc(p, "u_morph_count")
-        self._u_morph_weights = loc(p, "u_morph_weights")
-        self._u_tint = loc(p, "u_tint")
-        self._u_material = loc(p, "u_material")
-        gl.glUniformBlockBinding(p, gl.glGetUniformBlockIndex(p, "Joints"), JOINTS_BINDING)
-        gl.glUseProgram(p)
-        gl.glUniform1i(loc(p, "u_morphs"), MORPH_UNIT)
-        # scene.frag.glsl receives the sun's shadow map (render/shadows.py), as the
-        # batched programs do; characters receive shadows but do not cast them yet
-        gl.glUniform1i(loc(p, "u_shadow_map"), SHADOW_TEXTURE_UNIT)
+        self._uniforms = {p: _SkinUniforms.of(gl, p) for p in (self.program, self.depth_program)}
+        for p in (self.program, self.depth_program):
+            gl.glUniformBlockBinding(p, gl.glGetUniformBlockIndex(p, "Joints"), JOINTS_BINDING)
+            gl.glUseProgram(p)
+            gl.glUniform1i(gl.glGetUniformLocation(p, "u_morphs"), MORPH_UNIT)
+        # scene.frag.glsl receives the sun's shadow map, as the batched programs do
+        gl.glUseProgram(self.program)
+        gl.glUniform1i(gl.glGetUniformLocation(self.program, "u_shadow_map"), SHADOW_TEXTURE_UNIT)
         gl.glUseProgram(0)
         alignment = int(gl.glGetIntegerv(gl.GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT))
         self._stride = aligned(_JOINT_BLOCK, max(alignment, 16))
@@ -124,12 +139,20 @@ class SkinnedDrawer(GpuStore[SkinnedMesh, GpuSkinned]):
         self._ubo_bytes = data.nbytes
         return out
 
-    def draw(self, prepared: list[tuple[GpuSkinned, SkinnedItem, int]]) -> None:
-        """Draw the prepared items into the bound target with the bound Frame block."""
+    def draw(
+        self, prepared: list[tuple[GpuSkinned, SkinnedItem, int]], light: F32 | None = None
+    ) -> None:
+        """Draw the prepared items into the bound target with the bound Frame block; with
+        ``light`` (world -> the shadow map's clip space, row-major), their depth into the
+        bound shadow map instead (characters cast shadows)."""
         if not prepared:
             return
         gl = self.gl
-        gl.glUseProgram(self.program)
+        program = self.program if light is None else self.depth_program
+        u = self._uniforms[program]
+        gl.glUseProgram(program)
+        if light is not None:
+            gl.glUniformMatrix4fv(u.light, 1, gl.GL_TRUE, light)
         gl.glActiveTexture(gl.GL_TEXTURE0 + MORPH_UNIT)
         weights = np.zeros(MAX_MORPHS, dtype=np.float32)
         for gpu, item, offset in prepared:
@@ -140,12 +163,13 @@ class SkinnedDrawer(GpuStore[SkinnedMesh, GpuSkinned]):
             count = min(gpu.morph_count, len(item.morph_weights))
             weights[:] = 0.0
             weights[:count] = item.morph_weights[:count]
-            gl.glUniform1i(self._u_vertex_count, gpu.vertex_count)
-            gl.glUniform1i(self._u_morph_count, count)
-            gl.glUniform1fv(self._u_morph_weights, MAX_MORPHS, weights)
-            m = item.material
-            gl.glUniform4f(self._u_tint, *m.tint)
-            gl.glUniform2f(self._u_material, m.roughness, m.emissive)
+            gl.glUniform1i(u.vertex_count, gpu.vertex_count)
+            gl.glUniform1i(u.morph_count, count)
+            gl.glUniform1fv(u.morph_weights, MAX_MORPHS, weights)
+            if light is None:
+                m = item.material
+                gl.glUniform4f(u.tint, *m.tint)
+                gl.glUniform2f(u.material, m.roughness, m.emissive)
             gl.glBindVertexArray(gpu.vao)
             gl.glDrawElements(gl.GL_TRIANGLES, gpu.index_count, gpu.index_type, None)
         gl.glBindTexture(gl.GL_TEXTURE_BUFFER, 0)
@@ -214,3 +238,4 @@ class SkinnedDrawer(GpuStore[SkinnedMesh, GpuSkinned]):
         self.free_all()
         self.gl.glDeleteBuffers(1, [self._ubo])
         self.gl.glDeleteProgram(self.program)
+        self.gl.glDeleteProgram(self.depth_program)

@@ -1,5 +1,6 @@
 // Skinned and morphed characters (render/skinned.py): morph target deltas are added
-// to the rest shape, then up to four joint matrices bend it. Shares scene.frag.glsl.
+// to the rest shape, then up to four joint matrices bend it. Shares scene.frag.glsl;
+// built with DEPTH_ONLY, the same bending into the sun's shadow map (shadow.frag.glsl).
 #include "frame.glsl"
 
 layout(location = 0) in vec3 a_position;
@@ -21,6 +22,9 @@ uniform int u_morph_count;
 uniform float u_morph_weights[MAX_MORPHS];
 uniform vec4 u_tint;
 uniform vec2 u_material;                   // roughness, emissive
+#ifdef DEPTH_ONLY
+uniform mat4 u_light;                      // world -> the light box's clip space
+#endif
 
 out vec3 v_world;
 out vec3 v_normal;
@@ -45,5 +49,9 @@ void main() {
     v_normal = mat3(skin) * normal;        // rotations and uniform scale, as elsewhere
     v_color = a_color * u_tint;
     v_material = u_material;
+#ifdef DEPTH_ONLY
+    gl_Position = u_light * world;
+#else
     gl_Position = u_projection * (u_view * world);
+#endif
 }
