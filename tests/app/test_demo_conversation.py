@@ -4,6 +4,7 @@ the timeline."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import re
@@ -55,6 +56,40 @@ def test_the_demo_interviews_the_synthetic_client_and_scores_its_skills(tmp_path
     store.close()
 
 
+def test_the_demo_voices_the_partners_lines_on_the_sessions_clock(tmp_path: Path) -> None:
+    """With voices, each line the interviewer says is synthesised and recorded as played
+    (for as long as its audio lasts) one after the other, the last of a turn as heard to
+    its end, and the client's answers get a response latency from that end, measured in
+    steps finer than the demo's ticks."""
+    from tests.app.test_speech_wiring import SECONDS_PER_CHAR, fake_espeak
+    from vrtherapy.partners.speech import SpeechCache
+
+    store = open_store(str(tmp_path / "demo.sqlite3"))
+    lib = load_library(libraries=[FIXTURES])
+    hierarchy = lib.hierarchy("test.interview_practice")
+    cache = SpeechCache(tmp_path / "speech", run=fake_espeak)
+    result = run_demo(
+        store, lib, hierarchy, seed=7, max_minutes=6, echo=lambda _line: None, voices=cache
+    )
+    events = store.read(result.session_id)
+    said = {e.seq: e for e in events if e.kind == "partner_line_spoken" and e.payload.text}
+    played = [e for e in events if e.kind == "partner_line_played"]
+    assert result.lines_played == len(played) == len(said) >= 6
+    for e in played:
+        line = said[e.payload.line]
+        assert e.session_time >= line.session_time  # voiced once said, never before
+        assert e.payload.seconds == pytest.approx(SECONDS_PER_CHAR * len(line.payload.text), 0.05)
+    for a, b in itertools.pairwise(played):  # one after the other
+        assert b.session_time >= a.session_time + a.payload.seconds - 1e-6
+    assert sum(e.kind == "partner_line_finished" for e in events) >= 3
+    latencies = [e.payload.value for e in events if e.kind == "measure_recorded"]
+    assert len(latencies) == result.answers_chosen
+    assert all(v >= 0 for v in latencies)
+    assert any(v % 5 for v in latencies)  # not on the demo's 5 s ticks
+    assert cache.synthesised >= 3  # each distinct line once (then from the cache)
+    store.close()
+
+
 def test_calmer_clients_score_better() -> None:
     rng = random.Random(1)
     calm = [skill_score(5.0, rng) for _ in range(200)]
@@ -81,8 +116,11 @@ def test_demo_of_the_stock_job_interview(tmp_path: Path) -> None:
     assert 'interviewer: "' in out and 'client chose: "' in out  # the timeline, as it runs
     summary = out[out.index("\nSummary") :]
     assert "integrity      verified" in summary
-    lines = re.search(r"conversation   (\d+) lines spoken, (\d+) answers chosen", summary)
-    assert lines is not None and int(lines[1]) > 10 and int(lines[2]) > 5
+    said = r"conversation   (\d+) lines spoken, (\d+) voiced, (\d+) answers chosen"
+    lines = re.search(said, summary)
+    assert lines is not None and int(lines[1]) > 10 and int(lines[3]) > 5
+    # each line voiced (espeak-ng), but for those a new step silenced before their turn
+    assert 0.9 * int(lines[1]) <= int(lines[2]) <= int(lines[1])
     scores = re.search(r"skills         (.*) \(latest scores, 1–5\)", summary)
     assert scores is not None
     named = dict(s.split(" ") for s in scores[1].split(", "))

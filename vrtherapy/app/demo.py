@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from vrtherapy.app.demo_conversation import ScriptedConversation
+from vrtherapy.app.speech_wiring import InlineExecutor, PartnerSpeech
 from vrtherapy.authoring import HierarchySpec, Library
+from vrtherapy.partners.speech import SpeechCache
 from vrtherapy.session import commands as c
 from vrtherapy.session import conversation as conv
 from vrtherapy.session import events as ev
@@ -73,6 +75,10 @@ class DemoResult:
     lines_spoken: int = 0
     answers_chosen: int = 0
     scores: tuple[tuple[str, int], ...] = ()
+    lines_played: int = 0  # lines voiced to the client (with ``voices``)
+
+
+SPEECH_STEP_S = 0.25  # the session's steps while a partner talks (with voices)
 
 
 def run_demo(
@@ -88,12 +94,17 @@ def run_demo(
     on_tick: Callable[[Engine], None] | None = None,
     client_code: str | None = None,
     stimulus: StimulusAt | None = None,
+    voices: SpeechCache | None = None,
 ) -> DemoResult:
     """Run one session; ``client_code`` continues an existing client (default: a new one).
 
     The client's head is tracked as if a headset sampled it (SyntheticHead), looking at
     the step's stimulus where ``stimulus`` locates it (default: the built scenes), and
-    stored like a real session's poses."""
+    stored like a real session's poses. With ``voices``, the partners' lines are
+    synthesised through that cache and voiced on the session's clock as ``vrtherapy
+    run`` voices them (``PartnerSpeech``): each line is recorded as played, for how
+    long, and as heard to its end, and the client's answers get their response
+    latency; without, lines are only recorded as said."""
     clk = ManualClock(wall_start=time.time())
     counter = itertools.count(1)
 
@@ -121,13 +132,15 @@ def run_demo(
     top_reached = False
     load_failures: list[str] = []
     conversation: list[str] = []
-    said = {conv.PartnerLineSpoken: 0, conv.DialogueChoiceMade: 0}
+    said = {conv.PartnerLineSpoken: 0, conv.DialogueChoiceMade: 0, conv.PartnerLinePlayed: 0}
     scores: dict[str, int] = {}
 
     def show(events: tuple[ev.Event, ...]) -> None:
         nonlocal accepted_up, step_downs, top_reached
         for e in events:
             p = e.payload
+            if isinstance(p, conv.PartnerLinePlayed):
+                said[conv.PartnerLinePlayed] += 1
             if isinstance(p, conv.PartnerLineSpoken | conv.DialogueChoiceMade):
                 words = describe(e)
                 if words:
@@ -152,16 +165,40 @@ def run_demo(
 
     show(tuple(store.read(engine.session_id)))
     engine.subscribe(lambda _snap, events: show(events))
+    # the partners' voices on the session's clock; what the speech hands back to the
+    # engine thread waits in ``later`` until the command or tick under way is done
+    later: list[Callable[[], None]] = []
+    speech: PartnerSpeech | None = None
+    if voices is not None:
+        speech = PartnerSpeech(
+            lambda: library,
+            lambda: engine.state,
+            later.append,
+            cache=voices,
+            executor=InlineExecutor(),
+            clock=engine.now,
+            report=lambda message: echo(f"{clock(engine.now())}  (speech: {message})"),
+            handle=engine.handle,
+            session_now=engine.now,
+        )
+        engine.subscribe(speech.on_change)
+
+    def settle() -> None:
+        while later:
+            later.pop(0)()
 
     def send(cmd: c.Command) -> None:
         outcome = engine.handle(cmd)
         if not outcome.accepted:
             echo(f"{clock(engine.now())}  (command refused: {outcome.reason})")
+        settle()
 
     send(
         c.AnswerQuestionnaire(next(cmd_ids), "client", "ssq", client.answer_ssq(False), "baseline")
     )
-    talk = ScriptedConversation(client, seed, cmd_ids, send)
+    talk = ScriptedConversation(
+        client, seed, cmd_ids, send, speech.talking if speech is not None else lambda _p: False
+    )
 
     while engine.state.running:
         # the head over the tick to come, with the scene and step as they are now
@@ -172,8 +209,23 @@ def run_demo(
         distress = functools.partial(client.true_suds, step.anticipated_suds, snap.intensity)
         tracking.add(head.moments(tracked_to, tracked_to + tick_s, distress, where))
         tracked_to += tick_s
-        clk.advance(tick_s)
-        engine.tick()
+        spent = 0.0
+        while spent < tick_s:
+            # while a partner talks, time moves in short steps: lines end, the next one
+            # starts and the client answers when they do, not at the next tick
+            busy = speech is not None and speech.busy
+            dt = min(SPEECH_STEP_S if busy else tick_s, tick_s - spent)
+            clk.advance(dt)
+            spent += dt
+            engine.tick()
+            settle()
+            if speech is not None:
+                speech.tick()  # lines said in turn, and heard to their end
+                settle()
+            if busy and spent < tick_s:
+                snap = engine.snapshot
+                truly = client.true_suds(step.anticipated_suds, snap.intensity, engine.now())
+                talk.tick(engine, library, truly)
         snap = engine.snapshot
         step = hierarchy.steps[snap.step_index]
         now = engine.now()
@@ -240,6 +292,7 @@ def run_demo(
         said[conv.PartnerLineSpoken],
         said[conv.DialogueChoiceMade],
         tuple(scores.items()),
+        said[conv.PartnerLinePlayed],
     )
 
 

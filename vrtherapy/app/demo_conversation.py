@@ -2,8 +2,9 @@
 
 On every tick of the demo: the therapist starts each partner's dialogue once its scene
 is shown; the synthetic client picks one of the answers offered (seeded) after thinking
-a few seconds; a node that waits only for the therapist gets its first trigger after a
-pause; dialogue timeouts fire in the engine's own tick. When the conversations of a
+a few seconds (from the end of the partner's lines, where they are voiced); a node
+that waits only for the therapist gets its first trigger after a pause; dialogue
+timeouts fire in the engine's own tick. When the conversations of a
 scene have ended, the therapist scores the scenario's skills 1–5 and, after a pause,
 starts the interview again (practised until mastered, as in VR-JIT). The therapist's
 scores follow the client's distress: the calmer the client, the better the scores.
@@ -68,8 +69,10 @@ class ScriptedConversation:
         seed: int,
         ids: Iterator[str],
         send: Callable[[c.Command], object],
+        talking: Callable[[str], bool] = lambda _partner_id: False,
     ) -> None:
         self.client = client
+        self.talking = talking  # whether a partner is still saying its lines (voices)
         self.answers = ClientAnswers(client)
         self.rng = random.Random(seed * 7919 + 1)
         self.ids = ids
@@ -119,6 +122,9 @@ class ScriptedConversation:
             # moved it) when it was first seen
             if key not in self._waiting:
                 self._waiting[key] = self._began.pop(p.partner_id, now)
+            if self.talking(p.partner_id):  # the client hears the partner out first
+                self._waiting[key] = now
+                continue
             since = self._waiting[key]
             if p.offers:
                 index = self.answers.pick(p, talk.turns, since, now)

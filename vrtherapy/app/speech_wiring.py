@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from vrtherapy.audio.clips import resolve
 from vrtherapy.audio.crowd import cache_dir
@@ -60,6 +61,7 @@ from vrtherapy.session.snapshot import Snapshot
 from vrtherapy.session.sound import heard_scenario
 from vrtherapy.session.state import SessionState
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # a line whose sound cannot be made is shown (subtitles, transcript) for about this long
@@ -313,6 +315,20 @@ class PartnerSpeech:
         for v in self.voices.lines:
             self._heard_out(v, now)
 
+    @property
+    def busy(self) -> bool:
+        """A partner is talking now, or has lines waiting to be said."""
+        return any(
+            self.talking(p) for p in {*self._pending, *(v.partner_id for v in self.voices.lines)}
+        )
+
+    def talking(self, partner_id: str) -> bool:
+        """The partner is saying a line now, or has lines waiting to be said."""
+        now = self.clock()
+        return bool(self._pending.get(partner_id)) or any(
+            v.partner_id == partner_id and v.playing(now) for v in self.voices.lines
+        )
+
     def _heard_out(self, v: Voiced, now: float) -> None:
         """Record a line heard to its end, once: the microphone learns when a spoken line
         played; when it was the partner's last line for now (a words-free gesture after
@@ -489,6 +505,20 @@ class PartnerSpeech:
     def close(self) -> None:
         if self._own_executor:
             self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class InlineExecutor(Executor):
+    """Runs submitted work at once, on the calling thread, its outcome (a result or an
+    error) in the future it returns: for a session that keeps its own clock and has no
+    engine thread to hand work back to (the demo)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # the caller reads it from the future, as from a pool's
+            future.set_exception(exc)
+        return future
 
 
 def _silent_seconds(text: str) -> float:

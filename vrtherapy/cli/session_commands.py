@@ -41,6 +41,14 @@ def _open(database: str | None) -> EventStore:
         sys.exit(1)
 
 
+def _speech_cache() -> Any:
+    """The partners' speech cache in the user's cache folder (as ``vrtherapy run``)."""
+    from vrtherapy.app.speech_wiring import speech_folder
+    from vrtherapy.partners.speech import SpeechCache
+
+    return SpeechCache(speech_folder())
+
+
 def _fail(message: str, code: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -62,12 +70,21 @@ def _fail(message: str, code: int = 1) -> None:
     show_default=True,
     help="Render the client's view headless at every tick (needs Mesa EGL).",
 )
+@click.option(
+    "--voices/--no-voices",
+    default=True,
+    show_default=True,
+    help="Synthesise the partners' lines (espeak-ng, or a Piper voice where installed) "
+    "and record each as played and heard, as `vrtherapy run` does; without, lines are "
+    "only recorded as said.",
+)
 @database_option
 def demo_command(
     hierarchy_id: str,
     libraries: tuple[Path, ...],
     seed: int,
     render: bool,
+    voices: bool,
     database: str | None,
 ) -> None:
     """Run a complete session with a synthetic client, in accelerated time.
@@ -77,7 +94,9 @@ def demo_command(
     (e.g. --hierarchy social.job_interview) the therapist starts the interview,
     the synthetic client picks its answers (seeded), the therapist scores the
     scenario's skills 1-5 and starts it again two minutes later; the summary
-    lists the lines, answers and latest scores. The session is stored like any
+    lists the lines, answers and latest scores. The partners' lines are voiced
+    on the session's clock (synthesised offline, cached; no sound card is
+    needed) and recorded as played and heard. The session is stored like any
     other and its record is verified at the end.
     """
     from vrtherapy.app.demo import run_demo
@@ -100,6 +119,7 @@ def demo_command(
             seed=seed,
             echo=click.echo,
             on_tick=frames.on_tick if frames else None,
+            voices=_speech_cache() if voices else None,
         )
     finally:
         if frames is not None:
@@ -130,8 +150,9 @@ def demo_command(
     for failure in result.load_failures:
         click.echo(f"  scene failed   {failure}")
     if result.conversation:
+        voiced = f"{result.lines_played} voiced, " if voices else ""
         click.echo(
-            f"  conversation   {result.lines_spoken} lines spoken, "
+            f"  conversation   {result.lines_spoken} lines spoken, {voiced}"
             f"{result.answers_chosen} answers chosen:"
         )
         for said in result.conversation[:DEMO_LINES_SHOWN]:
