@@ -4,6 +4,9 @@ a mesh to draw it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.world.skinned_files import skinned_bar
 from vrtherapy.app.transitions_bench import bench_hierarchy, run_transitions_bench
 from vrtherapy.authoring import load_library
 
@@ -25,3 +28,35 @@ def test_a_short_run_through_levels_and_the_calm_scene() -> None:
     report = result.report()
     assert "worst frame during changes: x" in report.splitlines()[-1]
     assert f"x{result.ratio:.2f} of median" in report
+
+
+def test_a_scene_with_a_character_counts_its_skinned_mesh_on_both_sides(tmp_path: Path) -> None:
+    """A partner's skinned mesh, preloaded with its scene, counts as preloaded and never as
+    a plain mesh a frame did not upload: a frame's uploads of either kind are what
+    'uploaded by a frame that drew them' reports (none here)."""
+    folder = tmp_path / "lib"
+    (folder / "scenes").mkdir(parents=True)
+    skinned_bar(folder / "scenes" / "people" / "sam.glb")
+    (folder / "scenes" / "counter.yaml").write_text(COUNTER, encoding="utf-8")
+    library = load_library(libraries=[folder])
+    balcony = library.scenario("heights.balcony")
+    hierarchy = bench_hierarchy(
+        [("heights.balcony", balcony.levels[0].name), ("clinic.counter", "only")]
+    )
+    result = run_transitions_bench(library, hierarchy, steady_frames=3, rounds=1)
+    assert result.preloaded > 0
+    assert result.uploads_while_drawing == 0
+
+
+COUNTER = """\
+id: clinic.counter
+title: Ordering at a counter
+family: social
+levels:
+  - name: only
+partners:
+  - id: clerk
+    name: Sam
+    model: people/sam.glb
+    transform: {position: [0, 0, -2]}
+"""

@@ -67,8 +67,8 @@ class TransitionsBench:
     size: tuple[int, int]
     refresh_hz: float
     gpu: str
-    preloaded: int  # meshes uploaded ahead of being drawn, all rounds
-    uploads_while_drawing: int  # meshes a frame had to upload to draw them (0: none)
+    preloaded: int  # meshes (plain and skinned) uploaded ahead of being drawn, all rounds
+    uploads_while_drawing: int  # meshes of either kind a frame had to upload to draw them
 
     @property
     def median_ms(self) -> float:
@@ -247,7 +247,7 @@ def _round(
     try:
         until_shown()  # the first scene (start-up, not measured)
         scene_ms = steady()
-        uploads_before = view.renderer.meshes.uploads - view.renderer.preloaded
+        uploads_before = view.renderer.uploads - view.renderer.preloaded
         commands: list[c.Command] = []
         for index in range(1, len(hierarchy.steps)):
             commands.append(c.GoToStep(f"bench-{n}-step-{index}", index=index))
@@ -276,7 +276,7 @@ def _round(
             tuple(changes),
             tuple(steady_ms),
             view.renderer.preloaded,
-            view.renderer.meshes.uploads - view.renderer.preloaded - uploads_before,
+            view.renderer.uploads - view.renderer.preloaded - uploads_before,
         )
     finally:
         view.close()

@@ -78,7 +78,7 @@ class Renderer:
         self.frame_index = 0
         self.last_frame_stats = FrameStats()
         self.meshes = MeshCache(self.gl, evict_after_frames)
-        self.preloaded = 0  # meshes uploaded ahead of being drawn
+        self.preloaded = 0  # meshes (plain and skinned) uploaded ahead of being drawn
         self._budget_frame = -1
         self._prepare_s = self._submit_s = 0.0
         self._budget = UploadBudget()
@@ -124,6 +124,12 @@ class Renderer:
         self._panel_key: tuple[Overlay, float] | None = None
         self._atlas: GlyphAtlas | None = None
         self._atlas_texture = 0
+
+    @property
+    def uploads(self) -> int:
+        """Meshes of either kind (plain and skinned) uploaded since creation, ahead of
+        drawing (``preloaded`` of them) or by the frame that drew them."""
+        return self.meshes.uploads + self.skinned.uploads
 
     # -- per frame ------------------------------------------------------------
 
