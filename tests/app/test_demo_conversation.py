@@ -5,6 +5,7 @@ the timeline."""
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import random
 import re
@@ -138,3 +139,30 @@ def test_demo_of_the_stock_job_interview(tmp_path: Path) -> None:
     )
     assert shown.returncode == 0, shown.stderr
     assert 'client chose: "' in shown.stdout and "skill comfort: " in shown.stdout
+
+
+def test_the_client_draws_its_thinking_time_once_per_node() -> None:
+    """How often the client is asked while it thinks (each tick of the demo, each 0.25 s
+    step while a partner talks, each console tick of ``run --synthetic-client``) changes
+    neither when it answers nor what it answers or rates afterwards: its thinking time
+    is drawn once per node, not at every ask."""
+    from vrtherapy.app.demo_conversation import ClientAnswers
+    from vrtherapy.session.conversation.view import PartnerView
+    from vrtherapy.session.synthetic import ClientProfile, SyntheticClient
+
+    offers = tuple((i, f"answer {i}") for i in range(4))
+    node = PartnerView("p", "P", "ask", "?", offers, (), None, True, False, ())
+
+    def answered(asks_per_second: int) -> tuple[int, int, list[float | None]]:
+        client = SyntheticClient(ClientProfile(seed=5), 100)
+        client.enter_step(0, 0.0)
+        answers = ClientAnswers(client)
+        for k in range(20 * asks_per_second):
+            now = k / asks_per_second
+            index = answers.pick(node, 0, 0.0, now)
+            if index is not None:
+                later = [client.answer_suds(40.0, 1.0, 60.0) for _ in range(5)]
+                return math.ceil(now), index, later  # the whole second it answered in
+        raise AssertionError("the client never answered")
+
+    assert answered(1) == answered(4) == answered(20)

@@ -49,7 +49,9 @@ class ClientAnswers:
         if not p.offers or p.ended:
             return None
         key = (p.partner_id, p.node, turns)
-        answer_at = self._answer_at.setdefault(key, since + self.client.thinking_s())
+        answer_at = self._answer_at.get(key)
+        if answer_at is None:  # drawn once per node: how often it is asked changes nothing
+            answer_at = self._answer_at[key] = since + self.client.thinking_s()
         if now < answer_at:
             return None
         row = self.client.choose(len(p.offers))
