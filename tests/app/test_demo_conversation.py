@@ -88,6 +88,41 @@ def test_the_demo_voices_the_partners_lines_on_the_sessions_clock(tmp_path: Path
     assert all(v >= 0 for v in latencies)
     assert any(v % 5 for v in latencies)  # not on the demo's 5 s ticks
     assert cache.synthesised >= 3  # each distinct line once (then from the cache)
+    assert result.lines_silent == 0
+    assert result.said(True) == (
+        f"{result.lines_spoken} lines spoken, {len(played)} voiced, "
+        f"{result.answers_chosen} answers chosen"
+    )
+    store.close()
+
+
+def test_without_a_synthesiser_the_lines_are_played_silently_and_not_called_voiced(
+    tmp_path: Path,
+) -> None:
+    """Where espeak-ng is missing, each line is still recorded as played (for as long as
+    its words would take, shown as subtitles as in ``vrtherapy run``), the problem is
+    told once, and the summary does not call the lines voiced."""
+    from vrtherapy.partners.speech import SpeechCache, SpeechError
+
+    def no_espeak(_argv: list[str], _text: str) -> None:
+        raise SpeechError("espeak-ng is not installed")
+
+    store = open_store(str(tmp_path / "demo.sqlite3"))
+    lib = load_library(libraries=[FIXTURES])
+    hierarchy = lib.hierarchy("test.interview_practice")
+    shown: list[str] = []
+    cache = SpeechCache(tmp_path / "speech", run=no_espeak)
+    result = run_demo(store, lib, hierarchy, seed=7, max_minutes=6, echo=shown.append, voices=cache)
+    played = [e for e in store.read(result.session_id) if e.kind == "partner_line_played"]
+    assert result.lines_played == len(played) == result.lines_silent >= 6
+    assert sum("espeak-ng is not installed" in line for line in shown) == 1
+    assert result.said(True) == (
+        f"{result.lines_spoken} lines spoken, 0 voiced, {result.lines_silent} without sound, "
+        f"{result.answers_chosen} answers chosen"
+    )
+    assert result.said(False) == (
+        f"{result.lines_spoken} lines spoken, {result.answers_chosen} answers chosen"
+    )
     store.close()
 
 

@@ -75,7 +75,17 @@ class DemoResult:
     lines_spoken: int = 0
     answers_chosen: int = 0
     scores: tuple[tuple[str, int], ...] = ()
-    lines_played: int = 0  # lines voiced to the client (with ``voices``)
+    lines_played: int = 0  # lines recorded as played to the client (with ``voices``)
+    lines_silent: int = 0  # of those, lines with words that had no sound (synthesis failed)
+
+    def said(self, voices: bool) -> str:
+        """The summary's count of lines and answers; ``voices``: how many were heard."""
+        voiced = ""
+        if voices:
+            voiced = f"{self.lines_played - self.lines_silent} voiced, "
+            if self.lines_silent:
+                voiced += f"{self.lines_silent} without sound, "
+        return f"{self.lines_spoken} lines spoken, {voiced}{self.answers_chosen} answers chosen"
 
 
 SPEECH_STEP_S = 0.25  # the session's steps while a partner talks (with voices)
@@ -293,6 +303,7 @@ def run_demo(
         said[conv.DialogueChoiceMade],
         tuple(scores.items()),
         said[conv.PartnerLinePlayed],
+        speech.silent if speech is not None else 0,
     )
 
 

@@ -258,6 +258,7 @@ class PartnerSpeech:
         self._pending: dict[str, list[_Pending]] = {}
         self._spoke_at: dict[str, float] = {}  # partner -> session time of its last line
         self._ended_at: dict[str, float] = {}  # partner -> session time it finished it
+        self.silent = 0  # lines with words said without sound (synthesis failed)
 
     # -- following the session (engine thread) -----------------------------------------
     def on_change(self, snap: Snapshot, events: tuple[ev.Event, ...]) -> None:
@@ -451,6 +452,7 @@ class PartnerSpeech:
                 seconds = utterance.seconds
             else:
                 seconds = _silent_seconds(p.text) if p.text else GESTURE_ONLY_S
+                self.silent += bool(p.text)
             self.voices = self.voices.with_line(
                 Voiced(seq, p.partner_id, p.text, utterance, now, seconds, p.gesture, p.expression)
             )

@@ -150,11 +150,7 @@ def demo_command(
     for failure in result.load_failures:
         click.echo(f"  scene failed   {failure}")
     if result.conversation:
-        voiced = f"{result.lines_played} voiced, " if voices else ""
-        click.echo(
-            f"  conversation   {result.lines_spoken} lines spoken, {voiced}"
-            f"{result.answers_chosen} answers chosen:"
-        )
+        click.echo(f"  conversation   {result.said(voices)}:")
         for said in result.conversation[:DEMO_LINES_SHOWN]:
             click.echo(f"    {said}")
         more = len(result.conversation) - DEMO_LINES_SHOWN
