@@ -190,6 +190,7 @@ def run_demo(
             report=lambda message: echo(f"{clock(engine.now())}  (speech: {message})"),
             handle=engine.handle,
             session_now=engine.now,
+            ahead=False,  # inline on a clock that waits: each line when it is said
         )
         engine.subscribe(speech.on_change)
 

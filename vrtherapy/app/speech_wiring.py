@@ -235,6 +235,7 @@ class PartnerSpeech:
         report: Callable[[str], None] = lambda message: log.warning("%s", message),
         handle: Callable[[c.Command], object] | None = None,
         session_now: Callable[[], float] | None = None,
+        ahead: bool = True,
     ) -> None:
         self.library = library
         self.state = state
@@ -250,6 +251,10 @@ class PartnerSpeech:
         self._reported: set[str] = set()
         self.handle = handle
         self.session_now = session_now  # the session's clock (the record's time)
+        # synthesise the lines the next action may bring after every change (off where
+        # synthesis runs inline on a clock that waits for it: nothing to gain, the lines
+        # never said to synthesise)
+        self.ahead = ahead
         # told of each line heard to its end: (partner, start, end) in session time (the
         # microphone's turn-taking measures the client's answers from there)
         self.on_heard: Callable[[str, float, float], None] | None = None
@@ -288,7 +293,8 @@ class PartnerSpeech:
             ):
                 for partner_id in {v.partner_id for v in self.voices.lines} | set(self._pending):
                     self._hush(partner_id, e.seq)
-        self.prepare_ahead()
+        if self.ahead:
+            self.prepare_ahead()
 
     def _measure_latency(self, partner_id: str, answered_at: float) -> None:
         """How long the client took to answer the partner's last line with a choice (on
