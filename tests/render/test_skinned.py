@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -166,18 +167,15 @@ def test_file_path_for_reference(tmp_path: Path) -> None:
     assert pygltflib.GLTF2().load(str(path)).skins[0].joints == [1, 2]
 
 
-def test_a_partner_model_from_a_scenario_reaches_the_screen(
-    display: HeadlessDisplay, renderer: Renderer, tmp_path: Path
-) -> None:
-    """Scenario → world → draw list → pixels: the partner's bar is there, lit, and its
-    jawOpen target (driven as lip sync would) widens it."""
+def sam_world(tmp_path: Path, objects: Sequence[dict[str, Any]] = ()) -> Any:
+    """A world with ``objects`` and Sam, a partner whose model is the test's bar, standing
+    2.5 m in front of the client."""
     from tests.world.helpers import scenario
     from vrtherapy.world import build_world
-    from vrtherapy.world.model import AvatarControls
 
     skinned_bar(tmp_path / "people" / "sam.glb")
     spec = scenario(
-        [],
+        list(objects),
         partners=[
             {
                 "id": "sam",
@@ -187,7 +185,17 @@ def test_a_partner_model_from_a_scenario_reaches_the_screen(
             }
         ],
     )
-    world = build_world(spec, {}, asset_dirs=[tmp_path])
+    return build_world(spec, {}, asset_dirs=[tmp_path])
+
+
+def test_a_partner_model_from_a_scenario_reaches_the_screen(
+    display: HeadlessDisplay, renderer: Renderer, tmp_path: Path
+) -> None:
+    """Scenario → world → draw list → pixels: the partner's bar is there, lit, and its
+    jawOpen target (driven as lip sync would) widens it."""
+    from vrtherapy.world.model import AvatarControls
+
+    world = sam_world(tmp_path)
 
     def reddish() -> npt.NDArray[np.bool_]:
         img = draw(display, renderer, world.draw_list())[0].astype(int)
@@ -209,22 +217,9 @@ def test_a_scene_with_a_character_is_preloaded_with_its_skinned_mesh(
     """Coming on screen, a scene's characters go to the GPU ahead of it with its other
     meshes, within the frames' upload budget: the first frame that draws the scene
     uploads nothing (a character uploaded then would hold that frame up)."""
-    from tests.world.helpers import scenario
-    from vrtherapy.world import build_world
-
-    skinned_bar(tmp_path / "people" / "sam.glb")
-    spec = scenario(
-        [{"name": "floor", "procedural": "box", "args": {"width": 4, "height": 0.1}}],
-        partners=[
-            {
-                "id": "sam",
-                "name": "Sam",
-                "model": "people/sam.glb",
-                "transform": {"position": [0.0, 0.0, Z]},
-            }
-        ],
+    world = sam_world(
+        tmp_path, [{"name": "floor", "procedural": "box", "args": {"width": 4, "height": 0.1}}]
     )
-    world = build_world(spec, {}, asset_dirs=[tmp_path])
     assert [m.key for m in world.skinned_meshes] == [world.draw_list().skinned[0].mesh.key]
     meshes = [m for m in world.graph.meshes if m is not None]
     display.make_current()

@@ -340,26 +340,16 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
             return
         if self.base_instance:
             gl.glBindVertexArray(self.vao)
-            for count, instances, first, base, row in batches.commands.tolist():
-                gl.glDrawElementsInstancedBaseVertexBaseInstance(
-                    gl.GL_TRIANGLES,
-                    count,
-                    gl.GL_UNSIGNED_INT,
-                    ctypes.c_void_p(first * _F),
-                    instances,
-                    base,
-                    row,
-                )
-            return
         for count, instances, first, base, row in batches.commands.tolist():
-            gl.glBindVertexArray(self._run_vao(row))
+            at = ctypes.c_void_p(first * _F)
+            if self.base_instance:  # from its rows
+                gl.glDrawElementsInstancedBaseVertexBaseInstance(
+                    gl.GL_TRIANGLES, count, gl.GL_UNSIGNED_INT, at, instances, base, row
+                )
+                continue
+            gl.glBindVertexArray(self._run_vao(row))  # its instance attributes start there
             gl.glDrawElementsInstancedBaseVertex(
-                gl.GL_TRIANGLES,
-                count,
-                gl.GL_UNSIGNED_INT,
-                ctypes.c_void_p(first * _F),
-                instances,
-                base,
+                gl.GL_TRIANGLES, count, gl.GL_UNSIGNED_INT, at, instances, base
             )
 
     def draw_one(self, gpu: GpuMesh) -> None:
