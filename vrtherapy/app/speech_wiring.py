@@ -23,7 +23,8 @@ so a replay poses the talking partner as the client saw it.
 
 Lines the next action may bring (whichever choice, trigger, timeout or variant) are
 synthesised ahead of need after every change, so a partner answers without waiting for
-the synthesiser. Nothing here runs on the render thread.
+the synthesiser (not in the demo, whose clock waits for inline synthesis: ``ahead``).
+Nothing here runs on the render thread.
 """
 
 from __future__ import annotations
