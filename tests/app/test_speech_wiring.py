@@ -253,3 +253,31 @@ def test_nothing_new_is_said_while_the_scene_is_not_shown_plainly(rig: Rig, acti
     assert rig.service.handle(c.Safety("resume", "therapist", "resume", "test")).accepted
     rig.engine_loop()
     assert rig.playing() == ["Are you all right?"]
+
+
+def test_run_records_a_speech_problem_after_the_events_that_brought_it_up(
+    tmp_path: Path,
+) -> None:
+    """A problem found while a line is being voiced (inside a session listener) is
+    recorded on the engine thread's queue, after the events under way: every listener
+    gets the session's events in order."""
+    from vrtherapy.cli.run_command import _speech
+
+    rig = Rig(tmp_path)
+    queued: list[Callable[[], object]] = []
+
+    class EngineThread:
+        def call(self, fn: Callable[[], object]) -> None:
+            queued.append(fn)
+
+    speech = _speech(rig.service, EngineThread())
+    seen: list[int] = []
+    rig.service.subscribe(lambda _snap, events: seen.extend(e.seq for e in events))
+    before = len(rig.kinds())
+    speech.report("a line of 'interviewer' has no sound: espeak-ng not found")
+    assert len(rig.kinds()) == before  # not inside the listener that found it
+    for fn in queued:
+        fn()
+    assert rig.kinds()[before:] == ["scenario_load_failed"]  # told to the therapist
+    assert seen == sorted(seen)
+    speech.close()

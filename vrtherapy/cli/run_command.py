@@ -165,9 +165,15 @@ def _speech(service: SessionService, engine_thread: Any) -> Any:
         with contextlib.suppress(EngineStopped):  # shutting down: the line is not needed
             engine_thread.call(fn)
 
-    def report(message: str) -> None:  # on the engine thread already
+    def report(message: str) -> None:
+        # found on the engine thread, maybe inside a session listener (a line being
+        # voiced): recorded after the events under way have reached every listener
         cid = f"speech-problem-{time.monotonic_ns()}"
-        service.handle(ReportLoadFailure(cid, "system", "speech", message))
+
+        def record() -> None:
+            service.handle(ReportLoadFailure(cid, "system", "speech", message))
+
+        call(record)
 
     def state() -> Any:  # the session's state now (engine thread)
         engine = service.engine
