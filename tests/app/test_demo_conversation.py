@@ -87,6 +87,8 @@ def test_the_demo_voices_the_partners_lines_on_the_sessions_clock(tmp_path: Path
     assert len(latencies) == result.answers_chosen
     assert all(v >= 0 for v in latencies)
     assert any(v % 5 for v in latencies)  # not on the demo's 5 s ticks
+    answered = [e.session_time for e in events if e.kind == "dialogue_choice_made"]
+    assert any(t % 5 for t in answered)  # the client answers when it has thought, too
     # each distinct line said once (then from the cache), and no other: synthesis is
     # inline on the demo's clock, so lines the dialogue might have said are not made
     assert cache.synthesised == len({e.payload.text for e in said.values()}) >= 3

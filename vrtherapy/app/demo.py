@@ -222,9 +222,10 @@ def run_demo(
         tracked_to += tick_s
         spent = 0.0
         while spent < tick_s:
-            # while a partner talks, time moves in short steps: lines end, the next one
-            # starts and the client answers when they do, not at the next tick
-            busy = speech is not None and speech.busy
+            # while a partner talks or waits for the client's answer, time moves in short
+            # steps: lines end, the next one starts and the client answers when they do,
+            # not at the next tick
+            busy = speech is not None and (speech.busy or talk.client_to_answer(engine))
             dt = min(SPEECH_STEP_S if busy else tick_s, tick_s - spent)
             clk.advance(dt)
             spent += dt

@@ -90,6 +90,11 @@ class ScriptedConversation:
         if partner:
             self._began[partner] = now
 
+    @staticmethod
+    def client_to_answer(engine: Engine) -> bool:
+        """A partner waits for the client's answer now."""
+        return any(p.offers and not p.ended for p in engine.snapshot.conversation.partners)
+
     def tick(self, engine: Engine, library: Library, distress: float) -> None:
         snap = engine.snapshot
         state = engine.state
