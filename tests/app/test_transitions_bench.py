@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.authoring.test_character_model import HEAD
 from tests.world.skinned_files import skinned_bar
 from vrtherapy.app.transitions_bench import bench_hierarchy, run_transitions_bench
 from vrtherapy.authoring import load_library
@@ -48,15 +49,6 @@ def test_a_scene_with_a_character_counts_its_skinned_mesh_on_both_sides(tmp_path
     assert result.uploads_while_drawing == 0
 
 
-COUNTER = """\
-id: clinic.counter
-title: Ordering at a counter
-family: social
-levels:
-  - name: only
-partners:
-  - id: clerk
-    name: Sam
-    model: people/sam.glb
-    transform: {position: [0, 0, -2]}
-"""
+COUNTER = (  # a clinic's counter scene whose clerk is the tests' skinned bar
+    HEAD + "    model: people/sam.glb\n    transform: {position: [0, 0, -2]}\n"
+)
