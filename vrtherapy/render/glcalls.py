@@ -62,10 +62,9 @@ class CountingGL:
 
     Constants (``gl.GL_TRIANGLES``) pass through uncounted. Wrapped functions and
     constants are cached on the instance, so the per-call overhead is one extra Python
-    call. With
-    ``timing`` on (benchmarks), the time spent inside GL calls adds up in ``gl_seconds``,
-    measured with ``clock`` (the renderer times its stages with the same clock;
-    ``time.thread_time`` counts this thread's CPU time only, as on a busy machine).
+    call. With ``timing`` on (benchmarks), the time spent inside GL calls adds up in
+    ``gl_seconds``, measured with ``clock`` (the renderer times its stages with the same
+    clock; ``time.thread_time`` counts this thread's CPU time only, as on a busy machine).
     With ``rasterise`` off (benchmarks only) draw calls are counted but not passed to GL:
     what the Python side costs where a GPU, not the CPU, draws the triangles.
     """

@@ -5,6 +5,7 @@ how its kind is uploaded, sized and freed."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -46,7 +47,7 @@ M = TypeVar("M", bound=_Keyed)
 G = TypeVar("G", bound=_Used)
 
 
-class GpuStore(Generic[M, G]):
+class GpuStore(ABC, Generic[M, G]):
     """``meshes`` by key; ``uploads`` counts uploads since creation."""
 
     def __init__(self, gl: Any, evict_after_frames: int = 600) -> None:
@@ -93,12 +94,14 @@ class GpuStore(Generic[M, G]):
             self._free(gpu)
         self.meshes.clear()
 
+    @abstractmethod
     def _bytes(self, mesh: M) -> int:
         """What uploading ``mesh`` puts on the GPU, in bytes."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _upload(self, mesh: M, frame: int) -> G:
-        raise NotImplementedError
+        """Put ``mesh`` on the GPU (first used at ``frame``)."""
 
+    @abstractmethod
     def _free(self, gpu: G) -> None:
-        raise NotImplementedError
+        """Give back what ``gpu`` holds on the GPU."""

@@ -46,7 +46,6 @@ class GpuMesh:
     index_count: int
     base_vertex: int
     vertex_count: int
-    triangles: int
     last_used: int
 
 
@@ -254,7 +253,6 @@ class MeshCache(GpuStore[Mesh, GpuMesh]):
             index_count=int(indices.size),
             base_vertex=base,
             vertex_count=len(vertices),
-            triangles=int(indices.size // 3),
             last_used=frame,
         )
 
