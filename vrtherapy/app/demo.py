@@ -235,9 +235,7 @@ def run_demo(
                 speech.tick()  # lines said in turn, and heard to their end
                 settle()
             if busy and spent < tick_s:
-                snap = engine.snapshot
-                truly = client.true_suds(step.anticipated_suds, snap.intensity, engine.now())
-                talk.tick(engine, library, truly)
+                talk.tick(engine, library, distress(engine.now()))
         snap = engine.snapshot
         step = hierarchy.steps[snap.step_index]
         now = engine.now()

@@ -241,7 +241,7 @@ class PartnerSpeech:
         self.library = library
         self.state = state
         self.call = call
-        self.cache = cache or SpeechCache(cache_dir() / "speech")
+        self.cache = cache or SpeechCache(speech_folder())
         self._own_executor = executor is None
         self.executor = executor or ThreadPoolExecutor(1, thread_name_prefix="speech")
         self.clock = clock
@@ -326,9 +326,8 @@ class PartnerSpeech:
     @property
     def busy(self) -> bool:
         """A partner is talking now, or has lines waiting to be said."""
-        return any(
-            self.talking(p) for p in {*self._pending, *(v.partner_id for v in self.voices.lines)}
-        )
+        now = self.clock()
+        return any(self._pending.values()) or any(v.playing(now) for v in self.voices.lines)
 
     def talking(self, partner_id: str) -> bool:
         """The partner is saying a line now, or has lines waiting to be said."""
