@@ -7,6 +7,7 @@ from __future__ import annotations
 from tests.session.helpers import Ids, start
 from vrtherapy.authoring import Library
 from vrtherapy.session import commands as c
+from vrtherapy.session.clock import ManualClock
 from vrtherapy.session.engine import Engine
 from vrtherapy.session.state import replay
 from vrtherapy.session.store.base import EventStore
@@ -190,6 +191,18 @@ def test_a_scenario_without_an_elevator_has_none(
     assert not outcome.accepted and "has no elevator" in outcome.reason
 
 
+def _two_seconds_up_from_floor_10(
+    store: EventStore, library: Library
+) -> tuple[Engine, ManualClock, Ids]:
+    """A session on floor 10 whose therapist sent the car to 49 two seconds ago."""
+    engine, clock = start(store, library, library.hierarchy("heights.rothbaum"))
+    ids = Ids()
+    _on_level(engine, ids, "floor_10")
+    assert engine.handle(c.SendElevator(ids(), floor=49)).accepted
+    clock.advance(2.0)
+    return engine, clock, ids
+
+
 def test_a_floor_button_pressed_while_the_car_rides_counts_from_where_the_car_is(
     sqlite_store: EventStore, library: Library
 ) -> None:
@@ -197,11 +210,7 @@ def test_a_floor_button_pressed_while_the_car_rides_counts_from_where_the_car_is
     (0.4 m/s^2), a fifth of a floor. The client presses "down": the car turns back to the
     next stop below where it is (10), not below where it was going (35), and the record
     says where it was. "Up" while it rides up stops it at the next floor above it."""
-    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
-    ids = Ids()
-    _on_level(engine, ids, "floor_10")
-    assert engine.handle(c.SendElevator(ids(), floor=49)).accepted
-    clock.advance(2.0)
+    engine, clock, ids = _two_seconds_up_from_floor_10(sqlite_store, library)
     assert engine.handle(c.RequestFloor(ids(), direction="down")).accepted
     assert engine.snapshot.elevator.floor == 10  # type: ignore[union-attr]
     clock.advance(ARRIVED)
@@ -222,11 +231,7 @@ def test_a_ride_held_by_a_pause_goes_on_from_where_it_was_after_it(
 ) -> None:
     """The client's view holds the car still while paused; the session counts the same:
     after a long pause the car is where it was when the pause began."""
-    engine, clock = start(sqlite_store, library, library.hierarchy("heights.rothbaum"))
-    ids = Ids()
-    _on_level(engine, ids, "floor_10")
-    assert engine.handle(c.SendElevator(ids(), floor=49)).accepted
-    clock.advance(2.0)
+    engine, clock, ids = _two_seconds_up_from_floor_10(sqlite_store, library)
     assert engine.handle(c.Safety(ids(), action="pause")).accepted
     clock.advance(300.0)
     assert engine.handle(c.Safety(ids(), action="resume")).accepted
